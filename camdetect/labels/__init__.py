@@ -1,0 +1,1 @@
+"""Volunteer labels: importers/exporters for real formats, consensus across volunteers, reliability."""

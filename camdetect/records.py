@@ -1,0 +1,234 @@
+"""Core records shared by every stage: View, Tag, Camera, Detections, Suggestion.
+
+Typed dataclasses with numpy arrays inside where there are many of something (Detections), plain
+fields where a record is one row of a table (Tag, Camera, Suggestion). Tables are CSV files with a
+fixed header (:data:`TAG_COLUMNS`, :data:`CAMERA_COLUMNS`) so they open in a spreadsheet and diff in
+git; :func:`write_table` / :func:`read_table` are the only readers and writers.
+
+Angles are degrees. ``heading`` is clockwise from north (0..360), ``pitch`` is up from the horizon
+(-90..90). Pixel boxes are ``x1, y1, x2, y2`` in the pixel grid of the image they live on.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Iterable, Iterator, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class View:
+    """One perspective crop of a panorama (or a plain photo when ``pano_id`` is an image id)."""
+
+    pano_id: str
+    heading: float
+    pitch: float
+    fov: float  # horizontal field of view, degrees
+    width: int
+    height: int
+
+    @property
+    def view_id(self) -> str:
+        return f"{self.pano_id}_h{self.heading:06.2f}_p{self.pitch:+06.2f}_f{self.fov:05.1f}_{self.width}x{self.height}"
+
+
+@dataclass
+class Tag:
+    """One annotator's mark on one camera: a point on the sphere or a box on an image."""
+
+    source: str  # decoders, stanford, coco, yolo, voc, labelstudio, cvat, review, synth
+    image: str  # panorama id or image key (relative path / file name)
+    annotator: str
+    tag_id: str = ""
+    # "tag": a mark on a camera. "seen": the annotator looked at the image (and may have tagged
+    # nothing) -- consensus needs who saw an image, not only who tagged something on it.
+    kind: str = "tag"
+    type: str = "unknown"
+    mount: str = "other"
+    mount_detail: str = ""
+    # point on the sphere (Decoders-style); NaN when the tag is a box
+    heading: float = math.nan
+    pitch: float = math.nan
+    # box on the image (pixels); NaN when the tag is a point
+    x1: float = math.nan
+    y1: float = math.nan
+    x2: float = math.nan
+    y2: float = math.nan
+    image_width: int = 0
+    image_height: int = 0
+    # the view the box lives on, when the image is a view of a panorama (NaN otherwise)
+    view_heading: float = math.nan
+    view_pitch: float = math.nan
+    view_fov: float = math.nan
+    intersection: str = ""
+    time: str = ""
+    raw_type: str = ""
+    raw_mount: str = ""
+    score: float = math.nan  # model score for predictions; NaN for human tags
+    weak: bool = False  # True when the box was derived from a point with a size prior
+
+    @property
+    def is_point(self) -> bool:
+        return math.isnan(self.x1) and not math.isnan(self.heading)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x1, self.y1, self.x2, self.y2)
+
+
+@dataclass
+class Camera:
+    """The consensus of tags on one physical camera."""
+
+    camera_id: str
+    image: str
+    intersection: str = ""
+    heading: float = math.nan
+    pitch: float = math.nan
+    x1: float = math.nan
+    y1: float = math.nan
+    x2: float = math.nan
+    y2: float = math.nan
+    image_width: int = 0
+    image_height: int = 0
+    view_heading: float = math.nan
+    view_pitch: float = math.nan
+    view_fov: float = math.nan
+    type: str = "unknown"
+    mount: str = "other"
+    mount_detail: str = ""
+    n_tags: int = 0
+    n_annotators: int = 0  # annotators who saw the image
+    agreement: str = ""  # Unanimous | 2 vs 1 | All disagree (Amnesty's wording), or "k of n"
+    confidence: float = math.nan
+    type_confidence: float = math.nan
+    mount_confidence: float = math.nan
+    weak: bool = False
+    annotators: str = ""  # ';'-joined annotator ids that tagged it
+
+
+TAG_COLUMNS = [f.name for f in fields(Tag)]
+CAMERA_COLUMNS = [f.name for f in fields(Camera)]
+
+
+def _parse(value: str, typ: object) -> object:
+    typ = str(typ)
+    if "float" in typ:
+        return math.nan if value in ("", "nan", "NaN", "None") else float(value)
+    if "int" in typ:
+        return 0 if value == "" else int(float(value))
+    if "bool" in typ:
+        return value.strip().lower() in ("1", "true", "yes")
+    return value
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(round(value, 4))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def write_table(path: str | os.PathLike, rows: Iterable[T], cls: type[T]) -> int:
+    """Write dataclass rows as CSV with the class's field names as header; returns the row count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = [f.name for f in fields(cls)]
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    n = 0
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for row in rows:
+            w.writerow([_format(getattr(row, name)) for name in names])
+            n += 1
+    os.replace(tmp, path)  # atomic: a reader never sees half a table
+    return n
+
+
+def iter_table(path: str | os.PathLike, cls: type[T]) -> Iterator[T]:
+    """Read rows written by :func:`write_table`; unknown columns are ignored, missing ones defaulted."""
+    path = Path(path)
+    types = {f.name: f.type for f in fields(cls)}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        for lineno, rec in enumerate(reader, start=2):
+            try:
+                kw = {k: _parse(v, types[k]) for k, v in rec.items() if k in types and v is not None}
+                yield cls(**kw)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{lineno}: bad {cls.__name__} row: {exc}") from None
+
+
+def read_table(path: str | os.PathLike, cls: type[T]) -> list[T]:
+    return list(iter_table(path, cls))
+
+
+@dataclass
+class Detections:
+    """Boxes on one image: ``xyxy`` (N, 4) float32 pixels, ``scores`` (N,), ``class_ids`` (N,)."""
+
+    xyxy: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    scores: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+    class_ids: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.int64))
+
+    def __len__(self) -> int:
+        return int(self.xyxy.shape[0])
+
+    def __getitem__(self, index) -> "Detections":
+        return Detections(self.xyxy[index].reshape(-1, 4), np.atleast_1d(self.scores[index]),
+                          np.atleast_1d(self.class_ids[index]))
+
+    @classmethod
+    def concat(cls, items: Iterable["Detections"]) -> "Detections":
+        items = list(items)
+        if not items:
+            return cls()
+        return cls(np.concatenate([d.xyxy for d in items]).astype(np.float32),
+                   np.concatenate([d.scores for d in items]).astype(np.float32),
+                   np.concatenate([d.class_ids for d in items]).astype(np.int64))
+
+
+@dataclass
+class Suggestion:
+    """A model detection waiting for review; the row the scorer writes into the review store.
+
+    ``key`` is deterministic (model + image + box rounded) so re-running a batch never duplicates.
+    """
+
+    key: str
+    intersection: str
+    pano_id: str
+    image_path: str  # the view/image the box lives on
+    view_heading: float
+    view_pitch: float
+    view_fov: float
+    image_width: int
+    image_height: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    score: float
+    type: str
+    mount: str = "other"
+    type_score: float = math.nan
+    mount_score: float = math.nan
+    heading: float = math.nan  # bearing of the camera from the panorama position
+    pitch: float = math.nan
+    lat: float = math.nan  # panorama position when known
+    lon: float = math.nan
+    model: str = ""
+    created: str = ""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -1,0 +1,27 @@
+"""Shared fixtures. Real third-party data lives in ../shared/data and is optional."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("CAMDETECT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path to ../shared/data; skips the test cleanly on a clone without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (tests using real third-party data skip)")
+    return SHARED_DATA
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared/data, skipping the test when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not found (real third-party data is optional)")
+    return path
