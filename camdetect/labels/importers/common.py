@@ -24,6 +24,7 @@ from camdetect.taxonomy import LabelWarnings, Taxonomy, load_taxonomy, where
 # warning: exporters commonly write 1-based or inclusive corners (Roboflow's VOC export has ymax=417
 # on 416-px images). Anything further out is a problem (strict: error; lenient: clipped + warning).
 CLIP_TOLERANCE_PX = 2.0
+ROUNDING_PX = 1e-3  # smaller overshoots are float rounding (YOLO's 6 decimals): clipped silently
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -130,6 +131,13 @@ class ImportContext:
         return ImportResult(self.fmt, str(src), tags, self.warnings, self.counts)
 
 
+def progress(items: list, desc: str):
+    """A progress bar over many files (hidden for short lists and when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="file", leave=False, disable=True if len(items) < 200 else None)
+
+
 def read_text(path: Path, ctx: ImportContext) -> str:
     """Decode a text file as UTF-8. A BOM or non-UTF-8 bytes (e.g. a latin-1 CSV from a spreadsheet)
     are problems: strict mode names the file and line; lenient mode decodes (latin-1 fallback) and counts."""
@@ -190,6 +198,8 @@ def check_box(ctx: ImportContext, path, line, box: tuple[float, float, float, fl
     if over <= 0:
         return (x1, y1, x2, y2)
     cx1, cy1, cx2, cy2 = max(x1, 0.0), max(y1, 0.0), min(x2, float(width)), min(y2, float(height))
+    if over <= ROUNDING_PX:  # rounding of normalised or percent coordinates, not a real overshoot
+        return (cx1, cy1, cx2, cy2)
     if cx2 <= cx1 or cy2 <= cy1:
         ctx.problem("box outside image", path, line, f"box {shown} lies outside the {width}x{height} image")
         return None

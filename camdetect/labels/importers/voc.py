@@ -13,8 +13,19 @@ from pathlib import Path
 
 from camdetect.records import Tag
 
-from .common import (ImportContext, check_box, find_image, image_size, parse_xml, short, to_float, to_size,
-                     xml_line, xml_text)
+from .common import (
+    ImportContext,
+    check_box,
+    find_image,
+    image_size,
+    parse_xml,
+    progress,
+    short,
+    to_float,
+    to_size,
+    xml_line,
+    xml_text,
+)
 
 
 def _files(src: Path) -> tuple[Path, list[Path]]:
@@ -39,7 +50,7 @@ def read(src: Path, ctx: ImportContext) -> None:
         ctx.problem("missing file", src, None, "no .xml files found")
         return
     annotator = ctx.default_annotator
-    for path in files:
+    for path in progress(files, "voc"):
         root = parse_xml(path, ctx)
         if root is None:
             continue

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 import yaml
 
 from camdetect.records import Tag
 
-from .common import IMAGE_EXTENSIONS, ImportContext, check_box, find_image, image_size, read_text, short, to_float
+from .common import (
+    IMAGE_EXTENSIONS,
+    ImportContext,
+    check_box,
+    find_image,
+    image_size,
+    progress,
+    read_text,
+    short,
+    to_float,
+)
 
 SIZES_FILE = "image_sizes.csv"
 
@@ -79,7 +90,7 @@ def read(src: Path, ctx: ImportContext) -> None:
     if images_dir.is_dir():
         for img in sorted(p for p in images_dir.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS):
             ctx.seen(img.relative_to(images_dir).as_posix(), annotator)
-    for path in sorted(labels_dir.rglob("*.txt")):
+    for path in progress(sorted(labels_dir.rglob("*.txt")), "yolo"):
         rel = path.relative_to(labels_dir).with_suffix("")
         found = find_image((images_dir / rel).parent, rel.name)
         key = found.relative_to(images_dir).as_posix() if found else None
@@ -105,7 +116,7 @@ def read(src: Path, ctx: ImportContext) -> None:
                 ctx.problem("malformed row", path, line, f"{len(parts)} values, expected 'class cx cy w h [score]'")
                 continue
             cls = to_float(parts[0])
-            if cls != cls or cls != int(cls) or not 0 <= cls < len(names):
+            if math.isnan(cls) or cls != int(cls) or not 0 <= cls < len(names):
                 ctx.problem("unknown type", path, line, f"class {short(parts[0])} not in names {names}")
                 continue
             cx, cy, w, h = (to_float(v) for v in parts[1:5])

@@ -1,0 +1,79 @@
+"""YOLO (ultralytics) folder from the tag table: data.yaml, labels/<key>.txt, images/<key>.
+
+Class order = the taxonomy's ``detector_classes`` followed by the remaining types (so "unknown"
+boxes survive an export; drop that class when training). Every image of the table gets a label
+file, empty for negatives. With ``--images DIR`` the pixels are copied (hard-linked when possible)
+into images/; without it, ``image_sizes.csv`` records each image's size so the folder can still be
+re-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from camdetect.records import Tag
+from camdetect.taxonomy import Taxonomy
+
+from ..importers.yolo import SIZES_FILE
+from .common import ExportResult, atomic_write_text, group_images
+
+
+def class_names(taxonomy: Taxonomy) -> list[str]:
+    return list(taxonomy.detector_classes) + [t for t in taxonomy.types if t not in taxonomy.detector_classes]
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        return
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None = None, **_: object) -> ExportResult:
+    out = Path(out)
+    result = ExportResult("yolo", str(out))
+    entries = group_images(tags, images, result)
+    names = class_names(taxonomy)
+    index = {name: i for i, name in enumerate(names)}
+    sizes = io.StringIO()
+    writer = csv.writer(sizes)
+    writer.writerow(["image", "width", "height"])
+    splits = set()
+    for entry in entries:
+        lines = []
+        for tag in entry.tags:
+            x1, y1 = max(tag.x1, 0.0), max(tag.y1, 0.0)
+            x2, y2 = min(tag.x2, float(entry.width)), min(tag.y2, float(entry.height))
+            cx, cy = (x1 + x2) / 2 / entry.width, (y1 + y2) / 2 / entry.height
+            w, h = (x2 - x1) / entry.width, (y2 - y1) / entry.height
+            lines.append(f"{index.get(tag.type, index['unknown'])} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
+        key = Path(entry.key)
+        atomic_write_text(out / "labels" / key.with_suffix(".txt"), "".join(line + "\n" for line in lines))
+        writer.writerow([entry.key, entry.width, entry.height])
+        if len(key.parts) > 1:
+            splits.add(key.parts[0])
+        if images is not None:
+            src = images / entry.key
+            if src.is_file():
+                _link_or_copy(src, out / "images" / entry.key)
+            else:
+                result.counts["images not found in --images"] += 1
+    atomic_write_text(out / SIZES_FILE, sizes.getvalue())
+    data = {"path": str(out.resolve()), "names": dict(enumerate(names))}
+    for split, folders in (("train", ("train",)), ("val", ("val", "valid")), ("test", ("test",))):
+        found = next((f for f in folders if f in splits), None)
+        if found:
+            data[split] = f"images/{found}"
+    data.setdefault("train", "images")
+    data.setdefault("val", data["train"])
+    atomic_write_text(out / "data.yaml", yaml.safe_dump(data, sort_keys=False))
+    return result
