@@ -1,0 +1,41 @@
+"""Panorama geometry: equirectangular <-> perspective views, (heading, pitch) <-> pixels, boxes between
+views and the panorama (seam-aware), Street View zoom <-> FOV, and the per-intersection view plan.
+
+Conventions are in docs/CONTRACTS.md and docs/geometry.md (continuous pixel coordinates: pixel i's
+centre is at i + 0.5; panorama centre column = pano_heading; row 0 = pitch +90).
+"""
+
+from camdetect.geometry.boxes import (
+    clip_box,
+    pano_box_to_sphere,
+    pano_box_to_view_box,
+    sphere_box_to_view,
+    sphere_boxes_to_view,
+    sphere_to_pano_box,
+    view_box_to_pano_box,
+    view_box_to_sphere,
+)
+from camdetect.geometry.cut import clear_map_cache, cut_view, remap_maps, supersample_factor
+from camdetect.geometry.planner import ViewPlan, best_view, plan_views
+from camdetect.geometry.projection import (
+    angles_to_pano,
+    angles_to_vector,
+    angles_to_view,
+    angular_distance,
+    focal_px,
+    heading_difference,
+    pano_to_angles,
+    vertical_fov,
+    view_to_angles,
+    wrap_heading,
+)
+from camdetect.geometry.zoom import fov_to_zoom, zoom_to_fov
+
+__all__ = [
+    "ViewPlan", "plan_views", "best_view", "cut_view", "remap_maps", "supersample_factor", "clear_map_cache",
+    "view_to_angles", "angles_to_view", "pano_to_angles", "angles_to_pano", "angles_to_vector",
+    "view_box_to_sphere", "sphere_box_to_view", "sphere_boxes_to_view", "view_box_to_pano_box",
+    "pano_box_to_view_box", "pano_box_to_sphere", "sphere_to_pano_box", "clip_box",
+    "angular_distance", "heading_difference", "wrap_heading", "focal_px", "vertical_fov",
+    "zoom_to_fov", "fov_to_zoom",
+]

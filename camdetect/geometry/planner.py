@@ -1,0 +1,102 @@
+"""Which perspective views to cut from an intersection panorama: :class:`ViewPlan` and :func:`plan_views`.
+
+A plan is a ring of ``n_headings`` views, evenly spaced from ``heading_offset`` (world headings,
+clockwise from north), all at one ``pitch`` and ``fov``. Cameras hang above eye level, so the ring is
+pitched up; the FOV is narrower than Street View's usual 90 deg so that cameras are not tiny
+(``camdetect geometry plan --report`` prints the numbers behind configs/views/default.yaml).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from camdetect.geometry.projection import angles_to_view, angular_distance
+from camdetect.records import View
+
+DEFAULT_PLAN_PATH = Path(__file__).resolve().parents[2] / "configs" / "views" / "default.yaml"
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    n_headings: int = 8
+    heading_offset: float = 0.0
+    pitch: float = 12.0
+    fov: float = 56.0
+    width: int = 640
+    height: int = 640
+
+    def __post_init__(self) -> None:
+        problems = []
+        if int(self.n_headings) < 1:
+            problems.append(f"n_headings must be >= 1, got {self.n_headings}")
+        if not 0 < float(self.fov) < 180:
+            problems.append(f"fov must be in (0, 180), got {self.fov}")
+        if not -90 <= float(self.pitch) <= 90:
+            problems.append(f"pitch must be in [-90, 90], got {self.pitch}")
+        if int(self.width) < 1 or int(self.height) < 1:
+            problems.append(f"size must be positive, got {self.width}x{self.height}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def headings(self) -> list[float]:
+        step = 360.0 / int(self.n_headings)
+        return [float((self.heading_offset + i * step) % 360.0) for i in range(int(self.n_headings))]
+
+    @property
+    def overlap(self) -> float:
+        """Degrees shared by neighbouring views at the horizon (negative: gaps between views)."""
+        return float(self.fov) - 360.0 / int(self.n_headings)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path | None = None) -> "ViewPlan":
+        """Load a plan; keys are the field names. None loads configs/views/default.yaml."""
+        path = Path(path) if path is not None else DEFAULT_PLAN_PATH
+        if not path.is_file():
+            if path == DEFAULT_PLAN_PATH:
+                return cls()  # installed without the configs folder: same values as the file
+            raise FileNotFoundError(f"{path}: view plan not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of ViewPlan fields")
+        names = {f.name: f.type for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ValueError(f"{path}: unknown view plan key(s) {', '.join(unknown)}; expected {', '.join(names)}")
+        try:
+            kw = {k: (int(v) if k in ("n_headings", "width", "height") else float(v)) for k, v in data.items()}
+            return cls(**kw)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: bad view plan: {exc}") from None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def plan_views(pano_id: str, plan: ViewPlan | None = None) -> list[View]:
+    """The views of ``plan`` (default: configs/views/default.yaml) for one panorama, in heading order."""
+    plan = plan if plan is not None else ViewPlan.from_yaml()
+    return [View(pano_id, h, float(plan.pitch), float(plan.fov), int(plan.width), int(plan.height))
+            for h in plan.headings]
+
+
+def best_view(views: list[View], heading: float, pitch: float) -> int | None:
+    """Index of the view whose centre is angularly closest to (heading, pitch) among views whose image
+    contains that direction; None when no view sees it. Use it to assign a camera to one view."""
+    best, best_d = None, np.inf
+    for i, v in enumerate(views):
+        x, y, front = angles_to_view(v, heading, pitch)
+        if not front or not (0 <= x <= v.width and 0 <= y <= v.height):
+            continue
+        d = angular_distance(v.heading, v.pitch, heading, pitch)
+        if d < best_d:
+            best, best_d = i, d
+    return best
