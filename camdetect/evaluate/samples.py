@@ -241,12 +241,14 @@ def load_suggestions_jsonl(path: str | os.PathLike, classes: tuple[str, ...]) ->
                 rec = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise ValueError(f"{path}:{line}: expected a JSON object (one Suggestion per line)")
+            if rec.get("done") and "image_path" in rec:  # marker row of `camdetect eval`: image scored
+                rows.setdefault(rec["image_path"], [])
+                continue
             missing = {"image_path", "x1", "y1", "x2", "y2", "score"} - rec.keys()
             if missing:
                 raise ValueError(f"{path}:{line}: missing {', '.join(sorted(missing))}")
-            if rec.get("empty"):  # marker row: image scored, nothing found
-                rows.setdefault(rec["image_path"], [])
-                continue
             try:
                 rec["_box"] = [float(rec[k]) for k in ("x1", "y1", "x2", "y2")]
                 rec["score"] = float(rec["score"])

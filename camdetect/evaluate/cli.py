@@ -1,0 +1,90 @@
+"""``camdetect eval``: metrics, review-effort curve and report for a model or for ready predictions."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+DEFAULT_EFFORT = Path("configs/effort/default.yaml")
+
+
+def eval_command(
+    model: Optional[Path] = typer.Option(None, "--model", "-m",
+                                         help="models/NAME.onnx, runs/train/NAME or a .pt file."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", "-p",
+                                               help="JSONL of Suggestion rows already made (e.g. by the scorer)."),
+    data: Optional[Path] = typer.Option(None, "--data", "--truth", "-d",
+                                        help="Truth: a dataset dir (views.csv + boxes.csv) or a boxes.csv Tag table."),
+    split: str = typer.Option("test", help="Split of views.csv to evaluate ('all' for every split)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output dir for report.json/.md/.html and plots/."),
+    effort: Optional[Path] = typer.Option(None, "--effort",
+                                          help=f"Effort-model YAML (default {DEFAULT_EFFORT} when present)."),
+    conf: float = typer.Option(0.25, help="Score threshold for the type/mount confusion matrices."),
+    pred_conf: float = typer.Option(0.001, help="Score threshold when running --model (low: AP needs the tail)."),
+    nms_iou: float = typer.Option(0.7, help="NMS IoU when running --model."),
+    imgsz: Optional[int] = typer.Option(None, help="Inference size for .pt models (default: the run's imgsz)."),
+    batch: int = typer.Option(8, help="Images per inference batch."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for inference."),
+    classes: Optional[str] = typer.Option(None, help="Comma-separated detector class names for --predictions "
+                                                     "(default: the taxonomy's detector_classes)."),
+) -> None:
+    """Evaluate a detector: COCO mAP, AP by size, type/mount confusion, calibration, review-effort curve.
+
+    Runs --model on the --data split (predictions saved to OUT/predictions.jsonl, resumable), or reads
+    --predictions made earlier; images without predictions still count.
+
+    Example: camdetect eval --model runs/train/tiny --data runs/dataset/city --split test --out runs/eval/tiny
+    """
+    from camdetect.evaluate.effort import EffortModel
+    from camdetect.evaluate.report import EvalOptions, evaluate, write_report
+    from camdetect.evaluate.samples import align, load_dataset_truth, load_suggestions_jsonl
+    from camdetect.taxonomy import load_taxonomy
+
+    if (model is None) == (predictions is None):
+        raise ValueError("give exactly one of --model or --predictions")
+    if data is None:
+        raise ValueError("--data (or --truth) is required: the dataset dir or boxes.csv with the ground truth")
+    effort_path = effort or (DEFAULT_EFFORT if DEFAULT_EFFORT.exists() else None)
+    effort_model = EffortModel.from_yaml(effort_path) if effort_path else EffortModel()
+    tax = load_taxonomy()
+    truth = load_dataset_truth(data, split)
+    root = data if data.is_dir() else data.parent
+    if model is not None:
+        from camdetect.evaluate.predict import predict_to_jsonl
+
+        pred_path, types = predict_to_jsonl(model, root, [(t.image, t.intersection) for t in truth],
+                                            out / "predictions.jsonl", conf=pred_conf, iou=nms_iou, imgsz=imgsz,
+                                            batch=batch, threads=threads)
+        source = str(model)
+    else:
+        types = tuple(c.strip() for c in classes.split(",")) if classes else tuple(tax.detector_classes)
+        pred_path, source = predictions, str(predictions)
+    preds = load_suggestions_jsonl(pred_path, types)
+    es = align(truth, preds, types, source=str(pred_path))
+    meta = {"model": source, "data": str(data), "split": split, "predictions": str(pred_path),
+            "effort_config": str(effort_path) if effort_path else "built-in defaults",
+            "command": "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+            if Path(sys.argv[0]).name == "camdetect" else ""}
+    result, objects = evaluate(es, tuple(tax.types), tuple(tax.mounts),
+                               EvalOptions(conf=conf, effort=effort_model), meta)
+    paths = write_report(result, objects, out)
+    c, e = result["coco"], result["effort"]
+
+    def f(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
+    typer.echo(f"mAP50 {f(c['mAP50'])}  mAP50-95 {f(c['mAP50_95'])}  AP_small {f(c['coco_area']['small']['AP'])}  "
+               f"max camera recall {e['max_recall']:.1%}")
+    for t in e["at_targets"]:
+        typer.echo(f"recall {t['target_recall']:.0%}: " + (
+            f"effort saved {t['saved']:.1%} at threshold {f(t['threshold'])} "
+            f"({t['suggestions_per_intersection']:.2f} suggestions/intersection)" if t["reached"] else t["note"]))
+    typer.echo(f"report: {paths['html']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)

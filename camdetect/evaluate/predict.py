@@ -1,0 +1,172 @@
+"""Getting predictions from a model: an ONNX file (our scorer's OnnxDetector) or an ultralytics run/.pt.
+
+Predictions are written as JSONL of :class:`~camdetect.records.Suggestion` rows, the same format the
+batch scorer writes, so ``camdetect eval --predictions`` reads both. Each image's rows are followed by
+a ``{"image_path": ..., "done": true}`` marker, so an interrupted run resumes where it stopped and
+images with no detection are still known to have been scored. Evaluation wants the low-score tail
+too (AP integrates over it), hence the default ``conf=0.001``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from camdetect.records import Detections, Suggestion
+from camdetect.taxonomy import load_taxonomy
+
+
+@dataclass
+class ModelRef:
+    """What ``--model`` points at, resolved: kind ("onnx" or "pt"), weights file, display name, imgsz."""
+
+    kind: str
+    path: Path
+    name: str
+    imgsz: int | None = None
+
+
+def resolve_model(model: str | os.PathLike) -> ModelRef:
+    """``models/X.onnx``, ``runs/train/NAME`` (weights/best.pt, else last.pt) or a ``.pt`` file."""
+    p = Path(model)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: model not found (expected models/NAME.onnx, runs/train/NAME or a .pt file)")
+    if p.is_dir():
+        weights = next((w for w in (p / "weights" / "best.pt", p / "weights" / "last.pt") if w.exists()), None)
+        if weights is None:
+            raise FileNotFoundError(f"{p}: run dir has no weights/best.pt or weights/last.pt")
+        imgsz = None
+        info = p / "camdetect_run.json"
+        if info.exists():
+            try:
+                imgsz = json.loads(info.read_text(encoding="utf-8")).get("imgsz")
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{info}:{exc.lineno}: not JSON ({exc.msg})") from None
+        return ModelRef("pt", weights, p.name, int(imgsz) if isinstance(imgsz, (int, float)) else None)
+    if p.suffix == ".onnx":
+        return ModelRef("onnx", p, p.stem)
+    if p.suffix == ".pt":
+        return ModelRef("pt", p, p.stem)
+    raise ValueError(f"{p}: unknown model format (use a .onnx file, a .pt file or a training run dir)")
+
+
+def class_types(names: list[str]) -> tuple[str, ...]:
+    """Model class names as taxonomy types ("Directed Camera" -> bullet, "Camera" -> unknown)."""
+    tax = load_taxonomy()
+    return tuple(n if n in tax.types else tax.map_type(n, strict=False) for n in names)
+
+
+class _Predictor:
+    """One interface over both back ends: ``names`` and ``__call__(list of BGR) -> list[Detections]``."""
+
+    def __init__(self, ref: ModelRef, conf: float, iou: float, imgsz: int | None, threads: int | None):
+        self.ref, self.conf, self.iou = ref, conf, iou
+        if ref.kind == "onnx":
+            try:
+                from camdetect.scoring.detector import OnnxDetector
+            except ModuleNotFoundError as exc:  # the scorer (issue 5) is a separate stage
+                raise ValueError(f"{ref.path}: ONNX evaluation needs camdetect.scoring.detector ({exc})") from None
+            self.det = OnnxDetector(ref.path, threads=threads)
+            self.names = list(self.det.class_names)
+        else:
+            if threads:
+                import torch
+
+                torch.set_num_threads(threads)
+            from ultralytics import YOLO
+
+            self.det = YOLO(str(ref.path), task="detect")
+            self.names = [self.det.names[i] for i in sorted(self.det.names)]
+            self.imgsz = imgsz or ref.imgsz or 640
+
+    def __call__(self, images: list[np.ndarray]) -> list[Detections]:
+        if self.ref.kind == "onnx":
+            return self.det.predict(images, conf=self.conf, iou=self.iou)
+        out = []
+        for r in self.det.predict(images, conf=self.conf, iou=self.iou, imgsz=self.imgsz, device="cpu",
+                                  verbose=False, max_det=300):
+            b = r.boxes
+            out.append(Detections(b.xyxy.cpu().numpy().astype(np.float32), b.conf.cpu().numpy().astype(np.float32),
+                                  b.cls.cpu().numpy().astype(np.int64)))
+        return out
+
+
+def suggestion_rows(model: str, image: str, intersection: str, size: tuple[int, int], dets: Detections,
+                    types: tuple[str, ...]) -> list[dict]:
+    """Suggestion dicts for one image (key = hash of model, image and rounded box, as the scorer does)."""
+    rows = []
+    for b, s, c in zip(dets.xyxy, dets.scores, dets.class_ids):
+        box = [round(float(v), 2) for v in b]
+        key = hashlib.sha1(f"{model}|{image}|{box}|{int(c)}".encode()).hexdigest()[:16]
+        sug = Suggestion(key=key, intersection=intersection, pano_id=intersection, image_path=image,
+                         view_heading=float("nan"), view_pitch=float("nan"), view_fov=float("nan"),
+                         image_width=size[0], image_height=size[1], x1=box[0], y1=box[1], x2=box[2], y2=box[3],
+                         score=round(float(s), 5), type=types[int(c)] if 0 <= int(c) < len(types) else types[0],
+                         model=model)
+        rows.append({k: (None if isinstance(v, float) and v != v else v) for k, v in sug.as_dict().items()})
+    return rows
+
+
+def done_images(path: Path) -> set[str]:
+    """Images already scored in an earlier (possibly interrupted) run of :func:`predict_to_jsonl`.
+
+    Rows of images without their ``done`` marker (the run stopped mid-image) are dropped from the
+    file (atomic rewrite), so redoing those images never duplicates a row.
+    """
+    if not path.exists():
+        return set()
+    recs = []
+    with path.open(encoding="utf-8") as fh:
+        for text in fh:
+            try:
+                recs.append(json.loads(text))
+            except json.JSONDecodeError:
+                continue  # a torn last line from a crash: that image is simply redone
+    done = {r["image_path"] for r in recs if r.get("done")}
+    if any(r.get("image_path") not in done for r in recs):
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(r) + "\n" for r in recs if r.get("image_path") in done))
+        os.replace(tmp, path)
+    return done
+
+
+def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[str, str]], out: Path,
+                     conf: float = 0.001, iou: float = 0.7, imgsz: int | None = None, batch: int = 8,
+                     threads: int | None = None) -> tuple[Path, tuple[str, ...]]:
+    """Run the model on ``images`` [(path relative to root, intersection)], appending to ``out``.
+
+    Returns (out, class types). Already-done images are skipped (resume).
+    """
+    import cv2
+    from tqdm import tqdm
+
+    ref = resolve_model(model)
+    pred = _Predictor(ref, conf, iou, imgsz, threads)
+    types = class_types(pred.names)
+    done = done_images(out)
+    todo = [(k, i) for k, i in images if k not in done]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as fh, tqdm(total=len(images), initial=len(images) - len(todo),
+                                                     desc=f"predict {ref.name}", unit="img") as bar:
+        for start in range(0, len(todo), batch):
+            chunk = todo[start:start + batch]
+            arrays = []
+            for key, _ in chunk:
+                img = cv2.imread(str(root / key), cv2.IMREAD_COLOR)
+                if img is None:
+                    raise ValueError(f"{root / key}: missing or unreadable image")
+                arrays.append(img)
+            for (key, inter), img, dets in zip(chunk, arrays, pred(arrays)):
+                rows = suggestion_rows(ref.name, key, inter, (img.shape[1], img.shape[0]), dets, types)
+                fh.write("".join(json.dumps(r) + "\n" for r in rows))
+                fh.write(json.dumps({"image_path": key, "done": True, "n": len(rows)}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            bar.update(len(chunk))
+    return out, types
