@@ -59,12 +59,14 @@ def cut(
 def plan(
     config: Optional[Path] = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
     report: bool = typer.Option(False, "--report", help="Also print camera sizes (Stanford boxes) and coverage."),
+    compare: bool = typer.Option(False, "--compare", help="With --report: also the candidate plans of docs/geometry.md."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="Stanford meta.csv for --report (default ../shared/data/...)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="With --report: also write the numbers as JSON."),
     pano_id: str = typer.Option("PANO", "--pano-id", help="Panorama id used in the printed view ids."),
 ) -> None:
     """Print the views a plan cuts from each panorama (and, with --report, how big cameras become).
 
-    Example: camdetect geometry plan --config configs/views/default.yaml --report
+    Example: camdetect geometry plan --config configs/views/default.yaml --report --compare
     """
     from camdetect.geometry.planner import ViewPlan, plan_views
 
@@ -74,11 +76,28 @@ def plan(
                f"{vp.width}x{vp.height} px, overlap {vp.overlap:g} deg")
     for v in views:
         typer.echo(f"  {v.view_id}")
-    if report:
-        from camdetect.geometry.report import format_report, plan_report, stanford_path
+    if not report:
+        return
+    import json
 
-        path = meta if meta is not None else stanford_path()
-        typer.echo(format_report([plan_report(vp, path, name=str(config or "default"))]))
+    from camdetect.geometry.report import (CANDIDATES, format_report, load_stanford_boxes, plan_report,
+                                           stanford_summary)
+
+    boxes = load_stanford_boxes(meta)
+    plans = {"stanford (4 x 90 deg, pitch 0)": CANDIDATES["stanford (4 x 90 deg, pitch 0)"],
+             f"this plan ({config or 'configs/views/default.yaml'})": vp}
+    if compare:
+        plans.update({k: p for k, p in CANDIDATES.items() if p != vp and not k.startswith("stanford")})
+    rows = [plan_report(p, boxes, name) for name, p in plans.items()]
+    summary = stanford_summary(boxes)
+    typer.echo("")
+    typer.echo(format_report(rows, summary))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = json_out.with_name(json_out.name + ".tmp")
+        tmp.write_text(json.dumps({"stanford": summary, "plans": rows}, indent=2))
+        tmp.replace(json_out)
+        typer.echo(f"wrote {json_out}")
 
 
 def register(app: typer.Typer) -> None:

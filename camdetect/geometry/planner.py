@@ -23,10 +23,12 @@ DEFAULT_PLAN_PATH = Path(__file__).resolve().parents[2] / "configs" / "views" / 
 
 @dataclass(frozen=True)
 class ViewPlan:
-    n_headings: int = 8
+    """A ring of views per panorama. Defaults equal configs/views/default.yaml (see it for why)."""
+
+    n_headings: int = 10
     heading_offset: float = 0.0
-    pitch: float = 12.0
-    fov: float = 56.0
+    pitch: float = 15.0
+    fov: float = 48.0
     width: int = 640
     height: int = 640
 

@@ -58,5 +58,5 @@ def test_cut_missing_panorama_exits_2_with_one_line(tmp_path):
 def test_plan_prints_the_views():
     result = runner.invoke(app, ["geometry", "plan", "--pano-id", "syn-0001"])
     assert result.exit_code == 0, result.output
-    assert "8 views/panorama" in result.output
-    assert result.output.count("syn-0001_h") == 8
+    assert "10 views/panorama" in result.output
+    assert result.output.count("syn-0001_h") == 10

@@ -55,7 +55,8 @@ def test_missing_yaml(tmp_path):
 
 @pytest.mark.parametrize(
     "heading, pitch, expected",
-    [(0.0, 12.0, 0), (44.0, 12.0, 1), (359.0, 5.0, 0), (337.4, 12.0, 7), (337.6, 12.0, 0), (100.0, 80.0, None), (180.0, -60.0, None)],
+    [(0.0, 15.0, 0), (44.0, 15.0, 1), (359.0, 5.0, 0), (341.0, 15.0, 9), (343.0, 15.0, 0), (100.0, 80.0, None),
+     (180.0, -60.0, None)],
 )
 def test_best_view(heading, pitch, expected):
     views = plan_views("p")
