@@ -268,6 +268,9 @@ def parse_xml(path: Path, ctx: ImportContext) -> ET.Element | None:
     except expat.ExpatError as exc:
         ctx.problem("malformed file", path, exc.lineno, f"malformed XML ({expat.ErrorString(exc.code)})")
         return None
+    except LookupError as exc:  # <?xml encoding="..."?> that Python does not know
+        ctx.problem("encoding", path, 1, f"unknown XML encoding ({short(str(exc))})")
+        return None
     except _NoDTD:
         ctx.problem("malformed file", path, parser.CurrentLineNumber, "XML with a DOCTYPE is not accepted")
         return None
