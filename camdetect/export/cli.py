@@ -1,0 +1,54 @@
+"""``camdetect export``: run -> ONNX with metadata, parity report and optional int8 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("export")
+    def export_cmd(
+        run: Path = typer.Argument(..., help="Training run dir (weights/best.pt + camdetect_run.json) or a .pt file."),
+        out: Path = typer.Option(..., "--out", help="Output .onnx path, e.g. models/NAME.onnx."),
+        imgsz: Optional[int] = typer.Option(None, "--imgsz", help="Input size (default: the run's imgsz)."),
+        conf: Optional[float] = typer.Option(None, "--conf", help="Override the score threshold stored in the model."),
+        int8: bool = typer.Option(False, "--int8", help="Also write NAME-int8.onnx (static QDQ, detect head float)."),
+        calib: Optional[Path] = typer.Option(None, "--calib", help="Folder of views for int8 calibration."),
+        parity: bool = typer.Option(True, "--parity/--no-parity", help="Write the PyTorch parity report."),
+        shared_data: Optional[Path] = typer.Option(
+            None, "--shared-data", help="Real images for parity (default ../shared/data when present)."),
+        n_images: int = typer.Option(16, "--parity-images", help="Images per parity set."),
+    ) -> None:
+        """Export a trained detector to ONNX (dynamic batch, onnxslim, camdetect metadata) + parity report.
+
+        Example: camdetect export runs/train/demo --out models/demo.onnx --int8 --calib runs/dataset/images/val
+        """
+        from camdetect.export.onnx_export import export_run, resolve_run
+
+        if out.suffix != ".onnx":
+            raise ValueError(f"{out}: --out must end in .onnx")
+        if int8 and calib is None:
+            raise ValueError("--int8 needs --calib DIR (a folder of views to calibrate on)")
+        if calib is not None and not calib.is_dir():
+            raise FileNotFoundError(f"{calib}: calibration folder not found")
+        written = export_run(run, out, imgsz=imgsz, conf=conf)
+        for path in written:
+            typer.echo(f"wrote {path}")
+        weights = resolve_run(run).weights
+        if shared_data is None:
+            default = Path.cwd().parent / "shared" / "data"
+            shared_data = default if default.is_dir() else None
+        if parity:
+            from camdetect.export.parity import run_parity, write_report
+
+            report = run_parity(written[0], weights, shared_data, n_synthetic=n_images, n_real=n_images)
+            js, md = write_report(report, written[0])
+            typer.echo(f"parity {'PASS' if report.passed else 'FAIL'}: {md} {js}")
+        if int8:
+            from camdetect.export.quantize import quantize_model
+
+            q = quantize_model(written[0], calib, out.with_name(out.stem + "-int8.onnx"))
+            typer.echo(f"wrote {q.path} (int8; accuracy delta and speed in {q.report_path})")

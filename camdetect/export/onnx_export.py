@@ -1,0 +1,163 @@
+"""Export a training run (or a bare ``.pt``) to ONNX with dynamic batch, onnxslim and camdetect metadata.
+
+Ultralytics does the graph export (it knows its own heads); we then stamp ``camdetect.*``
+metadata_props (see :mod:`camdetect.export.metadata`) and write the file atomically, so the scorer
+needs nothing but the ``.onnx``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import camdetect
+from camdetect.export.metadata import DEFAULT_CONF, DEFAULT_IOU, ModelMetadata
+
+
+@dataclass
+class RunSource:
+    """Where the weights and the run record of one model are."""
+
+    weights: Path
+    run_dir: Path | None
+    run_info: dict
+    mount_weights: Path | None = None  # optional second model (RUN/mount/weights/best.pt)
+
+
+def resolve_run(run_or_pt: str | os.PathLike) -> RunSource:
+    """``runs/train/NAME`` (weights/best.pt + camdetect_run.json) or a ``.pt`` file."""
+    p = Path(run_or_pt)
+    if p.is_dir():
+        weights = p / "weights" / "best.pt"
+        if not weights.is_file():
+            raise FileNotFoundError(f"{weights}: no weights in run directory {p}")
+        run_dir = p
+    elif p.is_file():
+        if p.suffix != ".pt":
+            raise ValueError(f"{p}: expected a run directory or a .pt file")
+        weights = p
+        run_dir = p.parent.parent if (p.parent.parent / "camdetect_run.json").is_file() else None
+    else:
+        raise FileNotFoundError(f"{p}: no such run directory or weights file")
+    info: dict = {}
+    if run_dir is not None and (run_dir / "camdetect_run.json").is_file():
+        path = run_dir / "camdetect_run.json"
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{exc.lineno}: bad JSON: {exc.msg}") from None
+    mount = run_dir / "mount" / "weights" / "best.pt" if run_dir else None
+    return RunSource(weights, run_dir, info, mount if mount and mount.is_file() else None)
+
+
+def find_thresholds(source: RunSource) -> dict:
+    """Thresholds chosen at evaluation, when the run has them; defaults otherwise.
+
+    Looks for ``thresholds`` (dict with conf/iou) or ``conf``/``conf_threshold`` in
+    camdetect_run.json, RUN/metrics.json and RUN/eval*/metrics.json (first found wins).
+    """
+    found = {"conf": DEFAULT_CONF, "iou": DEFAULT_IOU, "source": "default"}
+    candidates: list[tuple[str, dict]] = [("camdetect_run.json", source.run_info)]
+    if source.run_dir is not None:
+        for path in [source.run_dir / "metrics.json", *sorted(source.run_dir.glob("eval*/metrics.json"))]:
+            if path.is_file():
+                try:
+                    candidates.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
+                except json.JSONDecodeError:
+                    continue
+    for where, data in candidates:
+        if not isinstance(data, dict):
+            continue
+        th = data.get("thresholds")
+        if isinstance(th, dict) and "conf" in th:
+            return {"conf": float(th["conf"]), "iou": float(th.get("iou", DEFAULT_IOU)), "source": where}
+        for key in ("conf_threshold", "conf"):
+            if isinstance(data.get(key), (int, float)):
+                return {"conf": float(data[key]), "iou": DEFAULT_IOU, "source": where}
+    return found
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _taxonomy_text(info: dict) -> str:
+    from camdetect.taxonomy import load_taxonomy
+
+    path = info.get("taxonomy") or info.get("taxonomy_path")
+    if path and Path(path).is_file():
+        return Path(path).read_text(encoding="utf-8")
+    return Path(load_taxonomy().source).read_text(encoding="utf-8")
+
+
+def export_pt(weights: Path, out: Path, imgsz: int | None, task_hint: str = "detect") -> tuple[Path, dict]:
+    """Ultralytics ONNX export (dynamic batch, onnxslim) into a temp dir; returns (onnx path, names/imgsz)."""
+    camdetect.env.configure_offline_ultralytics()
+    from ultralytics import YOLO
+
+    model = YOLO(str(weights))
+    args = dict(getattr(model.model, "args", {}) or {})
+    size = int(imgsz or args.get("imgsz") or 640)
+    tmp = Path(tempfile.mkdtemp(prefix="camdetect-export-", dir=out.parent))
+    staged = tmp / weights.name
+    shutil.copy2(weights, staged)  # ultralytics writes the .onnx beside the .pt
+    model = YOLO(str(staged))
+    path = Path(model.export(format="onnx", dynamic=True, simplify=True, imgsz=size, device="cpu", verbose=False))
+    names = model.names
+    return path, {"names": [names[i] for i in sorted(names)], "imgsz": size, "task": model.task}
+
+
+def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
+    """Write ``meta`` into metadata_props (keeping ultralytics' own keys) and save atomically to ``out``."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    props = {p.key: p.value for p in model.metadata_props}
+    props.update(meta.to_props())
+    del model.metadata_props[:]
+    for k, v in props.items():
+        model.metadata_props.add(key=k, value=v)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    onnx.save(model, str(tmp))
+    os.replace(tmp, out)
+
+
+def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int | None = None,
+               conf: float | None = None, iou: float | None = None) -> list[Path]:
+    """Export the detector (and the run's mount classifier, if any) with metadata; returns written files."""
+    source = resolve_run(run_or_pt)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    thresholds = find_thresholds(source)
+    if conf is not None:
+        thresholds.update(conf=float(conf), source="command line")
+    if iou is not None:
+        thresholds["iou"] = float(iou)
+    run_record = {"run_dir": str(source.run_dir) if source.run_dir else "", "weights": str(source.weights),
+                  **{k: v for k, v in source.run_info.items() if k in ("name", "command", "data_hash", "config",
+                                                                        "class_names", "imgsz")}}
+    written = []
+    jobs = [(source.weights, out, "detect")]
+    if source.mount_weights is not None:
+        jobs.append((source.mount_weights, out.with_name(out.stem + "-mount.onnx"), "classify"))
+    for weights, target, _ in jobs:
+        path, info = export_pt(weights, target, imgsz or source.run_info.get("imgsz"))
+        try:
+            meta = ModelMetadata(
+                class_names=info["names"], imgsz=(info["imgsz"], info["imgsz"]), task=info["task"],
+                thresholds=thresholds, camdetect_version=camdetect.__version__, training_run=run_record,
+                taxonomy=_taxonomy_text(source.run_info), source_weights_sha256=sha256(weights), name=target.stem)
+            stamp_metadata(path, target, meta)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
+        written.append(target)
+    return written
