@@ -15,7 +15,7 @@ from camdetect.geometry.boxes import (
     view_box_to_pano_box,
     view_box_to_sphere,
 )
-from camdetect.geometry.cut import clear_map_cache, cut_view, remap_maps, supersample_factor
+from camdetect.geometry.cut import clear_map_cache, cut_view, remap_maps, supersample_factor, view_maps
 from camdetect.geometry.planner import ViewPlan, best_view, plan_views
 from camdetect.geometry.projection import (
     angles_to_pano,
@@ -32,7 +32,7 @@ from camdetect.geometry.projection import (
 from camdetect.geometry.zoom import fov_to_zoom, zoom_to_fov
 
 __all__ = [
-    "ViewPlan", "plan_views", "best_view", "cut_view", "remap_maps", "supersample_factor", "clear_map_cache",
+    "ViewPlan", "plan_views", "best_view", "cut_view", "remap_maps", "view_maps", "supersample_factor", "clear_map_cache",
     "view_to_angles", "angles_to_view", "pano_to_angles", "angles_to_pano", "angles_to_vector",
     "view_box_to_sphere", "sphere_box_to_view", "sphere_boxes_to_view", "view_box_to_pano_box",
     "pano_box_to_view_box", "pano_box_to_sphere", "sphere_to_pano_box", "clip_box",

@@ -1,9 +1,10 @@
 """Cut perspective views out of an equirectangular panorama with one ``cv2.remap`` per view.
 
 Memory stays bounded on 8192x4096 panoramas: the panorama is sampled in place as uint8 (never
-converted to float), and the only per-view arrays are the remap maps, the size of the view (times the
-supersampling factor), kept in a small LRU cache as OpenCV fixed-point maps because a plan cuts the
-same few view geometries out of every panorama.
+converted to float), and the only per-view arrays are float32 remap maps the size of the view (times
+the supersampling factor). Turning a view about the vertical axis only shifts the panorama columns it
+samples, so one cached map per (pitch, fov, size) serves every heading of a plan and every panorama,
+whatever its ``pano_heading``; a view then costs one add, one ``cv2.remap`` and one resize.
 
 Seam: columns wrap (``cv2.BORDER_WRAP``), so a view looking at heading ``pano_heading + 180`` (the
 panorama's left/right edge) is continuous. Rows never wrap: the map is clamped to the first and last
@@ -25,7 +26,7 @@ import numpy as np
 from camdetect.geometry.projection import focal_px, vector_to_angles, view_axes
 from camdetect.records import View
 
-MAP_CACHE_SIZE = 16
+MAP_CACHE_SIZE = 4  # base maps: one per (pitch, fov, size, panorama size); 13 MB each at 1280x1280
 
 
 def supersample_factor(view: View, pano_width: int, max_factor: int = 3) -> int:
@@ -64,12 +65,22 @@ def remap_maps(view: View, W: int, H: int, pano_heading: float = 0.0, scale: int
 
 
 @lru_cache(maxsize=MAP_CACHE_SIZE)
-def _cached_fixed_maps(view_key: tuple, W: int, H: int, scale: int) -> tuple[np.ndarray, np.ndarray]:
-    # Keyed on the heading relative to the panorama, so panoramas with different pano_heading share maps.
-    rel_heading, pitch, fov, width, height = view_key
-    view = View("", rel_heading, pitch, fov, width, height)
-    map_x, map_y = remap_maps(view, W, H, pano_heading=0.0, scale=scale)
-    return cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
+def _base_maps(pitch: float, fov: float, width: int, height: int, W: int, H: int, scale: int):
+    """Maps for a view at heading 0 of a panorama with pano_heading 0 (read-only, shared)."""
+    map_x, map_y = remap_maps(View("", 0.0, pitch, fov, width, height), W, H, 0.0, scale)
+    map_x.flags.writeable = False
+    map_y.flags.writeable = False
+    return map_x, map_y
+
+
+def view_maps(view: View, W: int, H: int, pano_heading: float = 0.0, scale: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`remap_maps` via a cache: turning a view about the vertical axis only shifts the panorama
+    columns it samples, so every heading of a plan (and every pano_heading) shares one cached map."""
+    base_x, map_y = _base_maps(float(view.pitch), float(view.fov), int(view.width), int(view.height), W, H, scale)
+    shift = np.float32(W * (((view.heading - pano_heading) % 360.0) / 360.0))
+    map_x = base_x + shift  # base in [-0.5, W - 0.5), shift in [0, W): one subtraction wraps it
+    np.subtract(map_x, np.float32(W), out=map_x, where=map_x >= W - 0.5)
+    return map_x, map_y
 
 
 def cut_view(pano: np.ndarray, view: View, pano_heading: float = 0.0, supersample: int | None = None,
@@ -87,11 +98,8 @@ def cut_view(pano: np.ndarray, view: View, pano_heading: float = 0.0, supersampl
     scale = supersample_factor(view, W) if supersample is None else int(supersample)
     if scale < 1:
         raise ValueError(f"supersample must be >= 1, got {supersample}")
-    focal_px(view)  # validates fov and size before caching
-    rel = round(float(view.heading - pano_heading) % 360.0, 9)
-    key = (rel, float(view.pitch), float(view.fov), int(view.width), int(view.height))
-    m1, m2 = _cached_fixed_maps(key, W, H, scale)
-    out = cv2.remap(pano, m1, m2, interpolation, borderMode=cv2.BORDER_WRAP)
+    map_x, map_y = view_maps(view, W, H, pano_heading, scale)
+    out = cv2.remap(pano, map_x, map_y, interpolation, borderMode=cv2.BORDER_WRAP)
     if scale > 1:
         out = cv2.resize(out, (view.width, view.height), interpolation=cv2.INTER_AREA)
     return out
@@ -99,4 +107,4 @@ def cut_view(pano: np.ndarray, view: View, pano_heading: float = 0.0, supersampl
 
 def clear_map_cache() -> None:
     """Free the cached remap maps (e.g. after switching to a different plan)."""
-    _cached_fixed_maps.cache_clear()
+    _base_maps.cache_clear()

@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Benchmark panorama -> view cutting: views per second and peak memory on an 8192x4096 panorama.
+
+Uses a real panorama from ../shared/data/panoramas when present, else a synthetic random one of the
+same size. Cuts the default plan's 640x640 views cold (remap maps built) and warm (maps cached), with
+and without anti-aliasing supersampling, and prints the camera-size table of the default plan against
+Stanford's boxes (when ../shared/data is present). Prints tables and writes JSON.
+
+    python scripts/bench_geometry.py                      # -> runs/bench/geometry.json
+    python scripts/bench_geometry.py --pano my_pano.jpg --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from camdetect.geometry import ViewPlan, clear_map_cache, cut_view, plan_views, supersample_factor  # noqa: E402
+from camdetect.geometry.report import (  # noqa: E402
+    CANDIDATES,
+    format_report,
+    load_stanford_boxes,
+    plan_report,
+    stanford_path,
+    stanford_summary,
+)
+
+PANO_DIR = ROOT.parent / "shared" / "data" / "panoramas"
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def load_pano(path: Path | None) -> tuple[np.ndarray, str, float]:
+    if path is None:
+        found = sorted(PANO_DIR.glob("*.jpg")) if PANO_DIR.is_dir() else []
+        path = found[0] if found else None
+    if path is None:
+        rng = np.random.default_rng(0)
+        return rng.integers(0, 255, (4096, 8192, 3), np.uint8), "synthetic 8192x4096 random", 0.0
+    t = time.perf_counter()
+    pano = cv2.imread(str(path))
+    if pano is None:
+        raise SystemExit(f"error: {path}: not a readable image")
+    return pano, str(path.name), time.perf_counter() - t
+
+
+def bench_cut(pano: np.ndarray, views, supersample: int | None, rounds: int) -> dict:
+    clear_map_cache()
+    t = time.perf_counter()
+    for v in views:
+        cut_view(pano, v, supersample=supersample)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    for _ in range(rounds):
+        for v in views:
+            cut_view(pano, v, supersample=supersample)
+    warm = time.perf_counter() - t
+    n = len(views)
+    return {"supersample": supersample_factor(views[0], pano.shape[1]) if supersample is None else supersample,
+            "cold_views_per_s": n / cold, "warm_views_per_s": n * rounds / warm,
+            "cold_ms_per_view": 1000 * cold / n, "warm_ms_per_view": 1000 * warm / (n * rounds)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pano", type=Path, default=None, help="panorama image (default: first real one, else synthetic)")
+    ap.add_argument("--rounds", type=int, default=3, help="warm rounds over the plan's views")
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "geometry.json")
+    args = ap.parse_args()
+
+    rss0 = rss_mb()
+    pano, name, decode_s = load_pano(args.pano)
+    rss_pano = rss_mb()
+    plan = ViewPlan.from_yaml()
+    views = plan_views("bench", plan)
+    rows = []
+    for label, ss in (("auto (anti-aliased)", None), ("1 (plain bilinear)", 1)):
+        r = bench_cut(pano, views, ss, args.rounds)
+        r["mode"] = label
+        rows.append(r)
+    rss_peak = rss_mb()
+
+    print(f"panorama: {name} {pano.shape[1]}x{pano.shape[0]} (decode {decode_s:.2f} s); "
+          f"{len(views)} views of {plan.width}x{plan.height}, fov {plan.fov:g}; cv2 threads {cv2.getNumThreads()}")
+    print("| supersample | cold views/s (maps built) | warm views/s (maps cached) | warm ms/view |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['supersample']} {r['mode']} | {r['cold_views_per_s']:.1f} | {r['warm_views_per_s']:.1f} "
+              f"| {r['warm_ms_per_view']:.1f} |")
+    print(f"peak RSS: {rss0:.0f} MB at start, {rss_pano:.0f} MB with the panorama decoded "
+          f"({pano.nbytes / 1e6:.0f} MB of pixels), {rss_peak:.0f} MB after cutting "
+          f"(+{rss_peak - rss_pano:.0f} MB for maps and views)")
+
+    result = {"panorama": name, "pano_shape": list(pano.shape), "decode_s": decode_s, "plan": plan.to_dict(),
+              "cv2_threads": cv2.getNumThreads(), "cpu": platform.processor() or platform.machine(),
+              "cut": rows, "rss_mb": {"start": rss0, "with_pano": rss_pano, "peak": rss_peak}}
+
+    meta = stanford_path()
+    if meta.is_file():
+        boxes = load_stanford_boxes(meta)
+        plans = dict(CANDIDATES)
+        rep = [plan_report(p, boxes, n) for n, p in plans.items()]
+        summary = stanford_summary(boxes)
+        print()
+        print(format_report(rep, summary))
+        result["stanford"] = summary
+        result["plans"] = rep
+    else:
+        print(f"\n(no {meta}: camera-size table skipped)")
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
