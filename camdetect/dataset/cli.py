@@ -1,0 +1,76 @@
+"""``camdetect dataset build`` and ``camdetect dataset check``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    ds = typer.Typer(help="Build an ultralytics dataset from panoramas + cameras, and check one.", no_args_is_help=True)
+
+    @ds.command("build")
+    def build(
+        out: Path = typer.Option(..., "--out", help="Dataset folder to write (re-running resumes)."),
+        panoramas: Optional[Path] = typer.Option(None, "--panoramas", help="Manifest (CSV/JSONL) or folder of panoramas."),
+        cameras: Optional[Path] = typer.Option(None, "--cameras", help="Camera table (consensus) or Tag table."),
+        images: Optional[Path] = typer.Option(None, "--images", help="Photo mode: folder of images that are already views."),
+        tags: Optional[Path] = typer.Option(None, "--tags", help="Photo mode: Tag table with boxes on those images."),
+        views: Optional[Path] = typer.Option(None, "--views", help="View plan YAML (default configs/views/default.yaml)."),
+        negatives_ratio: float = typer.Option(1.0, "--negatives-ratio", help="Negative images per positive image (-1: all)."),
+        tile: int = typer.Option(0, "--tile", help="Cut views into overlapping tiles of N px (0: off)."),
+        min_visible: float = typer.Option(0.6, "--min-visible", help="Share of a box inside an image to label it."),
+        classes: str = typer.Option("type", "--classes", help="Detector classes: type | type_mount | camera."),
+        block_m: float = typer.Option(250.0, "--block-m", help="Spatial split block size in metres (0: by intersection)."),
+        val: float = typer.Option(0.15, "--val", help="Share of views in val."),
+        test: float = typer.Option(0.15, "--test", help="Share of views in test."),
+        seed: int = typer.Option(0, "--seed", help="Seed for splits and negative sampling."),
+        no_crops: bool = typer.Option(False, "--no-crops", help="Skip the context crops for the attribute classifier."),
+    ) -> None:
+        """Cut views, project camera boxes, split by intersection/area, write images, labels, crops and a card.
+
+        Example: camdetect dataset build --panoramas city/manifest.csv --cameras city/truth/cameras.csv --out runs/ds/city
+        """
+        from camdetect.dataset.build import BuildOptions, build_dataset
+        from camdetect.dataset.splits import SplitPlan
+        from camdetect.geometry import ViewPlan
+
+        opts = BuildOptions(plan=ViewPlan.from_yaml(views), negatives_ratio=negatives_ratio, tile=tile,
+                            min_visible=min_visible, classes=classes,
+                            split=SplitPlan(1.0 - val - test, val, test, block_m, seed), crops=not no_crops)
+        command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        s = build_dataset(out, panoramas=panoramas, cameras=cameras, images=images, tags=tags, opts=opts,
+                          command=command)
+        sp = s["splits"]
+        typer.echo(f"{out}: " + ", ".join(f"{k} {v['images']} images / {v['boxes']} boxes" for k, v in sp.items())
+                   + f"; written {s['write']['written']}, resumed {s['write']['skipped']}; hash {s['hash']}")
+        for w in s["warnings"]:
+            typer.echo(f"warning: {w}", err=True)
+
+    @ds.command("check")
+    def check(
+        directory: Path = typer.Argument(..., help="Dataset folder (data.yaml, images/, labels/)."),
+        strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+    ) -> None:
+        """Report corrupt images, bad label lines, out-of-range boxes and cross-split duplicates (file:line).
+
+        Exit code 1 when errors are found (2 on bad input).
+
+        Example: camdetect dataset check runs/ds/city
+        """
+        from camdetect.dataset.check import check_dataset
+
+        problems = check_dataset(directory, progress=True)
+        for p in problems:
+            typer.echo(str(p))
+        errors = sum(p.severity == "error" for p in problems)
+        warnings = len(problems) - errors
+        typer.echo(f"{directory}: {errors} error(s), {warnings} warning(s)")
+        if errors or (strict and warnings):
+            raise typer.Exit(1)
+
+    app.add_typer(ds, name="dataset")

@@ -1,0 +1,80 @@
+"""Train/val/test splits grouped so that nothing leaks: one intersection (and, with coordinates, one
+spatial block of intersections) always lands in one split.
+
+Views of one panorama overlap, and neighbouring intersections share buildings and cameras, so a random
+split by image would score memorised cameras. Groups are shuffled with the seed and assigned greedily
+to the split furthest below its target share of *items* (views), which keeps shares close to the
+targets even with few, unequal groups.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+SPLITS = ("train", "val", "test")
+EARTH_M_PER_DEG = 111_320.0
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """Target shares and the spatial block size (metres; 0 disables spatial blocks)."""
+
+    train: float = 0.7
+    val: float = 0.15
+    test: float = 0.15
+    block_m: float = 250.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        shares = (self.train, self.val, self.test)
+        if any(s < 0 for s in shares) or not math.isclose(sum(shares), 1.0, abs_tol=1e-6):
+            raise ValueError(f"split shares must be >= 0 and sum to 1, got {shares}")
+
+    @property
+    def shares(self) -> dict[str, float]:
+        return {"train": self.train, "val": self.val, "test": self.test}
+
+
+def spatial_block(lat: float, lon: float, block_m: float) -> str:
+    """Id of the ~block_m x block_m square containing (lat, lon); '' without coordinates."""
+    if block_m <= 0 or not (math.isfinite(lat) and math.isfinite(lon)):
+        return ""
+    dy = block_m / EARTH_M_PER_DEG
+    dx = block_m / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 1e-6))
+    return f"blk{math.floor(lat / dy)}_{math.floor(lon / dx)}"
+
+
+def group_key(intersection: str, lat: float = math.nan, lon: float = math.nan, block_m: float = 250.0) -> str:
+    """The split group of an intersection: its spatial block when coordinates exist, else itself."""
+    return spatial_block(lat, lon, block_m) or f"int:{intersection}"
+
+
+def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan()) -> dict[str, str]:
+    """group -> split, balancing the summed size (e.g. positive images) per split against the shares.
+
+    Deterministic for a seed. With enough non-empty groups no split with a non-zero share is empty:
+    each first gets one non-empty group (largest share first), then groups go greedily to the split
+    furthest below its target.
+    """
+    groups = sorted(group_sizes)
+    random.Random(plan.seed).shuffle(groups)
+    shares = {s: v for s, v in plan.shares.items() if v > 0}
+    counts: Counter = Counter()
+    out: dict[str, str] = {}
+    nonempty = [g for g in groups if group_sizes[g] > 0]
+    for split, g in zip(sorted(shares, key=lambda s: -shares[s]), nonempty):
+        out[g] = split
+        counts[split] += group_sizes[g]
+    total = sum(counts.values())
+    for g in groups:
+        if g in out:
+            continue
+        n = group_sizes[g]
+        total += n
+        split = max(shares, key=lambda s: (shares[s] * total - counts[s], shares[s]))
+        out[g] = split
+        counts[split] += n
+    return out
