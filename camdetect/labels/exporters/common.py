@@ -48,11 +48,13 @@ def has_box(tag: Tag) -> bool:
     return tag.kind == "tag" and all(math.isfinite(v) for v in tag.box) and tag.x2 > tag.x1 and tag.y2 > tag.y1
 
 
-def group_images(tags: list[Tag], images_dir: Path | None, result: ExportResult) -> list[ImageEntry]:
+def group_images(tags: list[Tag], images_dir: Path | None, result: ExportResult,
+                 keep_sizeless_negatives: bool = False) -> list[ImageEntry]:
     """Images in key order with their box tags; sizes from the table, else from ``images_dir``.
 
     Point tags (Decoders) have no box on an image and are counted, not exported: make boxes first
-    (consensus / dataset build with the size prior). Images whose size stays unknown are skipped.
+    (consensus / dataset build with the size prior). Images whose size stays unknown are skipped,
+    unless they carry no box and ``keep_sizeless_negatives`` (a Label Studio task needs no size).
     """
     entries: dict[str, ImageEntry] = {}
     for tag in tags:
@@ -71,6 +73,9 @@ def group_images(tags: list[Tag], images_dir: Path | None, result: ExportResult)
     out = []
     for key in sorted(entries):
         entry = entries[key]
+        if not key or Path(key).is_absolute() or ".." in Path(key).parts:
+            result.counts["unsafe image keys (absolute or ..)"] += 1  # would write outside OUT
+            continue
         if (not entry.width or not entry.height) and images_dir is not None:
             path = images_dir / key
             if path.is_file():
@@ -79,9 +84,10 @@ def group_images(tags: list[Tag], images_dir: Path | None, result: ExportResult)
             if entry.tags:
                 result.counts["images without a size"] += 1
                 result.counts["boxes on images without a size"] += len(entry.tags)
-            else:
-                result.counts["point-only or sizeless images"] += 1
-            continue
+                continue
+            if not keep_sizeless_negatives:
+                result.counts["images without a size or box"] += 1
+                continue
         out.append(entry)
     result.n_images = len(out)
     result.n_boxes = sum(len(e.tags) for e in out)

@@ -46,7 +46,7 @@ def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None
     out = Path(out)
     result = ExportResult("labelstudio", str(out))
     tasks = []
-    for entry in group_images(tags, images, result):
+    for entry in group_images(tags, images, result, keep_sizeless_negatives=True):
         data = {"image": f"{url_prefix}{entry.key}", "camdetect_image": entry.key}
         if entry.intersection:
             data["intersection"] = entry.intersection

@@ -86,6 +86,7 @@ def read(src: Path, ctx: ImportContext) -> None:
         ctx.problem("missing file", labels_dir, None, "no labels/ folder")
         return
     sizes = _sizes(src, ctx)
+    by_stem = {Path(k).with_suffix("").as_posix(): k for k in sizes}
     annotator = ctx.default_annotator
     if images_dir.is_dir():
         for img in sorted(p for p in images_dir.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS):
@@ -95,7 +96,7 @@ def read(src: Path, ctx: ImportContext) -> None:
         found = find_image((images_dir / rel).parent, rel.name)
         key = found.relative_to(images_dir).as_posix() if found else None
         if key is None:
-            key = next((k for k in sizes if Path(k).with_suffix("") == rel), None)
+            key = by_stem.get(rel.as_posix())
         if key is None:
             ctx.problem("missing file", path, None, "no image with this name under images/ (size unknown)")
             continue
