@@ -1,0 +1,110 @@
+"""Draw a :class:`Scene` into an equirectangular panorama and degrade it like a real capture.
+
+Order: ray-cast background, then items far to near (painter's algorithm), then camera effects:
+exposure and colour cast, a little optical blur, sensor noise, and JPEG compression on write.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from camdetect.synth.draw_background import render_background
+from camdetect.synth.objects import Stick, parts_to_shapes, sprite_parts
+from camdetect.synth.scene import Scene, anchor_scale
+from camdetect.synth.shapes import Shape, draw_group, quad
+
+
+def _stick_shapes(scene: Scene, st: Stick, W: int, H: int) -> list[Shape]:
+    lay = scene.layout
+    p0, p1 = np.array(st.p0, float), np.array(st.p1, float)
+    length_deg = math.degrees(np.linalg.norm(p1 - p0) / max(1.0, min(
+        np.hypot(*(p0[:2] - lay.car)), np.hypot(*(p1[:2] - lay.car)))))
+    n = int(min(24, max(1, math.ceil(length_deg / 2.0))))
+    if np.allclose(p0[:2], p1[:2]):
+        n = 1
+    pts = []
+    for t in np.linspace(0, 1, n + 1):
+        u, v, sx, sy, *_ = anchor_scale(lay, tuple(p0 + (p1 - p0) * t), W, H)
+        if pts:
+            u = pts[-1][0] + ((u - pts[-1][0] + W / 2) % W - W / 2)
+        pts.append((u, v, sx, sy))
+    out = []
+    vertical = np.allclose(p0[:2], p1[:2])
+    for (u0, v0, sx0, sy0), (u1, v1, sx1, sy1) in zip(pts[:-1], pts[1:]):
+        if vertical:  # constant heading span 2r/d whatever the height
+            d = max(float(np.hypot(*(p0[:2] - lay.car))), 0.3)
+            w = 2 * st.radius / d * W / (2 * math.pi)
+            poly = np.array([[u0 - w / 2, v0], [u0 + w / 2, v0], [u1 + w / 2, v1], [u1 - w / 2, v1]])
+            out.append(Shape("poly", poly, st.rgb, "cyl", axis=(u0, v0, u1, v1, w / 2)))
+        else:
+            w0, w1 = 2 * st.radius * sy0, 2 * st.radius * sy1
+            out.append(Shape("poly", quad(u0, v0, u1, v1, w0, w1), st.rgb, "cyl", axis=(u0, v0, u1, v1, (w0 + w1) / 4)))
+    return out
+
+
+def _light_xy(scene: Scene, heading: float) -> tuple[float, float]:
+    lt = scene.light
+    if lt.sun <= 0:
+        return 0.0, -0.6
+    return 0.55 * math.sin(math.radians(lt.sun_az - heading)), -0.65
+
+
+def render_scene(scene: Scene, W: int, H: int, rng: np.random.Generator) -> np.ndarray:
+    """Float RGB panorama in [0, 1] with everything drawn, before sensor effects."""
+    img = render_background(scene.layout, scene.light, rng, W, H)
+    lt = scene.light
+    for item in scene.items:
+        shapes: list[Shape] = []
+        for st in item.sticks:
+            shapes += _stick_shapes(scene, st, W, H)
+        heading = 0.0
+        for sp in item.sprites:
+            u, v, sx, sy, d3, heading, pitch = anchor_scale(scene.layout, sp.pos, W, H)
+            parts, _ = sprite_parts(sp.kind, sp.params)
+            shapes += parts_to_shapes(parts, u, v, sx, sy)
+        if not item.sprites and item.sticks:
+            heading = float(scene.layout.bearing(*item.sticks[0].p0[:2])[0])
+        # unwrap all shapes of the item near the first one so one patch holds them
+        if shapes:
+            ref = shapes[0].bbox()[0]
+            for s in shapes:
+                if s.kind == "ellipse":
+                    s.pts[0, 0] = ref + ((s.pts[0, 0] - ref + W / 2) % W - W / 2)
+                else:
+                    c = s.pts[:, 0].mean()
+                    shift = (c - ref + W / 2) % W - W / 2 - (c - ref)
+                    s.pts[:, 0] += shift
+                    if s.axis is not None:
+                        a = list(s.axis)
+                        a[0] += shift
+                        a[2] += shift
+                        s.axis = tuple(a)
+        brightness = lt.ambient + lt.sun * 0.55
+        draw_group(img, shapes, _light_xy(scene, heading), brightness)
+    return img
+
+
+def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Exposure, colour cast, optical blur and sensor noise; returns uint8 BGR for JPEG writing."""
+    gain = float(rng.uniform(0.85, 1.12))
+    cast = 1.0 + rng.normal(0, 0.025, 3).astype(np.float32)
+    out = np.clip(img * gain * cast, 0, 1)
+    out = out ** float(rng.uniform(0.9, 1.1))
+    sigma = float(rng.uniform(0.45, 1.0))
+    out = cv2.GaussianBlur(out, (0, 0), sigma)
+    out8 = out[..., ::-1] * 255.0
+    noise = rng.normal(0, float(rng.uniform(1.5, 4.0)), size=out8.shape[:2] + (1,)).astype(np.float32)
+    chroma = rng.normal(0, 1.0, size=out8.shape).astype(np.float32)
+    out8 = out8 + noise + chroma
+    return np.clip(out8 + 0.5, 0, 255).astype(np.uint8)
+
+
+def encode_jpeg(bgr: np.ndarray, rng: np.random.Generator) -> bytes:
+    quality = int(rng.integers(72, 93))
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
