@@ -100,8 +100,49 @@ def plan(
         typer.echo(f"wrote {json_out}")
 
 
+def figure(
+    pano: Optional[Path] = typer.Argument(None, help="Panorama image; omitted: a drawn heading/pitch grid."),
+    out: Path = typer.Option(Path("docs/img/geometry_views.png"), "--out", help="Output PNG."),
+    config: Optional[Path] = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
+    pano_heading: float = typer.Option(0.0, "--pano-heading", help="Heading of the panorama's centre column."),
+    sizes: Optional[Path] = typer.Option(None, "--sizes", help="Also write the camera-size figure (needs Stanford meta.csv)."),
+) -> None:
+    """Draw a plan's view footprints on a panorama, with a few cut views underneath.
+
+    Example: camdetect geometry figure --out docs/img/geometry_views.png --sizes docs/img/geometry_sizes.png
+    """
+    import cv2
+
+    from camdetect.geometry.figure import grid_panorama, plan_figure
+    from camdetect.geometry.planner import ViewPlan, plan_views
+    from camdetect.records import View
+
+    vp = ViewPlan.from_yaml(config)
+    if pano is None:
+        image = grid_panorama(pano_heading=pano_heading)
+    else:
+        if not pano.is_file():
+            raise FileNotFoundError(f"{pano}: panorama not found")
+        image = cv2.imread(str(pano), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"{pano}: not a readable image")
+    views = plan_views("figure", vp)
+    seam = min(views, key=lambda v: abs(((v.heading - pano_heading) % 360) - 180))  # crosses the left/right edge
+    cuts = [views[0], seam, View("figure", views[0].heading, 0.0, 90.0, 640, 640)]  # last: Stanford-style view
+    plan_figure(image, vp, out, pano_heading, cuts)
+    typer.echo(f"wrote {out}")
+    if sizes is not None:
+        from camdetect.geometry.report import CANDIDATES, load_stanford_boxes, size_figure
+
+        plans = {"stanford 4 x 90 deg, pitch 0": CANDIDATES["stanford (4 x 90 deg, pitch 0)"],
+                 f"plan {config or 'default'}": vp}
+        size_figure(plans, load_stanford_boxes(), sizes)
+        typer.echo(f"wrote {sizes}")
+
+
 def register(app: typer.Typer) -> None:
     geometry_app = typer.Typer(help="Panorama geometry: cut views, view plans.", no_args_is_help=True)
     geometry_app.command("cut")(cut)
     geometry_app.command("plan")(plan)
+    geometry_app.command("figure")(figure)
     app.add_typer(geometry_app, name="geometry")

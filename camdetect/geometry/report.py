@@ -109,10 +109,8 @@ def band_coverage(plan: ViewPlan, pitch_lo: float = 0.0, pitch_hi: float = 20.0,
     return float((_best_views(plan_views("band", plan), heading, pitch) >= 0).mean())
 
 
-def plan_report(plan: ViewPlan, boxes: StanfordBoxes | str | Path | None = None, name: str = "") -> dict:
-    """Camera sizes (px) in the plan's best view for each Stanford box, coverage and cost numbers."""
-    if not isinstance(boxes, StanfordBoxes):
-        boxes = load_stanford_boxes(boxes)
+def camera_sizes(plan: ViewPlan, boxes: StanfordBoxes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per camera: (width px, height px, seen, seen whole) in the plan's best view; NaN when unseen."""
     views = plan_views("report", plan)
     best = _best_views(views, boxes.heading, boxes.pitch)
     w = np.full(len(boxes), np.nan)
@@ -125,7 +123,14 @@ def plan_report(plan: ViewPlan, boxes: StanfordBoxes | str | Path | None = None,
         xyxy, _ = sphere_boxes_to_view(v, boxes.heading[sel], boxes.pitch[sel], boxes.ang_w[sel], boxes.ang_h[sel])
         w[sel], h[sel] = xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]
         whole[sel] = (xyxy[:, 0] >= 0) & (xyxy[:, 1] >= 0) & (xyxy[:, 2] <= v.width) & (xyxy[:, 3] <= v.height)
-    seen = best >= 0
+    return w, h, best >= 0, whole
+
+
+def plan_report(plan: ViewPlan, boxes: StanfordBoxes | str | Path | None = None, name: str = "") -> dict:
+    """Camera sizes (px) in the plan's best view for each Stanford box, coverage and cost numbers."""
+    if not isinstance(boxes, StanfordBoxes):
+        boxes = load_stanford_boxes(boxes)
+    w, h, seen, whole = camera_sizes(plan, boxes)
     side = np.sqrt(w * h)[seen]
     return {
         "name": name or f"{plan.n_headings} x {plan.fov:g} deg, pitch {plan.pitch:g}, {plan.width}x{plan.height}",
@@ -145,6 +150,44 @@ def plan_report(plan: ViewPlan, boxes: StanfordBoxes | str | Path | None = None,
         "band_0_20": band_coverage(plan, 0.0, 20.0),
         "band_0_40": band_coverage(plan, 0.0, 40.0),
     }
+
+
+def size_figure(plans: dict[str, ViewPlan], boxes: StanfordBoxes, out: str | Path) -> Path:
+    """PNG: histogram of camera size sqrt(w h) in px per plan, and camera elevations vs each plan's
+    vertical coverage."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from camdetect.geometry.projection import vertical_fov
+
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), dpi=110, gridspec_kw={"width_ratios": [1.6, 1]})
+    bins = np.arange(0, 61, 2)
+    for (name, plan), c in zip(plans.items(), plt.cm.tab10.colors):
+        w, h, seen, _ = camera_sizes(plan, boxes)
+        side = np.sqrt(w * h)[seen]
+        ax.hist(side, bins=bins, histtype="step", lw=2, color=c, label=f"{name}: median {np.median(side):.1f} px")
+        half = vertical_fov(View("", 0, plan.pitch, plan.fov, plan.width, plan.height)) / 2
+        ax2.axhspan(plan.pitch - half, plan.pitch + half, color=c, alpha=0.15)
+        ax2.axhline(plan.pitch, color=c, lw=1)
+    ax.axvline(16, color="k", ls="--", lw=1)
+    ax.set_xlabel("camera box size sqrt(w * h) in the view that sees it best (px)")
+    ax.set_ylabel("Stanford cameras")
+    ax.legend(fontsize=8)
+    ax2.hist(boxes.pitch, bins=np.arange(-10, 61, 2), orientation="horizontal", color="0.4")
+    ax2.set_ylabel("camera elevation (deg)")
+    ax2.set_title("shaded: each plan's vertical coverage", fontsize=9)
+    ax2.set_xlabel("Stanford cameras")
+    fig.suptitle(f"{len(boxes)} real camera boxes (Stanford, 640 px / 90 deg views) moved into each view plan", fontsize=10)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(out)
+    return out
 
 
 def stanford_summary(boxes: StanfordBoxes) -> dict:

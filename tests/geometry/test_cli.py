@@ -60,3 +60,11 @@ def test_plan_prints_the_views():
     assert result.exit_code == 0, result.output
     assert "10 views/panorama" in result.output
     assert result.output.count("syn-0001_h") == 10
+
+
+def test_figure_draws_footprints_and_cuts(tmp_path):
+    out = tmp_path / "views.png"
+    result = runner.invoke(app, ["geometry", "figure", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    img = cv2.imread(str(out))
+    assert img is not None and img.shape[0] > 400 and img.std() > 10
