@@ -35,12 +35,14 @@ def eval_command(
     """Evaluate a detector: COCO mAP, AP by size, type/mount confusion, calibration, review-effort curve.
 
     Runs --model on the --data split (predictions saved to OUT/predictions.jsonl, resumable), or reads
-    --predictions made earlier; images without predictions still count.
+    --predictions made earlier; images without predictions still count. With --truth CITY_DIR (or its
+    truth/cameras.csv) the scorer's view suggestions are mapped onto whole panoramas, so every camera
+    counts once and every suggestion counts: the honest review-effort measurement.
 
     Example: camdetect eval --model runs/train/tiny --data runs/dataset/city --split test --out runs/eval/tiny
     """
     from camdetect.evaluate.effort import EffortModel
-    from camdetect.evaluate.report import EvalOptions, evaluate, write_report
+    from camdetect.evaluate.panorama import find_city_truth
     from camdetect.evaluate.samples import align, load_dataset_truth, load_suggestions_jsonl
     from camdetect.taxonomy import load_taxonomy
 
@@ -51,6 +53,14 @@ def eval_command(
     effort_path = effort or (DEFAULT_EFFORT if DEFAULT_EFFORT.exists() else None)
     effort_model = EffortModel.from_yaml(effort_path) if effort_path else EffortModel()
     tax = load_taxonomy()
+    city = find_city_truth(data)
+    if city is not None:  # whole panoramas: the scorer's suggestions against the city's cameras
+        if model is None:
+            return _finish(_panorama_set(city, predictions, classes, tax), data=data, split="panoramas",
+                           source=str(predictions), pred_path=predictions, effort_path=effort_path,
+                           effort_model=effort_model, conf=conf, tax=tax, out=out)
+        raise ValueError(f"{data}: panorama truth needs --predictions from `camdetect score`; "
+                         "--model evaluates on a dataset dir (views.csv + boxes.csv)")
     truth = load_dataset_truth(data, split)
     root = data if data.is_dir() else data.parent
     if model is not None:
@@ -65,6 +75,24 @@ def eval_command(
         pred_path, source = predictions, str(predictions)
     preds = load_suggestions_jsonl(pred_path, types)
     es = align(truth, preds, types, source=str(pred_path))
+    _finish(es, data=data, split=split, source=source, pred_path=pred_path, effort_path=effort_path,
+            effort_model=effort_model, conf=conf, tax=tax, out=out)
+
+
+def _panorama_set(city, predictions: Path, classes: Optional[str], tax):
+    from camdetect.evaluate.panorama import load_panorama_truth, read_suggestion_rows, suggestions_on_panoramas
+    from camdetect.evaluate.samples import align
+
+    cameras_csv, manifest = city
+    types = tuple(c.strip() for c in classes.split(",")) if classes else tuple(tax.detector_classes)
+    truth, headings = load_panorama_truth(cameras_csv, manifest)
+    preds = suggestions_on_panoramas(read_suggestion_rows(predictions), truth, headings, types)
+    return align(truth, preds, types, source=str(predictions))
+
+
+def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, conf, tax, out) -> None:
+    from camdetect.evaluate.report import EvalOptions, evaluate, write_report
+
     meta = {"model": source, "data": str(data), "split": split, "predictions": str(pred_path),
             "effort_config": str(effort_path) if effort_path else "built-in defaults",
             "command": "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
