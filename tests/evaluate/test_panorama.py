@@ -81,7 +81,9 @@ def test_panorama_eval_counts_cameras_once_and_every_suggestion(tmp_path):
     assert rep["meta"]["n_intersections"] == 3 and rep["meta"]["n_predictions"] == 4
     assert rep["coco"]["class_agnostic"]["AP50"] == pytest.approx(1.0)  # the duplicate (0.5) scores below every find
     at95 = rep["effort"]["at_targets"][1]
-    assert at95["recall"] == 1.0 and at95["suggestions_per_intersection"] == pytest.approx(4 / 3)
+    # full recall at threshold 0.6 already: the duplicate (0.5) need not be reviewed
+    assert at95["recall"] == 1.0 and at95["suggestions_per_intersection"] == pytest.approx(3 / 3)
+    assert rep["effort"]["curve"]["suggestions_per_intersection"][-1] == pytest.approx(4 / 3)
 
 
 def test_panorama_eval_needs_view_fields(tmp_path):
