@@ -1,0 +1,55 @@
+"""``camdetect score``: batch-score views, panoramas or a manifest into the review store (ORT only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("score")
+    def score_cmd(
+        input: Path = typer.Argument(..., help="Folder of views, folder of panoramas, or manifest (.csv/.jsonl)."),
+        model: Path = typer.Option(..., "--model", help="Exported detector .onnx (camdetect export)."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        media: Optional[Path] = typer.Option(None, "--media", help="Write the view JPEGs suggestions live on here."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Folder for suggestions.jsonl/.geojson + summary.json."),
+        engine: str = typer.Option("local", "--engine", help="local | ray"),
+        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
+        batch: int = typer.Option(8, "--batch", min=1, help="Images per ORT batch."),
+        threads: Optional[int] = typer.Option(None, "--threads", min=1, help="ORT intra-op threads (default: cores)."),
+        tile: int = typer.Option(-1, "--tile", help="Tile side in px for large views: -1 auto, 0 off."),
+        conf: Optional[float] = typer.Option(None, "--conf", help="Score threshold (default: from the model)."),
+        kind: str = typer.Option("auto", "--kind", help="Folder input: auto | view | panorama."),
+        plan: Optional[Path] = typer.Option(None, "--plan", help="View plan YAML for panoramas."),
+        actors: int = typer.Option(2, "--actors", min=1, help="Ray engine: ORT actors."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score at most N inputs."),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    ) -> None:
+        """Score new images with an ONNX detector; resumable, idempotent, no torch.
+
+        Example: camdetect score runs/city/manifest.csv --model models/demo.onnx --db runs/review.db --media runs/media --out runs/score
+        """
+        import json
+
+        from camdetect.scoring.pipeline import ScoreConfig
+
+        if engine not in ("local", "ray"):
+            raise ValueError(f"--engine must be local or ray, got {engine!r}")
+        if conf is not None and not 0.0 <= conf <= 1.0:
+            raise ValueError(f"--conf must be in [0, 1], got {conf}")
+        if not model.is_file():
+            raise FileNotFoundError(f"{model}: model not found")
+        cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
+                          tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress)
+        if engine == "ray":
+            from camdetect.scoring.ray_engine import score_ray
+
+            summary = score_ray(cfg, address=ray_address, actors=actors)
+        else:
+            from camdetect.scoring.pipeline import score
+
+            summary = score(cfg)
+        typer.echo(json.dumps(summary.to_json()))

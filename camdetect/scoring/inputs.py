@@ -1,0 +1,215 @@
+"""What to score: a folder of views, a folder of panoramas, or a manifest (CSV/JSONL, CONTRACTS);
+and decoding one image file robustly (every failure is a counted reason, never a crash).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+MANIFEST_COLUMNS = ["intersection_id", "pano_id", "lat", "lon", "image_path", "kind", "pano_heading",
+                    "heading", "pitch", "fov"]
+# 8192x4096 panoramas decode at full size; bigger JPEGs are decoded at a reduced DCT scale (draft),
+# other formats are skipped: memory per decoded image stays <= 3 * MAX_PIXELS bytes.
+MAX_PIXELS = 8192 * 4096 * 2
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input image: a view (scored as is) or a panorama (cut into the plan's views)."""
+
+    key: str  # image key in the review store: path relative to the input root, or the pano id
+    path: Path
+    kind: str  # "view" | "panorama"
+    intersection: str = ""
+    pano_id: str = ""
+    lat: float = math.nan
+    lon: float = math.nan
+    pano_heading: float = 0.0
+    heading: float = math.nan  # view rows of a manifest: where the view looks
+    pitch: float = math.nan
+    fov: float = math.nan
+
+
+def _float(value, where: str, name: str, default: float = math.nan) -> float:
+    if value is None or (isinstance(value, str) and value.strip() in ("", "nan", "NaN", "None")):
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {name} is not a number: {value!r}") from None
+
+
+def _manifest_rows(path: Path):
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: bad JSON: {exc.msg}") from None
+                if not isinstance(rec, dict):
+                    raise ValueError(f"{path}:{lineno}: expected a JSON object per line")
+                yield lineno, rec
+    else:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"image_path", "kind"} - set(reader.fieldnames or [])
+            if missing:
+                raise ValueError(f"{path}:1: manifest lacks column(s) {', '.join(sorted(missing))}")
+            for lineno, rec in enumerate(reader, start=2):
+                yield lineno, rec
+
+
+def read_manifest(path: str | os.PathLike) -> list[Job]:
+    """Jobs from a manifest; image_path is relative to the manifest's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: manifest not found")
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for lineno, rec in _manifest_rows(path):
+        where = f"{path}:{lineno}"
+        image = str(rec.get("image_path") or "").strip()
+        if not image:
+            raise ValueError(f"{where}: empty image_path")
+        kind = str(rec.get("kind") or "").strip().lower()
+        if kind not in ("panorama", "view"):
+            raise ValueError(f"{where}: kind must be 'panorama' or 'view', got {rec.get('kind')!r}")
+        pano_id = str(rec.get("pano_id") or "").strip() or Path(image).stem
+        heading = _float(rec.get("heading"), where, "heading")
+        pitch = _float(rec.get("pitch"), where, "pitch")
+        fov = _float(rec.get("fov"), where, "fov")
+        if kind == "view" and not (math.isnan(heading) == math.isnan(pitch) == math.isnan(fov)):
+            raise ValueError(f"{where}: a view row needs all of heading, pitch, fov or none")
+        key = pano_id if kind == "panorama" else image
+        if key in seen:
+            raise ValueError(f"{where}: duplicate {'pano_id' if kind == 'panorama' else 'image_path'} {key!r}")
+        seen.add(key)
+        jobs.append(Job(key=key, path=(path.parent / image), kind=kind,
+                        intersection=str(rec.get("intersection_id") or "").strip(), pano_id=pano_id,
+                        lat=_float(rec.get("lat"), where, "lat"), lon=_float(rec.get("lon"), where, "lon"),
+                        pano_heading=_float(rec.get("pano_heading"), where, "pano_heading", 0.0),
+                        heading=heading, pitch=pitch, fov=fov))
+    return jobs
+
+
+def looks_like_panorama(path: Path) -> bool:
+    """2:1 and at least 2048 px wide (read from the header only)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                w, h = im.size
+    except Exception:  # unreadable files are reported by decode_image later
+        return False
+    return w >= 2048 and abs(w - 2 * h) <= 2
+
+
+def discover(source: str | os.PathLike, kind: str = "auto") -> list[Job]:
+    """Jobs for a manifest file or a folder (``kind``: auto | view | panorama)."""
+    source = Path(source)
+    if kind not in ("auto", "view", "panorama"):
+        raise ValueError(f"kind must be auto, view or panorama, got {kind!r}")
+    if source.is_file():
+        if source.suffix.lower() in (".csv", ".jsonl"):
+            return read_manifest(source)
+        raise ValueError(f"{source}: INPUT must be a folder of images or a manifest (.csv / .jsonl)")
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: no such folder or manifest")
+    files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    jobs = []
+    for p in files:
+        rel = p.relative_to(source).as_posix()
+        k = kind if kind != "auto" else ("panorama" if looks_like_panorama(p) else "view")
+        jobs.append(Job(key=p.stem if k == "panorama" else rel, path=p, kind=k, pano_id=p.stem,
+                        intersection=p.stem if k == "panorama" else ""))
+    return jobs
+
+
+@dataclass
+class Decoded:
+    """A decoded BGR uint8 image, or ``image=None`` with the reason it was skipped."""
+
+    image: np.ndarray | None
+    reason: str = ""  # skip reason: missing, empty, corrupt, truncated, too large
+    notes: tuple[str, ...] = ()  # handled oddities: grayscale, 16-bit, cmyk, alpha, exif-rotated, downscaled
+
+
+def _to_uint8_rgb(im, notes: list[str]) -> np.ndarray:
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        notes.append("16-bit")
+        arr = np.asarray(im)
+        if arr.dtype != np.uint16:
+            arr = np.clip(arr, 0, 65535).astype(np.uint16)
+        arr = (arr >> 8).astype(np.uint8)
+        return np.repeat(arr[..., None], 3, axis=2)
+    if mode in ("L", "1", "LA"):
+        notes.append("grayscale")
+    elif mode == "CMYK":
+        notes.append("cmyk")
+    elif mode in ("RGBA", "PA", "P"):
+        notes.append("alpha" if "A" in mode or "transparency" in im.info else "palette")
+    if mode != "RGB":
+        im = im.convert("RGB")
+    return np.asarray(im)
+
+
+def decode_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Decoded:
+    """Decode to BGR uint8 honouring EXIF orientation. Header first, so a huge file is never decoded
+    at full size: JPEGs above ``max_pixels`` are drafted down by a power of two, others skipped."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            return Decoded(None, "empty")
+    except FileNotFoundError:
+        return Decoded(None, "missing")
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: we check the size ourselves
+            with Image.open(path) as im:
+                w, h = im.size
+                if w * h > max_pixels:
+                    if im.format != "JPEG":
+                        return Decoded(None, "too large")
+                    scale = 1
+                    while (w // scale) * (h // scale) > max_pixels and scale < 8:
+                        scale *= 2
+                    if (w // scale) * (h // scale) > max_pixels:
+                        return Decoded(None, "too large")
+                    im.draft("RGB", (w // scale, h // scale))
+                    notes.append("downscaled")
+                im.load()
+                orientation = im.getexif().get(0x0112, 1)
+                if orientation not in (1, None):
+                    im = ImageOps.exif_transpose(im)
+                    notes.append("exif-rotated")
+                rgb = _to_uint8_rgb(im, notes)
+    except UnidentifiedImageError:
+        return Decoded(None, "corrupt")
+    except Image.DecompressionBombError:
+        return Decoded(None, "too large")
+    except OSError as exc:
+        return Decoded(None, "truncated" if "truncated" in str(exc) else "corrupt")
+    except (ValueError, SyntaxError, MemoryError):
+        return Decoded(None, "corrupt")
+    if rgb.ndim != 3 or rgb.shape[0] < 2 or rgb.shape[1] < 2:
+        return Decoded(None, "corrupt")
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    return Decoded(bgr, "", tuple(notes))

@@ -1,0 +1,354 @@
+"""The local batch scorer: jobs -> (threaded decode, cut, tile) -> batched ORT -> merge -> outputs.
+
+Reading/decoding runs in a small thread pool ``prefetch`` jobs ahead of inference (PIL, cv2 and ORT
+all release the GIL), so the ORT session is never waiting on JPEG decoding. Views of many jobs share
+one batch. A job (one view image or one whole panorama) is the unit of completion: its suggestions
+are written only when all its views are scored, which is what makes sphere merging and resume exact.
+Memory: at most ``prefetch`` decoded jobs are alive; a panorama is dropped as soon as its views are cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from camdetect.records import Detections, Suggestion, View
+from camdetect.scoring.inputs import Job, decode_image, discover
+from camdetect.scoring.tiling import merge_tiles, tile_boxes, tile_size_for
+
+
+@dataclass
+class ScoreConfig:
+    model: Path
+    input: Path
+    db: str
+    out: Path | None = None
+    media: Path | None = None
+    batch: int = 8
+    threads: int | None = None
+    tile: int = -1  # -1 auto, 0 off, N tile side in pixels
+    conf: float | None = None
+    iou: float | None = None
+    kind: str = "auto"
+    plan: Path | None = None  # view plan YAML for panoramas (default configs/views/default.yaml)
+    prefetch: int = 2
+    limit: int | None = None
+    progress: bool = True
+
+
+@dataclass
+class Unit:
+    """One network input: a view, or a tile of a view (``origin`` = tile offset in the view)."""
+
+    job_index: int
+    view_index: int
+    image: np.ndarray
+    origin: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Prepared:
+    """A decoded job: its views (pixels kept until the job is finished, for media and crops)."""
+
+    index: int
+    job: Job
+    views: list[View] = field(default_factory=list)
+    images: list[np.ndarray] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass
+class ScoreSummary:
+    jobs: int = 0
+    skipped_done: int = 0
+    scored: int = 0
+    views: int = 0
+    units: int = 0
+    suggestions: int = 0
+    seconds: float = 0.0
+    reasons: Counter = field(default_factory=Counter)  # skipped: reason -> count
+    notes: Counter = field(default_factory=Counter)  # handled oddities -> count
+
+    @property
+    def views_per_s(self) -> float:
+        return self.views / self.seconds if self.seconds else 0.0
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.update(reasons=dict(self.reasons), notes=dict(self.notes), views_per_s=round(self.views_per_s, 2))
+        return d
+
+
+def suggestion_key(model: str, image_key: str, view: View, xyxy, class_id: int) -> str:
+    """Deterministic: the same model on the same image gives the same key (idempotent inserts)."""
+    box = ",".join(str(int(round(float(v)))) for v in xyxy)
+    raw = f"{model}|{image_key}|{view.view_id}|{box}|{class_id}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:20]
+
+
+class Scorer:
+    """Everything about one model that does not touch the outputs: prepare jobs, infer, build suggestions.
+
+    Shared by the local pipeline and the Ray actors.
+    """
+
+    def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
+                 conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None):
+        from camdetect.geometry import ViewPlan
+        from camdetect.scoring.detector import OnnxDetector
+        from camdetect.taxonomy import load_taxonomy
+
+        self.detector = OnnxDetector(model, threads=threads, batch=batch)
+        self.model_name = self.detector.name
+        self.conf = self.detector.conf if conf is None else conf
+        self.iou = self.detector.iou if iou is None else iou
+        self.tile = tile
+        self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
+        self.media = Path(media) if media else None
+        self.taxonomy = load_taxonomy()
+
+    # -- stage 1: decode (thread pool) -------------------------------------------------------
+    def prepare(self, index: int, job: Job) -> Prepared:
+        from camdetect.geometry import cut_view, plan_views
+
+        t = time.perf_counter()
+        prep = Prepared(index, job)
+        dec = decode_image(job.path)
+        prep.reason, prep.notes = dec.reason, dec.notes
+        if dec.image is None:
+            return prep
+        img = dec.image
+        h, w = img.shape[:2]
+        if job.kind == "panorama":
+            views = plan_views(job.pano_id or job.key, self.plan)
+            prep.views = views
+            prep.images = [cut_view(img, v, job.pano_heading) for v in views]
+            del img, dec  # the panorama is dropped here: only the cut views stay alive
+        else:
+            if not math.isnan(job.fov):
+                view = View(job.pano_id or job.key, job.heading, job.pitch, job.fov, w, h)
+            else:  # a plain photo: no geometry; View only carries the size and the id
+                view = View(job.key, math.nan, math.nan, math.nan, w, h)
+            prep.views, prep.images = [view], [img]
+        imgsz = max(self.detector.imgsz)
+        for vi, im in enumerate(prep.images):
+            vh, vw = im.shape[:2]
+            tile = tile_size_for(vw, vh, imgsz, self.tile)
+            if tile:
+                prep.units.append(Unit(index, vi, im))  # whole-view pass catches big objects
+                for x1, y1, x2, y2 in tile_boxes(vw, vh, tile):
+                    prep.units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
+            else:
+                prep.units.append(Unit(index, vi, im))
+        prep.seconds = time.perf_counter() - t
+        return prep
+
+    # -- stage 2: inference (caller's thread) -----------------------------------------------
+    def infer(self, units: list[Unit]) -> list[Detections]:
+        return self.detector.predict([u.image for u in units], conf=self.conf, iou=self.iou)
+
+    # -- stage 3: per-job merge and suggestions -----------------------------------------------
+    def view_detections(self, prep: Prepared, unit_dets: list[tuple[Unit, Detections]]) -> list[Detections]:
+        per_view: list[list[tuple[Unit, Detections]]] = [[] for _ in prep.views]
+        for u, d in unit_dets:
+            per_view[u.view_index].append((u, d))
+        out = []
+        for parts in per_view:
+            if len(parts) == 1 and parts[0][0].origin == (0, 0):
+                out.append(parts[0][1])
+            else:
+                out.append(merge_tiles([d for _, d in parts], [u.origin for u, _ in parts]))
+        return out
+
+    def suggestions(self, prep: Prepared, dets: list[Detections]) -> list[Suggestion]:
+        """One suggestion per camera: merged across views on the sphere for panoramas."""
+        job = prep.job
+        names = self.detector.class_names
+        picks: list[tuple[int, int, float, float]] = []  # (view, det, heading, pitch)
+        has_geometry = all(not math.isnan(v.fov) for v in prep.views)
+        if has_geometry:
+            from camdetect.scoring.sphere_merge import merge_on_sphere
+
+            for sd in merge_on_sphere(prep.views, dets):
+                picks.append((sd.view_index, sd.det_index, sd.heading, sd.pitch))
+        else:
+            for vi, d in enumerate(dets):
+                picks += [(vi, di, math.nan, math.nan) for di in range(len(d))]
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        out = []
+        for vi, di, heading, pitch in picks:
+            view, det = prep.views[vi], dets[vi]
+            xyxy = det.xyxy[di]
+            cid = int(det.class_ids[di])
+            type_ = names[cid] if cid < len(names) else "unknown"
+            out.append(Suggestion(
+                key=suggestion_key(self.model_name, job.key, view, xyxy, cid),
+                intersection=job.intersection, pano_id=job.pano_id, image_path=self.media_path(prep, vi),
+                view_heading=view.heading, view_pitch=view.pitch, view_fov=view.fov,
+                image_width=view.width, image_height=view.height,
+                x1=float(xyxy[0]), y1=float(xyxy[1]), x2=float(xyxy[2]), y2=float(xyxy[3]),
+                score=float(det.scores[di]), type=self.taxonomy.map_type(type_, strict=False),
+                type_score=float(det.scores[di]), heading=heading, pitch=pitch,
+                lat=job.lat, lon=job.lon, model=self.model_name, created=created))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def media_path(self, prep: Prepared, view_index: int) -> str:
+        """Where the view JPEG lives, relative to the media folder."""
+        view = prep.views[view_index]
+        if prep.job.kind == "panorama" or not math.isnan(view.fov):
+            return f"{self.model_name}/{view.view_id}.jpg"
+        return f"{self.model_name}/{Path(prep.job.key).with_suffix('.jpg').as_posix()}"
+
+    def write_media(self, prep: Prepared, suggestions: list[Suggestion]) -> None:
+        """Write (atomically) the view JPEGs the suggestions live on."""
+        import cv2
+
+        if self.media is None:
+            return
+        wanted = {s.image_path for s in suggestions}
+        for vi in range(len(prep.views)):
+            rel = self.media_path(prep, vi)
+            if rel not in wanted:
+                continue
+            path = self.media / rel
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ok, buf = cv2.imencode(".jpg", prep.images[vi], [cv2.IMWRITE_JPEG_QUALITY, 92])
+            if not ok:
+                raise ValueError(f"{prep.job.path}: cannot encode view {rel}")
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(buf.tobytes())
+            os.replace(tmp, path)
+
+    def meta(self, prep: Prepared, n: int) -> dict:
+        return {"path": str(prep.job.path), "kind": prep.job.kind, "views": len(prep.views),
+                "suggestions": n, "skipped": prep.reason, "notes": list(prep.notes)}
+
+
+def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_done=None, progress=None):
+    """Score ``jobs`` in order, calling ``on_done(prep, suggestions)`` per finished job.
+
+    Decoding runs ``prefetch`` jobs ahead in threads; units from several jobs fill one ORT batch.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, prefetch), thread_name_prefix="decode")
+    futures: deque = deque()
+    it = iter(enumerate(jobs))
+
+    def fill():
+        while len(futures) < max(1, prefetch):
+            nxt = next(it, None)
+            if nxt is None:
+                return
+            futures.append(pool.submit(scorer.prepare, *nxt))
+
+    pending: deque[Prepared] = deque()  # jobs whose units are (partly) waiting for inference
+    queue: list[Unit] = []
+    results: dict[int, list[tuple[Unit, Detections]]] = {}
+
+    def finish_ready():
+        while pending:
+            prep = pending[0]
+            got = results.get(prep.index, [])
+            if len(got) < len(prep.units):
+                return
+            pending.popleft()
+            results.pop(prep.index, None)
+            dets = scorer.view_detections(prep, got) if prep.units else []
+            sugg = scorer.suggestions(prep, dets) if prep.units else []
+            on_done(prep, sugg)
+
+    def run_queue(n: int):
+        nonlocal queue
+        chunk, queue = queue[:n], queue[n:]
+        for u, d in zip(chunk, scorer.infer(chunk)):
+            results.setdefault(u.job_index, []).append((u, d))
+
+    try:
+        fill()
+        while futures:
+            if queue and not futures[0].done():
+                run_queue(len(queue))  # decoding is behind: run a partial batch instead of idling
+                finish_ready()
+            prep = futures.popleft().result()
+            fill()
+            pending.append(prep)
+            queue.extend(prep.units)
+            while len(queue) >= batch:
+                run_queue(batch)
+                finish_ready()
+            finish_ready()
+        while queue:
+            run_queue(batch)
+            finish_ready()
+        finish_ready()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def score(cfg: ScoreConfig) -> ScoreSummary:
+    """``camdetect score`` with the local engine; resumable (skips images the store has done)."""
+    from tqdm import tqdm
+
+    from camdetect.scoring.outputs import JsonlLog, open_sink, write_geojson
+
+    t0 = time.perf_counter()
+    scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
+                    plan=cfg.plan, media=cfg.media)
+    jobs = discover(cfg.input, cfg.kind)
+    if cfg.limit:
+        jobs = jobs[: cfg.limit]
+    sink = open_sink(cfg.db)
+    done = sink.done_images(scorer.model_name)
+    todo = [j for j in jobs if j.key not in done]
+    summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
+    out = Path(cfg.out) if cfg.out else None
+    log = JsonlLog(out / "suggestions.jsonl") if out else None
+    bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score")
+
+    def on_done(prep: Prepared, sugg: list[Suggestion]) -> None:
+        if prep.reason:
+            summary.reasons[prep.reason] += 1
+        for note in prep.notes:
+            summary.notes[note] += 1
+        if log is not None:
+            log.append(sugg)  # 1. JSONL (deduplicated by key)
+        scorer.write_media(prep, sugg)  # 2. view JPEGs
+        sink.record_image(prep.job.key, scorer.model_name, sugg, scorer.meta(prep, len(sugg)))  # 3. commit
+        summary.scored += 0 if prep.reason else 1
+        summary.views += len(prep.views)
+        summary.units += len(prep.units)
+        summary.suggestions += len(sugg)
+        bar.update(1)
+        elapsed = time.perf_counter() - t0
+        bar.set_postfix(views_s=f"{summary.views / max(elapsed, 1e-9):.1f}", sugg=summary.suggestions)
+
+    try:
+        run_jobs(scorer, todo, cfg.batch, cfg.prefetch, on_done)
+    finally:
+        bar.close()
+        if log is not None:
+            log.close()
+    summary.seconds = time.perf_counter() - t0
+    if out is not None:
+        write_geojson(out / "suggestions.jsonl", out / "suggestions.geojson")
+        import json
+
+        (out / "summary.json").write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
+    close = getattr(sink, "close", None)
+    if close:
+        close()
+    return summary
