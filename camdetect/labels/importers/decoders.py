@@ -26,13 +26,11 @@ MAX_ZOOM = 8.0  # Street View zooms 0..5 in practice; beyond 8 the FOV is under 
 
 
 def zoom_fov(zoom: float) -> float:
-    """Horizontal FOV of a Street View zoom level (camdetect.geometry when present)."""
+    """Horizontal FOV of a Street View zoom level (NaN when the row has no zoom)."""
     if math.isnan(zoom):
         return math.nan
-    try:
-        from camdetect.geometry import zoom_to_fov
-    except ImportError:  # geometry stage not installed yet: Google's documented rule
-        return 180.0 / 2.0 ** zoom
+    from camdetect.geometry import zoom_to_fov
+
     return float(zoom_to_fov(zoom))
 
 
