@@ -1,0 +1,72 @@
+"""``camdetect train --config configs/train/NAME.yaml``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None = None, weights: str | None = None,
+                 resume: bool = False, threads: int | None = None, name: str | None = None,
+                 data: str | None = None, batch: int | None = None, overwrite: bool = False,
+                 mount: bool | None = None, command: str = "") -> Path:
+    """Train the detector (and the mount classifier when enabled) and write the run files; returns RUN."""
+    import dataclasses
+    import shutil
+
+    from camdetect.dataset.card import dataset_hash
+    from camdetect.train.config import TrainConfig
+    from camdetect.train.detector import dataset_info, train_detector
+    from camdetect.train.run_dir import read_results_csv, summarize_metrics, write_run_files
+
+    cfg = TrainConfig.from_yaml(config, epochs=epochs, imgsz=imgsz, weights=weights, threads=threads, name=name,
+                                data=data, batch=batch)
+    if mount is not None:
+        cfg.mount = dataclasses.replace(cfg.mount, enabled=mount)
+    run_dir = (Path(cfg.project) / cfg.name).resolve()  # relative projects are relative to the working directory
+    if run_dir.exists() and (run_dir / "weights").exists() and not resume:
+        if not overwrite:
+            raise ValueError(f"{run_dir}: run exists; pass --resume to continue it, --overwrite to replace it, "
+                             "or --name for a new run")
+        shutil.rmtree(run_dir)
+    info = dataset_info(cfg)
+    data_hash = info.get("hash") or dataset_hash(cfg.data_yaml().parent)
+    result = train_detector(cfg, run_dir, resume=resume)
+    metrics = summarize_metrics(read_results_csv(run_dir / "results.csv"), result["seconds"], result["n_train_images"])
+    mount_summary = None
+    if cfg.mount.enabled:
+        from camdetect.train.attributes import train_mount_classifier
+
+        mount_summary = train_mount_classifier(cfg, run_dir)
+    write_run_files(run_dir, cfg, class_names=result["names"], data_hash=data_hash, command=command,
+                    metrics=metrics, dataset_info=info, mount=mount_summary)
+    return run_dir
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train(
+        config: Path = typer.Option(..., "--config", help="Training recipe YAML (configs/train/NAME.yaml)."),
+        epochs: Optional[int] = typer.Option(None, "--epochs", help="Override the recipe's epochs."),
+        imgsz: Optional[int] = typer.Option(None, "--imgsz", help="Override the training image size (multiple of 32)."),
+        weights: Optional[str] = typer.Option(None, "--weights", help="Start from a local .pt checkpoint (never downloaded)."),
+        resume: bool = typer.Option(False, "--resume", help="Continue RUN/weights/last.pt."),
+        threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads."),
+        name: Optional[str] = typer.Option(None, "--name", help="Run name: runs/train/NAME."),
+        data: Optional[str] = typer.Option(None, "--data", help="Override the recipe's dataset folder."),
+        batch: Optional[int] = typer.Option(None, "--batch", help="Override the batch size."),
+        mount: Optional[bool] = typer.Option(None, "--mount/--no-mount", help="Train the mount classifier on crops."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run of the same name."),
+    ) -> None:
+        """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.
+
+        Example: camdetect train --config configs/train/ci.yaml --data runs/ds/city --epochs 2 --name smoke
+        """
+        command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        run_dir = run_training(config, epochs=epochs, imgsz=imgsz, weights=weights, resume=resume, threads=threads,
+                               name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command)
+        typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")

@@ -1,0 +1,104 @@
+"""Train an ultralytics detector from a model yaml, offline, on CPU, with our threads, seed and augmentation.
+
+Threads: ``import ultralytics`` sets OMP_NUM_THREADS=1 and its ``select_device`` calls
+``torch.set_num_threads(cpu_count - 1)`` (1 on a 2-core box), so the requested thread count is set
+again from trainer callbacks, after ultralytics has made its choice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from camdetect.train.config import TrainConfig
+
+
+def import_ultralytics(threads: int):
+    """``ultralytics.YOLO`` with the offline environment and ``threads`` torch threads restored after import."""
+    from camdetect.env import configure_offline_ultralytics
+
+    configure_offline_ultralytics()
+    import torch
+    from ultralytics import YOLO
+    from ultralytics.utils import SETTINGS
+
+    # Third-party loggers (ray tune, mlflow, ...) are installed here for other stages; training never
+    # reports to them, and importing ray alone costs seconds per run.
+    off = {k: False for k in ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb", "sync")}
+    if any(SETTINGS.get(k) is not False for k in off):
+        SETTINGS.update(off)
+    torch.set_num_threads(max(1, int(threads)))
+    return YOLO
+
+
+def thread_callbacks(model, threads: int) -> None:
+    """Re-apply torch threads after ultralytics' select_device (trainer init) and at every epoch."""
+    import torch
+
+    def _set(_trainer) -> None:
+        torch.set_num_threads(max(1, int(threads)))
+
+    for event in ("on_pretrain_routine_start", "on_pretrain_routine_end", "on_train_epoch_start"):
+        model.add_callback(event, _set)
+
+
+def count_images(data_yaml: Path, split: str = "train") -> int:
+    import yaml
+
+    from camdetect.dataset.sources import IMAGE_SUFFIXES
+
+    data = yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
+    folder = data_yaml.parent / str(data.get(split, f"images/{split}"))
+    return sum(1 for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else 0
+
+
+def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> dict:
+    """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names}."""
+    from camdetect.train.augment import street_augmentations
+
+    YOLO = import_ultralytics(cfg.threads)
+    data_yaml = cfg.data_yaml()
+    last = run_dir / "weights" / "last.pt"
+    t0 = time.perf_counter()
+    if resume:
+        if not last.is_file():
+            raise FileNotFoundError(f"{last}: nothing to resume (train without --resume first)")
+        model = YOLO(str(last))
+        thread_callbacks(model, cfg.threads)
+        model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers)
+    else:
+        model = YOLO(cfg.model_yaml(), task="detect")
+        if cfg.weights:
+            w = cfg.resolve_path(cfg.weights)
+            if not w.is_file():
+                raise FileNotFoundError(f"{w}: weights not found (camdetect never downloads checkpoints)")
+            model = model.load(str(w))
+        thread_callbacks(model, cfg.threads)
+        args = dict(
+            data=str(data_yaml), imgsz=cfg.imgsz, epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed,
+            deterministic=True, workers=cfg.workers, device="cpu", project=str(run_dir.parent.resolve()),
+            name=run_dir.name, exist_ok=True, patience=cfg.patience, lr0=cfg.lr0, optimizer=cfg.optimizer,
+            mosaic=cfg.mosaic, close_mosaic=cfg.close_mosaic, fliplr=cfg.fliplr, scale=cfg.scale,
+            translate=cfg.translate, degrees=cfg.degrees, hsv_v=cfg.hsv_v, fraction=cfg.fraction, val=cfg.val,
+            plots=cfg.plots, pretrained=bool(cfg.weights), amp=False, verbose=False,
+            augmentations=street_augmentations(cfg.augment, cfg.imgsz),
+        )
+        args.update(cfg.extra)
+        model.train(**args)
+    seconds = time.perf_counter() - t0
+    names = [str(n) for n in (model.names.values() if isinstance(model.names, dict) else model.names)]
+    if not (run_dir / "weights" / "best.pt").is_file():
+        raise ValueError(f"{run_dir}: training finished without weights/best.pt (see ultralytics output above)")
+    return {"seconds": seconds, "n_train_images": count_images(data_yaml), "names": names}
+
+
+def dataset_info(cfg: TrainConfig) -> dict:
+    """dataset.json of the dataset (written by camdetect dataset build), or {} for foreign datasets."""
+    path = cfg.data_yaml().parent / "dataset.json"
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {}
+    return {}

@@ -1,0 +1,117 @@
+"""The run directory's camdetect files: camdetect_run.json (CONTRACTS), metrics.json and model_card.md.
+
+Ultralytics writes weights/, results.csv, args.yaml and its plots into the same folder; these files add
+what export, scoring and a reader need: class names, imgsz, the dataset's content hash, the config,
+the exact command, and the final and best metrics in one JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+from camdetect.train.config import TrainConfig
+
+METRIC_KEYS = {
+    "metrics/precision(B)": "precision", "metrics/recall(B)": "recall",
+    "metrics/mAP50(B)": "map50", "metrics/mAP50-95(B)": "map50_95",
+}
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_results_csv(path: Path) -> list[dict[str, float]]:
+    """Ultralytics results.csv rows as floats (headers stripped)."""
+    if not path.is_file():
+        return []
+    rows = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            row = {}
+            for k, v in r.items():
+                try:
+                    row[k.strip()] = float(v)
+                except (TypeError, ValueError):
+                    continue
+            rows.append(row)
+    return rows
+
+
+def summarize_metrics(rows: list[dict[str, float]], seconds: float, n_train_images: int) -> dict:
+    """Final/best detection metrics and timing from results.csv rows."""
+    out: dict = {"epochs_run": len(rows), "train_seconds": round(seconds, 1)}
+    if rows:
+        last = rows[-1]
+        best = max(rows, key=lambda r: 0.1 * r.get("metrics/mAP50(B)", 0) + 0.9 * r.get("metrics/mAP50-95(B)", 0))
+        out["final"] = {name: round(last.get(k, math.nan), 4) for k, name in METRIC_KEYS.items()}
+        out["best"] = {name: round(best.get(k, math.nan), 4) for k, name in METRIC_KEYS.items()}
+        out["best_epoch"] = int(best.get("epoch", len(rows)))
+        out["final_losses"] = {k.split("/")[-1]: round(v, 4) for k, v in last.items() if k.startswith("train/")}
+    if rows and seconds > 0:
+        out["seconds_per_epoch"] = round(seconds / len(rows), 2)
+        if n_train_images:
+            out["seconds_per_image_epoch"] = round(seconds / len(rows) / n_train_images, 4)
+    out["n_train_images"] = n_train_images
+    return out
+
+
+def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], data_hash: str, command: str,
+                    metrics: dict, dataset_info: dict, mount: dict | None = None) -> None:
+    """camdetect_run.json, metrics.json, model_card.md (atomic)."""
+    from camdetect.taxonomy import load_taxonomy
+
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    info = {
+        "name": run_dir.name, "class_names": class_names, "imgsz": cfg.imgsz, "data": str(cfg.data),
+        "data_hash": data_hash, "command": command, "config": cfg.to_dict(), "taxonomy": load_taxonomy().source,
+        "model_yaml": cfg.model, "weights_init": cfg.weights or None, "created": now,
+        "dataset_classes": dataset_info.get("options", {}).get("classes", "type"),
+        "crop": {"context": dataset_info.get("options", {}).get("crop_context"),
+                 "size": dataset_info.get("options", {}).get("crop_size")},
+        "mount_model": mount,
+    }
+    _atomic_text(run_dir / "camdetect_run.json", json.dumps(info, indent=2, default=str))
+    _atomic_text(run_dir / "metrics.json", json.dumps({**metrics, "mount": mount}, indent=2, default=str))
+    fin, best = metrics.get("final", {}), metrics.get("best", {})
+    lines = [
+        f"# Model card: {run_dir.name}", "",
+        f"Detector of street surveillance cameras; classes: {', '.join(class_names)}. Trained {now} on CPU "
+        f"({platform.processor() or platform.machine()}), torch threads {cfg.threads}.", "",
+        "## How it was made", "",
+        f"- Command: `{command}`",
+        f"- Config: `{cfg.source}` (resolved copy in camdetect_run.json)",
+        f"- Model: `{cfg.model}`" + (f", initial weights `{cfg.weights}`" if cfg.weights else ", from scratch (no pretrained weights)"),
+        f"- Data: `{cfg.data}`, content hash `{data_hash}`"
+        + (f", built by `{dataset_info.get('command')}`" if dataset_info.get("command") else ""),
+        f"- imgsz {cfg.imgsz}, epochs {cfg.epochs} (ran {metrics.get('epochs_run', 0)}), batch {cfg.batch}, seed {cfg.seed}",
+        f"- Street augmentation: {'on' if cfg.augment.enabled else 'off'} ({', '.join(f'{k}={v}' for k, v in cfg.augment.__dict__.items() if k != 'enabled')})",
+        "", "## Metrics (ultralytics val split, conf 0.001)", "",
+        "| metric | final epoch | best epoch |", "|---|---|---|",
+    ]
+    for name in METRIC_KEYS.values():
+        lines.append(f"| {name} | {fin.get(name, 'n/a')} | {best.get(name, 'n/a')} |")
+    lines += ["", f"Training time {metrics.get('train_seconds', 'n/a')} s, {metrics.get('seconds_per_epoch', 'n/a')} s/epoch, "
+              f"{metrics.get('n_train_images', 'n/a')} training images.", ""]
+    if mount:
+        lines += ["## Mount classifier (RUN/mount/)", "",
+                  f"Context crops ({mount.get('imgsz')} px), classes {', '.join(mount.get('class_names', []))}: "
+                  f"top-1 accuracy {mount.get('top1', 'n/a')} on the val crops.", ""]
+    per_split = dataset_info.get("splits", {})
+    if per_split:
+        lines += ["## Data", "", "| split | images | boxes | weak boxes |", "|---|---|---|---|"]
+        for s, v in per_split.items():
+            lines.append(f"| {s} | {v.get('images')} | {v.get('boxes')} | {v.get('weak_boxes')} |")
+        lines.append("")
+    lines += ["## Limits", "", "- mAP here is ultralytics' own val; use `camdetect eval` for COCO metrics, AP_small, "
+              "mount/type confusion and the review-effort curve on the test split.",
+              "- Trained on what the dataset card shows; cameras smaller than its box-size range are not learnt."]
+    _atomic_text(run_dir / "model_card.md", "\n".join(lines) + "\n")
