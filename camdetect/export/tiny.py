@@ -59,3 +59,23 @@ def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed
             "note": "untrained random weights for tests/benchmarks"}
     (run_dir / "camdetect_run.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     return run_dir
+
+
+def cached_tiny_onnx(cache_dir: str | Path, imgsz: int = 320) -> tuple[Path, Path]:
+    """Build + export the tiny run once per ``cache_dir`` (file-locked: safe under pytest-xdist).
+
+    Returns ``(onnx_path, run_dir)``.
+    """
+    import fcntl
+
+    from camdetect.export.onnx_export import export_run
+
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    run_dir, onnx_path = cache_dir / f"tiny{imgsz}", cache_dir / f"tiny{imgsz}.onnx"
+    with (cache_dir / f"tiny{imgsz}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not onnx_path.exists():
+            build_tiny_run(run_dir, imgsz=imgsz)
+            export_run(run_dir, onnx_path)
+    return onnx_path, run_dir

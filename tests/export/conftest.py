@@ -1,0 +1,28 @@
+"""Export fixtures: a tiny random-weight YOLO11n exported once per test session (shared by xdist workers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tmp_path_factory) -> Path:
+    from camdetect.export.tiny import cached_tiny_onnx
+
+    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
+
+
+@pytest.fixture(scope="session")
+def detector(tiny_onnx):
+    from camdetect.scoring.detector import OnnxDetector
+
+    return OnnxDetector(tiny_onnx, threads=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_onnx) -> Path:
+    from camdetect.export.tiny import cached_tiny_onnx
+
+    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[1]
