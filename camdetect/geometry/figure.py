@@ -84,7 +84,8 @@ def plan_figure(pano: np.ndarray, plan: ViewPlan, out: str | Path, pano_heading:
     fig = plt.figure(figsize=(14, 7 + 0.2 * len(cuts)), dpi=110)
     grid = fig.add_gridspec(2, len(cuts), height_ratios=[1.15, 1])
     ax = fig.add_subplot(grid[0, :])
-    ax.imshow(cv2.cvtColor(pano, cv2.COLOR_BGR2RGB), extent=(0, W, H, 0))
+    shown = pano if W <= 2400 else cv2.resize(pano, (2400, int(round(H * 2400 / W))), interpolation=cv2.INTER_AREA)
+    ax.imshow(cv2.cvtColor(shown, cv2.COLOR_BGR2RGB), extent=(0, W, H, 0))  # axes stay in panorama pixels
     colours = plt.cm.tab10(np.arange(len(views)) % 10)
     for v, c in zip(views, colours):
         for line in footprint(v, W, H, pano_heading):
