@@ -79,3 +79,14 @@ def test_model_version_option_merges_annotators(tmp_path):
     tasks = json.loads((tmp_path / "t.json").read_text())
     assert {p["model_version"] for t in tasks for p in t["predictions"]} == {"camdetect-v1"}
     assert all(len(t["predictions"]) == 1 for t in tasks)
+
+
+def test_label_studio_sdk_accepts_predictions(exported, tmp_path):
+    """Label Studio's own validator, when label-studio-sdk is installed (it is not a project dependency:
+    it pins numpy/opencv differently; see docs/labels_io.md for the run on all Stanford tasks)."""
+    sdk = pytest.importorskip("label_studio_sdk.label_interface")
+    tasks, config = exported
+    interface = sdk.LabelInterface(ET.tostring(config, encoding="unicode"))
+    for task in tasks:
+        for pred in task["predictions"]:
+            assert interface.validate_prediction(pred, return_errors=True) == []
