@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from camdetect.geometry import pano_to_angles
 from camdetect.synth.layout import FAR, Layout, ray_hit
 
 
@@ -51,11 +52,10 @@ class Light:
 
 
 def pixel_angles(W: int, H: int) -> tuple[np.ndarray, np.ndarray]:
-    """Heading of every column centre and pitch of every row centre (CONTRACTS.md convention,
-    pano_heading = 0: column u = W * ((heading / 360 + 0.5) mod 1), row v = H * (0.5 - pitch / 180))."""
-    heading = np.mod(((np.arange(W) + 0.5) / W - 0.5) * 360.0, 360.0)
-    pitch = 90.0 - (np.arange(H) + 0.5) / H * 180.0
-    return heading, pitch
+    """Heading of every column centre and pitch of every row centre (pano_heading = 0)."""
+    heading, _ = pano_to_angles(np.arange(W) + 0.5, np.zeros(W), W, H)
+    _, pitch = pano_to_angles(np.zeros(H), np.arange(H) + 0.5, W, H)
+    return np.asarray(heading, np.float64), np.asarray(pitch, np.float64)
 
 
 def value_noise(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, int],
@@ -154,7 +154,9 @@ def _building_params(lay: Layout, face: np.ndarray, s: np.ndarray) -> dict[str, 
     n = face.size
     keys = ("height", "floor_h", "bay", "win_w", "win_h", "ground_h", "shop", "awning", "brick", "s0", "s1")
     cols = ("wall", "sign", "awning_col", "frame")
-    out = {k: np.zeros(n, np.float32) for k in keys}
+    # columns that hit no block (distant skyline) keep these neutral defaults
+    defaults = {"floor_h": 3.2, "bay": 2.5, "win_w": 0.5, "win_h": 1.5, "ground_h": 4.0, "s1": 1e9}
+    out = {k: np.full(n, defaults.get(k, 0.0), np.float32) for k in keys}
     out.update({k: np.zeros((n, 3), np.float32) for k in cols})
     out["bid"] = np.zeros(n, np.int64)
     base = 0

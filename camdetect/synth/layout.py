@@ -128,6 +128,9 @@ def ray_hit(lay: Layout, heading) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         fy = lay.face_index(sx, sy, "y")
         best = np.where(ok, t0, best)
         face = np.where(ok, np.where(axis_x, fx, fy), face)
+    far = best > 1e4  # numerically parallel to a facade: treat as open street
+    best = np.where(far, np.inf, best)
+    face = np.where(far, -1, face)
     hx = px + np.where(np.isfinite(best), best, 0) * dx
     hy = py + np.where(np.isfinite(best), best, 0) * dy
     s = np.zeros_like(best)

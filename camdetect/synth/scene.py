@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from camdetect.geometry import angles_to_pano, pano_to_angles
 from camdetect.synth.draw_background import Light
 from camdetect.synth.layout import Layout, make_layout, ray_hit, visible
 from camdetect.synth.objects import CAMERA_TYPE, Item, Sprite, Stick, sprite_parts
@@ -28,11 +29,12 @@ P_NO_CAMERA = 0.675  # Decode Surveillance NYC: 67.5% of intersections had no ca
 KIND_MIX = {"dome": 0.40, "ptz": 0.15, "bullet": 0.45}
 MOUNT_MIX = {"building": 0.55, "street_furniture": 0.38, "other": 0.07}
 DETAIL_MIX = {"streetlight": 0.40, "traffic_signal": 0.35, "pole": 0.25}
-# log-normal box width in view px per kind; the mix gives median ~9, p10 ~5, p90 ~17
-SIZE_MEDIAN_PX = {"dome": 10.5, "ptz": 11.0, "bullet": 7.6}
-SIZE_SIGMA = 0.45
+# log-normal box width in view px per kind; after placement (some mounts reject big sizes) the
+# mix gives median ~9, p10 ~5, p90 ~15-17 (tests/synth/test_scene.py measures it)
+SIZE_MEDIAN_PX = {"dome": 13.0, "ptz": 13.6, "bullet": 9.4}
+SIZE_SIGMA = 0.52
 # plausible physical body-box width (metres) per kind
-PHYS_RANGE = {"dome": (0.11, 0.36), "ptz": (0.17, 0.48), "bullet": (0.09, 0.50)}
+PHYS_RANGE = {"dome": (0.11, 0.42), "ptz": (0.17, 0.55), "bullet": (0.09, 0.55)}
 HOUSINGS = [((0.88, 0.88, 0.86), 0.40), ((0.70, 0.70, 0.70), 0.22), ((0.18, 0.18, 0.19), 0.22),
             ((0.80, 0.76, 0.66), 0.08), ((0.55, 0.56, 0.58), 0.08)]
 
@@ -77,8 +79,7 @@ def anchor_scale(lay: Layout, pos, W: int, H: int):
     dz = pos[2] - lay.cam_h
     d3 = math.hypot(d, dz)
     pitch = math.degrees(math.atan2(dz, d))
-    u = W * ((heading / 360.0 + 0.5) % 1.0)
-    v = H * (0.5 - pitch / 180.0)
+    u, v = (float(c) for c in angles_to_pano(heading, pitch, W, H))
     sx = W / (2 * math.pi * d3 * max(math.cos(math.radians(pitch)), 1e-3))
     sy = H / (math.pi * d3)
     return u, v, sx, sy, d3, heading, pitch
@@ -92,8 +93,7 @@ def project_sprite(lay: Layout, sprite: Sprite, W: int, H: int) -> Projected:
     if x1 < 0:
         x1, x2 = x1 + W, x2 + W
     uc, vc = (x1 + x2) / 2, (y1 + y2) / 2
-    heading = ((uc / W) - 0.5) * 360.0 % 360.0
-    pitch = 90.0 - vc / H * 180.0
+    heading, pitch = (float(c) for c in pano_to_angles(uc, vc, W, H))
     return Projected(heading, pitch, math.degrees((bx1 - bx0) / d3), math.degrees((by1 - by0) / d3), d3,
                      (x1, y1, x2, y2))
 
@@ -308,7 +308,7 @@ class _Builder:
         bubble = tuple(float(c) for c in np.clip(np.array([0.1, 0.1, 0.12]) * rng.uniform(0.7, 2.2), 0, 1))
         params = {"housing": housing, "bubble": bubble, "side": int(rng.choice([-1, 1]))}
         if kind == "bullet":
-            params.update(tilt=float(rng.uniform(10, 35)), yaw_f=float(np.sqrt(rng.uniform(0.04, 1.0))))
+            params.update(tilt=float(rng.uniform(15, 45)), yaw_f=float(np.sqrt(rng.uniform(0.02, 0.8))))
         for _ in range(40):
             ang = math.radians(SIZE_MEDIAN_PX[kind] * math.exp(rng.normal(0, SIZE_SIGMA)) / VIEW_PX_PER_DEG)
             params["scale"] = 1.0
@@ -367,7 +367,7 @@ class _Builder:
                 return Placed(sp, CAMERA_TYPE[kind], "street_furniture", "traffic_signal", "mast_arm" if on_arm else "pole")
             return None
         if mount == "street_furniture":
-            z = float(rng.uniform(3.8, 7.0)) if detail != "pole" else float(rng.uniform(3.2, 6.0))
+            z = float(rng.uniform(4.0, 8.0)) if detail != "pole" else float(rng.uniform(3.5, 6.5))
             dz = z - lay.cam_h
             if d3 <= abs(dz) + 1.0:
                 return None
@@ -427,7 +427,7 @@ class _Builder:
         the awning (a ceiling-mounted dome there).
         """
         rng, lay = self.rng, self.lay
-        z0 = float(rng.uniform(2.7, 6.0))
+        z0 = float(rng.uniform(3.0, 7.0))
         for i in rng.permutation(len(lay.faces)):
             f = lay.faces[int(i)]
             z = z0
