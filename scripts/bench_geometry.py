@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from camdetect.geometry import ViewPlan, clear_map_cache, cut_view, plan_views, supersample_factor  # noqa: E402
-from camdetect.geometry.report import (  # noqa: E402
+from camdetect.geometry import ViewPlan, clear_map_cache, cut_view, plan_views, supersample_factor
+from camdetect.geometry.report import (
     CANDIDATES,
     format_report,
     load_stanford_boxes,

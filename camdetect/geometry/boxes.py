@@ -24,7 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from camdetect.geometry.projection import angles_to_pano, angles_to_view, focal_px, pano_to_angles, view_to_angles
+from camdetect.geometry.projection import (
+    angles_to_pano,
+    angles_to_view,
+    focal_px,
+    pano_to_angles,
+    view_to_angles,
+)
 from camdetect.records import View
 
 

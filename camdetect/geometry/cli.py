@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -57,11 +56,11 @@ def cut(
 
 
 def plan(
-    config: Optional[Path] = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
+    config: Path | None = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
     report: bool = typer.Option(False, "--report", help="Also print camera sizes (Stanford boxes) and coverage."),
     compare: bool = typer.Option(False, "--compare", help="With --report: also the candidate plans of docs/geometry.md."),
-    meta: Optional[Path] = typer.Option(None, "--meta", help="Stanford meta.csv for --report (default ../shared/data/...)."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="With --report: also write the numbers as JSON."),
+    meta: Path | None = typer.Option(None, "--meta", help="Stanford meta.csv for --report (default ../shared/data/...)."),
+    json_out: Path | None = typer.Option(None, "--json", help="With --report: also write the numbers as JSON."),
     pano_id: str = typer.Option("PANO", "--pano-id", help="Panorama id used in the printed view ids."),
 ) -> None:
     """Print the views a plan cuts from each panorama (and, with --report, how big cameras become).
@@ -80,8 +79,13 @@ def plan(
         return
     import json
 
-    from camdetect.geometry.report import (CANDIDATES, format_report, load_stanford_boxes, plan_report,
-                                           stanford_summary)
+    from camdetect.geometry.report import (
+        CANDIDATES,
+        format_report,
+        load_stanford_boxes,
+        plan_report,
+        stanford_summary,
+    )
 
     boxes = load_stanford_boxes(meta)
     plans = {"stanford (4 x 90 deg, pitch 0)": CANDIDATES["stanford (4 x 90 deg, pitch 0)"],
@@ -101,11 +105,11 @@ def plan(
 
 
 def figure(
-    pano: Optional[Path] = typer.Argument(None, help="Panorama image; omitted: a drawn heading/pitch grid."),
+    pano: Path | None = typer.Argument(None, help="Panorama image; omitted: a drawn heading/pitch grid."),
     out: Path = typer.Option(Path("docs/img/geometry_views.png"), "--out", help="Output PNG."),
-    config: Optional[Path] = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
+    config: Path | None = typer.Option(None, "--config", help="View plan YAML (default configs/views/default.yaml)."),
     pano_heading: float = typer.Option(0.0, "--pano-heading", help="Heading of the panorama's centre column."),
-    sizes: Optional[Path] = typer.Option(None, "--sizes", help="Also write the camera-size figure (needs Stanford meta.csv)."),
+    sizes: Path | None = typer.Option(None, "--sizes", help="Also write the camera-size figure (needs Stanford meta.csv)."),
 ) -> None:
     """Draw a plan's view footprints on a panorama, with a few cut views underneath.
 

@@ -56,7 +56,7 @@ class ViewPlan:
         return float(self.fov) - 360.0 / int(self.n_headings)
 
     @classmethod
-    def from_yaml(cls, path: str | Path | None = None) -> "ViewPlan":
+    def from_yaml(cls, path: str | Path | None = None) -> ViewPlan:
         """Load a plan; keys are the field names. None loads configs/views/default.yaml."""
         path = Path(path) if path is not None else DEFAULT_PLAN_PATH
         if not path.is_file():

@@ -24,7 +24,7 @@ from camdetect.geometry.projection import angles_to_view, angular_distance
 from camdetect.records import View
 
 ROOT = Path(__file__).resolve().parents[2]
-STANFORD_VIEW = dict(fov=90.0, width=640, height=640, pitch=0.0)
+STANFORD_VIEW = {"fov": 90.0, "width": 640, "height": 640, "pitch": 0.0}
 
 # Plans compared in docs/geometry.md: Stanford's own views first, the default second.
 CANDIDATES: dict[str, ViewPlan] = {

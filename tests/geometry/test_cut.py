@@ -8,6 +8,7 @@ import tracemalloc
 import cv2
 import numpy as np
 import pytest
+from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,6 @@ from camdetect.geometry import (
     view_to_angles,
 )
 from camdetect.records import View
-from conftest import shared_path
 
 W_ENC, H_ENC = 720, 360  # 0.5 degree per panorama pixel
 

@@ -119,7 +119,7 @@ def test_pole_direction_projects_to_a_view_looking_at_it(pitch):
 
 def test_behind_the_camera_is_not_in_front():
     view = View("p", 0, 0, 90, 640, 640)
-    x, y, front = angles_to_view(view, np.array([180.0, 90.0, 10.0]), np.array([0.0, 0.0, 0.0]))
+    x, _, front = angles_to_view(view, np.array([180.0, 90.0, 10.0]), np.array([0.0, 0.0, 0.0]))
     assert front.tolist() == [False, False, True]
     assert np.isnan(x[:2]).all() and np.isfinite(x[2])
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from conftest import shared_path
 
 from camdetect.geometry import ViewPlan
-from camdetect.geometry.report import CANDIDATES, band_coverage, format_report, load_stanford_boxes, plan_report
-from conftest import shared_path
+from camdetect.geometry.report import (
+    CANDIDATES,
+    band_coverage,
+    format_report,
+    load_stanford_boxes,
+    plan_report,
+)
 
 
 @pytest.fixture(scope="module")
