@@ -379,6 +379,9 @@ def write_tables(items: list[Item], out: Path, opts: BuildOptions, tax: Taxonomy
                             weak=b.weak))
     write_table(out / "boxes.csv", tags, Tag)
     if opts.crops:
+        for split in SPLITS:  # every mount folder in every split: the classifier's class list is the taxonomy's
+            for m in tax.mounts:
+                (out / "crops" / split / m).mkdir(parents=True, exist_ok=True)
         tmp = out / "crops.csv.tmp"
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
