@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from camdetect.labels.exporters import export_labels  # noqa: E402
-from camdetect.labels.importers import import_labels  # noqa: E402
+from camdetect.labels.exporters import export_labels
+from camdetect.labels.importers import import_labels
 
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = [("stanford", SHARED / "stanford-surveilling-surveillance" / "meta.csv"),
@@ -55,15 +55,15 @@ def main() -> None:
         if not src.exists():
             print(f"skip {fmt}: {src} not found")
             continue
-        seconds, result = _best(lambda: import_labels(fmt, src, strict=True), args.rounds)
+        seconds, result = _best(lambda fmt=fmt, src=src: import_labels(fmt, src, strict=True), args.rounds)
         rows.append({"step": f"import {fmt}", "tags": result.n_tags, "seen": result.n_seen,
                      "clipped": result.counts.get("clipped boxes", 0), "warnings": result.warnings.total,
                      "seconds": round(seconds, 3), "round_trip_ok": ""})
         for out_fmt in ("coco", "yolo", "labelstudio"):
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / ("yolo" if out_fmt == "yolo" else "out.json")
-                t_exp, exp = _best(lambda: export_labels(out_fmt, result.tags, out), args.rounds)
-                t_imp, back = _best(lambda: import_labels(out_fmt, out, strict=True), args.rounds)
+                t_exp, _ = _best(lambda f=out_fmt, o=out, r=result: export_labels(f, r.tags, o), args.rounds)
+                t_imp, back = _best(lambda f=out_fmt, o=out: import_labels(f, o, strict=True), args.rounds)
             rows.append({"step": f"{fmt} -> {out_fmt} -> import", "tags": back.n_tags, "seen": back.n_seen,
                          "clipped": back.counts.get("clipped boxes", 0), "warnings": back.warnings.total,
                          "seconds": round(t_exp + t_imp, 3),

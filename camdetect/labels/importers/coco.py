@@ -10,7 +10,6 @@ because JSON has no meaningful line per record.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from camdetect.records import Tag
@@ -112,7 +111,7 @@ def read(src: Path, ctx: ImportContext) -> None:
             type=ctx.map_type(raw_type, path, where_), mount=ctx.map_mount(raw_mount, path, where_),
             mount_detail=ctx.taxonomy.mount_detail(attrs.get("mount_detail") or raw_mount),
             x1=box[0], y1=box[1], x2=box[2], y2=box[3], raw_type=raw_type, raw_mount=raw_mount,
-            score=score if not math.isnan(score) else math.nan,
+            score=score,
             weak=attrs.get("weak") in (True, 1, "1", "true", "True"),
             time=str(attrs.get("time") or ""), **extra,
         ))

@@ -62,8 +62,8 @@ class ImportResult:
         annotators = len({t.annotator for t in self.tags})
         by_type = Counter(t.type for t in self.tags if t.kind == "tag")
         lines = [
-            f"{self.fmt}: {self.n_tags} tags and {self.n_seen} seen rows on {images} images "
-            f"from {annotators} annotators ({self.src})",
+            (f"{self.fmt}: {self.n_tags} tags and {self.n_seen} seen rows on {images} images "
+             f"from {annotators} annotators ({self.src})"),
             "types: " + (", ".join(f"{k} {v}" for k, v in sorted(by_type.items())) or "none"),
         ]
         if self.counts:
