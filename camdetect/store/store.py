@@ -1,0 +1,161 @@
+"""The review store: suggestions from the scorer, views, the resume ledger, and everything the review
+app writes. One class, :class:`Store`, opened by URL (SQLite WAL by default, PostgreSQL by URL).
+
+Scorer API (docs/CONTRACTS.md)::
+
+    store = Store.open(url)                 # creates / migrates (Alembic)
+    store.record_image(image_key, model, suggestions, meta) -> int   # one transaction, idempotent
+    store.done_images(model) -> set[str]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from contextlib import contextmanager
+from importlib.resources import files
+from typing import Iterator
+
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from camdetect.records import Suggestion
+
+from .db import insert_ignore, make_engine, normalize_url
+from .models import Intersection, ScoredImage, SuggestionRow, ViewRow
+
+PG_MIGRATION_LOCK = 0x63616D64  # "camd": advisory lock id serialising migrations on PostgreSQL
+
+
+def uncertainty(score: float) -> float:
+    """1 at score 0.5 (the model cannot tell), 0 at 0 or 1."""
+    if score is None or math.isnan(score):
+        return 0.0
+    return max(0.0, 1.0 - abs(2.0 * float(score) - 1.0))
+
+
+def spot_rank(image_path: str) -> float:
+    """Deterministic pseudo-random number in [0, 1) per view: view is spot-checked when < share."""
+    return int(hashlib.sha256(image_path.encode("utf-8")).hexdigest()[:12], 16) / float(16**12)
+
+
+def _num(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+class Store:
+    """Handle on one review database. Thread-safe: every call uses its own session."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(write=True), expire_on_commit=False)
+
+    # -- opening --------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | os.PathLike, migrate: bool = True, pool_size: int = 20) -> "Store":
+        """Open (and create / migrate to the newest schema) the store at ``url``."""
+        store = cls(make_engine(normalize_url(url), pool_size=pool_size))
+        if migrate:
+            store.migrate()
+        return store
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def migrate(self, revision: str = "head") -> None:
+        """Run the Alembic migrations shipped in the package, under a lock (safe with many processes)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(files("camdetect.store") / "migrations"))
+        cfg.set_main_option("sqlalchemy.url", self.engine.url.render_as_string(hide_password=False))
+        with self.engine.execution_options(write=True).begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sessions -------------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read session; closing it ends the transaction and keeps loaded objects usable."""
+        with self._read() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE); commits on success, rolls back on error."""
+        with self._write() as s, s.begin():
+            yield s
+
+    # -- scorer API -----------------------------------------------------------------------------
+    def record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
+        """Insert ``suggestions`` (skipping keys already present) and mark ``image_key`` done for
+        ``model``, all in one transaction. Returns how many suggestions were new."""
+        now = time.time()
+        meta = dict(meta or {})
+        area = str(meta.get("area") or "")
+        with self.write() as s:
+            n_new = 0
+            for sug in suggestions:
+                view_id = self._view_id(s, sug)
+                inter = self._intersection(s, sug.intersection or sug.pano_id, area, sug.lat, sug.lon)
+                u = uncertainty(sug.score)
+                row = {k: (_num(v) if isinstance(v, float) else v) for k, v in sug.as_dict().items()}
+                row["model"] = row["model"] or model
+                row.update(view_id=view_id, uncertainty=u, priority=u, status="open",
+                           slots=0, n_answers=0, intersection=sug.intersection or sug.pano_id)
+                stmt = insert_ignore(self.dialect, SuggestionRow).values(**row)
+                stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(SuggestionRow.id)
+                n = len(s.execute(stmt).all())  # rowcount is -1 on psycopg; RETURNING is exact
+                if n:
+                    n_new += n
+                    s.execute(update(Intersection).where(Intersection.id == inter)
+                              .values(n_suggestions=Intersection.n_suggestions + n))
+            stmt = insert_ignore(self.dialect, ScoredImage).values(
+                model=model, image_key=image_key, n_suggestions=len(suggestions),
+                meta=json.dumps(meta, default=str), created_at=now)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["model", "image_key"],
+                set_={"meta": stmt.excluded.meta, "n_suggestions": stmt.excluded.n_suggestions})
+            s.execute(stmt)
+        return n_new
+
+    def done_images(self, model: str) -> set[str]:
+        """Image keys already recorded for ``model`` (the scorer skips them on a re-run)."""
+        with self.read() as s:
+            return set(s.scalars(select(ScoredImage.image_key).where(ScoredImage.model == model)))
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _view_id(self, s: Session, sug: Suggestion) -> int:
+        found = s.scalar(select(ViewRow.id).where(ViewRow.image_path == sug.image_path))
+        if found is not None:
+            return found
+        stmt = insert_ignore(self.dialect, ViewRow).values(
+            image_path=sug.image_path, pano_id=sug.pano_id, intersection=sug.intersection or sug.pano_id,
+            view_heading=_num(sug.view_heading), view_pitch=_num(sug.view_pitch), view_fov=_num(sug.view_fov),
+            width=int(sug.image_width), height=int(sug.image_height), lat=_num(sug.lat), lon=_num(sug.lon),
+            spot_rank=spot_rank(sug.image_path), spot_slots=0, spot_answers=0,
+        ).on_conflict_do_nothing(index_elements=["image_path"])
+        s.execute(stmt)
+        return s.scalar(select(ViewRow.id).where(ViewRow.image_path == sug.image_path))
+
+    def _intersection(self, s: Session, name: str, area: str, lat: float, lon: float) -> int:
+        found = s.scalar(select(Intersection.id).where(Intersection.name == name))
+        if found is not None:
+            return found
+        stmt = insert_ignore(self.dialect, Intersection).values(
+            name=name, area=area, lat=_num(lat), lon=_num(lon), n_suggestions=0, n_retired=0,
+        ).on_conflict_do_nothing(index_elements=["name"])
+        s.execute(stmt)
+        return s.scalar(select(Intersection.id).where(Intersection.name == name))
