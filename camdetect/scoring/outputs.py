@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -22,82 +20,18 @@ from camdetect.taxonomy import load_taxonomy
 
 
 class ResultSink(Protocol):
-    """The part of the review store (camdetect.store.Store, CONTRACTS) the scorer needs."""
+    """The part of the review store (camdetect.store.Store, CONTRACTS) the scorer needs; the Ray
+    driver and tests may pass anything with these two methods."""
 
     def record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int: ...
 
     def done_images(self, model: str) -> set[str]: ...
 
 
-class SqliteSink:
-    """Stand-in sink with the Store's two methods, used only when camdetect.store is not installed.
-
-    One SQLite file (WAL), tables ``suggestions`` (unique key) and ``scored_images``; each
-    ``record_image`` is a single transaction.
-    """
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        sql_type = {"float": "REAL", "int": "INTEGER"}
-        cols = ", ".join(f"{name} {sql_type.get(str(typ), 'TEXT')}"
-                         for name, typ in Suggestion.__annotations__.items() if name != "key")
-        self.conn.execute(f"CREATE TABLE IF NOT EXISTS suggestions (key TEXT PRIMARY KEY, {cols})")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS scored_images (model TEXT, image_key TEXT, meta TEXT, "
-                          "PRIMARY KEY (model, image_key))")
-
-    def record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
-        with self._lock:
-            cur = self.conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                n = 0
-                for s in suggestions:
-                    d = s.as_dict()
-                    names = ",".join(d)
-                    cur.execute(f"INSERT OR IGNORE INTO suggestions ({names}) VALUES ({','.join('?' * len(d))})",
-                                [None if isinstance(v, float) and math.isnan(v) else v for v in d.values()])
-                    n += cur.rowcount
-                cur.execute("INSERT OR REPLACE INTO scored_images VALUES (?, ?, ?)",
-                            (model, image_key, json.dumps(meta)))
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            return n
-
-    def done_images(self, model: str) -> set[str]:
-        with self._lock:
-            rows = self.conn.execute("SELECT image_key FROM scored_images WHERE model = ?", (model,))
-            return {r[0] for r in rows}
-
-    def suggestion_keys(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT key FROM suggestions ORDER BY key")]
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def sqlite_path(url: str) -> Path:
-    if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):])
-    if "://" not in url:
-        return Path(url)
-    raise ValueError(f"{url}: only sqlite URLs work until camdetect.store is installed")
-
-
 def open_sink(url: str) -> ResultSink:
-    """The review store when camdetect.store exists (SQLite or PostgreSQL by URL), else SqliteSink."""
-    try:
-        from camdetect.store import Store
-    except ImportError:
-        return SqliteSink(sqlite_path(url))
-    if "://" not in url:
-        url = f"sqlite:///{url}"
+    """The review store (camdetect.store.Store: SQLite path/URL or postgresql://...)."""
+    from camdetect.store import Store
+
     return Store.open(url)
 
 
@@ -123,7 +57,7 @@ class JsonlLog:
                 self.keys.add(json.loads(line)["key"])
 
     def append(self, suggestions: list[Suggestion]) -> int:
-        new = [s for s in suggestions if s.key not in self.keys]
+        new = list({s.key: s for s in reversed(suggestions) if s.key not in self.keys}.values())[::-1]
         if not new:
             return 0
         self.fh.write("".join(json.dumps(_clean(s.as_dict())) + "\n" for s in new))

@@ -203,7 +203,10 @@ class Scorer:
                 type_score=float(det.scores[di]), heading=heading, pitch=pitch,
                 lat=job.lat, lon=job.lon, model=self.model_name, created=created))
         out.sort(key=lambda s: -s.score)
-        return out
+        unique: dict[str, Suggestion] = {}
+        for s in out:  # boxes clipped to the border can coincide after NMS: keep the best
+            unique.setdefault(s.key, s)
+        return list(unique.values())
 
     def media_path(self, prep: Prepared, view_index: int) -> str:
         """Where the view JPEG lives, relative to the media folder."""

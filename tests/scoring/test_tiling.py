@@ -1,0 +1,48 @@
+"""Tiles cover the whole view with overlap; duplicates across tile borders merge to one box."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from camdetect.records import Detections
+from camdetect.scoring.tiling import merge_tiles, starts, tile_boxes, tile_size_for
+
+
+@settings(max_examples=80, deadline=None)
+@given(w=st.integers(1, 5000), h=st.integers(1, 5000), tile=st.integers(64, 1024), overlap=st.floats(0.0, 0.5))
+def test_tiles_cover_the_image_and_stay_inside(w, h, tile, overlap):
+    boxes = tile_boxes(w, h, tile, overlap)
+    cover_x = np.zeros(w, bool)
+    cover_y = np.zeros(h, bool)
+    for x1, y1, x2, y2 in boxes:
+        assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
+        assert x2 - x1 <= tile and y2 - y1 <= tile
+        cover_x[x1:x2] = True
+        cover_y[y1:y2] = True
+    assert cover_x.all() and cover_y.all()
+
+
+@pytest.mark.parametrize("length,tile,overlap,expected", [
+    (640, 640, 0.2, [0]), (1000, 640, 0.2, [0, 360]), (1500, 640, 0.2, [0, 512, 860]), (100, 640, 0.2, [0])])
+def test_starts(length, tile, overlap, expected):
+    assert starts(length, tile, overlap) == expected
+
+
+@pytest.mark.parametrize("w,h,imgsz,tile,expected", [
+    (640, 640, 640, -1, 0), (1281, 700, 640, -1, 640), (3264, 2448, 640, -1, 640), (3264, 2448, 640, 0, 0),
+    (1000, 1000, 640, 512, 512), (500, 500, 640, 512, 0)])
+def test_tile_size_for(w, h, imgsz, tile, expected):
+    assert tile_size_for(w, h, imgsz, tile) == expected
+
+
+def test_a_box_cut_by_a_tile_border_is_reported_once():
+    whole = Detections(np.array([[590, 100, 650, 140]], np.float32), np.array([0.9], np.float32), np.array([0]))
+    left = Detections(np.array([[590, 100, 640, 140]], np.float32), np.array([0.7], np.float32), np.array([0]))
+    right = Detections(np.array([[78, 100, 138, 140]], np.float32), np.array([0.8], np.float32), np.array([0]))
+    other = Detections(np.array([[10, 10, 30, 30]], np.float32), np.array([0.5], np.float32), np.array([1]))
+    merged = merge_tiles([whole, left, right, other], [(0, 0), (0, 0), (512, 0), (0, 0)])
+    assert len(merged) == 2
+    assert np.allclose(merged.xyxy[0], [590, 100, 650, 140]) and merged.scores[0] == pytest.approx(0.9)
