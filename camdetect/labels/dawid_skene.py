@@ -66,30 +66,32 @@ class DSResult:
         return self.confusion[:, self.classes.index(true_cls), self.classes.index(answer)]
 
 
-def _counts(item_idx: np.ndarray, ann_idx: np.ndarray, lab_idx: np.ndarray, n_items: int, n_ann: int,
-            K: int) -> np.ndarray:
-    """(n_items, n_annotators, K) answer counts (an annotator may answer an item more than once)."""
-    counts = np.zeros((n_items, n_ann, K))
-    np.add.at(counts, (item_idx, ann_idx, lab_idx), 1.0)
-    return counts
-
-
-def majority_posterior(counts: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Soft (weighted) majority vote: each item's answer shares; the E-step-free initialisation."""
-    votes = counts.sum(axis=1) if weights is None else np.einsum("ijk,j->ik", counts, weights)
+def majority_posterior(items: np.ndarray, labels: np.ndarray, n_items: int, K: int) -> np.ndarray:
+    """Soft majority vote (each item's answer shares): the starting point of EM."""
+    votes = np.zeros((n_items, K))
+    np.add.at(votes, (items, labels), 1.0)
     total = votes.sum(axis=1, keepdims=True)
-    K = counts.shape[2]
     return np.where(total > 0, votes / np.where(total > 0, total, 1.0), 1.0 / K)
 
 
 def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[str], *,
                 smoothing: float = 1.0, max_iter: int = 100, tol: float = 1e-6,
-                init: np.ndarray | None = None, diag_prior: float = 1.0) -> DSResult:
+                init: np.ndarray | None = None, diag_prior: float = 1.0, shrinkage: float = 0.0,
+                leave_one_out: bool = False, one_coin: bool = False) -> DSResult:
     """Run Dawid-Skene on ``(item, annotator, label)`` answers with labels from ``classes``.
 
     ``smoothing`` is the Dirichlet pseudo-count added to every cell of every confusion row;
     ``diag_prior`` is extra pseudo-count on the diagonal (annotators are assumed better than chance
     until the data say otherwise, which keeps EM from swapping class names on small data).
+    ``shrinkage`` > 0 adds that many pseudo-answers per confusion row drawn from the *pooled*
+    confusion matrix of all annotators (a hierarchical prior): a volunteer with a handful of answers
+    behaves like the average volunteer instead of like a coin, and only volunteers with enough
+    answers earn their own (better or worse) matrix. With crowds of many light volunteers this is what
+    makes Dawid-Skene beat the majority vote rather than lose to it (docs/labels_consensus.md).
+    ``leave_one_out`` estimates each annotator's confusion matrix against posteriors that leave
+    that annotator's own answer out (robust to one volunteer answering a large share of the items).
+    ``one_coin`` fits one accuracy per annotator (errors uniform over the other classes) instead of
+    a full confusion matrix: the robust choice when each volunteer answers few items.
     ``init`` optionally gives a starting posterior (n_items, K) in the order items first appear.
     """
     classes = list(classes)
@@ -116,27 +118,57 @@ def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[
     if n_items == 0:
         return DSResult(classes, [], [], np.zeros((0, K)), np.zeros((0, K, K)), np.full(K, 1.0 / K),
                         np.zeros(0), 0, True)
-    counts = _counts(np.array(ii), np.array(aa), np.array(ll), n_items, n_ann, K)
-    T = majority_posterior(counts) if init is None else np.asarray(init, float).copy()
+    ii, aa, ll = np.array(ii), np.array(aa), np.array(ll)
+    T = majority_posterior(ii, ll, n_items, K) if init is None \
+        else np.asarray(init, float).copy()
     if T.shape != (n_items, K):
         raise ValueError(f"init posterior must have shape {(n_items, K)}, got {T.shape}")
     pseudo = np.full((K, K), smoothing) + np.eye(K) * diag_prior
     log_like_old = -np.inf
     converged = False
     it = 0
+    soft = T[ii]  # (n_answers, K): the soft true label each answer is scored against
     for it in range(1, max_iter + 1):
         # M step: priors and confusion matrices from the soft labels.
         prior = (T.sum(axis=0) + smoothing) / (n_items + K * smoothing)
-        conf = np.einsum("ik,ijl->jkl", T, counts) + pseudo[None]
+        raw = np.zeros((n_ann, K, K))
+        for k in range(K):  # raw[j, k, l] += soft[a, k] for each answer a = (j, l)
+            np.add.at(raw[:, k, :], (aa, ll), soft[:, k])
+        if one_coin:
+            # One accuracy per annotator, errors spread evenly: K*K - 1 fewer parameters each, so
+            # volunteers with a few answers get a usable estimate and cannot drag class names along.
+            correct = np.einsum("jkk->j", raw) + smoothing + diag_prior
+            total = raw.sum(axis=(1, 2)) + K * smoothing + diag_prior
+            acc = correct / total
+            conf = np.repeat(((1.0 - acc) / (K - 1))[:, None, None], K, axis=1).repeat(K, axis=2)
+            idx = np.arange(K)
+            conf[:, idx, idx] = acc[:, None]
+        else:
+            conf = raw + pseudo[None]
+        if shrinkage > 0 and not one_coin:
+            pooled = raw.sum(axis=0) + pseudo
+            conf = conf + shrinkage * pooled[None] / pooled.sum(axis=1, keepdims=True)[None]
         conf /= conf.sum(axis=2, keepdims=True)
-        # E step: log posterior of each item's true class.
-        log_post = np.log(prior)[None, :] + np.einsum("ijl,jkl->ik", counts, np.log(conf))
+        # E step: log posterior of each item's true class, summed over its answers.
+        contrib = np.log(conf[aa, :, ll])  # (n_answers, K)
+        log_post = np.tile(np.log(prior), (n_items, 1))
+        np.add.at(log_post, ii, contrib)
         m = log_post.max(axis=1, keepdims=True)
         post = np.exp(log_post - m)
         log_like = float((m[:, 0] + np.log(post.sum(axis=1))).sum())
         T = post / post.sum(axis=1, keepdims=True)
+        if leave_one_out:
+            # Score each answer against the posterior *without* that answer, so a prolific
+            # annotator cannot confirm itself (otherwise EM can align the classes with one
+            # heavy volunteer's habits instead of the truth).
+            loo = log_post[ii] - contrib
+            loo = np.exp(loo - loo.max(axis=1, keepdims=True))
+            soft = loo / loo.sum(axis=1, keepdims=True)
+        else:
+            soft = T[ii]
         if abs(log_like - log_like_old) <= tol * max(1.0, abs(log_like)):
             converged = True
             break
         log_like_old = log_like
-    return DSResult(classes, items, annotators, T, conf, prior, counts.sum(axis=(0, 2)), it, converged)
+    n_answers = np.bincount(aa, minlength=n_ann).astype(float)
+    return DSResult(classes, items, annotators, T, conf, prior, n_answers, it, converged)
