@@ -88,3 +88,18 @@ def test_random_garbage(fmt, data):
                                   st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
                                   st.lists(_tokens, max_size=40).map(b"".join)))
     _run(fmt, target, garbage)
+
+
+_DEEP = {"yaml": "names: " + "[" * 5000 + "]" * 5000, "json": "[" * 100000 + "]" * 100000,
+         "xml": "<annotation>" + "<a>" * 50000 + "</a>" * 50000 + "</annotation>",
+         "csv": 'annotations,split,image_id,panoid,heading,gsv_image_path\n"' + "[" * 5000 + "]" * 5000
+                + '",train,0,p,1,x.jpg\n'}
+
+
+@pytest.mark.parametrize("fmt,target,kind", [
+    ("yolo", "data.yaml", "yaml"), ("stanford", "info.yaml", "yaml"), ("stanford", "meta.csv", "csv"),
+    ("coco", "cameras.json", "json"), ("labelstudio", "export.json", "json"), ("voc", "corner_a.xml", "xml"),
+    ("cvat", "annotations.xml", "xml"),
+])
+def test_deep_nesting_is_a_problem_not_a_crash(fmt, target, kind):
+    _run(fmt, target, _DEEP[kind].encode())

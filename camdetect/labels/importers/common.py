@@ -154,6 +154,20 @@ def read_text(path: Path, ctx: ImportContext) -> str:
         return data.decode("latin-1")
 
 
+def load_yaml(path: Path, ctx: ImportContext) -> object | None:
+    """Parsed YAML (safe loader), or None after a problem naming the file and line."""
+    import yaml
+
+    try:
+        return yaml.safe_load(read_text(path, ctx))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        ctx.problem("malformed file", path, mark.line + 1 if mark else None, "malformed YAML")
+    except RecursionError:
+        ctx.problem("malformed file", path, None, "malformed YAML (nested too deeply)")
+    return None
+
+
 def to_float(value: object) -> float:
     """A finite float or NaN (never raises): raw numbers in label files are often strings or junk."""
     if isinstance(value, bool):

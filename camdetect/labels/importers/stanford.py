@@ -15,11 +15,9 @@ import io
 import math
 from pathlib import Path
 
-import yaml
-
 from camdetect.records import Tag
 
-from .common import ImportContext, check_box, read_text, short, to_float
+from .common import ImportContext, check_box, load_yaml, read_text, short, to_float, to_size
 
 REQUIRED = ("annotations", "panoid", "heading")
 DEFAULT_CLASSES = ("Directed Camera", "Dome Camera")
@@ -34,13 +32,15 @@ def _info(folder: Path, ctx: ImportContext) -> tuple[tuple[str, ...], int, int]:
     path = folder / "info.yaml"
     if not path.is_file():
         return DEFAULT_CLASSES, VIEW_SIZE, VIEW_SIZE
+    info = load_yaml(path, ctx)
+    if info is None:
+        return DEFAULT_CLASSES, VIEW_SIZE, VIEW_SIZE
     try:
-        info = yaml.safe_load(read_text(path, ctx)) or {}
         names = tuple(str(n) for n in info.get("class_names") or DEFAULT_CLASSES)
         source = (info.get("sources") or [{}])[0] or {}
-        width = int(source.get("width") or VIEW_SIZE)
-        height = int(source.get("height") or VIEW_SIZE)
-    except (yaml.YAMLError, AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
+        width = to_size(source.get("width")) or VIEW_SIZE
+        height = to_size(source.get("height")) or VIEW_SIZE
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
         ctx.problem("malformed file", path, None, f"unreadable info.yaml ({type(exc).__name__})")
         return DEFAULT_CLASSES, VIEW_SIZE, VIEW_SIZE
     return names, width, height

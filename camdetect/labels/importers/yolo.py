@@ -14,8 +14,6 @@ import io
 import math
 from pathlib import Path
 
-import yaml
-
 from camdetect.records import Tag
 
 from .common import (
@@ -24,6 +22,7 @@ from .common import (
     check_box,
     find_image,
     image_size,
+    load_yaml,
     progress,
     read_text,
     short,
@@ -41,12 +40,7 @@ def _names(src: Path, ctx: ImportContext) -> list[str] | None:
             return [line.strip() for line in read_text(classes, ctx).splitlines() if line.strip()]
         ctx.problem("missing file", path, None, "no data.yaml (or classes.txt) with the class names")
         return None
-    try:
-        doc = yaml.safe_load(read_text(path, ctx))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        ctx.problem("malformed file", path, mark.line + 1 if mark else None, "malformed YAML")
-        return None
+    doc = load_yaml(path, ctx)
     names = doc.get("names") if isinstance(doc, dict) else None
     if isinstance(names, dict):
         try:
