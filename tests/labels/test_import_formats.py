@@ -148,3 +148,16 @@ def test_missing_source_is_file_not_found(tmp_path, fmt):
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown label format"):
         import_labels("pascal", SOURCES["voc"])
+
+
+@pytest.mark.parametrize("data,key", [
+    ({"image": "/data/local-files/?d=city/corner%20a.jpg"}, "city/corner a.jpg"),
+    ({"image": "/data/upload/3/8f2a4b1c-corner_b.jpg"}, "corner_b.jpg"),
+    ({"image": "https://example.org/media/upload/3/5f2c1d-corner_b.jpg"}, "5f2c1d-corner_b.jpg"),
+    ({"image": "s3://bucket/x/y.png", "camdetect_image": "y/key.png"}, "y/key.png"),
+    ({"img": "https://example.org/a.jpg?sig=1"}, "a.jpg"),
+])
+def test_labelstudio_image_keys(data, key):
+    from camdetect.labels.importers.labelstudio import image_key
+
+    assert image_key(data) == key

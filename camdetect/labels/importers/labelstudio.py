@@ -6,12 +6,14 @@ per-region ``choices`` result with the same ``id`` (``from_name`` "mount" in our
 gives the mount. Annotator = ``completed_by`` (email or id) for annotations and ``model_version``
 for predictions (whose ``score`` is kept). Every non-cancelled annotation is a ``seen`` row, so an
 annotator who submitted an empty result counts as having looked. The image key is
-``data.camdetect_image`` (our exporter writes it) or the file named by ``data.image``.
+``data.camdetect_image`` (our exporter writes it), the ``?d=`` path of local-files storage, or the
+file named by ``data.image`` (without the 8-hex-digit prefix Label Studio gives uploads).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -33,7 +35,10 @@ def image_key(data: dict) -> str:
     d = parse_qs(parsed.query).get("d")
     if d:
         return unquote(d[0])
-    return PurePosixPath(unquote(parsed.path)).name if parsed.path else ""
+    name = PurePosixPath(unquote(parsed.path)).name if parsed.path else ""
+    if parsed.path.startswith("/data/upload/"):  # Label Studio prefixes uploads with 8 hex digits
+        name = re.sub(r"^[0-9a-f]{8}-", "", name)
+    return name
 
 
 def _annotator(value: object) -> str:
