@@ -74,6 +74,7 @@ def value_noise(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[i
 
 def _sky(light: Light, rng, heading, pitch) -> np.ndarray:
     h, w = pitch.size, heading.size
+    heading, pitch = heading.astype(np.float32), pitch.astype(np.float32)
     p = np.clip(pitch / 90.0, 0, 1)[:, None, None]
     top, hor = np.array(light.sky_top, np.float32), np.array(light.sky_horizon, np.float32)
     sky = hor + (top - hor) * (p ** 0.6)
@@ -90,10 +91,10 @@ def _sky(light: Light, rng, heading, pitch) -> np.ndarray:
 
 def _ground(lay: Layout, light: Light, rng, heading, pitch, t_col, noise_tex) -> np.ndarray:
     """Road, kerbs, sidewalks and markings for rows below the horizon (pitch < 0)."""
-    dx, dy = lay.local_dirs(heading)
-    r = lay.cam_h / np.tan(np.radians(-pitch))[:, None]  # (h, 1)
-    gx = lay.car[0] + r * dx[None, :]
-    gy = lay.car[1] + r * dy[None, :]
+    dx, dy = (a.astype(np.float32) for a in lay.local_dirs(heading))
+    r = (lay.cam_h / np.tan(np.radians(-pitch))).astype(np.float32)[:, None]  # (h, 1)
+    gx = np.float32(lay.car[0]) + r * dx[None, :]
+    gy = np.float32(lay.car[1]) + r * dy[None, :]
     ax, ay = np.abs(gx), np.abs(gy)
     road = (ax < lay.wa) | (ay < lay.wb)
     kerb = ~road & (((ax < lay.wa + 0.25) & (ay > lay.wb)) | ((ay < lay.wb + 0.25) & (ax > lay.wa)))
@@ -125,7 +126,7 @@ def _ground(lay: Layout, light: Light, rng, heading, pitch, t_col, noise_tex) ->
         tan_el = np.tan(np.radians(light.sun_el))
         shadow = np.zeros(road.shape, bool)
         for (sx, sy), hq in _quadrant_heights(lay).items():
-            for L in (1.0, 3.0, 6.0, 10.0, 16.0, 25.0, 40.0):
+            for L in (1.5, 5.0, 12.0, 28.0):
                 if hq < L * tan_el:
                     break
                 qx, qy = gx + ux[0] * L, gy + uy[0] * L
@@ -137,7 +138,7 @@ def _ground(lay: Layout, light: Light, rng, heading, pitch, t_col, noise_tex) ->
     fade = 1.0 - np.exp(-r / 250.0)
     col = col * (1 - fade[..., None]) + np.array(light.haze, np.float32) * fade[..., None] * 0.8
     # the Street View car at the nadir: a dark blurred blob
-    car = np.clip((-pitch[:, None] - 62.0) / 10.0, 0, 1)
+    car = np.clip((-pitch[:, None] - 70.0) / 12.0, 0, 1)
     col = col * (1 - car[..., None]) + np.array([0.12, 0.12, 0.13], np.float32) * car[..., None]
     return col
 
@@ -173,6 +174,14 @@ def _building_params(lay: Layout, face: np.ndarray, s: np.ndarray) -> dict[str, 
     return out
 
 
+def _weather_tex(rng) -> np.ndarray:
+    return value_noise(rng, (256, 256), (8, 8), octaves=3)
+
+
+# facade materials: index into a per-column palette (one gather instead of many masked writes)
+WALL, GLASS, FRAME, SHOPGLASS, SIGN, LETTERS, AWNING, DOOR = range(8)
+
+
 def _facades(lay: Layout, light: Light, rng, heading, pitch, t, face, s, skyline_h) -> tuple:
     """Facade colour for every pixel on a building; returns (mask, colours of masked pixels)."""
     W = heading.size
@@ -181,59 +190,80 @@ def _facades(lay: Layout, light: Light, rng, heading, pitch, t, face, s, skyline
     bp = _building_params(lay, face, s)
     height = np.where(hit, bp["height"], skyline_h).astype(np.float32)
     tanp = np.tan(np.radians(pitch)).astype(np.float32)
-    z = lay.cam_h + tt[None, :] * tanp[:, None]
+    z = np.float32(lay.cam_h) + tt[None, :] * tanp[:, None]
     mask = (z >= 0) & (z <= height[None, :])
     rows, cols = np.nonzero(mask)
     zz = z[rows, cols]
-    ss = s[cols].astype(np.float32)
-    g = {k: v[cols] for k, v in bp.items()}
-    sl = ss - g["s0"]
-    wall = g["wall"].copy()
-    # brick courses and weathering
-    wall *= (1.0 - 0.08 * ((np.mod(zz, 0.32) < 0.05) & (g["brick"] > 0)))[:, None]
-    col = wall
-    upper = zz >= g["ground_h"]
-    fz = np.mod(zz - g["ground_h"], g["floor_h"])
-    bay_phase = np.mod(sl, g["bay"]) / g["bay"]
-    margin = (1 - g["win_w"]) / 2
-    in_win = upper & (bay_phase > margin) & (bay_phase < 1 - margin) & (fz > 0.9) & (fz < 0.9 + g["win_h"]) \
-        & (zz < g["height"] - 1.0) & (sl > 0.6) & (sl < g["s1"] - g["s0"] - 0.6)
-    frame = upper & (bay_phase > margin - 0.04) & (bay_phase < 1 - margin + 0.04) & (fz > 0.82) \
-        & (fz < 0.98 + g["win_h"]) & (zz < g["height"] - 0.9) & ~in_win & (sl > 0.5) & (sl < g["s1"] - g["s0"] - 0.5)
-    # window glass: dark, reflecting some sky, varying per window (curtains / lights)
-    win_id = (np.floor(sl / g["bay"]) * 31 + np.floor((zz - g["ground_h"]) / g["floor_h"]) * 17 + g["bid"] * 7)
+    # per-column quantities, then gathered per pixel
+    sl_col = (s - bp["s0"]).astype(np.float32)
+    width_col = (bp["s1"] - bp["s0"]).astype(np.float32)
+    sl = sl_col[cols]
+    bw = width_col[cols]
+    gh = bp["ground_h"][cols]
+    hgt = bp["height"][cols]
+    bay = bp["bay"][cols]
+    floor_h = bp["floor_h"][cols]
+    win_h = bp["win_h"][cols]
+    margin = ((1 - bp["win_w"]) / 2)[cols]
+    is_shop = bp["shop"][cols] > 0
+    upper = zz >= gh
+    fz = np.mod(zz - gh, floor_h)
+    bay_phase = np.mod(sl, bay) / bay
+    inner = (sl > 0.6) & (sl < bw - 0.6) & (zz < hgt - 1.0)
+    in_bay = (bay_phase > margin) & (bay_phase < 1 - margin)
+    near_bay = (bay_phase > margin - 0.04) & (bay_phase < 1 - margin + 0.04)
+    in_win = upper & inner & in_bay & (fz > 0.9) & (fz < 0.9 + win_h)
+    frame = upper & inner & near_bay & (fz > 0.82) & (fz < 0.98 + win_h) & ~in_win
+    mat = np.zeros(zz.shape, np.uint8)
+    mat[frame] = FRAME
+    mat[in_win] = GLASS
+    low = ~upper
+    shop = is_shop & low
+    mat[shop & (zz > 0.5) & (zz < gh - 1.15) & (np.mod(sl, 2.4) > 0.12)] = SHOPGLASS
+    sign = shop & (zz > gh - 1.0) & (zz < gh - 0.25)
+    mat[sign] = SIGN
+    mat[sign & (np.abs(zz - (gh - 0.62)) < 0.17) & (np.mod(sl * 3.1, 1.0) < 0.55) &
+        (np.abs(sl - bw / 2) < bw * 0.3)] = LETTERS
+    awn = (bp["awning"][cols] > 0) & (zz > gh - 1.7) & (zz < gh - 1.0) & (sl > 0.8) & (sl < bw - 0.8)
+    mat[awn] = AWNING
+    mat[low & ~is_shop & (np.abs(sl - bw / 2) < 0.6) & (zz < 2.3)] = DOOR
+    # scalar modulation: brick courses, awning stripes and hem, cornice, per-window variation
+    f = np.ones(zz.shape, np.float32)
+    f[(mat == WALL) & (bp["brick"][cols] > 0) & (np.mod(zz, 0.32) < 0.05)] = 0.92
+    f[awn] = (0.75 + 0.25 * (np.mod(sl[awn], 0.8) < 0.4)) * (1.0 - 0.35 * ((zz[awn] - (gh[awn] - 1.7)) < 0.12))
+    f[(zz > hgt - 0.45) & (zz < hgt - 0.2)] *= 0.7
+    # weathering: soft stains in facade coordinates (metres), and a darker band at street level
+    tex = _weather_tex(rng)
+    f *= 0.88 + 0.24 * tex[(np.mod(zz * 2.0, 256)).astype(np.int32), (np.mod(sl * 2.0 + bp["bid"][cols] * 37, 256)).astype(np.int32)]
+    f[zz < 0.5] *= 0.8
+    glassy = (mat == GLASS) | (mat == SHOPGLASS)
+    win_id = np.floor(sl[glassy] / bay[glassy]) * 31 + np.floor((zz[glassy] - gh[glassy]) / floor_h[glassy]) * 17 \
+        + bp["bid"][cols[glassy]] * 7
     wv = np.mod(np.sin(win_id) * 43758.5453, 1.0).astype(np.float32)
-    glass = np.array([0.16, 0.19, 0.23], np.float32) + (0.25 * wv * (fz - 0.9) / g["win_h"])[:, None] * \
-        np.array(light.sky_horizon, np.float32)
-    col = np.where(in_win[:, None], glass, col)
-    col = np.where(frame[:, None], g["frame"], col)
-    # ground floor: shop windows, sign band, awning, door
-    shop = (g["shop"] > 0) & ~upper
-    sign = shop & (zz > g["ground_h"] - 1.0) & (zz < g["ground_h"] - 0.25)
-    glass_gf = shop & (zz > 0.5) & (zz < g["ground_h"] - 1.15) & (np.mod(sl, 2.4) > 0.12)
-    shopglass = np.array([0.10, 0.12, 0.14], np.float32) + (0.35 * wv)[:, None] * np.array([0.5, 0.45, 0.35], np.float32)
-    col = np.where(glass_gf[:, None], shopglass, col)
-    col = np.where(sign[:, None], g["sign"], col)
-    # sign lettering: light blocks in the middle of the band
-    letters = sign & (np.abs(zz - (g["ground_h"] - 0.62)) < 0.17) & (np.mod(sl * 3.1, 1.0) < 0.55) & \
-        (np.abs(sl - (g["s1"] - g["s0"]) / 2) < (g["s1"] - g["s0"]) * 0.3)
-    col = np.where(letters[:, None], 1.0 - g["sign"] * 0.8, col)
-    awn = (g["awning"] > 0) & (zz > g["ground_h"] - 1.7) & (zz < g["ground_h"] - 1.0) & \
-        (sl > 0.8) & (sl < g["s1"] - g["s0"] - 0.8)
-    stripes = (np.mod(sl, 0.8) < 0.4).astype(np.float32)[:, None]
-    awn_col = g["awning_col"] * (0.75 + 0.25 * stripes) * (1.0 - 0.35 * ((zz - (g["ground_h"] - 1.7)) < 0.12))[:, None]
-    col = np.where(awn[:, None], awn_col, col)
-    door = ~upper & (g["shop"] <= 0) & (np.abs(sl - (g["s1"] - g["s0"]) / 2) < 0.6) & (zz < 2.3)
-    col = np.where(door[:, None], np.array([0.22, 0.15, 0.10], np.float32), col)
-    cornice = (zz > g["height"] - 0.45) & (zz < g["height"] - 0.2)
-    col = np.where(cornice[:, None], col * 0.7, col)
-    # light: facing the sun or not; distance haze; skyline beyond street ends is flat haze
-    normal = lay.to_world_heading(np.array([f.normal_alpha() for f in lay.faces] + [0.0]))[face[cols]]
-    shade = np.where(face[cols] >= 0, light.face_shade(normal), light.ambient * 1.05).astype(np.float32)
-    col = col * shade[:, None]
-    fade = (1.0 - np.exp(-tt[cols] / 300.0)).astype(np.float32)
-    fade = np.where(face[cols] >= 0, fade, 0.75)
-    col = col * (1 - fade[:, None]) + np.array(light.haze, np.float32) * fade[:, None]
+    add = np.zeros(zz.shape, np.float32)
+    g_win = mat[glassy] == GLASS
+    add[glassy] = np.where(g_win, 0.25 * wv * (fz[glassy] - 0.9) / win_h[glassy], 0.3 * wv)
+    # palette per column, pre-multiplied by that column's light and haze
+    n = W
+    pal = np.zeros((n, 8, 3), np.float32)
+    pal[:, WALL] = bp["wall"]
+    pal[:, GLASS] = (0.16, 0.19, 0.23)
+    pal[:, FRAME] = bp["frame"]
+    pal[:, SHOPGLASS] = (0.10, 0.12, 0.14)
+    pal[:, SIGN] = bp["sign"]
+    pal[:, LETTERS] = 1.0 - bp["sign"] * 0.8
+    pal[:, AWNING] = bp["awning_col"]
+    pal[:, DOOR] = (0.22, 0.15, 0.10)
+    normal = lay.to_world_heading(np.array([fc.normal_alpha() for fc in lay.faces] + [0.0]))[face]
+    shade = np.where(hit, light.face_shade(normal), light.ambient * 1.05).astype(np.float32)
+    fade = np.where(hit, 1.0 - np.exp(-tt / 300.0), 0.75).astype(np.float32)
+    keep = shade * (1 - fade)
+    pal *= keep[:, None, None]
+    haze = np.array(light.haze, np.float32)[None, :] * fade[:, None]
+    sky = np.array(light.sky_horizon, np.float32)
+    col = pal[cols, mat] * f[:, None]
+    col += (add * keep[cols])[:, None] * sky
+    col += haze[cols]
     return mask, col
 
 

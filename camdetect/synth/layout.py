@@ -152,9 +152,9 @@ def visible(lay: Layout, x: float, y: float, slack: float = 0.3) -> bool:
 
 # Palettes (RGB 0..1). Walls are muted; signs and awnings carry the saturated colours so that a
 # camera is never the only distinctive colour in a scene.
-WALLS = [(0.55, 0.30, 0.24), (0.62, 0.38, 0.30), (0.72, 0.66, 0.55), (0.80, 0.78, 0.72),
-         (0.50, 0.50, 0.52), (0.35, 0.33, 0.33), (0.86, 0.84, 0.80), (0.66, 0.55, 0.42),
-         (0.45, 0.25, 0.20), (0.70, 0.72, 0.74), (0.58, 0.60, 0.52)]
+WALLS = [(0.52, 0.30, 0.24), (0.60, 0.38, 0.30), (0.70, 0.64, 0.54), (0.78, 0.76, 0.70),
+         (0.50, 0.50, 0.51), (0.36, 0.34, 0.33), (0.84, 0.82, 0.78), (0.64, 0.55, 0.44),
+         (0.44, 0.27, 0.22), (0.66, 0.67, 0.68), (0.56, 0.56, 0.50), (0.58, 0.47, 0.40)]
 SIGNS = [(0.80, 0.10, 0.10), (0.10, 0.45, 0.20), (0.10, 0.25, 0.65), (0.95, 0.80, 0.10),
          (0.95, 0.95, 0.95), (0.15, 0.15, 0.15), (0.90, 0.45, 0.05), (0.55, 0.10, 0.45)]
 FRAMES = [(0.9, 0.9, 0.88), (0.2, 0.2, 0.2), (0.45, 0.30, 0.20), (0.6, 0.6, 0.6)]
@@ -188,7 +188,7 @@ def make_layout(rng: np.random.Generator, city_rot: float) -> Layout:
                 face.buildings.append(Building(
                     s0=s, s1=s + w,
                     height=float(np.clip(rng.lognormal(np.log(district_h), 0.35), 5.0, 80.0)),
-                    wall=_jitter(rng, WALLS[rng.integers(len(WALLS))]),
+                    wall=_jitter(rng, WALLS[rng.integers(len(WALLS))], 0.03),
                     floor_h=float(rng.uniform(2.9, 3.6)), bay=float(rng.uniform(1.8, 3.2)),
                     win_w=float(rng.uniform(0.4, 0.7)), win_h=float(rng.uniform(1.3, 2.0)),
                     ground_h=float(rng.uniform(3.8, 5.0)), shop=shop,

@@ -91,14 +91,16 @@ def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Exposure, colour cast, optical blur and sensor noise; returns uint8 BGR for JPEG writing."""
     gain = float(rng.uniform(0.85, 1.12))
     cast = 1.0 + rng.normal(0, 0.025, 3).astype(np.float32)
-    out = np.clip(img * gain * cast, 0, 1)
-    out = out ** float(rng.uniform(0.9, 1.1))
+    out = np.clip(img * np.float32(gain) * cast, 0, 1)
+    out = cv2.pow(out, float(rng.uniform(0.9, 1.1)))
     sigma = float(rng.uniform(0.45, 1.0))
     out = cv2.GaussianBlur(out, (0, 0), sigma)
-    out8 = out[..., ::-1] * 255.0
-    noise = rng.normal(0, float(rng.uniform(1.5, 4.0)), size=out8.shape[:2] + (1,)).astype(np.float32)
-    chroma = rng.normal(0, 1.0, size=out8.shape).astype(np.float32)
-    out8 = out8 + noise + chroma
+    out8 = out[..., ::-1] * np.float32(255.0)
+    # luminance noise at full resolution, chroma noise at half (as a Bayer sensor + demosaic)
+    out8 += rng.standard_normal(out8.shape[:2], dtype=np.float32)[..., None] * np.float32(rng.uniform(1.5, 4.0))
+    h2, w2 = (out8.shape[0] + 1) // 2, (out8.shape[1] + 1) // 2
+    chroma = rng.standard_normal((h2, w2, 3), dtype=np.float32) * np.float32(1.2)
+    out8 += cv2.resize(chroma, (out8.shape[1], out8.shape[0]), interpolation=cv2.INTER_LINEAR)
     return np.clip(out8 + 0.5, 0, 255).astype(np.uint8)
 
 

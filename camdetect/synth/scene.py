@@ -98,6 +98,12 @@ def project_sprite(lay: Layout, sprite: Sprite, W: int, H: int) -> Projected:
                      (x1, y1, x2, y2))
 
 
+def _mount_side(kind: str, toward_mount: int) -> int:
+    """Sprite ``side`` for a mount on screen side ``toward_mount``: domes reach towards it with their
+    bracket, bullets point their lens away from it (their bracket is at the back)."""
+    return -toward_mount if kind == "bullet" else toward_mount
+
+
 def _choice(rng, mix: dict):
     keys = list(mix)
     return keys[int(rng.choice(len(keys), p=np.array(list(mix.values())) / sum(mix.values())))]
@@ -294,6 +300,13 @@ class _Builder:
             self.scene.lookalikes.append(Placed(sp, kind, "building", "", "wall"))
             self.add([], [sp], x, y)
 
+    def _wall_side(self, wx, wy, cx, cy, default: int) -> int:
+        """Screen side of the wall seen from a camera standing out of it (bracket goes that way)."""
+        h0, _ = self.lay.bearing(cx, cy)
+        h1, _ = self.lay.bearing(wx, wy)
+        d = (float(h1) - float(h0) + 540) % 360 - 180
+        return default if abs(d) < 0.05 else (1 if d > 0 else -1)
+
     def _out(self, f, amount):
         a = math.radians(f.normal_alpha())
         return amount * math.sin(a), amount * math.cos(a)
@@ -343,6 +356,7 @@ class _Builder:
                         continue
                     nx, ny = self._out(f, 0.25)
                     p = dict(params, scale=scale, reach=0.2 * scale)
+                    p["side"] = _mount_side(kind, self._wall_side(x, y, x + nx, y + ny, p["side"]))
                     sp = Sprite(kind, (x + nx, y + ny, z), p)
                     self.add([], [sp], x, y)
                     return Placed(sp, CAMERA_TYPE[kind], "building", "", "corner")
@@ -380,7 +394,7 @@ class _Builder:
             # the camera sits beside the pole, on the side facing the road
             off = 0.12 + 0.12 * p["scale"]
             cx, cy = (x - side * off, y) if street_a else (x, y - side * off)
-            p["side"] = self.screen_side(cx, cy, x, y)
+            p["side"] = _mount_side(kind, self.screen_side(cx, cy, x, y))
             sp = Sprite(kind, (cx, cy, z), p)
             if detail == "streetlight":
                 self.streetlight(x, y, street_a, side, sprites_extra=[sp])
@@ -398,7 +412,7 @@ class _Builder:
             x, y, street_a, side = cp
             off = 0.15 + 0.12 * params["scale"]
             cx, cy = (x - side * off, y) if street_a else (x, y - side * off)
-            p = dict(params, reach=off, side=self.screen_side(cx, cy, x, y))
+            p = dict(params, reach=off, side=_mount_side(kind, self.screen_side(cx, cy, x, y)))
             sp = Sprite(kind, (cx, cy, z), p)
             self.tree(x, y, crown_base=z + 0.6, extra=[sp])
             return Placed(sp, CAMERA_TYPE[kind], "other", "", "tree")
@@ -461,6 +475,7 @@ class _Builder:
             ceiling = kind == "dome" and placement == "canopy"
             nx, ny = self._out(f, 0.5 if placement == "canopy" else 0.25)
             p = dict(params, mount="ceiling") if ceiling else dict(params, reach=0.2 * params["scale"])
+            p["side"] = _mount_side(kind, self._wall_side(x, y, x + nx, y + ny, p["side"]))
             sp = Sprite(kind, (x + nx, y + ny, z), p)
             self.add([], [sp], x, y)
             return Placed(sp, CAMERA_TYPE[kind], "building", "", placement)
