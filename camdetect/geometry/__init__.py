@@ -7,6 +7,8 @@ centre is at i + 0.5; panorama centre column = pano_heading; row 0 = pitch +90).
 
 from camdetect.geometry.boxes import (
     clip_box,
+    enclosing_pano_box,
+    enclosing_view_box,
     pano_box_to_sphere,
     pano_box_to_view_box,
     sphere_box_to_view,
@@ -41,6 +43,8 @@ __all__ = [
     "clear_map_cache",
     "clip_box",
     "cut_view",
+    "enclosing_pano_box",
+    "enclosing_view_box",
     "focal_px",
     "fov_to_zoom",
     "heading_difference",

@@ -178,3 +178,60 @@ def clip_box(box_xyxy, width: float, height: float):
     if single:
         return tuple(float(v) for v in clipped[0]), float(frac[0])
     return clipped, frac
+
+
+def _outline(box: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points along the border of box (x1, y1, x2, y2), n per edge, corners included."""
+    x1, y1, x2, y2 = box
+    t = np.linspace(0.0, 1.0, n)
+    xs = np.concatenate([x1 + (x2 - x1) * t, np.full(n, x2), x2 - (x2 - x1) * t, np.full(n, x1)])
+    ys = np.concatenate([np.full(n, y1), y1 + (y2 - y1) * t, np.full(n, y2), y2 - (y2 - y1) * t])
+    return xs, ys
+
+
+def enclosing_view_box(view: View, box_uvuv, W: int, H: int, pano_heading: float = 0.0, n: int = 17):
+    """Bounding box on ``view`` of a panorama box's warped outline (sampled, ``n`` points per edge),
+    or None when no part of it is in front of the camera and inside the image.
+
+    The conservative alternative to :func:`pano_box_to_view_box` (which keeps centre and angular size
+    and ignores the roll between the panorama's and the view's axes): use it when a box must contain
+    everything the panorama box contains, e.g. for objects that fill their box's corners. Not exact
+    under round trips; parts behind the camera are dropped.
+    """
+    b = np.asarray(box_uvuv, np.float64).reshape(4)
+    if b[2] < b[0]:
+        b[2] += W
+    us, vs = _outline(b, n)
+    heading, pitch = pano_to_angles(us, vs, W, H, pano_heading)
+    x, y, front = angles_to_view(view, heading, pitch)
+    if not np.any(front):
+        return None
+    x, y = x[front], y[front]
+    out = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+    if out[2] <= 0 or out[0] >= view.width or out[3] <= 0 or out[1] >= view.height:
+        return None
+    return out
+
+
+def enclosing_pano_box(view: View, box_xyxy, W: int, H: int, pano_heading: float = 0.0, n: int = 17):
+    """Bounding box on the panorama (unwrapped at the seam) of a view box's warped outline.
+
+    Conservative counterpart of :func:`view_box_to_pano_box`. Columns are unwrapped around the box
+    centre, so a box straddling the seam gets ``u2 > W``; a box containing a pole spans the full
+    panorama width (u1 = 0, u2 = W) and reaches row 0 or H.
+    """
+    b = np.asarray(box_xyxy, np.float64).reshape(4)
+    xs, ys = _outline(b, n)
+    heading, pitch = view_to_angles(view, xs, ys)
+    u, v = angles_to_pano(heading, pitch, W, H, pano_heading)
+    hc, pc = view_to_angles(view, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+    uc, _ = angles_to_pano(hc, pc, W, H, pano_heading)
+    u = uc + np.mod(u - uc + W / 2.0, W) - W / 2.0  # unwrap around the centre column
+    v1, v2 = float(v.min()), float(v.max())
+    for pole_pitch, row in ((90.0, 0.0), (-90.0, float(H))):  # a pole inside the box: all headings
+        px, py, front = angles_to_view(view, 0.0, pole_pitch)
+        if front and b[0] <= px <= b[2] and b[1] <= py <= b[3]:
+            return (0.0, min(v1, row), float(W), max(v2, row))
+    u1, u2 = float(u.min()), float(u.max())
+    shift = np.floor(u1 / W) * W
+    return (u1 - shift, v1, u2 - shift, v2)

@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 
 from camdetect.geometry import (
     angles_to_pano,
+    view_to_angles,
     clip_box,
+    enclosing_pano_box,
+    enclosing_view_box,
     heading_difference,
     pano_box_to_sphere,
     pano_box_to_view_box,
@@ -166,3 +169,53 @@ def test_clip_box(box, clipped, frac):
 def test_bad_box_shape_raises(bad):
     with pytest.raises(ValueError, match="boxes must be"):
         view_box_to_sphere(View("p", 0, 0, 90, 64, 64), bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vb=view_and_box(pitch=st.floats(-60, 60), max_frac=0.2), W=st.sampled_from([1024, 8192]),
+       pano_heading=st.floats(0, 360))
+def test_enclosing_boxes_contain_the_exact_ones_corners(vb, W, pano_heading):
+    """The enclosing pano box contains the view box's outline; mapped back it encloses the view box."""
+    view, box = vb
+    H = W // 2
+    tol = 0.05  # the outline is sampled (17 points per edge); curved edges may bulge between samples
+    pano = enclosing_pano_box(view, box, W, H, pano_heading)
+    u1, v1, u2, v2 = pano
+    assert 0 <= u1 < W and u2 > u1 and u2 - u1 <= W and v2 > v1
+    for x in (box[0], (box[0] + box[2]) / 2, box[2]):
+        for y in (box[1], (box[1] + box[3]) / 2, box[3]):
+            h, p = view_to_angles(view, x, y)
+            u, v = angles_to_pano(h, p, W, H, pano_heading)
+            u = u if u >= u1 - tol else u + W  # unwrapped at the seam
+            assert u1 - tol <= u <= u2 + tol and v1 - tol <= v <= v2 + tol
+    back = enclosing_view_box(view, pano, W, H, pano_heading)
+    assert back is not None
+    assert back[0] <= box[0] + tol and back[1] <= box[1] + tol and back[2] >= box[2] - tol and back[3] >= box[3] - tol
+
+
+@pytest.mark.parametrize("pano_heading", [0.0, 180.0])
+def test_enclosing_pano_box_across_the_seam(pano_heading):
+    W, H = 8192, 4096
+    view = View("p", (pano_heading + 180.0) % 360, 10.0, 60, 640, 640)  # looks at the panorama's edge
+    u1, _, u2, _ = enclosing_pano_box(view, (300, 300, 340, 340), W, H, pano_heading)
+    assert u1 < W < u2 and u2 - u1 < 100
+
+
+@pytest.mark.parametrize("pitch, row", [(90.0, 0.0), (-90.0, 2048.0)])
+def test_enclosing_pano_box_around_a_pole_spans_all_headings(pitch, row):
+    view = View("p", 30.0, pitch, 90, 640, 640)
+    u1, v1, u2, v2 = enclosing_pano_box(view, (300, 300, 340, 340), 4096, 2048)
+    assert (u1, u2) == (0.0, 4096.0) and v1 <= row <= v2
+
+
+def test_enclosing_view_box_of_a_box_behind_is_none():
+    view = View("p", 0.0, 0.0, 60, 640, 640)
+    u, v = angles_to_pano(180.0, 0.0, 4096, 2048)
+    assert enclosing_view_box(view, (u - 5, v - 5, u + 5, v + 5), 4096, 2048) is None
+
+
+def test_exact_and_enclosing_agree_at_the_view_centre():
+    view = View("p", 40.0, 0.0, 48, 640, 640)  # no roll at the centre of a level view
+    box = (310.0, 310.0, 330.0, 330.0)
+    exact = view_box_to_pano_box(view, box, 8192, 4096)
+    assert _close(enclosing_pano_box(view, box, 8192, 4096), exact, tol=0.1)
