@@ -77,12 +77,18 @@ def test_views_folder_counts_bad_files_and_is_idempotent(tiny_onnx, views_dir, t
     assert summary_json["skipped_done"] == 9
 
 
-@pytest.mark.parametrize("batch,prefetch", [(1, 1), (3, 2), (16, 3)])
-def test_batching_and_prefetch_do_not_change_suggestions(tiny_onnx, views_dir, tmp_path, batch, prefetch):
-    ref_dir = tmp_path / "ref"
-    score(cfg(tiny_onnx, views_dir, ref_dir, batch=8, prefetch=2))
+@pytest.fixture(scope="module")
+def reference_keys(tiny_onnx, views_dir, tmp_path_factory) -> list[str]:
+    out = tmp_path_factory.mktemp("ref")
+    score(cfg(tiny_onnx, views_dir, out, batch=8, prefetch=2))
+    return store_keys(out / "review.db")
+
+
+@pytest.mark.parametrize("batch,prefetch", [(1, 1), (16, 3)])
+def test_batching_and_prefetch_do_not_change_suggestions(tiny_onnx, views_dir, tmp_path, reference_keys, batch,
+                                                         prefetch):
     score(cfg(tiny_onnx, views_dir, tmp_path, batch=batch, prefetch=prefetch))
-    assert store_keys(tmp_path / "review.db") == store_keys(ref_dir / "review.db")
+    assert store_keys(tmp_path / "review.db") == reference_keys
 
 
 def test_manifest_of_panoramas(tiny_onnx, city, tmp_path):
