@@ -36,7 +36,7 @@ from camdetect.geometry.report import (
     stanford_summary,
 )
 
-PANO_DIR = ROOT.parent / "shared" / "data" / "panoramas"
+PANO_DIR = stanford_path().parents[1] / "panoramas"  # ../shared/data/panoramas (or $CAMDETECT_SHARED_DATA)
 
 
 def rss_mb() -> float:
