@@ -25,6 +25,7 @@ def cut(
     size: str = typer.Option("640x640", "--size", help="Output size WxH in pixels."),
     pano_heading: float = typer.Option(0.0, "--pano-heading", help="Heading of the panorama's centre column."),
     out: Path = typer.Option(..., "--out", help="Output image file (.jpg/.png)."),
+    supersample: int = typer.Option(0, "--supersample", help="Render k x larger and area-average (0: automatic)."),
 ) -> None:
     """Cut one perspective view out of an equirectangular panorama.
 
@@ -46,7 +47,9 @@ def cut(
     if not -90 <= pitch <= 90:
         raise ValueError(f"--pitch must be in [-90, 90], got {pitch}")
     view = View(pano.stem, heading % 360.0, pitch, fov, width, height)
-    result = cut_view(image, view, pano_heading=pano_heading)
+    if supersample < 0:
+        raise ValueError(f"--supersample must be >= 0, got {supersample}")
+    result = cut_view(image, view, pano_heading=pano_heading, supersample=supersample or None)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
     if not cv2.imwrite(str(tmp), result):

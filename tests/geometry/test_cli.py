@@ -39,6 +39,7 @@ def test_cut_writes_the_view(pano_file, tmp_path, size, shape):
         (["--size", "64by48"], "--size must look like 640x640"),
         (["--fov", "0"], "--fov must be in"),
         (["--pitch", "95"], "--pitch must be in"),
+        (["--supersample", "-1"], "--supersample must be"),
     ],
 )
 def test_cut_bad_input_is_one_line_error(pano_file, tmp_path, args, message):

@@ -18,7 +18,9 @@ from camdetect.geometry import (
     cut_view,
     pano_to_angles,
     plan_views,
+    remap_maps,
     supersample_factor,
+    view_maps,
     view_to_angles,
 )
 from camdetect.records import View
@@ -82,6 +84,20 @@ def test_views_at_the_poles_do_not_crash(textured_pano, pitch):
     assert img.shape == (64, 64, 3) and img.std() > 0
     gray = cut_view(textured_pano[..., 0].astype(np.float32), view)
     assert gray.shape == (64, 64) and np.isfinite(gray).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(heading=st.floats(0, 360, exclude_max=True), pitch=st.floats(-90, 90), pano_heading=st.floats(-360, 720),
+       scale=st.sampled_from([1, 2]))
+def test_cached_shifted_maps_equal_directly_built_maps(heading, pitch, pano_heading, scale):
+    """The map cache turns views by shifting columns; that must equal building the map for the view."""
+    view = View("p", heading, pitch, 50.0, 24, 16)
+    got_x, got_y = view_maps(view, 1024, 512, pano_heading, scale)
+    want_x, want_y = remap_maps(view, 1024, 512, pano_heading, scale)
+    dx = np.abs(got_x - want_x)
+    assert np.minimum(dx, 1024 - dx).max() < 0.01  # columns modulo the panorama width
+    np.testing.assert_allclose(got_y, want_y, atol=1e-3)
+    assert got_x.min() >= -0.5 and got_x.max() < 1024 - 0.5 + 1e-3
 
 
 @pytest.mark.parametrize(
