@@ -164,7 +164,7 @@ class _Builder:
             x, y = f.point(lay, ss)
             heading, d = lay.bearing(x, y)
             t, face, _ = ray_hit(lay, np.atleast_1d(heading))
-            if abs(t[0] - float(d)) < 0.05 and lay.faces[face[0]] is f:
+            if abs(t[0] - float(d)) < 0.05 and lay.faces[face[0]] is f and self._facing(f, heading) > 0.3:
                 j = int(np.clip(np.searchsorted(f.breaks(), ss, side="right"), 0, len(f.buildings) - 1))
                 return f, ss, x, y, f.buildings[j]
         return None
@@ -506,9 +506,13 @@ class _Builder:
                 continue
             heading, d = lay.bearing(x, y)
             t, face, _ = ray_hit(lay, np.atleast_1d(heading))
-            if abs(t[0] - float(d)) < 0.05 and lay.faces[face[0]] is f:
+            if abs(t[0] - float(d)) < 0.05 and lay.faces[face[0]] is f and self._facing(f, heading) > 0.3:
                 return s, x, y
         return None
+
+    def _facing(self, f, heading) -> float:
+        """|cos| of the angle between the line of sight and the facade normal (0 = edge-on)."""
+        return abs(math.cos(math.radians(float(self.lay.to_world_heading(f.normal_alpha())) - float(heading))))
 
     def drop_hidden(self, W=4096, H=2048):
         """Remove cameras whose centre is behind a nearer tree crown (truth must be visible)."""
