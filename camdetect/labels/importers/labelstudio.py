@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from camdetect.records import Tag
 
-from .coco import load_json
+from .coco import load_json, loc
 from .common import ImportContext, check_box, short, to_float, to_size
 
 
@@ -69,9 +69,10 @@ def _results(results: object, ctx: ImportContext, path: Path, where_: str, image
             if isinstance(choices, list) and choices and isinstance(item.get("id"), str):
                 mounts[item["id"]] = str(choices[0])
     for j, item in enumerate(results):
-        loc = f"{where_}.result[{j}]"
+        jpath = f"{where_}.result[{j}]"
+        here = loc(item, jpath)
         if not isinstance(item, dict):
-            ctx.problem("malformed row", path, loc, f"not an object: {short(item)}")
+            ctx.problem("malformed row", path, here, f"not an object: {short(item)}")
             continue
         if item.get("type") == "choices":
             continue
@@ -81,11 +82,11 @@ def _results(results: object, ctx: ImportContext, path: Path, where_: str, image
         value = item.get("value")
         labels = value.get("rectanglelabels") if isinstance(value, dict) else None
         if not isinstance(labels, list) or not labels:
-            ctx.problem("malformed row", path, loc, "rectanglelabels result without a label")
+            ctx.problem("malformed row", path, here, "rectanglelabels result without a label")
             continue
         width, height = to_size(item.get("original_width")), to_size(item.get("original_height"))
         if not width or not height:
-            ctx.problem("missing size", path, loc, "no original_width/original_height; percent box cannot be placed")
+            ctx.problem("missing size", path, here, "no original_width/original_height; percent box cannot be placed")
             continue
         x, y, w, h = (to_float(value.get(k)) for k in ("x", "y", "width", "height"))
         rotation = to_float(value.get("rotation", 0)) or 0.0
@@ -94,14 +95,14 @@ def _results(results: object, ctx: ImportContext, path: Path, where_: str, image
         if rotation:
             ctx.counts["rotated boxes (axis-aligned envelope)"] += 1
         px = _envelope(x * width / 100, y * height / 100, w * width / 100, h * height / 100, rotation)
-        box = check_box(ctx, path, loc, px, width, height)
+        box = check_box(ctx, path, here, px, width, height)
         if box is None:
             continue
         raw_type = str(labels[0])
         raw_mount = mounts.get(item.get("id"), "") if isinstance(item.get("id"), str) else ""
         score = to_float(item.get("score"))
-        ctx.add(Tag(source="labelstudio", image=image, annotator=annotator, tag_id=str(item.get("id") or loc),
-                    kind="tag", type=ctx.map_type(raw_type, path, loc), mount=ctx.map_mount(raw_mount, path, loc),
+        ctx.add(Tag(source="labelstudio", image=image, annotator=annotator, tag_id=str(item.get("id") or jpath),
+                    kind="tag", type=ctx.map_type(raw_type, path, here), mount=ctx.map_mount(raw_mount, path, here),
                     mount_detail=ctx.taxonomy.mount_detail(raw_mount), x1=box[0], y1=box[1], x2=box[2], y2=box[3],
                     image_width=width, image_height=height, raw_type=raw_type, raw_mount=raw_mount, time=time,
                     score=score if not math.isnan(score) else pred_score))
@@ -120,21 +121,21 @@ def read(src: Path, ctx: ImportContext) -> None:
         return
     for i, task in enumerate(tasks):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            ctx.problem("malformed row", path, f"[{i}]", "task is not an object with a data object")
+            ctx.problem("malformed row", path, loc(task, f"[{i}]"), "task is not an object with a data object")
             continue
         image = image_key(task["data"])
         if not image:
-            ctx.problem("malformed row", path, f"[{i}].data", "no image in task data")
+            ctx.problem("malformed row", path, loc(task["data"], f"[{i}].data"), "no image in task data")
             continue
         for key in ("annotations", "completions", "predictions"):
             entries = task.get(key) or []
             if not isinstance(entries, list):
-                ctx.problem("malformed row", path, f"[{i}].{key}", f"{key} is not a list")
+                ctx.problem("malformed row", path, loc(task, f"[{i}].{key}"), f"{key} is not a list")
                 continue
             for k, entry in enumerate(entries):
                 where_ = f"[{i}].{key}[{k}]"
                 if not isinstance(entry, dict):
-                    ctx.problem("malformed row", path, where_, "not an object")
+                    ctx.problem("malformed row", path, loc(task, where_), "not an object")
                     continue
                 if entry.get("was_cancelled") is True:
                     ctx.counts["cancelled annotations"] += 1
