@@ -68,7 +68,7 @@ def eval_command(
 
         pred_path, types = predict_to_jsonl(model, root, [(t.image, t.intersection) for t in truth],
                                             out / "predictions.jsonl", conf=pred_conf, iou=nms_iou, imgsz=imgsz,
-                                            batch=batch, threads=threads)
+                                            batch=batch, threads=threads, mount_min_score=conf)
         source = str(model)
     else:
         types = tuple(c.strip() for c in classes.split(",")) if classes else tuple(tax.detector_classes)

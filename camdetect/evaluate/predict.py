@@ -29,6 +29,8 @@ class ModelRef:
     path: Path
     name: str
     imgsz: int | None = None
+    mount_path: Path | None = None  # optional mount classifier: RUN/mount/weights/best.pt or X-mount.onnx
+    crop_context: float | None = None  # context crop settings the mount classifier was trained with
 
 
 def resolve_model(model: str | os.PathLike) -> ModelRef:
@@ -40,16 +42,21 @@ def resolve_model(model: str | os.PathLike) -> ModelRef:
         weights = next((w for w in (p / "weights" / "best.pt", p / "weights" / "last.pt") if w.exists()), None)
         if weights is None:
             raise FileNotFoundError(f"{p}: run dir has no weights/best.pt or weights/last.pt")
-        imgsz = None
+        run_info: dict = {}
         info = p / "camdetect_run.json"
         if info.exists():
             try:
-                imgsz = json.loads(info.read_text(encoding="utf-8")).get("imgsz")
+                run_info = json.loads(info.read_text(encoding="utf-8"))
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{info}:{exc.lineno}: not JSON ({exc.msg})") from None
-        return ModelRef("pt", weights, p.name, int(imgsz) if isinstance(imgsz, (int, float)) else None)
+        imgsz = run_info.get("imgsz")
+        mount = p / "mount" / "weights" / "best.pt"
+        context = run_info.get("crop_context")
+        return ModelRef("pt", weights, p.name, int(imgsz) if isinstance(imgsz, (int, float)) else None,
+                        mount if mount.is_file() else None, float(context) if context else None)
     if p.suffix == ".onnx":
-        return ModelRef("onnx", p, p.stem)
+        mount = p.with_name(p.stem + "-mount.onnx")
+        return ModelRef("onnx", p, p.stem, mount_path=mount if mount.is_file() else None)
     if p.suffix == ".pt":
         return ModelRef("pt", p, p.stem)
     raise ValueError(f"{p}: unknown model format (use a .onnx file, a .pt file or a training run dir)")
@@ -96,17 +103,58 @@ class _Predictor:
         return out
 
 
+class _MountClassifier:
+    """The run's optional mount model on context crops (cut as camdetect.dataset.crops cuts them for
+    training); only detections scoring >= ``min_score`` are classified, to bound the cost."""
+
+    def __init__(self, ref: ModelRef, min_score: float, threads: int | None):
+        self.min_score = min_score
+        self.context = ref.crop_context
+        if ref.kind == "onnx":
+            from camdetect.scoring.detector import OnnxClassifier
+
+            self.clf = OnnxClassifier(ref.mount_path, threads=threads)
+            self.names = list(self.clf.class_names)
+        else:
+            from ultralytics import YOLO
+
+            self.clf = YOLO(str(ref.mount_path), task="classify")
+            self.names = [self.clf.names[i] for i in sorted(self.clf.names)]
+
+    def __call__(self, image: np.ndarray, dets: Detections) -> tuple[list[str | None], list[float | None]]:
+        from camdetect.dataset.crops import DEFAULT_CONTEXT, context_crop
+
+        idx = [j for j, s in enumerate(dets.scores) if s >= self.min_score]
+        mounts: list[str | None] = [None] * len(dets)
+        scores: list[float | None] = [None] * len(dets)
+        if not idx:
+            return mounts, scores
+        crops = [context_crop(image, dets.xyxy[j], self.context or DEFAULT_CONTEXT) for j in idx]
+        if hasattr(self.clf, "session"):  # OnnxClassifier
+            probs = self.clf.predict(crops)
+        else:
+            probs = np.stack([r.probs.data.cpu().numpy() for r in self.clf.predict(crops, device="cpu", verbose=False)])
+        for j, p in zip(idx, probs):
+            k = int(np.argmax(p))
+            mounts[j], scores[j] = self.names[k], float(p[k])
+        return mounts, scores
+
+
 def suggestion_rows(model: str, image: str, intersection: str, size: tuple[int, int], dets: Detections,
-                    types: tuple[str, ...]) -> list[dict]:
+                    types: tuple[str, ...], mounts: list[str | None] | None = None,
+                    mount_scores: list[float | None] | None = None) -> list[dict]:
     """Suggestion dicts for one image (key = hash of model, image and rounded box, as the scorer does)."""
     rows = []
-    for b, s, c in zip(dets.xyxy, dets.scores, dets.class_ids):
+    mounts = mounts or [None] * len(dets)
+    mount_scores = mount_scores or [None] * len(dets)
+    for b, s, c, mt, ms in zip(dets.xyxy, dets.scores, dets.class_ids, mounts, mount_scores):
         box = [round(float(v), 2) for v in b]
         key = hashlib.sha1(f"{model}|{image}|{box}|{int(c)}".encode()).hexdigest()[:16]
         sug = Suggestion(key=key, intersection=intersection, pano_id=intersection, image_path=image,
                          view_heading=float("nan"), view_pitch=float("nan"), view_fov=float("nan"),
                          image_width=size[0], image_height=size[1], x1=box[0], y1=box[1], x2=box[2], y2=box[3],
                          score=round(float(s), 5), type=types[int(c)] if 0 <= int(c) < len(types) else types[0],
+                         mount=mt or "other", mount_score=float("nan") if ms is None else round(ms, 5),
                          model=model)
         rows.append({k: (None if isinstance(v, float) and v != v else v) for k, v in sug.as_dict().items()})
     return rows
@@ -138,10 +186,11 @@ def done_images(path: Path) -> set[str]:
 
 def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[str, str]], out: Path,
                      conf: float = 0.001, iou: float = 0.7, imgsz: int | None = None, batch: int = 8,
-                     threads: int | None = None) -> tuple[Path, tuple[str, ...]]:
+                     threads: int | None = None, mount_min_score: float = 0.25) -> tuple[Path, tuple[str, ...]]:
     """Run the model on ``images`` [(path relative to root, intersection)], appending to ``out``.
 
-    Returns (out, class types). Already-done images are skipped (resume).
+    Returns (out, class types). Already-done images are skipped (resume). When the run has a mount
+    classifier, detections with score >= ``mount_min_score`` get a predicted mount.
     """
     import cv2
     from tqdm import tqdm
@@ -149,6 +198,7 @@ def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[st
     ref = resolve_model(model)
     pred = _Predictor(ref, conf, iou, imgsz, threads)
     types = class_types(pred.names)
+    mount_clf = _MountClassifier(ref, mount_min_score, threads) if ref.mount_path is not None else None
     done = done_images(out)
     todo = [(k, i) for k, i in images if k not in done]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +213,9 @@ def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[st
                     raise ValueError(f"{root / key}: missing or unreadable image")
                 arrays.append(img)
             for (key, inter), img, dets in zip(chunk, arrays, pred(arrays)):
-                rows = suggestion_rows(ref.name, key, inter, (img.shape[1], img.shape[0]), dets, types)
+                mounts, mscores = mount_clf(img, dets) if mount_clf is not None else (None, None)
+                rows = suggestion_rows(ref.name, key, inter, (img.shape[1], img.shape[0]), dets, types,
+                                       mounts, mscores)
                 fh.write("".join(json.dumps(r) + "\n" for r in rows))
                 fh.write(json.dumps({"image_path": key, "done": True, "n": len(rows)}) + "\n")
             fh.flush()

@@ -88,4 +88,26 @@ def tiny_run(tiny_dataset, tmp_path_factory) -> Path:
     best = src / "best.pt" if (src / "best.pt").exists() else src / "last.pt"
     (run / "weights" / "best.pt").write_bytes(best.read_bytes())
     (run / "camdetect_run.json").write_text(json.dumps({"name": "tiny", "class_names": list(CLASSES), "imgsz": 128}))
+    _random_mount_classifier(run / "mount" / "weights" / "best.pt")
     return run
+
+
+def _random_mount_classifier(path: Path) -> None:
+    """An untrained YOLO11n-cls with the taxonomy's mount classes, as RUN/mount/ holds a trained one:
+    enough to exercise the crop -> classify -> mount confusion path (its answers are random)."""
+    import torch
+    from ultralytics import YOLO
+    from ultralytics.nn.tasks import ClassificationModel
+
+    from camdetect.taxonomy import load_taxonomy
+
+    names = list(load_taxonomy().mounts)
+    torch.manual_seed(0)
+    net = ClassificationModel("yolo11n-cls.yaml", nc=len(names), verbose=False)
+    net.names = dict(enumerate(names))
+    net.args = {"imgsz": 32, "task": "classify"}
+    net.task = "classify"
+    model = YOLO("yolo11n-cls.yaml", task="classify", verbose=False)
+    model.model = net
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)

@@ -29,7 +29,9 @@ def _report(out: Path) -> dict:
 @pytest.mark.slow
 def test_eval_model_then_resume_then_predictions(tiny_run, tiny_dataset, tmp_path):
     out = tmp_path / "eval"
-    res = _eval("--model", str(tiny_run), "--data", str(tiny_dataset), "--split", "test", "--out", str(out))
+    # --conf 0.001: a 1-epoch model scores below 0.25, and the confusion/mount path should still run
+    res = _eval("--model", str(tiny_run), "--data", str(tiny_dataset), "--split", "test", "--out", str(out),
+                "--conf", "0.001")
     assert "mAP50" in res.output and "recall 95%" in res.output
     for name in ("report.json", "report.md", "report.html", "plots/effort_curve.png", "plots/pr_curves.png",
                  "plots/confusion_type.png", "plots/calibration.png"):
@@ -37,14 +39,17 @@ def test_eval_model_then_resume_then_predictions(tiny_run, tiny_dataset, tmp_pat
     rep = _report(out)
     assert rep["meta"]["n_images"] == 4 and rep["meta"]["n_images_without_cameras"] == 1
     assert rep["meta"]["n_intersections"] == 2
+    # the run's mount classifier labelled the detections it was given: a mount confusion exists
+    assert rep["confusion"]["mount"] is not None and (out / "plots" / "confusion_mount.png").is_file()
     lines = (out / "predictions.jsonl").read_text().splitlines()
     assert sum(1 for x in lines if json.loads(x).get("done")) == 4
     # resume: every image is done, nothing is predicted or written again
-    _eval("--model", str(tiny_run), "--data", str(tiny_dataset), "--out", str(out))
+    _eval("--model", str(tiny_run), "--data", str(tiny_dataset), "--out", str(out), "--conf", "0.001")
     assert (out / "predictions.jsonl").read_text().splitlines() == lines
     # the saved predictions give the same numbers through --predictions
     out2 = tmp_path / "eval2"
-    _eval("--predictions", str(out / "predictions.jsonl"), "--truth", str(tiny_dataset), "--out", str(out2))
+    _eval("--predictions", str(out / "predictions.jsonl"), "--truth", str(tiny_dataset), "--out", str(out2),
+          "--conf", "0.001")
     rep2 = _report(out2)
     assert rep2["coco"] == rep["coco"] and rep2["effort"]["at_targets"] == rep["effort"]["at_targets"]
 
