@@ -201,6 +201,26 @@ def sprite_parts(kind: str, p: dict) -> tuple[list[Part], tuple[float, float, fl
             c = tuple(np.clip(np.array(p["green"]) * shade, 0, 1))
             parts.append(("ellipse", bx * R, by * R, br * R, br * R * 0.9, c, "sphere", ""))
         return parts, (-R, -R, R, R)
+    if kind == "car":  # parked car, seen at angle ``rel`` between its axis and the line of sight
+        L, Wd = 4.4 * s, 1.8 * s
+        rel = math.radians(p.get("rel", 90.0))
+        w = abs(math.sin(rel)) * L + abs(math.cos(rel)) * Wd
+        paint = p.get("paint", (0.8, 0.8, 0.8))
+        glass = (0.12, 0.14, 0.16)
+        side_view = abs(math.sin(rel))
+        cab = w * (0.55 if side_view > 0.5 else 0.8)
+        parts += [("poly", _rect(-w / 2, -0.45, w / 2, 0.25), paint, "vgrad"),
+                  ("poly", [(-cab / 2, 0.25), (cab / 2, 0.25), (cab / 2 - 0.25, 0.75), (-cab / 2 + 0.25, 0.75)], paint, "flat"),
+                  ("poly", [(-cab / 2 + 0.12, 0.3), (cab / 2 - 0.12, 0.3), (cab / 2 - 0.32, 0.68), (-cab / 2 + 0.32, 0.68)],
+                   glass, "flat"),
+                  ("poly", _rect(-w / 2, -0.5, w / 2, -0.4), (0.1, 0.1, 0.1), "flat")]
+        if side_view > 0.5:
+            for xw in (-0.32 * w, 0.32 * w):
+                parts.append(("ellipse", xw, -0.45, 0.3, 0.3, (0.08, 0.08, 0.08), "flat", ""))
+        else:
+            parts += [("ellipse", -0.35 * w, 0.05, 0.1, 0.06, (0.9, 0.9, 0.8) if p.get("front") else (0.7, 0.1, 0.1), "flat", ""),
+                      ("ellipse", 0.35 * w, 0.05, 0.1, 0.06, (0.9, 0.9, 0.8) if p.get("front") else (0.7, 0.1, 0.1), "flat", "")]
+        return parts, (-w / 2, -0.75, w / 2, 0.75)
     if kind == "street_sign":
         w, h = 0.75 * s, 0.16 * s
         parts += [("poly", _rect(-w / 2, -h / 2, w / 2, h / 2), p.get("sign", (0.05, 0.4, 0.2)), "flat"),

@@ -282,6 +282,34 @@ class _Builder:
             p = self.curb_point(float(rng.uniform(6, 50)), offset=float(rng.uniform(1.0, 2.0)))
             if p:
                 self.tree(p[0], p[1])
+        # parked cars in the kerb lanes
+        for _ in range(int(rng.integers(2, 9))):
+            street_a = rng.random() < 0.5
+            side = int(rng.choice([-1, 1]))
+            along = float(rng.choice([-1, 1]) * rng.uniform((lay.bb if street_a else lay.ba) + 5, 45))
+            x, y = (side * (lay.wa - 1.2), along) if street_a else (along, side * (lay.wb - 1.2))
+            if self.dist(x, y) < 4 or not visible(lay, x, y):
+                continue
+            heading, _ = lay.bearing(x, y)
+            axis = lay.rot + (0.0 if street_a else 90.0)
+            rel = float((float(heading) - axis) % 180.0)
+            paint = [(0.85, 0.85, 0.84), (0.12, 0.12, 0.13), (0.6, 0.6, 0.62), (0.55, 0.1, 0.1), (0.15, 0.2, 0.4),
+                     (0.35, 0.36, 0.38)][int(rng.integers(6))]
+            self.add([], [Sprite("car", (x, y, 0.75), {"rel": rel, "paint": paint, "front": bool(rng.random() < 0.5)})], x, y)
+        # overhead wires across the streets
+        for _ in range(int(rng.integers(0, 4))):
+            a, b = self.curb_point(float(rng.uniform(8, 40)), 0.3), self.curb_point(float(rng.uniform(8, 40)), 0.3)
+            if not a or not b or np.hypot(a[0] - b[0], a[1] - b[1]) > 45:
+                continue
+            z0, z1 = float(rng.uniform(6.5, 9)), float(rng.uniform(6.5, 9))
+            pts = []
+            for t in np.linspace(0, 1, 9):
+                pts.append((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, z0 + (z1 - z0) * t - 1.2 * 4 * t * (1 - t)))
+            col = (0.1, 0.1, 0.1)
+            sticks = [Stick((a[0], a[1], 0), (a[0], a[1], z0 + 0.3), 0.12, (0.35, 0.27, 0.2)),
+                      Stick((b[0], b[1], 0), (b[0], b[1], z1 + 0.3), 0.12, (0.35, 0.27, 0.2))]
+            sticks += [Stick(p0, p1, 0.012, col) for p0, p1 in zip(pts[:-1], pts[1:])]
+            self.add(sticks, [], (a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         # facade look-alikes
         for _ in range(int(rng.integers(3, 10))):
             fp = self.facade_point()
