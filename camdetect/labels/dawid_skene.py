@@ -139,6 +139,9 @@ def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[
             # volunteers with a few answers get a usable estimate and cannot drag class names along.
             correct = np.einsum("jkk->j", raw) + smoothing + diag_prior
             total = raw.sum(axis=(1, 2)) + K * smoothing + diag_prior
+            if shrinkage > 0:  # pull light annotators towards the crowd's pooled accuracy
+                pooled = correct.sum() / total.sum()
+                correct, total = correct + shrinkage * pooled, total + shrinkage
             acc = correct / total
             conf = np.repeat(((1.0 - acc) / (K - 1))[:, None, None], K, axis=1).repeat(K, axis=2)
             idx = np.arange(K)

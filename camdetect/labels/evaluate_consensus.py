@@ -169,7 +169,9 @@ def measure(tags: Sequence[Tag], truth: Sequence[Camera], match_deg: float = 3.0
     ]
     for name, keep, labels in variants:
         cfg = ConsensusConfig(max_angle=base.max_angle, min_iou=base.min_iou, keep=KeepRule.parse(keep),
-                              labels=labels, types=base.types, mounts=base.mounts, smoothing=base.smoothing)
+                              labels=labels, types=base.types, mounts=base.mounts, smoothing=base.smoothing,
+                              diag_prior=base.diag_prior, shrinkage=base.shrinkage, abstain_types=base.abstain_types,
+                              presence_iter=base.presence_iter)
         rows.append(score_cameras(name, run_consensus(tags, cfg).cameras, truth, images, match_deg))
     rows.append(score_median_counts(tags, truth, images))
     return rows
