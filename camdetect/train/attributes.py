@@ -33,6 +33,9 @@ def train_mount_classifier(cfg: TrainConfig, run_dir: Path) -> dict:
                 workers=cfg.workers, device="cpu", project=str(run_dir.resolve()), name="mount", exist_ok=True,
                 pretrained=False, amp=False, plots=cfg.plots, verbose=False)
     seconds = time.perf_counter() - t0
+    import torch
+
+    torch.set_num_threads(max(1, int(cfg.threads)))
     names = [str(n) for n in model.names.values()]
     top1 = None
     results = run_dir / "mount" / "results.csv"

@@ -39,7 +39,8 @@ def thread_callbacks(model, threads: int) -> None:
     def _set(_trainer) -> None:
         torch.set_num_threads(max(1, int(threads)))
 
-    for event in ("on_pretrain_routine_start", "on_pretrain_routine_end", "on_train_epoch_start"):
+    for event in ("on_pretrain_routine_start", "on_pretrain_routine_end", "on_train_epoch_start", "on_val_start",
+                  "on_train_end"):
         model.add_callback(event, _set)
 
 
@@ -87,6 +88,9 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         args.update(cfg.extra)
         model.train(**args)
     seconds = time.perf_counter() - t0
+    import torch
+
+    torch.set_num_threads(max(1, int(cfg.threads)))  # the final validation's select_device reset it
     names = [str(n) for n in (model.names.values() if isinstance(model.names, dict) else model.names)]
     if not (run_dir / "weights" / "best.pt").is_file():
         raise ValueError(f"{run_dir}: training finished without weights/best.pt (see ultralytics output above)")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from camdetect.train.config import ROOT, TrainConfig
+
+RECIPES = sorted((ROOT / "configs" / "train").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
+def test_shipped_recipes_load_and_name_an_existing_model_yaml(path):
+    cfg = TrainConfig.from_yaml(path)
+    assert cfg.model.endswith(".yaml") and not cfg.weights
+    assert Path(cfg.model_yaml()).is_file(), cfg.model
+
+
+@pytest.mark.parametrize("text, message", [
+    ("data: x\nepochs: 3\nlearning_rate: 0.1\n", "unknown training key(s) learning_rate"),
+    ("data: x\naugment: {snow: 0.1}\n", "unknown augment key(s) snow"),
+    ("data: x\nimgsz: 300\n", "multiple of 32"),
+    ("data: x\nmodel: yolo11n.pt\n", "model must be a model yaml"),
+    ("epochs: 3\n", "'data'"),
+    ("data: x\nepochs: [1\n", "not valid YAML"),
+])
+def test_bad_recipes_name_the_file(tmp_path, text, message):
+    p = tmp_path / "r.yaml"
+    p.write_text(text)
+    with pytest.raises(ValueError) as err:
+        TrainConfig.from_yaml(p)
+    assert str(p) in str(err.value) and message in str(err.value)
+
+
+def test_cli_overrides_win_and_none_is_ignored(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("data: x\nepochs: 3\nimgsz: 320\n")
+    cfg = TrainConfig.from_yaml(p, epochs=7, imgsz=None)
+    assert (cfg.epochs, cfg.imgsz) == (7, 320)

@@ -1,0 +1,86 @@
+"""CI smoke: tiny drawn city -> dataset -> a few iterations of the detector and mount classifier -> run dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from camdetect.dataset.build import BuildOptions, build_dataset
+from camdetect.dataset.toy_city import make_toy_city
+from camdetect.geometry import ViewPlan
+from camdetect.train.config import ROOT
+
+PLAN = ViewPlan(n_headings=9, heading_offset=0.0, pitch=12.0, fov=40.0, width=192, height=192)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    import os
+
+    root = tmp_path_factory.mktemp("e2e")
+    city = make_toy_city(root / "city", intersections=6, seed=5, cameras_per_pano=(1, 4))
+    ds = root / "ds"
+    build_dataset(ds, panoramas=city / "manifest.csv", cameras=city / "truth" / "cameras.csv",
+                  opts=BuildOptions(plan=PLAN), progress=False)
+    from camdetect.train.cli import run_training
+
+    cwd = os.getcwd()
+    os.chdir(root)  # runs/train/NAME is relative to the working directory
+    try:
+        run = run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), imgsz=192, name="smoke",
+                           threads=2, command="pytest e2e")
+    finally:
+        os.chdir(cwd)
+    return run, ds
+
+
+def test_run_dir_has_weights_metrics_and_card(trained):
+    run, ds = trained
+    for rel in ("weights/best.pt", "weights/last.pt", "results.csv", "metrics.json", "model_card.md",
+                "camdetect_run.json", "mount/weights/best.pt", "mount/mount.json"):
+        assert (run / rel).is_file(), rel
+    info = json.loads((run / "camdetect_run.json").read_text())
+    ds_info = json.loads((ds / "dataset.json").read_text())
+    assert info["class_names"] == ["dome", "bullet"] and info["imgsz"] == 192
+    assert info["data_hash"] == ds_info["hash"] and info["command"] == "pytest e2e"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and metrics["seconds_per_epoch"] > 0
+    assert set(metrics["final"]) == {"precision", "recall", "map50", "map50_95"}
+    assert metrics["mount"]["class_names"]  # mount classifier trained on the crops
+    card = (run / "model_card.md").read_text()
+    assert ds_info["hash"] in card and "pytest e2e" in card
+
+
+def test_threads_are_restored_after_ultralytics(trained):
+    import torch
+
+    assert torch.get_num_threads() == 2
+
+
+def test_weights_load_and_predict(trained):
+    import numpy as np
+    from ultralytics import YOLO
+
+    run, _ = trained
+    model = YOLO(str(run / "weights" / "best.pt"))
+    res = model.predict(np.zeros((192, 192, 3), np.uint8), imgsz=192, verbose=False, device="cpu")
+    assert res[0].boxes is not None and list(model.names.values()) == ["dome", "bullet"]
+
+
+def test_existing_run_needs_resume_or_overwrite(trained):
+    import os
+
+    from camdetect.train.cli import run_training
+
+    run, ds = trained
+    cwd = os.getcwd()
+    os.chdir(run.parents[2])
+    try:
+        with pytest.raises(ValueError, match="--resume"):
+            run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="smoke")
+        with pytest.raises(FileNotFoundError, match="nothing to resume"):
+            run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="fresh", resume=True)
+    finally:
+        os.chdir(cwd)
