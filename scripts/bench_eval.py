@@ -65,10 +65,10 @@ def main() -> None:
     for n in args.images:
         es = make_set(n)
         t = {}
-        for name, fn in (("coco", lambda: coco_metrics(es)), ("confusion", lambda: confusions(es, TYPES, MOUNTS)),
-                         ("calibration", lambda: calibration(es)), ("effort", lambda: effort_curve(es))):
+        for name, fn, extra in (("coco", coco_metrics, ()), ("confusion", confusions, (TYPES, MOUNTS)),
+                                ("calibration", calibration, ()), ("effort", effort_curve, ())):
             t0 = time.perf_counter()
-            fn()
+            fn(es, *extra)
             t[name] = time.perf_counter() - t0
         t0 = time.perf_counter()
         result, objects = evaluate(es, TYPES, MOUNTS)

@@ -46,7 +46,7 @@ def reliability(scores: np.ndarray, correct: np.ndarray, n_bins: int = 10, min_s
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_score = np.bincount(b, weights=scores, minlength=n_bins) / count
         accuracy = np.bincount(b, weights=correct.astype(np.float64), minlength=n_bins) / count
-    n = int(len(scores))
+    n = len(scores)
     ece = float(np.nansum(count / n * np.abs(accuracy - mean_score))) if n else None
     return Calibration(edges, count, mean_score, accuracy, ece, n, min_score)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,23 +12,23 @@ DEFAULT_EFFORT = Path("configs/effort/default.yaml")
 
 
 def eval_command(
-    model: Optional[Path] = typer.Option(None, "--model", "-m",
+    model: Path | None = typer.Option(None, "--model", "-m",
                                          help="models/NAME.onnx, runs/train/NAME or a .pt file."),
-    predictions: Optional[Path] = typer.Option(None, "--predictions", "-p",
+    predictions: Path | None = typer.Option(None, "--predictions", "-p",
                                                help="JSONL of Suggestion rows already made (e.g. by the scorer)."),
-    data: Optional[Path] = typer.Option(None, "--data", "--truth", "-d",
+    data: Path | None = typer.Option(None, "--data", "--truth", "-d",
                                         help="Truth: a dataset dir (views.csv + boxes.csv) or a boxes.csv Tag table."),
     split: str = typer.Option("test", help="Split of views.csv to evaluate ('all' for every split)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output dir for report.json/.md/.html and plots/."),
-    effort: Optional[Path] = typer.Option(None, "--effort",
+    effort: Path | None = typer.Option(None, "--effort",
                                           help=f"Effort-model YAML (default {DEFAULT_EFFORT} when present)."),
     conf: float = typer.Option(0.25, help="Score threshold for the type/mount confusion matrices."),
     pred_conf: float = typer.Option(0.001, help="Score threshold when running --model (low: AP needs the tail)."),
     nms_iou: float = typer.Option(0.7, help="NMS IoU when running --model."),
-    imgsz: Optional[int] = typer.Option(None, help="Inference size for .pt models (default: the run's imgsz)."),
+    imgsz: int | None = typer.Option(None, help="Inference size for .pt models (default: the run's imgsz)."),
     batch: int = typer.Option(8, help="Images per inference batch."),
-    threads: Optional[int] = typer.Option(None, help="CPU threads for inference."),
-    classes: Optional[str] = typer.Option(None, help="Comma-separated detector class names for --predictions "
+    threads: int | None = typer.Option(None, help="CPU threads for inference."),
+    classes: str | None = typer.Option(None, help="Comma-separated detector class names for --predictions "
                                                      "(default: the taxonomy's detector_classes)."),
 ) -> None:
     """Evaluate a detector: COCO mAP, AP by size, type/mount confusion, calibration, review-effort curve.
@@ -79,8 +78,12 @@ def eval_command(
             effort_model=effort_model, conf=conf, tax=tax, out=out)
 
 
-def _panorama_set(city, predictions: Path, classes: Optional[str], tax):
-    from camdetect.evaluate.panorama import load_panorama_truth, read_suggestion_rows, suggestions_on_panoramas
+def _panorama_set(city, predictions: Path, classes: str | None, tax):
+    from camdetect.evaluate.panorama import (
+        load_panorama_truth,
+        read_suggestion_rows,
+        suggestions_on_panoramas,
+    )
     from camdetect.evaluate.samples import align
 
     cameras_csv, manifest = city

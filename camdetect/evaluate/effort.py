@@ -53,7 +53,7 @@ class EffortModel:
             raise ValueError("effort model: targets are recalls in (0, 1]")
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike) -> "EffortModel":
+    def from_yaml(cls, path: str | os.PathLike) -> EffortModel:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: effort config not found")
@@ -144,7 +144,7 @@ def effort_curve(es: EvalSet, model: EffortModel | None = None, max_thresholds: 
     recall = found / len(cams) if len(cams) else np.full(len(thresholds), np.nan)
     spot = recall + model.spot_check_share * (1 - recall)
     saved = model.saved(n_int, n_sugg)
-    curve = EffortCurve(model, n_int, int(len(cams)), thresholds, recall, spot, n_sugg / n_int, saved,
+    curve = EffortCurve(model, n_int, len(cams), thresholds, recall, spot, n_sugg / n_int, saved,
                         float(np.nanmax(recall)) if len(cams) else float("nan"))
     for target in model.targets:
         ok = np.flatnonzero(recall >= target - 1e-12) if len(cams) else np.zeros(0, int)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,7 @@ def suggestion_rows(model: str, image: str, intersection: str, size: tuple[int, 
                          score=round(float(s), 5), type=types[int(c)] if 0 <= int(c) < len(types) else types[0],
                          mount=mt or "other", mount_score=float("nan") if ms is None else round(ms, 5),
                          model=model)
-        rows.append({k: (None if isinstance(v, float) and v != v else v) for k, v in sug.as_dict().items()})
+        rows.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in sug.as_dict().items()})
     return rows
 
 

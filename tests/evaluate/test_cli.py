@@ -94,7 +94,7 @@ def test_bad_input_is_one_line_exit_2(tiny_dataset, tmp_path, args, message):
     (tmp_path / "p.jsonl").write_text("")
     exe = Path(sys.executable).with_name("camdetect")
     cmd = [str(exe), "eval", *[a.format(data=tiny_dataset) for a in args]]
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: ")
     assert message in proc.stderr
