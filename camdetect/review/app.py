@@ -1,0 +1,286 @@
+"""The review web app (FastAPI). Pages are server-rendered Jinja2 (autoescaped); the task page is
+plain JavaScript (no build step) talking to a small JSON API. All assets ship in the package.
+
+    app = create_app(Store.open("review.db"), ReviewConfig(media=Path("media")))
+"""
+
+
+import math
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Form, Header, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from camdetect.store import Store
+from camdetect.store.models import ViewRow
+from camdetect.taxonomy import load_taxonomy
+
+from . import auth
+from .config import ReviewConfig
+from .security import LimitsMiddleware
+from .scheduler import Box, Scheduler, Submission, TaskError
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "camdetect_session"
+PRE_CSRF_COOKIE = "camdetect_csrf"  # double-submit token for the log-in and sign-up forms
+MEDIA_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+
+
+class BoxIn(BaseModel):
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    type: str = "unknown"
+    mount: str = "other"
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(max_length=8)
+    type: str | None = Field(default=None, max_length=40)
+    mount: str | None = Field(default=None, max_length=40)
+    box: list[float] | None = Field(default=None, min_length=4, max_length=4)
+    added: list[BoxIn] = Field(default_factory=list, max_length=20)
+    comment: str = Field(default="", max_length=500)
+    seconds: float | None = Field(default=None, ge=0, le=86400)
+
+
+def _clip_box(b: list[float], w: int, h: int) -> tuple[float, float, float, float]:
+    if any(not math.isfinite(v) for v in b):
+        raise HTTPException(422, "box coordinates must be finite numbers")
+    x1, y1, x2, y2 = b
+    x1, x2 = sorted((min(max(x1, 0.0), w), min(max(x2, 0.0), w)))
+    y1, y2 = sorted((min(max(y1, 0.0), h), min(max(y2, 0.0), h)))
+    if x2 - x1 < 1 or y2 - y1 < 1:
+        raise HTTPException(422, "box must be at least 1 pixel wide and high inside the image")
+    return (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2))
+
+
+def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
+    cfg = cfg or ReviewConfig()
+    tax = load_taxonomy()
+    types, mounts = list(tax.types), list(tax.mounts)
+    sched = Scheduler(store, cfg)
+    sched.reprioritize()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(types=types, mounts=mounts)
+    media_root = cfg.media.resolve() if cfg.media else None
+
+    app = FastAPI(title="camdetect review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store, app.state.cfg, app.state.scheduler = store, cfg, sched
+    app.add_middleware(LimitsMiddleware, max_body=cfg.max_body)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def current(request: Request) -> auth.CurrentUser | None:
+        return auth.session_user(store, request.cookies.get(SESSION_COOKIE))
+
+    def need_user(request: Request) -> auth.CurrentUser:
+        user = current(request)
+        if user is None:
+            raise HTTPException(401, "log in first")
+        return user
+
+    def need_coordinator(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> auth.CurrentUser:
+        if not user.is_coordinator:
+            raise HTTPException(403, "coordinators only")
+        return user
+
+    def check_csrf(user: auth.CurrentUser, token: str | None) -> None:
+        if not auth.csrf_ok(user.csrf, token):
+            raise HTTPException(403, "missing or wrong CSRF token")
+
+    def page(request: Request, name: str, user: auth.CurrentUser | None, **ctx) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"user": user, **ctx})
+
+    def anon_form(request: Request, name: str, error: str = "", status: int = 200) -> HTMLResponse:
+        token = request.cookies.get(PRE_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        resp = templates.TemplateResponse(request, name, {"user": None, "csrf": token, "error": error,
+                                                          "open_signup": cfg.open_signup}, status_code=status)
+        resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=cfg.secure_cookies)
+        return resp
+
+    def login_response(user_id: int) -> RedirectResponse:
+        resp = RedirectResponse("/task", status_code=303)
+        resp.set_cookie(SESSION_COOKIE, auth.create_session(store, user_id, cfg.session_ttl), httponly=True,
+                        samesite="lax", secure=cfg.secure_cookies, max_age=int(cfg.session_ttl))
+        resp.delete_cookie(PRE_CSRF_COOKIE)
+        return resp
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):  # noqa: ANN202
+        wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+        if exc.status_code == 401 and wants_html:
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    # -- pages ------------------------------------------------------------------------------------
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request):
+        return RedirectResponse("/task" if current(request) else "/login", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request):
+        return anon_form(request, "login.html")
+
+    @app.post("/login")
+    def login(request: Request, username: Annotated[str, Form(max_length=64)],
+              password: Annotated[str, Form(max_length=256)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        if not auth.csrf_ok(request.cookies.get(PRE_CSRF_COOKIE), csrf_token):
+            raise HTTPException(403, "missing or wrong CSRF token")
+        client = request.client.host if request.client else "?"
+        keys = [f"user:{username.lower()}", f"ip:{client}"]
+        if auth.rate_limited(store, keys, cfg.login_limit, cfg.login_window):
+            return anon_form(request, "login.html", "Too many failed log-ins; wait a few minutes.", 429)
+        uid = auth.authenticate(store, username, password, keys)
+        if uid is None:
+            return anon_form(request, "login.html", "Wrong username or password.", 401)
+        auth.clear_failures(store, [keys[0]])
+        return login_response(uid)
+
+    @app.get("/signup", response_class=HTMLResponse)
+    def signup_page(request: Request):
+        if not cfg.open_signup:
+            raise HTTPException(404, "sign-up is closed; ask a coordinator")
+        return anon_form(request, "signup.html")
+
+    @app.post("/signup")
+    def signup(request: Request, username: Annotated[str, Form(max_length=64)],
+               password: Annotated[str, Form(max_length=256)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        if not cfg.open_signup:
+            raise HTTPException(404, "sign-up is closed; ask a coordinator")
+        if not auth.csrf_ok(request.cookies.get(PRE_CSRF_COOKIE), csrf_token):
+            raise HTTPException(403, "missing or wrong CSRF token")
+        try:
+            uid = auth.create_user(store, username, password)
+        except ValueError as exc:
+            return anon_form(request, "signup.html", str(exc), 400)
+        return login_response(uid)
+
+    @app.post("/logout")
+    def logout(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
+               csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        check_csrf(user, csrf_token)
+        auth.delete_session(store, request.cookies.get(SESSION_COOKIE))
+        resp = RedirectResponse("/login", status_code=303)
+        resp.delete_cookie(SESSION_COOKIE)
+        return resp
+
+    @app.get("/tutorial", response_class=HTMLResponse)
+    def tutorial(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        return page(request, "tutorial.html", user)
+
+    @app.get("/task", response_class=HTMLResponse)
+    def task_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        return page(request, "task.html", user)
+
+    # -- volunteer API ----------------------------------------------------------------------------
+    @app.get("/api/me")
+    def me(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        from .dashboard import my_summary
+
+        return {"username": user.username, "role": user.role, "csrf": user.csrf, **my_summary(store, user.id)}
+
+    @app.get("/api/tasks/next")
+    def next_task(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        task = sched.next_task(user.id)
+        return {"task": task.to_json() if task else None}
+
+    @app.get("/api/tasks/{task_id}")
+    def get_task(task_id: int, user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        try:
+            return {"task": sched.get_task(user.id, task_id).to_json()}
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+
+    @app.post("/api/tasks/{task_id}/answer")
+    def answer(task_id: int, body: AnswerIn, user: Annotated[auth.CurrentUser, Depends(need_user)],
+               x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
+        check_csrf(user, x_csrf_token)
+        try:
+            task = sched.get_task(user.id, task_id)
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        if body.type is not None and body.type not in types:
+            raise HTTPException(422, f"type must be one of {', '.join(types)}")
+        if body.mount is not None and body.mount not in mounts:
+            raise HTTPException(422, f"mount must be one of {', '.join(mounts)}")
+        added = []
+        for b in body.added:
+            if b.type not in types or b.mount not in mounts:
+                raise HTTPException(422, "added box: unknown type or mount")
+            added.append(Box(*_clip_box([b.x1, b.y1, b.x2, b.y2], task.width, task.height), b.type, b.mount))
+        box = _clip_box(body.box, task.width, task.height) if body.box is not None else None
+        sub = Submission(body.answer, body.type, body.mount, box, added, body.comment, body.seconds)
+        try:
+            answer_id = sched.submit(user.id, task_id, sub)
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return {"ok": True, "answer_id": answer_id}
+
+    @app.get("/api/me/answers")
+    def my_answers(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        from .dashboard import answers_of
+
+        return {"answers": answers_of(store, user.id)}
+
+    @app.get("/media/{path:path}")
+    def media(path: str, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        """Only view images the store knows, only inside the media folder (no traversal)."""
+        if media_root is None:
+            raise HTTPException(404, "no media folder configured")
+        if "\x00" in path or "\\" in path or Path(path).suffix.lower() not in MEDIA_SUFFIXES:
+            raise HTTPException(404, "not found")
+        with store.read() as s:
+            known = s.scalar(select(ViewRow.id).where(ViewRow.image_path == path))
+        target = (media_root / path).resolve()
+        if known is None or not target.is_relative_to(media_root) or not target.is_file():
+            raise HTTPException(404, "not found")
+        return FileResponse(target, headers={"cache-control": "private, max-age=3600"})
+
+    # -- coordinator ------------------------------------------------------------------------------
+    @app.get("/dashboard", response_class=HTMLResponse)
+    def dashboard(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
+        from .dashboard import dashboard_data
+
+        return page(request, "dashboard.html", user, d=dashboard_data(store, cfg))
+
+    @app.get("/api/dashboard")
+    def dashboard_json(user: Annotated[auth.CurrentUser, Depends(need_coordinator)]) -> dict:
+        from .dashboard import dashboard_data
+
+        return dashboard_data(store, cfg)
+
+    @app.get("/api/users/{user_id}/answers")
+    def user_answers(user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]) -> dict:
+        from .dashboard import answers_of
+
+        return {"answers": answers_of(store, user_id)}
+
+    @app.get("/map", response_class=HTMLResponse)
+    def map_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
+        return page(request, "map.html", user)
+
+    @app.get("/export/{name}")
+    def export(name: str, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
+        from . import exports
+
+        if name == "cameras.geojson":
+            return JSONResponse(exports.geojson(exports.verified(store, cfg)),
+                                media_type="application/geo+json")
+        if name == "tags.csv":
+            return Response(exports.tags_csv_text(exports.verified(store, cfg)), media_type="text/csv",
+                            headers={"content-disposition": "attachment; filename=tags.csv"})
+        raise HTTPException(404, "unknown export; use the CLI `camdetect review export` for COCO / YOLO")
+
+    return app

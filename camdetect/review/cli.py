@@ -1,0 +1,110 @@
+"""``camdetect review``: serve the review app, manage users, export verified labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    review = typer.Typer(help="Volunteer review web app (FastAPI) and its admin commands.\n\n"
+                         "Example: camdetect review serve --db runs/review.db --media runs/media",
+                         no_args_is_help=True)
+
+    @review.command("serve")
+    def serve(
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        media: Path = typer.Option(None, "--media", help="Folder with the view JPEGs the scorer wrote."),
+        host: str = typer.Option("127.0.0.1", "--host"),
+        port: int = typer.Option(8000, "--port"),
+        k: int = typer.Option(3, "--k", help="Volunteers per suggestion."),
+        retire_agree: int = typer.Option(2, "--retire-agree", help="Retire when the first N answers agree (0: never)."),
+        spot_share: float = typer.Option(0.05, "--spot-share", help="Share of views searched in full (spot checks)."),
+        spot_rate: float = typer.Option(0.1, "--spot-rate", help="Chance a next task is a spot check."),
+        claim_ttl: float = typer.Option(600.0, "--claim-ttl", help="Seconds a claimed task stays reserved."),
+        secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure (behind HTTPS)."),
+        closed_signup: bool = typer.Option(False, "--closed-signup", help="Only `review add-user` creates accounts."),
+        workers: int = typer.Option(1, "--workers", help="uvicorn worker processes."),
+    ) -> None:
+        """Start the review web app.
+
+        Example: camdetect review serve --db runs/score/review.db --media runs/score/media --port 8000
+        """
+        import uvicorn
+
+        from camdetect.store import Store
+
+        from .app import create_app
+        from .config import ReviewConfig
+
+        if media is not None and not media.is_dir():
+            raise FileNotFoundError(f"{media}: --media folder not found")
+        cfg = ReviewConfig(media=media, k=k, retire_agree=retire_agree, spot_share=spot_share, spot_rate=spot_rate,
+                           claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup)
+        app_ = create_app(Store.open(db), cfg)
+        typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media})")
+        uvicorn.run(app_, host=host, port=port, workers=1 if workers < 2 else workers, log_level="warning")
+
+    @review.command("add-user")
+    def add_user(
+        username: str = typer.Argument(..., help="Login name."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        role: str = typer.Option("volunteer", "--role", help="volunteer or coordinator."),
+        password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                     envvar="CAMDETECT_REVIEW_PASSWORD"),
+    ) -> None:
+        """Create a user (a coordinator with --role coordinator); an existing user gets the role.
+
+        Example: camdetect review add-user alice --role coordinator --db runs/score/review.db
+        """
+        from camdetect.store import Store
+
+        from .auth import create_user, set_role
+
+        store = Store.open(db)
+        try:
+            create_user(store, username, password, role)
+            typer.echo(f"created {role} {username}")
+        except ValueError as exc:
+            if "taken" not in str(exc):
+                raise
+            set_role(store, username, role)
+            typer.echo(f"{username} exists: role set to {role}")
+
+    @review.command("export")
+    def export(
+        out: Path = typer.Option(..., "--out", help="Output folder."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        media: Path = typer.Option(None, "--media", help="View JPEG folder (YOLO export links images)."),
+        formats: str = typer.Option("tags,reviews,cameras,geojson,coco,yolo", "--formats",
+                                    help="Comma list of tags, reviews, cameras, geojson, coco, yolo."),
+    ) -> None:
+        """Verified labels (labels consensus over the reviews) as a Tag table, COCO, YOLO and GeoJSON.
+
+        Example: camdetect review export --db runs/score/review.db --media runs/score/media --out runs/review_export
+        """
+        from camdetect.store import Store
+
+        from .exports import write_exports
+
+        done = write_exports(Store.open(db), out, [f.strip() for f in formats.split(",") if f.strip()], media)
+        for fmt, path in done.items():
+            typer.echo(f"{fmt}: {path}")
+
+    @review.command("stats")
+    def stats(db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path.")) -> None:
+        """Print the dashboard totals as JSON.
+
+        Example: camdetect review stats --db runs/score/review.db
+        """
+        import json
+
+        from camdetect.store import Store
+
+        from .config import ReviewConfig
+        from .dashboard import dashboard_data
+
+        typer.echo(json.dumps(dashboard_data(Store.open(db), ReviewConfig())["totals"], indent=2))
+
+    app.add_typer(review, name="review")

@@ -1,0 +1,320 @@
+"""Who reviews what next: claiming tasks safely under concurrency, answers, early retirement.
+
+Invariants (tested with 50 concurrent volunteers, tests/review/test_concurrency.py):
+
+- a suggestion is given to at most ``k`` volunteers: ``suggestions.slots`` counts live claims plus
+  answers and is only ever raised by a conditional ``UPDATE ... WHERE slots < k``;
+- never twice to the same volunteer: ``assignments`` is unique on (user, kind, target);
+- an answer is stored once per assignment (unique ``answers.assignment_id``); a repeated submit
+  returns the stored answer instead of adding one.
+
+Claiming: on PostgreSQL the candidate row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED`` so
+concurrent volunteers take different rows without waiting; on SQLite every write transaction is
+``BEGIN IMMEDIATE`` (one writer at a time), which makes the select-then-update atomic. Claims
+expire after ``claim_ttl`` seconds and their slot goes back to the pool.
+
+Priority: ``w_uncertainty * uncertainty + w_finish * progress of the suggestion's intersection``,
+so the model's coin-flips come first and nearly finished intersections get finished.
+Spot checks: views whose ``spot_rank < spot_share`` are also offered, with no suggestion shown, to
+``spot_k`` volunteers who mark every camera; that measures what the model misses.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from camdetect.store import Store
+from camdetect.store.models import AddedBox, Answer, Assignment, Intersection, SuggestionRow, ViewRow
+
+from .config import ReviewConfig
+
+ANSWERS = ("yes", "no", "unsure")
+
+
+class TaskError(ValueError):
+    """A task that does not exist for this user (404) or can no longer be answered (409)."""
+
+    def __init__(self, message: str, status: int = 404):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Box:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    type: str = "unknown"
+    mount: str = "other"
+
+
+@dataclass
+class Submission:
+    """A validated answer (the web layer checks types, ranges and sizes)."""
+
+    answer: str  # yes | no | unsure ; spot tasks: "done"
+    type: str | None = None
+    mount: str | None = None
+    box: tuple[float, float, float, float] | None = None  # adjusted suggestion box
+    added: list[Box] = field(default_factory=list)  # cameras the model missed
+    comment: str = ""
+    seconds: float | None = None
+
+
+@dataclass
+class Task:
+    """What the browser needs to show one task."""
+
+    id: int
+    kind: str  # suggestion | spot
+    image_path: str
+    width: int
+    height: int
+    intersection: str
+    box: list[float] | None = None
+    model_type: str | None = None
+    model_mount: str | None = None
+    score: float | None = None
+    expires_at: float = 0.0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Scheduler:
+    def __init__(self, store: Store, cfg: ReviewConfig, rng: random.Random | None = None):
+        self.store = store
+        self.cfg = cfg
+        self.rng = rng or random.Random()
+        self._last_expiry = 0.0
+        self.pg = store.dialect == "postgresql"
+
+    # -- claiming -------------------------------------------------------------------------------
+    def next_task(self, user_id: int, now: float | None = None) -> Task | None:
+        """The volunteer's live task if any, else a newly claimed one, else None (queue empty)."""
+        now = time.time() if now is None else now
+        if now - self._last_expiry > 5.0:
+            self.expire_claims(now)
+        for _ in range(5):  # retry on a lost race (unique violation)
+            try:
+                with self.store.write() as s:
+                    live = s.scalar(select(Assignment).where(
+                        Assignment.user_id == user_id, Assignment.status == "claimed",
+                        Assignment.expires_at > now).order_by(Assignment.id).limit(1))
+                    if live is not None:
+                        return self._task(s, live)
+                    order = ("spot", "suggestion") if self.rng.random() < self.cfg.spot_rate else ("suggestion", "spot")
+                    for kind in order:
+                        a = self._claim_spot(s, user_id, now) if kind == "spot" else self._claim_suggestion(s, user_id, now)
+                        if a is not None:
+                            return self._task(s, a)
+                    return None
+            except IntegrityError:
+                continue
+        return None
+
+    def _claim_suggestion(self, s: Session, user_id: int, now: float) -> Assignment | None:
+        mine = exists().where(Assignment.user_id == user_id, Assignment.kind == "suggestion",
+                              Assignment.target_id == SuggestionRow.id)
+        q = (select(SuggestionRow.id, SuggestionRow.view_id)
+             .where(SuggestionRow.status == "open", SuggestionRow.slots < self.cfg.k, ~mine)
+             .order_by(SuggestionRow.priority.desc(), SuggestionRow.id).limit(1))
+        if self.pg:
+            q = q.with_for_update(skip_locked=True, of=SuggestionRow)
+        row = s.execute(q).first()
+        if row is None:
+            return None
+        got = s.execute(update(SuggestionRow).where(SuggestionRow.id == row.id, SuggestionRow.slots < self.cfg.k,
+                                                     SuggestionRow.status == "open")
+                        .values(slots=SuggestionRow.slots + 1).returning(SuggestionRow.id)).first()
+        if got is None:
+            return None
+        a = Assignment(user_id=user_id, kind="suggestion", target_id=row.id, suggestion_id=row.id,
+                       view_id=row.view_id, status="claimed", claimed_at=now, expires_at=now + self.cfg.claim_ttl)
+        s.add(a)
+        s.flush()
+        return a
+
+    def _claim_spot(self, s: Session, user_id: int, now: float) -> Assignment | None:
+        if self.cfg.spot_share <= 0:
+            return None
+        mine = exists().where(Assignment.user_id == user_id, Assignment.kind == "spot",
+                              Assignment.target_id == ViewRow.id)
+        q = (select(ViewRow.id).where(ViewRow.spot_rank < self.cfg.spot_share,
+                                      ViewRow.spot_slots < self.cfg.spot_k, ~mine)
+             .order_by(ViewRow.spot_rank).limit(1))
+        if self.pg:
+            q = q.with_for_update(skip_locked=True, of=ViewRow)
+        vid = s.scalar(q)
+        if vid is None:
+            return None
+        got = s.execute(update(ViewRow).where(ViewRow.id == vid, ViewRow.spot_slots < self.cfg.spot_k)
+                        .values(spot_slots=ViewRow.spot_slots + 1).returning(ViewRow.id)).first()
+        if got is None:
+            return None
+        a = Assignment(user_id=user_id, kind="spot", target_id=vid, suggestion_id=None, view_id=vid,
+                       status="claimed", claimed_at=now, expires_at=now + self.cfg.claim_ttl)
+        s.add(a)
+        s.flush()
+        return a
+
+    def expire_claims(self, now: float | None = None) -> int:
+        """Give the slots of claims older than ``claim_ttl`` back to the pool."""
+        now = time.time() if now is None else now
+        self._last_expiry = now
+        n = 0
+        with self.store.write() as s:
+            q = select(Assignment.id).where(Assignment.status == "claimed", Assignment.expires_at <= now).limit(500)
+            if self.pg:
+                q = q.with_for_update(skip_locked=True)
+            for aid in s.scalars(q).all():
+                row = s.execute(update(Assignment).where(Assignment.id == aid, Assignment.status == "claimed")
+                                .values(status="expired").returning(Assignment.kind, Assignment.target_id)).first()
+                if row is None:
+                    continue
+                self._release(s, row.kind, row.target_id)
+                n += 1
+        return n
+
+    @staticmethod
+    def _release(s: Session, kind: str, target_id: int) -> None:
+        if kind == "suggestion":
+            s.execute(update(SuggestionRow).where(SuggestionRow.id == target_id)
+                      .values(slots=SuggestionRow.slots - 1))
+        else:
+            s.execute(update(ViewRow).where(ViewRow.id == target_id).values(spot_slots=ViewRow.spot_slots - 1))
+
+    def _task(self, s: Session, a: Assignment) -> Task:
+        view = s.get(ViewRow, a.view_id)
+        if a.kind == "spot":
+            return Task(a.id, "spot", view.image_path, view.width, view.height, view.intersection,
+                        expires_at=a.expires_at)
+        sug = s.get(SuggestionRow, a.suggestion_id)
+        return Task(a.id, "suggestion", sug.image_path, sug.image_width or view.width,
+                    sug.image_height or view.height, sug.intersection, [sug.x1, sug.y1, sug.x2, sug.y2],
+                    sug.type, sug.mount, sug.score, a.expires_at)
+
+    def get_task(self, user_id: int, assignment_id: int) -> Task:
+        """A task of this user (404 for anyone else's: do not reveal that it exists)."""
+        with self.store.read() as s:
+            a = s.get(Assignment, assignment_id)
+            if a is None or a.user_id != user_id:
+                raise TaskError("no such task")
+            return self._task(s, a)
+
+    # -- answering ------------------------------------------------------------------------------
+    def submit(self, user_id: int, assignment_id: int, sub: Submission, now: float | None = None) -> int:
+        """Store the answer (once), update counters, retire the suggestion when the rule says so."""
+        now = time.time() if now is None else now
+        for _ in range(5):
+            try:
+                with self.store.write() as s:
+                    return self._submit(s, user_id, assignment_id, sub, now)
+            except IntegrityError:
+                continue  # a concurrent duplicate submit won; the next pass returns its answer
+        raise TaskError("could not store the answer, try again", 409)
+
+    def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
+        q = select(Assignment).where(Assignment.id == assignment_id)
+        if self.pg:
+            q = q.with_for_update()
+        a = s.scalar(q)
+        if a is None or a.user_id != user_id:
+            raise TaskError("no such task")
+        if a.status == "answered":
+            return s.scalar(select(Answer.id).where(Answer.assignment_id == a.id))
+        if a.kind == "suggestion" and sub.answer not in ANSWERS:
+            raise TaskError(f"answer must be one of {', '.join(ANSWERS)}", 422)
+        if a.kind == "spot":
+            sub.answer = "done"
+        if a.status == "expired" and not self._retake(s, a):
+            raise TaskError("this task expired and was given to someone else", 409)
+        updated = s.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status.in_(["claimed", "expired"]))
+                            .values(status="answered", answered_at=now).returning(Assignment.id)).first()
+        if updated is None:
+            raise TaskError("task already answered", 409)
+        box = sub.box if (sub.answer == "yes" and sub.box is not None) else (None, None, None, None)
+        ans = Answer(assignment_id=a.id, user_id=user_id, kind=a.kind, suggestion_id=a.suggestion_id,
+                     view_id=a.view_id, answer=sub.answer, type=sub.type if sub.answer == "yes" else None,
+                     mount=sub.mount if sub.answer == "yes" else None, x1=box[0], y1=box[1], x2=box[2], y2=box[3],
+                     comment=sub.comment or "", seconds=sub.seconds, created_at=now)
+        s.add(ans)
+        s.flush()
+        for b in sub.added:
+            s.add(AddedBox(answer_id=ans.id, user_id=user_id, view_id=a.view_id, x1=b.x1, y1=b.y1, x2=b.x2,
+                           y2=b.y2, type=b.type, mount=b.mount, created_at=now))
+        if a.kind == "spot":
+            s.execute(update(ViewRow).where(ViewRow.id == a.view_id).values(spot_answers=ViewRow.spot_answers + 1))
+        else:
+            self._after_answer(s, a.suggestion_id, now)
+        return ans.id
+
+    def _retake(self, s: Session, a: Assignment) -> bool:
+        """An expired claim may still be answered if its slot is free again."""
+        if a.kind == "suggestion":
+            got = s.execute(update(SuggestionRow).where(SuggestionRow.id == a.target_id, SuggestionRow.slots < self.cfg.k)
+                            .values(slots=SuggestionRow.slots + 1).returning(SuggestionRow.id)).first()
+        else:
+            got = s.execute(update(ViewRow).where(ViewRow.id == a.target_id, ViewRow.spot_slots < self.cfg.spot_k)
+                            .values(spot_slots=ViewRow.spot_slots + 1).returning(ViewRow.id)).first()
+        return got is not None
+
+    def _after_answer(self, s: Session, suggestion_id: int, now: float) -> None:
+        row = s.execute(update(SuggestionRow).where(SuggestionRow.id == suggestion_id)
+                        .values(n_answers=SuggestionRow.n_answers + 1)
+                        .returning(SuggestionRow.n_answers, SuggestionRow.status, SuggestionRow.intersection)).first()
+        if row.status != "open":
+            return
+        answers = list(s.scalars(select(Answer.answer).where(Answer.suggestion_id == suggestion_id).order_by(Answer.id)))
+        outcome = retirement(answers, self.cfg.k, self.cfg.retire_agree)
+        if outcome is None:
+            return
+        done = s.execute(update(SuggestionRow).where(SuggestionRow.id == suggestion_id, SuggestionRow.status == "open")
+                         .values(status="retired", outcome=outcome, retired_at=now).returning(SuggestionRow.id)).first()
+        if done is None:
+            return
+        inter = s.execute(update(Intersection).where(Intersection.name == row.intersection)
+                          .values(n_retired=Intersection.n_retired + 1)
+                          .returning(Intersection.n_retired, Intersection.n_suggestions)).first()
+        if inter is not None and inter.n_suggestions:
+            progress = inter.n_retired / inter.n_suggestions
+            s.execute(update(SuggestionRow).where(and_(SuggestionRow.intersection == row.intersection,
+                                                       SuggestionRow.status == "open"))
+                      .values(priority=self.cfg.w_uncertainty * SuggestionRow.uncertainty + self.cfg.w_finish * progress))
+
+    def reprioritize(self) -> None:
+        """Recompute every open suggestion's priority with this config's weights (at start-up)."""
+        with self.store.write() as s:
+            for name, done, total in s.execute(select(Intersection.name, Intersection.n_retired,
+                                                      Intersection.n_suggestions)).all():
+                progress = done / total if total else 0.0
+                s.execute(update(SuggestionRow).where(SuggestionRow.intersection == name,
+                                                      SuggestionRow.status == "open")
+                          .values(priority=self.cfg.w_uncertainty * SuggestionRow.uncertainty
+                                  + self.cfg.w_finish * progress))
+
+
+def retirement(answers: list[str], k: int, retire_agree: int) -> str | None:
+    """The outcome when a suggestion with these answers (in order) is retired, else None.
+
+    Retired when the first ``retire_agree`` answers agree on yes or no, or once ``k`` answers are in
+    (outcome: the majority of yes/no, "unsure" on a tie).
+    """
+    if retire_agree and len(answers) >= retire_agree:
+        first = answers[:retire_agree]
+        if first[0] in ("yes", "no") and all(a == first[0] for a in first):
+            return first[0]
+    if len(answers) >= k:
+        c = Counter(a for a in answers if a in ("yes", "no"))
+        if c["yes"] == c["no"]:
+            return "unsure"
+        return "yes" if c["yes"] > c["no"] else "no"
+    return None
