@@ -119,7 +119,7 @@ def truth_points(scene: Scene) -> list[TruthPoint]:
         pts.append(TruthPoint(pr.heading, pr.pitch, pr.ang_w, CAMERA_TYPE[c.sprite.kind], c.mount, True))
     for lk in scene.lookalikes:
         pr = project_sprite(scene.layout, lk.sprite, 4096, 2048)
-        if -20 < pr.pitch < 60 and pr.dist < 60:
+        if -20 < pr.pitch < 60 and pr.dist < 40:  # far look-alikes are too small to fool anyone
             pts.append(TruthPoint(pr.heading, pr.pitch, pr.ang_w, lk.type, lk.mount, False))
     return pts
 

@@ -82,8 +82,8 @@ def make_pool(rng: np.random.Generator, n: int) -> list[Volunteer]:
         pool.append(Volunteer(
             DecoderId="".join(_ALPHABET[j] for j in rng.integers(0, len(_ALPHABET), 20)),
             DecoderGenericId=int(1000 + i * 7 + rng.integers(0, 7)), kind=kind, recall=float(recall),
-            fp_rate=float({"good": rng.uniform(0.02, 0.1), "average": rng.uniform(0.08, 0.25),
-                           "careless": rng.uniform(0.15, 0.4), "spam": rng.uniform(0.2, 0.5)}[kind]),
+            fp_rate=float({"good": rng.uniform(0.01, 0.05), "average": rng.uniform(0.04, 0.12),
+                           "careless": rng.uniform(0.1, 0.25), "spam": rng.uniform(0.15, 0.35)}[kind]),
             type_accuracy=float({"good": rng.uniform(0.8, 0.95), "average": rng.uniform(0.6, 0.8),
                                  "careless": 0.0, "spam": 0.0}[kind]),
             mount_accuracy=float({"good": rng.uniform(0.88, 0.98), "average": rng.uniform(0.7, 0.9),
