@@ -324,7 +324,7 @@ def _camera(c: Candidate, type_: str, mount: str, weight: dict[str, float]) -> C
             d = _direction(cam)
             if d is not None:
                 cam.heading, cam.pitch = d
-    cam.weak = not boxes
+    cam.weak = not boxes or all(t.weak for t, _ in boxes)  # weak in, weak out
     # Answer of each seen annotator: the type they gave this camera, or "none".
     by_ann = {t.annotator: t.type for t in tags}
     answers = [by_ann.get(a, "none") for a in sorted(set(c.seen) | set(by_ann))]

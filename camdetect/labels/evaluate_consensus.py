@@ -138,6 +138,27 @@ def single_volunteer_scores(tags: Sequence[Tag], truth: Sequence[Camera], match_
             if len(imgs) >= min_images]
 
 
+def best_volunteer_held_out(tags: Sequence[Tag], truth: Sequence[Camera], match_deg: float = 3.0,
+                            min_images: int = 20) -> Score | None:
+    """The best volunteer picked on half the images (alternate images in sorted order) and scored on
+    the other half: a fair "best single volunteer", free of the luck of picking with hindsight."""
+    images = sorted({t.image for t in tags})
+    half = {im: k % 2 for k, im in enumerate(images)}
+    pick = [t for t in tags if half[t.image] == 0]
+    test = [t for t in tags if half[t.image] == 1]
+    scores = [s for s in single_volunteer_scores(pick, truth, match_deg, max(1, min_images // 2))
+              if not math.isnan(s.f1)]
+    if not scores:
+        return None
+    best = max(scores, key=lambda s: s.f1).method
+    held = [s for s in single_volunteer_scores([t for t in test if t.annotator == best], truth, match_deg, 1)]
+    if not held:
+        return None
+    out = held[0]
+    out.method = f"best single volunteer, picked on half the images ({best}, {out.n_images} held-out images)"
+    return out
+
+
 def _summary(name: str, scores: Sequence[Score], pick) -> Score:
     s = pick(scores)
     out = Score(**s.as_dict())
@@ -161,6 +182,9 @@ def measure(tags: Sequence[Tag], truth: Sequence[Camera], match_deg: float = 3.0
             vals = [getattr(s, attr) for s in singles if not math.isnan(getattr(s, attr))]
             setattr(mean, attr, statistics.mean(vals) if vals else math.nan)
         rows.append(mean)
+        held = best_volunteer_held_out(tags, truth, match_deg, min_images)
+        if held is not None:
+            rows.append(held)
     variants = [
         ("union of volunteers (keep any)", "any", "majority"),
         ("majority vote", "majority", "majority"),
