@@ -120,13 +120,16 @@ def write_card(out: Path, items, opts, tax, *, mode: str, warnings: list[str], c
     sp = stats["splits"]
     lines = [f"# Dataset card: {out.name}", "",
              f"Built by `{command or 'camdetect dataset build'}` ({mode} mode). Content hash `{summary['hash']}`.", "",
-             f"Detector classes ({opts.classes}): {', '.join(names)}. Views: {opts.plan.n_headings} headings x "
-             f"{opts.plan.fov:g} deg FOV, pitch {opts.plan.pitch:g}, {opts.plan.width}x{opts.plan.height} px"
+             f"Detector classes ({opts.classes}): {', '.join(names)}. "
+             + (f"Views: {opts.plan.n_headings} headings x {opts.plan.fov:g} deg FOV, pitch {opts.plan.pitch:g}, "
+                f"{opts.plan.width}x{opts.plan.height} px" if mode == "panoramas" else "Photos used as they are")
              + (f"; tiles of {opts.tile} px ({opts.tile_overlap:.0%} overlap)" if opts.tile else "") + ".",
              f"Boxes with less than {opts.min_visible:.0%} of their area inside an image are greyed out, not labelled. "
              f"Negatives: {'all' if opts.negatives_ratio < 0 else f'{opts.negatives_ratio:g} per positive image'}. "
-             f"Splits grouped by {'spatial block of ' + str(int(opts.split.block_m)) + ' m or ' if opts.split.block_m else ''}"
-             "intersection (photos: source photo), seed " + str(opts.split.seed) + ".", "",
+             + ("Splits grouped by " + (f"spatial block of {opts.split.block_m:g} m (intersection without coordinates)"
+                                         if opts.split.block_m else "intersection") if mode == "panoramas"
+                else "Splits grouped by source photo (Roboflow copies NAME_jpg.rf.HASH stay together)")
+             + f", seed {opts.split.seed}.", "",
              "## Counts per split", "",
              "| | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
     rows = [("images", "images"), ("positive images", "positive_images"), ("negative images", "negative_images"),
