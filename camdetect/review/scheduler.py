@@ -217,9 +217,13 @@ class Scheduler:
         for _ in range(5):
             try:
                 with self.store.write() as s:
-                    return self._submit(s, user_id, assignment_id, sub, now)
+                    answer_id = self._submit(s, user_id, assignment_id, sub, now)
+                    todo = s.info.pop("reprioritize", [])
             except IntegrityError:
                 continue  # a concurrent duplicate submit won; the next pass returns its answer
+            for name, progress in todo:
+                self._reprioritize_intersection(name, progress)
+            return answer_id
         raise TaskError("could not store the answer, try again", 409)
 
     def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
@@ -285,10 +289,20 @@ class Scheduler:
                           .values(n_retired=Intersection.n_retired + 1)
                           .returning(Intersection.n_retired, Intersection.n_suggestions)).first()
         if inter is not None and inter.n_suggestions:
-            progress = inter.n_retired / inter.n_suggestions
-            s.execute(update(SuggestionRow).where(and_(SuggestionRow.intersection == row.intersection,
-                                                       SuggestionRow.status == "open"))
-                      .values(priority=self.cfg.w_uncertainty * SuggestionRow.uncertainty + self.cfg.w_finish * progress))
+            s.info.setdefault("reprioritize", []).append((row.intersection, inter.n_retired / inter.n_suggestions))
+
+    def _reprioritize_intersection(self, name: str, progress: float) -> None:
+        """Raise the priority of an intersection's open suggestions as it nears completion.
+
+        Its own short transaction after the answer committed (priority is only a hint): on PostgreSQL
+        rows locked by concurrent claims are skipped rather than waited on, so no lock cycles form."""
+        with self.store.write() as s:
+            ids = select(SuggestionRow.id).where(and_(SuggestionRow.intersection == name, SuggestionRow.status == "open"))
+            if self.pg:
+                ids = ids.with_for_update(skip_locked=True)
+            s.execute(update(SuggestionRow).where(SuggestionRow.id.in_(ids.scalar_subquery()))
+                      .values(priority=self.cfg.w_uncertainty * SuggestionRow.uncertainty + self.cfg.w_finish * progress)
+                      .execution_options(synchronize_session=False))
 
     def reprioritize(self) -> None:
         """Recompute every open suggestion's priority with this config's weights (at start-up)."""
