@@ -31,10 +31,9 @@ def bench_render(widths, renders, seed):
     for width in widths:
         stages = defaultdict(list)
         for i in range(renders):
-            for name, fn in (("scene", lambda: scene_for(seed, i)),):
-                w0, c0 = time.perf_counter(), time.process_time()
-                sc = fn()
-                stages["scene"].append((time.perf_counter() - w0, time.process_time() - c0))
+            w0, c0 = time.perf_counter(), time.process_time()
+            sc = scene_for(seed, i)
+            stages["scene"].append((time.perf_counter() - w0, time.process_time() - c0))
             rng = np.random.default_rng([seed, i, 1])
             w0, c0 = time.perf_counter(), time.process_time()
             img = render_scene(sc, width, width // 2, rng)
@@ -101,7 +100,7 @@ def volunteer_stats(scenes, seed, k=3):
             found[p.mount][0] += hit
             found[p.mount][1] += 1
     agreement = Counter()
-    for inter, cs in seen.items():
+    for cs in seen.values():
         n = [c["n_cameras"] for c in cs]
         distinct = len(set(n))
         agreement["unanimous" if distinct == 1 else "2 vs 1" if distinct == 2 else "all disagree"] += 1

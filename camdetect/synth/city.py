@@ -77,7 +77,7 @@ def _render_to(args) -> str:
 
 def latlon(i: int, n: int) -> tuple[float, float]:
     """Grid position of intersection ``i``: avenues 250 m apart, streets 80 m apart, rotated."""
-    cols = max(1, int(math.ceil(math.sqrt(n))))
+    cols = max(1, math.ceil(math.sqrt(n)))
     r, c = divmod(i, cols)
     along, across = r * 80.0, c * 250.0
     a = math.radians(CITY_ROT)

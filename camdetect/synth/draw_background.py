@@ -33,7 +33,7 @@ class Light:
     haze: tuple[float, float, float]
 
     @classmethod
-    def sample(cls, rng: np.random.Generator) -> "Light":
+    def sample(cls, rng: np.random.Generator) -> Light:
         overcast = rng.random() < 0.3
         top = (0.25, 0.45, 0.80) if not overcast else (0.62, 0.65, 0.70)
         hor = (0.72, 0.80, 0.90) if not overcast else (0.80, 0.81, 0.83)

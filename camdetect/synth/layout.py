@@ -53,7 +53,7 @@ class Face:
     def breaks(self) -> np.ndarray:
         return np.array([b.s1 for b in self.buildings])
 
-    def point(self, lay: "Layout", s: float) -> tuple[float, float]:
+    def point(self, lay: Layout, s: float) -> tuple[float, float]:
         """Local (x, y) of the point ``s`` metres along the face from the block corner."""
         if self.axis == "x":
             return self.sx * lay.ba, self.sy * (lay.bb + s)

@@ -102,11 +102,11 @@ def write_samples(out_dir: str | Path, seed: int = 0, per_kind: int = 4) -> list
         written.append(p)
     if first_with_cameras:
         sc, pano = first_with_cameras
-        small = cv2.resize(pano, (1600, 800), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(pano, (1280, 640), interpolation=cv2.INTER_AREA)
         p = out_dir / "synth_panorama.png"
         cv2.imwrite(str(p), small)
         written.append(p)
-        cams, looks, _ = truth_rows(sc, 1600, 800)
+        cams, looks, _ = truth_rows(sc, 1280, 640)
         ann = small.copy()
         for c in looks:
             cv2.rectangle(ann, (int(c.x1) - 2, int(c.y1) - 2), (int(c.x2) + 2, int(c.y2) + 2), (0, 140, 255), 1)

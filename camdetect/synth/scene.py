@@ -177,7 +177,7 @@ class _Builder:
 
     # ---------- street furniture ----------
     def streetlight(self, x, y, street_a: bool, side: int, style: str | None = None, sprites_extra=()):
-        rng, lay = self.rng, self.lay
+        rng = self.rng
         style = style or ("cobra" if rng.random() < 0.7 else "globe")
         pole_col = [(0.45, 0.46, 0.47), (0.12, 0.2, 0.14), (0.1, 0.1, 0.1), (0.6, 0.6, 0.58)][int(rng.integers(4))]
         if style == "globe":
@@ -341,7 +341,7 @@ class _Builder:
 
     # ---------- cameras ----------
     def camera(self) -> bool:
-        rng, lay = self.rng, self.lay
+        rng = self.rng
         kind = _choice(rng, KIND_MIX)
         mount = _choice(rng, MOUNT_MIX)
         detail = _choice(rng, DETAIL_MIX) if mount == "street_furniture" else ""

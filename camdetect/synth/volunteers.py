@@ -20,7 +20,7 @@ import csv
 import math
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +133,7 @@ def simulate(rng: np.random.Generator, intersections: list[tuple[str, list[Truth
     pool = make_pool(rng, pool_size or max(k + 3, math.ceil(n * k / 12)))
     weights = np.array([v.weight for v in pool])
     weights /= weights.sum()
-    t0 = datetime(2021, 4, 15, 12, 0, tzinfo=timezone.utc)
+    t0 = datetime(2021, 4, 15, 12, 0, tzinfo=UTC)
     cam_rows, count_rows = [], []
     for inter, points in intersections:
         chosen = rng.choice(len(pool), size=min(k, len(pool)), replace=False, p=weights)

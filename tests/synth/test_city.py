@@ -83,6 +83,6 @@ def test_bad_input_is_one_line_error(tmp_path, args, message):
     import subprocess
     import sys
     proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "synth", "--out", str(tmp_path / "c"), *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and message in proc.stderr and proc.stderr.count("\n") == 1

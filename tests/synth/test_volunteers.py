@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from camdetect.synth.volunteers import (CAMERAS_COLUMNS, COUNTS_COLUMNS, TruthPoint, simulate, write_volunteers)
+from camdetect.synth.volunteers import CAMERAS_COLUMNS, COUNTS_COLUMNS, TruthPoint, simulate, write_volunteers
 from camdetect.taxonomy import Taxonomy
 
 AMNESTY_CAMERAS = ["DecoderId", "IntersectionId", "SubmissionId", "Type", "Attached", "Createdtime", "Id", "Title",
