@@ -63,6 +63,7 @@ class ConsensusConfig:
     # Type answers that mean "could not tell": ignored by the vote unless every tag says so.
     abstain_types: tuple[str, ...] = ("unknown",)
     leave_one_out: bool = False  # score each annotator against the others' posterior only
+    min_answers: int = 1  # items with fewer answers do not inform the volunteers' accuracies
     # EM steps for presence, started from the hard majority vote. One step = each annotator's
     # sensitivity / false-positive rate measured against the majority, then the posterior. More steps
     # drift to degenerate fits when one volunteer did a large share of the images (docs: measured).
@@ -235,7 +236,7 @@ def _attribute_ds(candidates: Sequence[Candidate], attr: str, classes: Sequence[
         return None
     return dawid_skene(answers, list(classes), smoothing=config.smoothing, diag_prior=config.diag_prior,
                        shrinkage=config.shrinkage, leave_one_out=config.leave_one_out,
-                       one_coin=config.labels != "dawid-skene-full")
+                       one_coin=config.labels != "dawid-skene-full", min_answers=config.min_answers)
 
 
 def _choose(c: Candidate, i: int, attr: str, ds: DSResult | None, config: ConsensusConfig,

@@ -77,7 +77,7 @@ def majority_posterior(items: np.ndarray, labels: np.ndarray, n_items: int, K: i
 def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[str], *,
                 smoothing: float = 1.0, max_iter: int = 100, tol: float = 1e-6,
                 init: np.ndarray | None = None, diag_prior: float = 1.0, shrinkage: float = 0.0,
-                leave_one_out: bool = False, one_coin: bool = False) -> DSResult:
+                leave_one_out: bool = False, one_coin: bool = False, min_answers: int = 1) -> DSResult:
     """Run Dawid-Skene on ``(item, annotator, label)`` answers with labels from ``classes``.
 
     ``smoothing`` is the Dirichlet pseudo-count added to every cell of every confusion row;
@@ -92,6 +92,10 @@ def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[
     that annotator's own answer out (robust to one volunteer answering a large share of the items).
     ``one_coin`` fits one accuracy per annotator (errors uniform over the other classes) instead of
     a full confusion matrix: the robust choice when each volunteer answers few items.
+    ``min_answers``: only items with at least this many answers inform the confusion matrices (an
+    item answered once always "agrees" with its own posterior, which would flatter whoever answered
+    it: a careless volunteer whose co-taggers abstained looks as good as a careful one). All items
+    still get a posterior.
     ``init`` optionally gives a starting posterior (n_items, K) in the order items first appear.
     """
     classes = list(classes)
@@ -128,12 +132,15 @@ def dawid_skene(answers: Sequence[tuple[Hashable, str, str]], classes: Sequence[
     converged = False
     it = 0
     soft = T[ii]  # (n_answers, K): the soft true label each answer is scored against
+    fit = (np.bincount(ii, minlength=n_items) >= min_answers)[ii].astype(float)[:, None]
+    if not fit.any():
+        fit[:] = 1.0  # nothing qualifies: fall back to every answer rather than to the prior alone
     for it in range(1, max_iter + 1):
         # M step: priors and confusion matrices from the soft labels.
         prior = (T.sum(axis=0) + smoothing) / (n_items + K * smoothing)
         raw = np.zeros((n_ann, K, K))
         for k in range(K):  # raw[j, k, l] += soft[a, k] for each answer a = (j, l)
-            np.add.at(raw[:, k, :], (aa, ll), soft[:, k])
+            np.add.at(raw[:, k, :], (aa, ll), soft[:, k] * fit[:, 0])
         if one_coin:
             # One accuracy per annotator, errors spread evenly: K*K - 1 fewer parameters each, so
             # volunteers with a few answers get a usable estimate and cannot drag class names along.

@@ -91,3 +91,18 @@ def test_posteriors_and_confusions_are_distributions(answers, one_coin, loo):
     np.testing.assert_allclose(res.confusion.sum(axis=2), 1.0, atol=1e-9)
     assert np.all(res.confusion > 0) and np.all(np.isfinite(res.posterior))
     assert res.n_answers.sum() == len(answers)
+
+
+def test_single_answer_items_do_not_inform_accuracy():
+    # "lone" only answers items nobody else answered. Without min_answers those items decide lone's
+    # accuracy through the class prior alone (here: "bullet" is rare, so lone looks bad); with
+    # min_answers=2 nothing is known about lone, who keeps the neutral pooled value.
+    answers = [(i, a, "dome") for i in range(20) for a in ("x", "y")]
+    answers += [(100 + i, "lone", "bullet") for i in range(10)]
+    plain = dawid_skene(answers, CLASSES, one_coin=True)
+    fair = dawid_skene(answers, CLASSES, one_coin=True, min_answers=2, shrinkage=2)
+    plain_acc = dict(zip(plain.annotators, plain.accuracy()))
+    fair_acc = dict(zip(fair.annotators, fair.accuracy()))
+    assert plain_acc["lone"] < 0.3
+    assert 0.5 <= fair_acc["lone"] <= 0.75
+    assert fair_acc["x"] > 0.9
