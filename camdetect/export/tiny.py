@@ -14,8 +14,13 @@ import numpy as np
 
 
 def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed: int = 0,
-                   class_bias: float = -2.0, weight_std: float = 0.08) -> Path:
-    """Write ``run_dir/weights/best.pt`` + ``camdetect_run.json`` for a random YOLO11 detector."""
+                   class_bias: float = -2.0, weight_std: float = 0.08,
+                   calib: list[np.ndarray] | None = None) -> Path:
+    """Write ``run_dir/weights/best.pt`` + ``camdetect_run.json`` for a random YOLO11 detector.
+
+    ``calib``: BGR images to calibrate BatchNorm on (default: synthetic views); benchmarks pass the
+    images they will score so the random head emits a realistic handful of boxes on them.
+    """
     from camdetect.env import configure_offline_ultralytics
 
     configure_offline_ultralytics()
@@ -40,7 +45,9 @@ def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed
             m.momentum = None  # cumulative average
     from camdetect.export.parity import synthetic_views
 
-    views = np.stack(synthetic_views(8, imgsz, seed=seed))[..., ::-1].transpose(0, 3, 1, 2) / 255.0
+    from camdetect.scoring.letterbox import to_blob
+
+    views = to_blob(calib or synthetic_views(8, imgsz, seed=seed), imgsz)[0]
     net.train()
     with torch.no_grad():
         net(torch.from_numpy(np.ascontiguousarray(views, dtype=np.float32)))
