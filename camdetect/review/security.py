@@ -34,18 +34,27 @@ class LimitsMiddleware:
                     return await _reply(send, 413, b"request body too large")
         seen = 0
         started = False
+        refused = False
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, refused, started
+            if refused:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge()
+                if seen > self.max_body:  # streamed body without (or lying) Content-Length
+                    refused = True
+                    if not started:
+                        started = True
+                        await _reply(send, 413, b"request body too large")
+                    return {"type": "http.disconnect"}  # the app stops reading
             return msg
 
         async def send_with_headers(msg):
             nonlocal started
+            if refused:
+                return  # we already answered 413
             if msg["type"] == "http.response.start":
                 started = True
                 path = scope.get("path", "")
@@ -55,13 +64,9 @@ class LimitsMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except _TooLarge:
-            if not started:
-                await _reply(send, 413, b"request body too large")
-
-
-class _TooLarge(Exception):
-    pass
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _reply(send, status: int, body: bytes) -> None:  # noqa: ANN001
