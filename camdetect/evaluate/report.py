@@ -110,14 +110,16 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"{em['per_intersection_s']:g} s overhead per intersection; a suggestion finds a camera at IoU >= "
               f"{em['match_iou']:g}. Recall counts physical cameras. Highest recall the model reaches: "
               f"{_f(e['max_recall'], True)}.", "",
-              "| target recall | reached | threshold | recall | suggestions / intersection | effort saved |",
-              "|---|---|---|---|---|---|"]
+              "| target recall | reached | threshold | recall | suggestions / intersection | effort saved | "
+              f"volunteer h per 1,000 intersections (full search {1000 * em['full_search_s'] * em['full_search_reviewers'] / 3600:.0f} h) |",
+              "|---|---|---|---|---|---|---|"]
     for t in e["at_targets"]:
         if t["reached"]:
             lines.append(f"| {t['target_recall']:.0%} | yes | {_f(t['threshold'])} | {_f(t['recall'], True)} | "
-                         f"{t['suggestions_per_intersection']:.2f} | {_f(t['saved'], True)} |")
+                         f"{t['suggestions_per_intersection']:.2f} | {_f(t['saved'], True)} | "
+                         f"{t['volunteer_hours_per_1000_intersections']:.1f} |")
         else:
-            lines.append(f"| {t['target_recall']:.0%} | **no** | | | | {t['note']} |")
+            lines.append(f"| {t['target_recall']:.0%} | **no** | | | | {t['note']} | |")
     lines += ["", f"![effort curve]({images['effort']})", ""]
     lines += ["## Type and mount (matched detections, IoU >= "
               f"{m['match_iou']:g}, score >= {m['confusion_conf']:g})", ""]
