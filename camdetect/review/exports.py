@@ -4,6 +4,7 @@ One consensus implementation: answers become :class:`~camdetect.records.Tag` row
 (``source="review"``) and go through :func:`camdetect.labels.consensus.run_consensus`, the same code
 that combines Decoders volunteers. Mapping:
 
+- only retired suggestions count (their k answers, or the early-retirement quorum, are in);
 - a suggestion task is its own small "image" (``<view path>#s<suggestion id>``): every yes/no answer
   is a ``seen`` row, a yes is also a ``tag`` row with the (adjusted) box, type and mount; "not sure"
   abstains (neither). So the keep rule (majority by default) votes per suggestion;
@@ -54,7 +55,8 @@ def review_tags(store: Store) -> list[Tag]:
     with store.read() as s:
         views = {v.id: v for v in s.scalars(select(ViewRow))}
         users = dict(s.execute(select(User.id, User.username)).all())
-        sugg = {r.id: r for r in s.scalars(select(SuggestionRow).where(SuggestionRow.n_answers > 0))}
+        # only finished (retired) suggestions: a single early "yes" is not a verified camera yet
+        sugg = {r.id: r for r in s.scalars(select(SuggestionRow).where(SuggestionRow.status == "retired"))}
         answers = list(s.scalars(select(Answer).order_by(Answer.id)))
         added = list(s.scalars(select(AddedBox).order_by(AddedBox.id)))
     by_answer = {a.id: a for a in answers}
@@ -68,9 +70,9 @@ def review_tags(store: Store) -> list[Tag]:
     for a in answers:
         v, who = views[a.view_id], users.get(a.user_id, f"user{a.user_id}")
         if a.kind == "suggestion":
-            if a.answer not in ("yes", "no"):
+            sg = sugg.get(a.suggestion_id)
+            if a.answer not in ("yes", "no") or sg is None:
                 continue
-            sg = sugg[a.suggestion_id]
             image = f"{v.image_path}#s{sg.id}"
             tags.append(base(v, image, who, f"a{a.id}", "seen", a.created_at))
             if a.answer == "yes":

@@ -1,0 +1,169 @@
+"""Real browser end to end (Playwright + Debian chromium): log in, review by keyboard and by clicks,
+adjust a box by dragging its handle, add a missed camera, on a laptop and a 375-px phone; then check
+the database. Screenshots go to $CAMDETECT_SCREENSHOTS (docs/img for the docs) or a tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from camdetect.review.app import create_app
+from camdetect.review.auth import create_user
+from camdetect.review.config import ReviewConfig
+from camdetect.review.loadtest import serve_in_thread
+from camdetect.store.models import AddedBox, Answer, SuggestionRow
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium; scripts/setup_system.sh does it in CI)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def log_in(page, base: str, user: str, password: str = "password123") -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/task")
+
+
+def wait_task(page, previous: int | None = None) -> dict:
+    page.wait_for_function("prev => { const s = window.camdetectTask && window.camdetectTask.state();"
+                           " return s && s.task && s.task.id !== prev; }", arg=previous)
+    page.wait_for_function("() => document.getElementById('status').textContent === ''"
+                           " || document.getElementById('status').textContent === 'Saved.'")
+    return page.evaluate("window.camdetectTask.state()")
+
+
+def last_answer(store, task_id: int) -> Answer:
+    with store.read() as s:
+        return s.scalar(select(Answer).where(Answer.assignment_id == task_id))
+
+
+def test_review_in_a_real_browser(browser, store, media, tmp_path):
+    shots = Path(os.environ.get("CAMDETECT_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    create_user(store, "coord", "password123", "coordinator")
+    create_user(store, "alice", "password123", "volunteer")
+    create_user(store, "bob", "password123", "volunteer")
+    cfg = ReviewConfig(media=media, spot_rate=0.0, spot_share=0.0)
+    problems: list[str] = []
+    with serve_in_thread(create_app(store, cfg)) as base:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+        log_in(page, base, "alice")
+        st = wait_task(page)
+        page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
+        page.screenshot(path=str(shots / "review_task_laptop.png"), full_page=True)
+
+        # 1. keyboard only: yes, bullet, building, Enter
+        for key in ("y", "b", "w", "Enter"):
+            page.keyboard.press(key)
+        a = last_answer_wait(page, store, st["task"]["id"])
+        assert (a.answer, a.type, a.mount) == ("yes", "bullet", "building")
+
+        # 2. clicks only: No camera, Submit
+        st = wait_task(page, st["task"]["id"])
+        page.click("button[data-answer=no]")
+        page.click("#submit")
+        assert last_answer_wait(page, store, st["task"]["id"]).answer == "no"
+
+        # 3. adjust the box: drag the bottom-right handle 20 px right and down, then Camera + Submit
+        st = wait_task(page, st["task"]["id"])
+        x2, y2 = st["box"][2], st["box"][3]
+        cx, cy = page.evaluate("([x, y]) => window.camdetectTask.toCanvas(x, y)", [x2, y2])
+        bb = page.locator("#canvas").bounding_box()
+        page.mouse.move(bb["x"] + cx, bb["y"] + cy)
+        page.mouse.down()
+        page.mouse.move(bb["x"] + cx + 10, bb["y"] + cy + 10, steps=4)
+        page.mouse.move(bb["x"] + cx + 20, bb["y"] + cy + 20, steps=4)
+        page.mouse.up()
+        moved = page.evaluate("window.camdetectTask.state()")
+        assert moved["box"][2] > x2 + 1 and moved["answer"] == "yes"
+        page.screenshot(path=str(shots / "review_adjusted_laptop.png"))
+        page.click("#submit")
+        a = last_answer_wait(page, store, st["task"]["id"])
+        assert a.answer == "yes" and a.x2 == pytest.approx(moved["box"][2], abs=0.05) and a.x2 > x2 + 1
+
+        # 4. add a missed camera: A, drag a box on an empty corner, set its type, Not sure, Submit
+        st = wait_task(page, st["task"]["id"])
+        page.keyboard.press("v")  # whole view
+        page.keyboard.press("a")
+        bb = page.locator("#canvas").bounding_box()
+        page.mouse.move(bb["x"] + 10, bb["y"] + bb["height"] - 60)
+        page.mouse.down()
+        page.mouse.move(bb["x"] + 40, bb["y"] + bb["height"] - 30, steps=5)
+        page.mouse.up()
+        page.select_option("#added li select >> nth=0", "bullet")
+        page.click("button[data-answer=unsure]")
+        page.fill("#comment", "camera under the awning")
+        page.screenshot(path=str(shots / "review_added_laptop.png"))
+        page.click("#submit")
+        a = last_answer_wait(page, store, st["task"]["id"])
+        with store.read() as s:
+            boxes = list(s.scalars(select(AddedBox).where(AddedBox.answer_id == a.id)))
+        assert a.answer == "unsure" and a.comment == "camera under the awning"
+        assert len(boxes) == 1 and boxes[0].type == "bullet" and boxes[0].x2 > boxes[0].x1
+
+        # phone: 375 px wide, touch; no horizontal scrolling, big buttons, tap to answer
+        phone = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2,
+                                    is_mobile=True, has_touch=True)
+        pp = phone.new_page()
+        pp.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        log_in(pp, base, "bob")
+        st = wait_task(pp)
+        pp.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
+        assert pp.evaluate("document.documentElement.scrollWidth") <= 375
+        heights = pp.eval_on_selector_all("button[data-answer]", "els => els.map(e => e.getBoundingClientRect().height)")
+        assert min(heights) >= 44
+        pp.screenshot(path=str(shots / "review_task_phone.png"), full_page=True)
+        pp.tap("button[data-answer=yes]")
+        pp.tap("#submit")
+        assert last_answer_wait(pp, store, st["task"]["id"]).answer == "yes"
+        pp.goto(f"{base}/tutorial")
+        pp.screenshot(path=str(shots / "review_tutorial_phone.png"), full_page=True)
+        assert pp.evaluate("document.documentElement.scrollWidth") <= 375
+
+        # coordinator: dashboard and map
+        cp = ctx.new_page()
+        cp.context.clear_cookies()
+        log_in(cp, base, "coord")
+        cp.goto(f"{base}/dashboard")
+        assert "alice" in cp.content()
+        cp.screenshot(path=str(shots / "review_dashboard.png"), full_page=True)
+        cp.goto(f"{base}/map")
+        cp.wait_for_function("() => document.getElementById('mapinfo').textContent.includes('verified')")
+        cp.screenshot(path=str(shots / "review_map.png"))
+        ctx.close()
+        phone.close()
+    with store.read() as s:
+        n_answers = len(list(s.scalars(select(Answer))))
+        n_open = len(list(s.scalars(select(SuggestionRow).where(SuggestionRow.n_answers > 0))))
+    assert n_answers == 5 and n_open >= 4
+    assert [p for p in problems if "favicon" not in p] == []
+
+
+def last_answer_wait(page, store, task_id: int) -> Answer:
+    """Wait until the page moved on (the answer committed), then read it from the database."""
+    page.wait_for_function("prev => { const s = window.camdetectTask.state(); return !s.task || s.task.id !== prev; }",
+                           arg=task_id)
+    a = last_answer(store, task_id)
+    assert a is not None, f"answer for task {task_id} not in the database"
+    return a
