@@ -52,6 +52,31 @@ def _light_xy(scene: Scene, heading: float) -> tuple[float, float]:
     return 0.55 * math.sin(math.radians(lt.sun_az - heading)), -0.65
 
 
+def _wall_shadow(lt, parts, wall: tuple[float, float], u, v, sx, sy) -> tuple[list[Shape], float]:
+    """Soft shadow a wall-mounted sprite casts on its sunlit facade, and how lit the facade is (0..1).
+
+    The sprite stands ``out`` metres from the wall; sunlight at elevation ``el`` and azimuth ``rel``
+    from the wall normal drops its shadow ``out * tan(el) / cos(rel)`` below and ``out * tan(rel)``
+    beside it.
+    """
+    normal, out = wall
+    rel = math.radians((lt.sun_az - normal + 540) % 360 - 180)
+    lit = max(0.0, math.cos(rel))
+    if lt.sun <= 0 or lit < 0.15:
+        return [], lit
+    el = math.radians(lt.sun_el)
+    dx = -out * math.tan(rel)  # metres, screen right for a viewer facing the wall
+    dy = -out * math.tan(el) / max(math.cos(rel), 0.15)
+    # a soft smudge (core + penumbra), not a crisp copy that would read as a second camera
+    boxes = np.array([s.bbox() for s in parts_to_shapes(parts, u + dx * sx, v - dy * sy, sx, sy)])
+    cx, cy = (boxes[:, 0].min() + boxes[:, 2].max()) / 2, (boxes[:, 1].min() + boxes[:, 3].max()) / 2
+    rx, ry = (boxes[:, 2].max() - boxes[:, 0].min()) / 2, (boxes[:, 3].max() - boxes[:, 1].min()) / 2
+    strength = min(1.0, lt.sun * 1.6)
+    shadow = [Shape("ellipse", np.array([[cx, cy], [rx * 1.25, ry * 1.25]]), (0.0, 0.0, 0.0), alpha=0.08 * strength),
+              Shape("ellipse", np.array([[cx, cy], [rx * 0.8, ry * 0.8]]), (0.0, 0.0, 0.0), alpha=0.14 * strength)]
+    return shadow, lit
+
+
 def render_scene(scene: Scene, W: int, H: int, rng: np.random.Generator) -> np.ndarray:
     """Float RGB panorama in [0, 1] with everything drawn, before sensor effects."""
     img = render_background(scene.layout, scene.light, rng, W, H)
@@ -61,9 +86,14 @@ def render_scene(scene: Scene, W: int, H: int, rng: np.random.Generator) -> np.n
         for st in item.sticks:
             shapes += _stick_shapes(scene, st, W, H)
         heading = 0.0
+        brightness = lt.ambient + lt.sun * 0.55
         for sp in item.sprites:
-            u, v, sx, sy, d3, heading, pitch = anchor_scale(scene.layout, sp.pos, W, H)
+            u, v, sx, sy, _, heading, _ = anchor_scale(scene.layout, sp.pos, W, H)
             parts, _ = sprite_parts(sp.kind, sp.params)
+            if "wall" in sp.params:
+                shadow, lit = _wall_shadow(lt, parts, sp.params["wall"], u, v, sx, sy)
+                shapes += shadow
+                brightness = lt.ambient + lt.sun * 0.55 * lit
             shapes += parts_to_shapes(parts, u, v, sx, sy)
         if not item.sprites and item.sticks:
             heading = float(scene.layout.bearing(*item.sticks[0].p0[:2])[0])
@@ -82,7 +112,6 @@ def render_scene(scene: Scene, W: int, H: int, rng: np.random.Generator) -> np.n
                         a[0] += shift
                         a[2] += shift
                         s.axis = tuple(a)
-        brightness = lt.ambient + lt.sun * 0.55
         draw_group(img, shapes, _light_xy(scene, heading), brightness)
     return img
 

@@ -321,7 +321,8 @@ class _Builder:
                  "smoke_detector": b.ground_h - 1.75 if b.awning else float(rng.uniform(2.7, 3.2)),
                  "dish": float(rng.uniform(5, max(5.5, b.height - 1)))}[kind]
             nx, ny = self._out(f, 0.15)
-            sp = Sprite(kind, (x + nx, y + ny, z), {"housing": _housing(rng) if kind != "wall_light" else
+            sp = Sprite(kind, (x + nx, y + ny, z), {"wall": self._wall(f, 0.15),
+                                                     "housing": _housing(rng) if kind != "wall_light" else
                                                      [(0.15, 0.15, 0.15), (0.4, 0.4, 0.4), (0.1, 0.2, 0.12)][int(rng.integers(3))],
                                                      "style": "barn" if rng.random() < 0.5 else "pack",
                                                      "side": int(rng.choice([-1, 1])), "face": float(rng.uniform(0.4, 0.9))})
@@ -334,6 +335,10 @@ class _Builder:
         h1, _ = self.lay.bearing(wx, wy)
         d = (float(h1) - float(h0) + 540) % 360 - 180
         return default if abs(d) < 0.05 else (1 if d > 0 else -1)
+
+    def _wall(self, f, out: float) -> tuple[float, float]:
+        """(world heading of the facade normal, metres the sprite stands out): for its shadow."""
+        return float(self.lay.to_world_heading(f.normal_alpha())), out
 
     def _out(self, f, amount):
         a = math.radians(f.normal_alpha())
@@ -385,6 +390,7 @@ class _Builder:
                     nx, ny = self._out(f, 0.25)
                     p = dict(params, scale=scale, reach=0.2 * scale)
                     p["side"] = _mount_side(kind, self._wall_side(x, y, x + nx, y + ny, p["side"]))
+                    p["wall"] = self._wall(f, 0.25)
                     sp = Sprite(kind, (x + nx, y + ny, z), p)
                     self.add([], [sp], x, y)
                     return Placed(sp, CAMERA_TYPE[kind], "building", "", "corner")
@@ -504,6 +510,7 @@ class _Builder:
             nx, ny = self._out(f, 0.5 if placement == "canopy" else 0.25)
             p = dict(params, mount="ceiling") if ceiling else dict(params, reach=0.2 * params["scale"])
             p["side"] = _mount_side(kind, self._wall_side(x, y, x + nx, y + ny, p["side"]))
+            p["wall"] = self._wall(f, 0.5 if placement == "canopy" else 0.25)
             sp = Sprite(kind, (x + nx, y + ny, z), p)
             self.add([], [sp], x, y)
             return Placed(sp, CAMERA_TYPE[kind], "building", "", placement)

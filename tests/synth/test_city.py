@@ -86,3 +86,12 @@ def test_bad_input_is_one_line_error(tmp_path, args, message):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and message in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_workers_render_the_same_bytes(tmp_path):
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    generate_city(one, 2, seed=9, width=256, progress=False)
+    generate_city(two, 2, seed=9, width=256, workers=2, progress=False)
+    for name in ("syn-0001.jpg", "syn-0002.jpg"):
+        assert _digest(one / "panoramas" / name) == _digest(two / "panoramas" / name)
