@@ -60,7 +60,7 @@ class ConsensusConfig:
     smoothing: float = 0.1
     diag_prior: float = 0.1
     shrinkage: float = 2.0
-    # Type answers that mean "could not tell": ignored by the vote unless every tag says so.
+    # Type answers that mean "could not tell": ignored by the majority vote unless every tag says so.
     abstain_types: tuple[str, ...] = ("unknown",)
     leave_one_out: bool = False  # score each annotator against the others' posterior only
     min_answers: int = 1  # items with fewer answers do not inform the volunteers' accuracies
@@ -229,9 +229,10 @@ def _abstain(attr: str, config: ConsensusConfig) -> tuple[str, ...]:
 
 def _attribute_ds(candidates: Sequence[Candidate], attr: str, classes: Sequence[str],
                   config: ConsensusConfig) -> DSResult | None:
-    skip = _abstain(attr, config)
+    # "unknown" stays an answer here: how often a volunteer says it is part of their reliability
+    # (careless volunteers say it at random), which measured better than dropping it.
     answers = [(i, t.annotator, getattr(t, attr)) for i, c in enumerate(candidates) for t in c.tags
-               if getattr(t, attr) in classes and getattr(t, attr) not in skip]
+               if getattr(t, attr) in classes]
     if not answers:
         return None
     return dawid_skene(answers, list(classes), smoothing=config.smoothing, diag_prior=config.diag_prior,
@@ -241,8 +242,8 @@ def _attribute_ds(candidates: Sequence[Candidate], attr: str, classes: Sequence[
 
 def _choose(c: Candidate, i: int, attr: str, ds: DSResult | None, config: ConsensusConfig,
             tie_order: Sequence[str]) -> tuple[str, float]:
-    """Type or mount of kept candidate ``i``: Dawid-Skene posterior mode, or the majority vote;
-    abstentions ("unknown" type) count only when nobody gave anything else."""
+    """Type or mount of kept candidate ``i``: Dawid-Skene posterior mode, or the majority vote in
+    which abstentions ("unknown" type) count only when nobody gave anything else."""
     if config.labels.startswith("dawid-skene") and ds is not None and ds.has(i):
         return ds.label(i)
     labels = [getattr(t, attr) for t in c.tags]

@@ -200,8 +200,8 @@ def write_report(tags: Sequence[Tag], out: str | os.PathLike, cameras: Sequence[
           "## Agreement of the volunteers' counts per intersection (Amnesty's measure)\n",
           _md_table(inter_levels, ["level", "n", "share"]), "",
           "![agreement](agreement.png)\n",
-          "## Volunteers (Dawid-Skene reliability; least reliable first)\n",
-          _md_table(sorted(result.reliability, key=lambda r: (-_nan0(r.false_positive_rate) + _nan0(r.sensitivity)))[:30],
+          "## Volunteers (reliability; least reliable first: sensitivity minus false-positive rate)\n",
+          _md_table(sorted(result.reliability, key=_unreliable_first)[:30],
                     ["annotator", "n_images", "n_tags", "sensitivity", "false_positive_rate", "type_accuracy",
                      "mount_accuracy", "agree_with_majority"]),
           "\n![volunteers](volunteers.png)\n", "![confidence](confidence.png)\n"]
@@ -219,8 +219,10 @@ def write_report(tags: Sequence[Tag], out: str | os.PathLike, cameras: Sequence[
     return summary
 
 
-def _nan0(x: float) -> float:
-    return 0.0 if math.isnan(x) else x
+def _unreliable_first(r: Reliability) -> tuple:
+    """Sort key: volunteers with estimates first, lowest sensitivity minus false-positive rate first."""
+    gap = r.sensitivity - r.false_positive_rate
+    return (math.isnan(gap), gap if not math.isnan(gap) else 0.0, -r.n_tags)
 
 
 def clean_json(obj):
