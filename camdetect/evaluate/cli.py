@@ -30,6 +30,8 @@ def eval_command(
     threads: int | None = typer.Option(None, help="CPU threads for inference."),
     classes: str | None = typer.Option(None, help="Comma-separated detector class names for --predictions "
                                                      "(default: the taxonomy's detector_classes)."),
+    manifest: Path | None = typer.Option(None, help="Panorama mode: manifest of the panoramas that were scored "
+                                                       "(default: the city's manifest.csv)."),
 ) -> None:
     """Evaluate a detector: COCO mAP, AP by size, type/mount confusion, calibration, review-effort curve.
 
@@ -54,6 +56,10 @@ def eval_command(
     tax = load_taxonomy()
     city = find_city_truth(data)
     if city is not None:  # whole panoramas: the scorer's suggestions against the city's cameras
+        if manifest is not None:
+            if not manifest.exists():
+                raise FileNotFoundError(f"{manifest}: manifest not found")
+            city = (city[0], manifest)
         if model is None:
             return _finish(_panorama_set(city, predictions, classes, tax), data=data, split="panoramas",
                            source=str(predictions), pred_path=predictions, effort_path=effort_path,

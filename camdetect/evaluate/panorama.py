@@ -56,7 +56,11 @@ def _manifest_rows(path: Path) -> list[dict]:
 
 
 def load_panorama_truth(cameras_csv: Path, manifest: Path | None) -> tuple[list[ImageTruth], dict[str, float]]:
-    """One ImageTruth per panorama (image key = pano_id) and the pano_heading of each."""
+    """One ImageTruth per panorama (image key = pano_id) and the pano_heading of each.
+
+    The manifest says which panoramas were scored (cameras elsewhere are ignored); without one, only
+    panoramas with cameras are known, so empty panoramas and their false alarms are not counted.
+    """
     cams = [c for c in read_table(cameras_csv, Camera) if not math.isnan(c.x1)]
     headings: dict[str, float] = {}
     sizes: dict[str, tuple[int, int]] = {}
@@ -78,10 +82,12 @@ def load_panorama_truth(cameras_csv: Path, manifest: Path | None) -> tuple[list[
         per_pano[c.image].append(c)
         sizes[c.image] = (c.image_width, c.image_height)
         inters.setdefault(c.image, c.intersection or c.image)
-        headings.setdefault(c.image, 0.0)
     default = next(iter(sizes.values()), (0, 0))
     truths = []
-    for pano in sorted(set(headings) | set(per_pano)):
+    listed = set(headings)  # the manifest's panoramas; without one, those that have cameras
+    for c in cams:
+        headings.setdefault(c.image, 0.0)
+    for pano in sorted(listed if manifest is not None else set(per_pano)):
         cs = per_pano.get(pano, [])
         w, h = sizes.get(pano, default)
         truths.append(ImageTruth(pano, inters.get(pano, pano), w, h,

@@ -93,3 +93,19 @@ def test_panorama_eval_needs_view_fields(tmp_path):
     res = CliRunner().invoke(app, ["eval", "--predictions", str(pred), "--truth", str(city), "--out",
                                    str(tmp_path / "o")])
     assert isinstance(res.exception, ValueError) and "s.jsonl:1: panorama evaluation needs view_heading" in str(res.exception)
+
+
+def test_manifest_restricts_panoramas_to_those_scored(tmp_path):
+    city = _city(tmp_path)
+    rows = (city / "manifest.csv").read_text().splitlines()
+    (city / "scored.csv").write_text("\n".join(rows[:2]) + "\n")  # header + p1 only
+    pred = tmp_path / "s.jsonl"
+    pred.write_text(json.dumps(_suggestion(CAMS[1], View("p1", 90.0, 0.0, 60.0, 640, 640), 0.7)) + "\n")
+    out = tmp_path / "eval"
+    res = CliRunner().invoke(app, ["eval", "--predictions", str(pred), "--truth", str(city), "--manifest",
+                                   str(city / "scored.csv"), "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    rep = json.loads((out / "report.json").read_text())
+    # only p1 was scored: p2's camera is not a miss
+    assert rep["meta"]["n_images"] == 1 and rep["meta"]["n_physical_cameras"] == 2
+    assert rep["effort"]["max_recall"] == pytest.approx(0.5)
