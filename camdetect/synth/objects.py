@@ -18,7 +18,7 @@ from camdetect.synth.shapes import Shape, quad
 
 CAMERA_KINDS = ("dome", "ptz", "bullet")
 LOOKALIKE_KINDS = ("lamp_cobra", "lamp_globe", "signal_head", "ped_signal", "preemption_sensor",
-                   "traffic_sensor", "sign_edge", "pir_sensor", "wall_light", "smoke_detector", "dish")
+                   "traffic_sensor", "sign_edge", "pir_sensor", "wall_light", "smoke_detector", "dish", "argus_box")
 # fine camera kind -> taxonomy type
 CAMERA_TYPE = {"dome": "dome", "ptz": "dome", "bullet": "bullet"}
 
@@ -221,6 +221,17 @@ def sprite_parts(kind: str, p: dict) -> tuple[list[Part], tuple[float, float, fl
             parts += [("ellipse", -0.35 * w, 0.05, 0.1, 0.06, (0.9, 0.9, 0.8) if p.get("front") else (0.7, 0.1, 0.1), "flat", ""),
                       ("ellipse", 0.35 * w, 0.05, 0.1, 0.06, (0.9, 0.9, 0.8) if p.get("front") else (0.7, 0.1, 0.1), "flat", "")]
         return parts, (-w / 2, -0.75, w / 2, 0.75)
+    if kind == "argus_box":  # NYPD pole box: grey cabinet, blue light on top
+        w, h = 0.45 * s, 0.5 * s
+        parts += [("poly", _rect(-w / 2, -h / 2, w / 2, h / 2), housing, "vgrad"),
+                  ("poly", _rect(-w / 2 - 0.02 * s, h / 2 - 0.05 * s, w / 2 + 0.02 * s, h / 2), tuple(np.array(housing) * 0.8), "flat"),
+                  ("ellipse", 0, h / 2 + 0.06 * s, 0.06 * s, 0.07 * s, (0.15, 0.3, 0.85), "sphere", "")]
+        return parts, (-w / 2, -h / 2, w / 2, h / 2 + 0.13 * s)
+    if kind == "solar_panel":  # small panel over a licence-plate reader
+        w, h = 0.55 * s, 0.3 * s
+        parts += [("poly", _seg_poly(0, -0.45 * s, 0, 0, 0.03 * s), (0.15, 0.15, 0.15), "flat"),
+                  ("poly", [(-w / 2, -h / 2), (w / 2, -h / 3), (w / 2, h / 2), (-w / 2, h / 3)], (0.14, 0.17, 0.26), "vgrad")]
+        return parts, (-w / 2, -0.45 * s, w / 2, h / 2)
     if kind == "street_sign":
         w, h = 0.75 * s, 0.16 * s
         parts += [("poly", _rect(-w / 2, -h / 2, w / 2, h / 2), p.get("sign", (0.05, 0.4, 0.2)), "flat"),

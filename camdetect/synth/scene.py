@@ -434,7 +434,23 @@ class _Builder:
                 self.streetlight(x, y, street_a, side, sprites_extra=[sp])
             else:
                 col = (0.35, 0.28, 0.2) if rng.random() < 0.5 else (0.5, 0.5, 0.5)
-                self.add([Stick((x, y, 0), (x, y, max(z + 1.5, float(rng.uniform(6, 9)))), 0.12, col)], [sp], x, y)
+                extra = []
+                placement = "pole"
+                if kind != "bullet" and rng.random() < 0.35:
+                    # NYPD "Argus" box: a grey housing on the pole with the camera hanging under it
+                    box = Sprite("argus_box", (x, y, z + 0.25 + 0.3 * p["scale"]),
+                                 {"housing": (0.55, 0.56, 0.57), "scale": float(rng.uniform(0.9, 1.2))})
+                    extra.append(box)
+                    self.scene.lookalikes.append(Placed(box, "argus_box", "street_furniture", "pole", "pole"))
+                    placement = "argus"
+                elif kind == "bullet" and rng.random() < 0.35:
+                    # licence-plate reader: black bullet under a small solar panel
+                    sp.params["housing"] = (0.1, 0.1, 0.11)
+                    extra.append(Sprite("solar_panel", (x, y, z + 0.7), {"side": p["side"]}))
+                    placement = "lpr"
+                self.add([Stick((x, y, 0), (x, y, max(z + 1.5, float(rng.uniform(6, 9)))), 0.12, col)],
+                         [*extra, sp], x, y)
+                return Placed(sp, CAMERA_TYPE[kind], "street_furniture", detail, placement)
             return Placed(sp, CAMERA_TYPE[kind], "street_furniture", detail, "pole")
         # other: tree trunk or a gantry over the road
         if rng.random() < 0.6:

@@ -41,7 +41,7 @@ TITLES = {("street", "dome"): "Dome or PTZ camera on traffic signal, streetlight
 LOOKALIKE_LURE = {"traffic_sensor": (1.0, "bullet"), "preemption_sensor": (0.7, "bullet"), "smoke_detector": (0.6, "dome"),
                   "wall_light": (0.5, "dome"), "pir_sensor": (0.45, "dome"), "lamp_globe": (0.15, "dome"),
                   "lamp_cobra": (0.12, "bullet"), "sign_edge": (0.15, "bullet"), "dish": (0.1, "dome"),
-                  "signal_head": (0.03, "unknown"), "ped_signal": (0.04, "unknown")}
+                  "signal_head": (0.03, "unknown"), "ped_signal": (0.04, "unknown"), "argus_box": (0.5, "unknown")}
 KINDS = {"good": 0.45, "average": 0.38, "careless": 0.12, "spam": 0.05}
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 

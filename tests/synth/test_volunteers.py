@@ -124,3 +124,13 @@ def test_building_cameras_are_found_less_often():
     rows, _, _ = simulate(rng, inters, k=3)[0:3]
     near = lambda h: sum(abs((float(r["Pov.heading"]) - h + 180) % 360 - 180) < 3 for r in rows)
     assert near(10.0) < 0.8 * near(200.0)
+
+
+@pytest.mark.parametrize("type_for_building, building_type_empty", [(True, False), (False, True)])
+def test_amnesty_strict_type_leaves_building_type_empty(type_for_building, building_type_empty):
+    inters = [(f"i{i}", [TruthPoint(10.0, 8.0, 2.0, "dome", "building", True)]) for i in range(40)]
+    rows, _, _ = simulate(np.random.default_rng(2), inters, k=3, type_for_building=type_for_building)
+    building = [r for r in rows if r["Attached"] == "building"]
+    assert building
+    assert all(r["Type"] == "" for r in building) == building_type_empty
+    assert all(r["Title"] == "Camera on building" for r in building)
