@@ -56,6 +56,7 @@ def effort(curve: EffortCurve, path: Path) -> Path:
     a1.set(xlabel="suggestions per intersection", ylabel="camera recall (physical cameras)",
            ylim=(0, 1.02), title=f"Recall vs suggestions ({curve.n_cameras} cameras, {curve.n_intersections} intersections)")
     a1.set_xscale("symlog", linthresh=1.0)
+    a1.set_xlim(left=0)
     a2.plot(r, 100 * saved, lw=2)
     a2.axhline(0, color="grey", lw=0.8)
     for k, t in enumerate(curve.at_targets):
