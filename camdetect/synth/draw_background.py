@@ -232,6 +232,8 @@ def _facades(lay: Layout, light: Light, rng, heading, pitch, t, face, s, skyline
     f[(mat == WALL) & (bp["brick"][cols] > 0) & (np.mod(zz, 0.32) < 0.05)] = 0.92
     f[awn] = (0.75 + 0.25 * (np.mod(sl[awn], 0.8) < 0.4)) * (1.0 - 0.35 * ((zz[awn] - (gh[awn] - 1.7)) < 0.12))
     f[(zz > hgt - 0.45) & (zz < hgt - 0.2)] *= 0.7
+    f[in_win & (fz > 0.9 + win_h * 0.82)] *= 0.55  # window reveal: the lintel's shadow on the glass
+    f[upper & ~in_win & ~frame & (fz < 0.14)] *= 0.88  # string course between floors
     # weathering: soft stains in facade coordinates (metres), and a darker band at street level
     tex = _weather_tex(rng)
     f *= 0.88 + 0.24 * tex[(np.mod(zz * 2.0, 256)).astype(np.int32), (np.mod(sl * 2.0 + bp["bid"][cols] * 37, 256)).astype(np.int32)]
