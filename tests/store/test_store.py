@@ -140,7 +140,7 @@ def test_spot_rank_in_unit_interval_and_stable(path):
     assert 0.0 <= r < 1.0 and r == spot_rank(path)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=st.lists(st.lists(st.integers(0, 12), max_size=6), min_size=1, max_size=5))
 def test_property_union_of_keys(tmp_path_factory, batches):
     """However suggestions arrive (repeats, overlaps), the store holds each key once."""
