@@ -44,7 +44,7 @@
     if (!task) return;
     crop = cropFor();
     const cssW = canvas.parentElement.clientWidth;
-    const cssH = Math.min(cssW * crop.h / crop.w, window.innerHeight * 0.55);
+    const cssH = Math.min(cssW * crop.h / crop.w, window.innerHeight * (window.innerWidth >= 1000 ? 0.8 : 0.55));
     const w = cssH * crop.w / crop.h;
     const dpr = window.devicePixelRatio || 1;
     canvas.style.width = w + "px"; canvas.style.height = cssH + "px";
