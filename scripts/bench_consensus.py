@@ -56,6 +56,38 @@ def reliability_recovery(tags, truth_acc: dict[str, float]) -> dict:
     return {"n": len(pairs), "spearman": float(rho)}
 
 
+def sweeps(args) -> list[str]:
+    """Majority F1 vs clustering angle (simulated, seeds 0-2, 500 intersections) and F1 vs the
+    reliability keep threshold (synth city of the first seed)."""
+    from camdetect.labels.evaluate_consensus import score_cameras
+    from camdetect.labels.importers import import_labels
+    from camdetect.labels.voting import KeepRule
+
+    md = ["### clustering angle (majority keep, simulated crowd, mean of seeds 0-2, 500 intersections)", "",
+          "| max angle (deg) | precision | recall | F1 |", "|---|---|---|---|"]
+    crowds = []
+    for seed in range(3):
+        truth, looks = random_city(500, seed=seed)
+        vols = make_volunteers(40, careless_share=0.3, seed=seed)
+        crowds.append((simulate_tags(truth, vols, images=[f"sim-{k:04d}" for k in range(500)], seed=seed,
+                                     lookalikes=looks), truth))
+    for angle in (2, 3, 4, 5, 6, 8):
+        s = [score_cameras("x", run_consensus(t, ConsensusConfig(max_angle=angle)).cameras, tr,
+                           sorted({x.image for x in t})) for t, tr in crowds]
+        md.append(f"| {angle} | {np.mean([x.precision for x in s]):.3f} | {np.mean([x.recall for x in s]):.3f} | "
+                  f"{np.mean([x.f1 for x in s]):.3f} |")
+    seed = args.seeds[0]
+    city = synth_city(ROOT / "runs" / "bench" / f"city{args.intersections}s{seed}", args.intersections, seed, args.width)
+    tags = import_labels("decoders", city / "volunteers", strict=True).tags
+    truth = read_table(city / "truth" / "cameras.csv", Camera)
+    images = sorted({t.image for t in tags})
+    md += ["", f"### keep rule (synthetic city seed {seed})", "", "| keep | precision | recall | F1 |", "|---|---|---|---|"]
+    for rule in ("majority", "reliability:0.2", "reliability:0.3", "reliability:0.4", "reliability:0.5", "any"):
+        x = score_cameras(rule, run_consensus(tags, ConsensusConfig(keep=KeepRule.parse(rule))).cameras, truth, images)
+        md.append(f"| {rule} | {x.precision:.3f} | {x.recall:.3f} | {x.f1:.3f} |")
+    return md + [""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--intersections", type=int, default=600)
@@ -67,6 +99,8 @@ def main() -> None:
     ap.add_argument("--speed-intersections", type=int, default=5000)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "consensus.json")
     ap.add_argument("--no-synth", action="store_true", help="skip the rendered synthetic city")
+    ap.add_argument("--sweeps", action="store_true", help="also sweep --max-angle (simulated crowd) and the "
+                    "reliability keep threshold (first synth seed)")
     args = ap.parse_args()
 
     from camdetect.labels.importers import import_labels
@@ -114,6 +148,9 @@ def main() -> None:
         maj, ds = by["majority vote"], by["Dawid-Skene labels"]
         md.append(f"| {name} | {maj.type_acc:.3f} | {ds.type_acc:.3f} | {maj.mount_acc:.3f} | {ds.mount_acc:.3f} |")
     md.append("")
+
+    if args.sweeps:
+        md += sweeps(args)
 
     truth, looks = random_city(args.speed_intersections, seed=99)
     tags = simulate_tags(truth, make_volunteers(200, seed=99), seed=99, lookalikes=looks,
