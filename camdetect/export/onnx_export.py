@@ -104,16 +104,20 @@ def export_pt(weights: Path, out: Path, imgsz: int | None, task_hint: str = "det
     camdetect.env.configure_offline_ultralytics()
     from ultralytics import YOLO
 
+    from ultralytics.nn.tasks import ClassificationModel, guess_model_task
+
     model = YOLO(str(weights))
+    # from the network itself: a saved run's args can say otherwise
+    task = "classify" if isinstance(model.model, ClassificationModel) else guess_model_task(model.model)
     args = dict(getattr(model.model, "args", {}) or {})
-    size = int(imgsz or args.get("imgsz") or 640)
+    size = int(imgsz or args.get("imgsz") or (640 if task == "detect" else 224))
     tmp = Path(tempfile.mkdtemp(prefix="camdetect-export-", dir=out.parent))
     staged = tmp / weights.name
     shutil.copy2(weights, staged)  # ultralytics writes the .onnx beside the .pt
-    model = YOLO(str(staged))
+    model = YOLO(str(staged), task=task)
     path = Path(model.export(format="onnx", dynamic=True, simplify=True, imgsz=size, device="cpu", verbose=False))
     names = model.names
-    return path, {"names": [names[i] for i in sorted(names)], "imgsz": size, "task": model.task}
+    return path, {"names": [names[i] for i in sorted(names)], "imgsz": size, "task": task}
 
 
 def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
@@ -149,8 +153,9 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
     jobs = [(source.weights, out, "detect")]
     if source.mount_weights is not None:
         jobs.append((source.mount_weights, out.with_name(out.stem + "-mount.onnx"), "classify"))
-    for weights, target, _ in jobs:
-        path, info = export_pt(weights, target, imgsz or source.run_info.get("imgsz"))
+    for weights, target, task in jobs:
+        size = (imgsz or source.run_info.get("imgsz")) if task == "detect" else None  # classifier: its own
+        path, info = export_pt(weights, target, size)
         try:
             meta = ModelMetadata(
                 class_names=info["names"], imgsz=(info["imgsz"], info["imgsz"]), task=info["task"],

@@ -86,3 +86,27 @@ def cached_tiny_onnx(cache_dir: str | Path, imgsz: int = 320) -> tuple[Path, Pat
             build_tiny_run(run_dir, imgsz=imgsz)
             export_run(run_dir, onnx_path)
     return onnx_path, run_dir
+
+
+def build_tiny_mount_classifier(run_dir: str | Path, imgsz: int = 64, seed: int = 0) -> Path:
+    """Add ``run_dir/mount/weights/best.pt``: a random YOLO11n-cls over the taxonomy's mounts."""
+    from camdetect.env import configure_offline_ultralytics
+
+    configure_offline_ultralytics()
+    import torch
+    from ultralytics import YOLO
+    from ultralytics.nn.tasks import ClassificationModel
+
+    from camdetect.taxonomy import load_taxonomy
+
+    path = Path(run_dir) / "mount" / "weights" / "best.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(load_taxonomy().mounts)
+    torch.manual_seed(seed)
+    net = ClassificationModel("yolo11n-cls.yaml", nc=len(names), verbose=False)
+    net.names = dict(enumerate(names))
+    net.args = {"imgsz": imgsz}
+    model = YOLO("yolo11n-cls.yaml", task="classify", verbose=False)
+    model.model = net
+    model.save(path)
+    return path

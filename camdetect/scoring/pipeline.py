@@ -105,7 +105,8 @@ class Scorer:
     """
 
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
-                 conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None):
+                 conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
+                 mount_model: str | os.PathLike | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -118,6 +119,14 @@ class Scorer:
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
         self.taxonomy = load_taxonomy()
+        # the run's second model (exported beside the detector as NAME-mount.onnx) classifies mounts
+        sibling = Path(model).with_name(Path(model).stem + "-mount.onnx")
+        mount_model = mount_model or (sibling if sibling.is_file() else None)
+        self.mount = None
+        if mount_model:
+            from camdetect.scoring.detector import OnnxClassifier
+
+            self.mount = OnnxClassifier(mount_model, threads=threads)
 
     # -- stage 1: decode (thread pool) -------------------------------------------------------
     def prepare(self, index: int, job: Job) -> Prepared:
@@ -202,11 +211,30 @@ class Scorer:
                 score=float(det.scores[di]), type=self.taxonomy.map_type(type_, strict=False),
                 type_score=float(det.scores[di]), heading=heading, pitch=pitch,
                 lat=job.lat, lon=job.lon, model=self.model_name, created=created))
+        if self.mount is not None and out:
+            self.classify_mounts(prep, picks, out)
         out.sort(key=lambda s: -s.score)
         unique: dict[str, Suggestion] = {}
         for s in out:  # boxes clipped to the border can coincide after NMS: keep the best
             unique.setdefault(s.key, s)
         return list(unique.values())
+
+    def classify_mounts(self, prep: Prepared, picks: list, out: list[Suggestion]) -> None:
+        """Mount (and its probability) from the second model, on the box with 1x context around it:
+        what a camera hangs on is mostly outside its own box."""
+        crops = []
+        for (vi, _, _, _), s in zip(picks, out):
+            img = prep.images[vi]
+            h, w = img.shape[:2]
+            bw, bh = max(s.x2 - s.x1, 8.0), max(s.y2 - s.y1, 8.0)
+            x1, y1 = int(max(0, s.x1 - bw)), int(max(0, s.y1 - bh))
+            x2, y2 = int(min(w, s.x2 + bw)), int(min(h, s.y2 + bh))
+            crops.append(img[y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)])
+        probs = self.mount.predict(crops)
+        for s, p in zip(out, probs):
+            k = int(np.argmax(p))
+            s.mount = self.taxonomy.map_mount(self.mount.class_names[k], strict=False)
+            s.mount_score = float(p[k])
 
     def media_path(self, prep: Prepared, view_index: int) -> str:
         """Where the view JPEG lives, relative to the media folder."""

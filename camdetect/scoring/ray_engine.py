@@ -40,6 +40,8 @@ class ScoreActor:
         self.dir = tempfile.mkdtemp(prefix="camdetect-ray-")
         path = Path(self.dir) / f"{model_name}.onnx"  # same stem: same model name, same suggestion keys
         path.write_bytes(data)
+        if isinstance(model_ref, list) and len(model_ref) > 1:  # the mount classifier travels too
+            path.with_name(f"{model_name}-mount.onnx").write_bytes(ray.get(model_ref[1]))
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None)
@@ -110,6 +112,9 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
             ctx.enable_progress_bars = False
             plan = ViewPlan.from_yaml(cfg.plan)
             model_ref = [ray.put(Path(cfg.model).read_bytes())]  # in a list: passed by reference, not inlined
+            mount = Path(cfg.model).with_name(Path(cfg.model).stem + "-mount.onnx")
+            if mount.is_file():
+                model_ref.append(ray.put(mount.read_bytes()))
             per_job_units = plan.n_headings if any(j.kind == "panorama" for j in todo) else 1
             batch_jobs = jobs_per_batch or max(1, cfg.batch // per_job_units)
             items = [{k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(j).items()}
