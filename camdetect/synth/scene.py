@@ -32,7 +32,7 @@ DETAIL_MIX = {"streetlight": 0.40, "traffic_signal": 0.35, "pole": 0.25}
 # log-normal box width in view px per kind; after placement (some mounts reject big sizes) the
 # mix gives median ~9, p10 ~5, p90 ~15-17 (tests/synth/test_scene.py measures it)
 SIZE_MEDIAN_PX = {"dome": 13.0, "ptz": 13.6, "bullet": 9.4}
-SIZE_SIGMA = 0.52
+SIZE_SIGMA = (0.48, 0.66)  # below / above the median: large sizes are rejected more often by placement
 # plausible physical body-box width (metres) per kind
 PHYS_RANGE = {"dome": (0.11, 0.42), "ptz": (0.17, 0.55), "bullet": (0.09, 0.55)}
 HOUSINGS = [((0.88, 0.88, 0.86), 0.40), ((0.70, 0.70, 0.70), 0.22), ((0.18, 0.18, 0.19), 0.22),
@@ -356,7 +356,8 @@ class _Builder:
         if kind == "bullet":
             params.update(tilt=float(rng.uniform(15, 45)), yaw_f=float(np.sqrt(rng.uniform(0.02, 0.8))))
         for _ in range(40):
-            ang = math.radians(SIZE_MEDIAN_PX[kind] * math.exp(rng.normal(0, SIZE_SIGMA)) / VIEW_PX_PER_DEG)
+            zs = rng.normal()
+            ang = math.radians(SIZE_MEDIAN_PX[kind] * math.exp(zs * SIZE_SIGMA[zs > 0]) / VIEW_PX_PER_DEG)
             params["scale"] = 1.0
             _, (bx0, _, bx1, _) = sprite_parts(kind, params)
             unit_w = bx1 - bx0
