@@ -112,10 +112,16 @@ def plot_volunteers(rel: Sequence[Reliability], path: Path) -> None:
     rows = [r for r in rel if not math.isnan(r.sensitivity)]
     ax = axes[0]
     if rows:
-        sizes = np.array([max(r.n_images, 1) for r in rows], float)
-        acc = np.array([r.type_accuracy if not math.isnan(r.type_accuracy) else 0.0 for r in rows])
-        sc = ax.scatter([r.false_positive_rate for r in rows], [r.sensitivity for r in rows],
-                        s=15 + 185 * sizes / sizes.max(), c=acc, cmap="viridis", vmin=0, vmax=1,
+        top = max(max(r.n_images, 1) for r in rows)
+        size = lambda rs: [15 + 185 * max(r.n_images, 1) / top for r in rs]  # noqa: E731
+        known = [r for r in rows if not math.isnan(r.type_accuracy)]
+        unknown = [r for r in rows if math.isnan(r.type_accuracy)]
+        if unknown:  # no type answers on kept cameras: grey, not "accuracy 0"
+            ax.scatter([r.false_positive_rate for r in unknown], [r.sensitivity for r in unknown], s=size(unknown),
+                       c="lightgrey", edgecolors="k", linewidths=0.4, label="no type estimate")
+            ax.legend(loc="lower right", fontsize=8)
+        sc = ax.scatter([r.false_positive_rate for r in known], [r.sensitivity for r in known], s=size(known),
+                        c=[r.type_accuracy for r in known], cmap="viridis", vmin=0, vmax=1,
                         alpha=0.75, edgecolors="k", linewidths=0.4)
         fig.colorbar(sc, ax=ax, label="type accuracy (Dawid-Skene)")
     ax.set_xlim(-0.02, 1.02)
