@@ -56,6 +56,36 @@ def reliability_recovery(tags, truth_acc: dict[str, float]) -> dict:
     return {"n": len(pairs), "spearman": float(rho)}
 
 
+def confidence_table(tags, truth, match_deg: float = 3.0) -> list[str]:
+    """How often candidates are real cameras, by their confidence (presence posterior) bin."""
+    from camdetect.labels.evaluate_consensus import match_image
+    from camdetect.labels.fusion import fuse_points
+    from camdetect.records import Camera as Cam
+
+    res = run_consensus(tags)
+    by_image: dict[str, list] = {}
+    for c in res.candidates:
+        h, p = fuse_points([t.heading for t in c.tags], [t.pitch for t in c.tags])
+        by_image.setdefault(c.image, []).append((c, Cam("", c.image, heading=h, pitch=p)))
+    truth_by: dict[str, list] = {}
+    for t in truth:
+        truth_by.setdefault(t.image, []).append(t)
+    post, real = [], []
+    for image, items in by_image.items():
+        pairs = match_image([cam for _, cam in items], truth_by.get(image, []), match_deg)
+        matched = {i for i, _ in pairs}
+        for k, (c, _) in enumerate(items):
+            post.append(c.posterior)
+            real.append(k in matched)
+    post, real = np.array(post), np.array(real)
+    md = ["| confidence | candidates | real cameras | share real |", "|---|---|---|---|"]
+    for lo, hi in ((0, 0.1), (0.1, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.01)):
+        m = (post >= lo) & (post < hi)
+        if m.any():
+            md.append(f"| {lo:.1f}-{min(hi, 1.0):.1f} | {int(m.sum())} | {int(real[m].sum())} | {real[m].mean():.2f} |")
+    return md
+
+
 def sweeps(args) -> list[str]:
     """Majority F1 vs clustering angle (simulated, seeds 0-2, 500 intersections) and F1 vs the
     reliability keep threshold (synth city of the first seed)."""
@@ -124,6 +154,8 @@ def main() -> None:
         md += [f"### {title}", "", format_table(rows), "",
                f"Dawid-Skene type accuracy vs simulated: Spearman rho = {rec['spearman']:.2f} over {rec['n']} volunteers", ""]
         report[f"synth_seed{seed}"] = {"title": title, "rows": [r.as_dict() for r in rows], "reliability": rec}
+        if seed == args.seeds[-1]:
+            md += [f"Confidence of candidate cameras vs truth (seed {seed}):", "", *confidence_table(tags, truth), ""]
         compare.append((f"synthetic city seed {seed}", rows))
 
     for seed in (0, 1):
