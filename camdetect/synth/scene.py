@@ -384,7 +384,7 @@ class _Builder:
                     if fp is None:
                         continue
                     f, s, x, y, b = fp
-                    z = float(rng.uniform(3.0, 6.5))
+                    z = float(rng.uniform(3.5, 8.0))
                     scale = self.fit(self.dist(x, y, z))
                     if scale is None:
                         continue
@@ -416,7 +416,7 @@ class _Builder:
                 return Placed(sp, CAMERA_TYPE[kind], "street_furniture", "traffic_signal", "mast_arm" if on_arm else "pole")
             return None
         if mount == "street_furniture":
-            z = float(rng.uniform(4.0, 8.0)) if detail != "pole" else float(rng.uniform(3.5, 6.5))
+            z = float(rng.uniform(4.5, 9.0)) if detail != "pole" else float(rng.uniform(4.0, 7.5))
             dz = z - lay.cam_h
             if d3 <= abs(dz) + 1.0:
                 return None
@@ -492,7 +492,7 @@ class _Builder:
         the awning (a ceiling-mounted dome there).
         """
         rng, lay = self.rng, self.lay
-        z0 = float(rng.uniform(3.0, 7.0))
+        z0 = float(rng.uniform(3.5, 8.5))
         for i in rng.permutation(len(lay.faces)):
             f = lay.faces[int(i)]
             z = z0
