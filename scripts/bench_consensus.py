@@ -28,11 +28,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from camdetect.labels.consensus import ConsensusConfig, run_consensus  # noqa: E402
-from camdetect.labels.evaluate_consensus import format_table, measure  # noqa: E402
-from camdetect.labels.report import clean_json  # noqa: E402
-from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags  # noqa: E402
-from camdetect.records import Camera, read_table  # noqa: E402
+from camdetect.labels.consensus import ConsensusConfig, run_consensus
+from camdetect.labels.evaluate_consensus import format_table, measure
+from camdetect.labels.report import clean_json
+from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags
+from camdetect.records import Camera, read_table
 
 
 def synth_city(out: Path, n: int, seed: int, width: int) -> Path:

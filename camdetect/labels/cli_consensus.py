@@ -47,7 +47,7 @@ def consensus_cmd(
     labels: str = typer.Option("dawid-skene", "--labels", help=LABELS_HELP),
     max_angle: float = typer.Option(4.0, "--max-angle", help="Degrees: points further apart are different cameras."),
     min_iou: float = typer.Option(0.3, "--min-iou", help="Boxes on one image overlapping less are different cameras."),
-    volunteers: Optional[Path] = typer.Option(None, "--volunteers", help="Also write per-volunteer reliability CSV."),
+    volunteers: Path | None = typer.Option(None, "--volunteers", help="Also write per-volunteer reliability CSV."),
 ) -> None:
     """Merge volunteers' tags into one row per physical camera, with agreement and confidence.
 
@@ -75,9 +75,9 @@ def consensus_cmd(
 def report_cmd(
     tags: Path = typer.Argument(..., help="Tag table CSV."),
     out: Path = typer.Option(..., "--out", "-o", help="Report folder."),
-    cameras: Optional[Path] = typer.Option(None, "--cameras", help="Consensus camera table to report on "
+    cameras: Path | None = typer.Option(None, "--cameras", help="Consensus camera table to report on "
                                              "(default: computed here)."),
-    truth: Optional[Path] = typer.Option(None, "--truth", help="Truth camera table (synthetic city "
+    truth: Path | None = typer.Option(None, "--truth", help="Truth camera table (synthetic city "
                                            "truth/cameras.csv): adds the measured table."),
     keep: str = typer.Option("majority", "--keep", help=KEEP_HELP),
     labels: str = typer.Option("dawid-skene", "--labels", help=LABELS_HELP),
@@ -106,7 +106,7 @@ def report_cmd(
 def score_cmd(
     tags: Path = typer.Argument(..., help="Tag table CSV (volunteers on the synthetic city)."),
     truth: Path = typer.Option(..., "--truth", help="Truth camera table (synth DIR/truth/cameras.csv)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the table as .md and .json here (stem)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the table as .md and .json here (stem)."),
     match_deg: float = typer.Option(3.0, "--match-deg", help="A camera within this angle of a truth camera is found."),
     max_angle: float = typer.Option(4.0, "--max-angle", help="Clustering limit for points, degrees."),
     min_images: int = typer.Option(20, "--min-images", help="Single volunteers need this many images to be ranked."),

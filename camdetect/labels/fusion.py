@@ -7,7 +7,7 @@ treated as one "model" with its annotator's weight, so a reliable volunteer pull
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

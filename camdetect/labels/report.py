@@ -18,9 +18,9 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -113,7 +113,7 @@ def plot_volunteers(rel: Sequence[Reliability], path: Path) -> None:
     ax = axes[0]
     if rows:
         top = max(max(r.n_images, 1) for r in rows)
-        size = lambda rs: [15 + 185 * max(r.n_images, 1) / top for r in rs]  # noqa: E731
+        size = lambda rs: [15 + 185 * max(r.n_images, 1) / top for r in rs]
         known = [r for r in rows if not math.isnan(r.type_accuracy)]
         unknown = [r for r in rows if math.isnan(r.type_accuracy)]
         if unknown:  # no type answers on kept cameras: grey, not "accuracy 0"
@@ -198,7 +198,7 @@ def write_report(tags: Sequence[Tag], out: str | os.PathLike, cameras: Sequence[
         "intersection_agreement": {r.level: r.n for r in inter_levels},
         "types": dict(Counter(c.type for c in cams)), "mounts": dict(Counter(c.mount for c in cams)),
     }
-    md = [f"# Volunteer labels report\n",
+    md = ["# Volunteer labels report\n",
           f"{summary['tags']} tags on {summary['images']} images by {summary['volunteers']} volunteers -> "
           f"{summary['candidates']} candidate cameras -> {summary['cameras']} cameras "
           f"(keep rule `{summary['keep']}`, type/mount by `{summary['labels']}`).\n",

@@ -12,8 +12,8 @@ undercounts), ``fp_rate`` (expected false tags per intersection), ``type_acc`` /
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def make_volunteers(n: int = 30, careless_share: float = 0.3, careful_share: flo
     out = []
     for i, kind in enumerate(kinds):
         p = dict(PROFILES[kind])
-        jit = lambda v, lo=0.02, hi=0.99: float(np.clip(v + rng.normal(0, 0.05), lo, hi))  # noqa: E731
+        jit = lambda v, lo=0.02, hi=0.99: float(np.clip(v + rng.normal(0, 0.05), lo, hi))
         out.append(VolunteerSpec(f"v{i:03d}", kind, jit(p["recall"]), max(0.0, p["fp_rate"] + rng.normal(0, 0.05)),
                                  jit(p["type_acc"]), jit(p["mount_acc"]), p["noise_deg"], jit(p["lookalike_rate"], 0.0)))
     return out

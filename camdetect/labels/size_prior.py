@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Iterable
+from collections.abc import Iterable
 
 from camdetect.records import Tag, View
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 def majority_label(labels: Sequence[str], weights: Sequence[float] | None = None,
@@ -45,7 +45,7 @@ class KeepRule:
     value: float = math.nan
 
     @classmethod
-    def parse(cls, text: str) -> "KeepRule":
+    def parse(cls, text: str) -> KeepRule:
         name, _, arg = text.strip().lower().partition(":")
         if name in ("majority", "any", "all") and not arg:
             return cls(name)

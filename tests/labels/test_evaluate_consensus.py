@@ -6,8 +6,14 @@ import math
 
 import pytest
 
-from camdetect.labels.evaluate_consensus import (format_table, match_image, measure, score_cameras,
-                                                 score_median_counts, single_volunteer_scores)
+from camdetect.labels.evaluate_consensus import (
+    format_table,
+    match_image,
+    measure,
+    score_cameras,
+    score_median_counts,
+    single_volunteer_scores,
+)
 from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags
 from camdetect.records import Camera, Tag
 

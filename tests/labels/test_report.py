@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from camdetect.cli import app, main
 from camdetect.labels.report import write_report
-from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags
 from camdetect.records import Camera, Tag, read_table, write_table
 
 runner = CliRunner()
