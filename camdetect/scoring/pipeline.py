@@ -78,6 +78,7 @@ class ScoreSummary:
     units: int = 0
     suggestions: int = 0
     seconds: float = 0.0
+    startup_seconds: float = 0.0  # model load, store open/migrate, input listing, resume set
     reasons: Counter = field(default_factory=Counter)  # skipped: reason -> count
     notes: Counter = field(default_factory=Counter)  # handled oddities -> count
 
@@ -85,9 +86,15 @@ class ScoreSummary:
     def views_per_s(self) -> float:
         return self.views / self.seconds if self.seconds else 0.0
 
+    @property
+    def steady_views_per_s(self) -> float:
+        busy = self.seconds - self.startup_seconds
+        return self.views / busy if busy > 0 else 0.0
+
     def to_json(self) -> dict:
         d = asdict(self)
-        d.update(reasons=dict(self.reasons), notes=dict(self.notes), views_per_s=round(self.views_per_s, 2))
+        d.update(reasons=dict(self.reasons), notes=dict(self.notes), views_per_s=round(self.views_per_s, 2),
+                 steady_views_per_s=round(self.steady_views_per_s, 2))
         return d
 
 
@@ -367,6 +374,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
         elapsed = time.perf_counter() - t0
         bar.set_postfix(views_s=f"{summary.views / max(elapsed, 1e-9):.1f}", sugg=summary.suggestions)
 
+    summary.startup_seconds = time.perf_counter() - t0
     try:
         run_jobs(scorer, todo, cfg.batch, cfg.prefetch, on_done)
     finally:
