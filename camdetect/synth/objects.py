@@ -199,7 +199,7 @@ def sprite_parts(kind: str, p: dict) -> tuple[list[Part], tuple[float, float, fl
         R = p["radius"]
         for bx, by, br, shade in p["blobs"]:
             c = tuple(np.clip(np.array(p["green"]) * shade, 0, 1))
-            parts.append(("ellipse", bx * R, by * R, br * R, br * R * 0.9, c, "sphere", ""))
+            parts.append(("ellipse", bx * R, by * R, br * R, br * R * 0.9, c, "flat", ""))
         return parts, (-R, -R, R, R)
     if kind == "car":  # parked car, seen at angle ``rel`` between its axis and the line of sight
         L, Wd = 4.4 * s, 1.8 * s

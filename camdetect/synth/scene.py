@@ -249,8 +249,13 @@ class _Builder:
         R = float(rng.uniform(1.5, 3.2))
         base = crown_base if crown_base is not None else float(rng.uniform(3.0, 4.0))
         zc = base + R * 0.8
-        blobs = [(float(rng.normal(0, 0.45)), float(rng.normal(0, 0.4)), float(rng.uniform(0.3, 0.55)),
-                  float(rng.uniform(0.7, 1.2))) for _ in range(int(rng.integers(14, 24)))]
+        # many small leaf clumps, darker at the bottom and inside, lighter on top
+        blobs = []
+        for _ in range(int(rng.integers(45, 75))):
+            bx, by = float(rng.normal(0, 0.42)), float(rng.normal(0, 0.36))
+            blobs.append((bx, by, float(rng.uniform(0.12, 0.3)),
+                          float(np.clip(0.75 + 0.35 * by + rng.normal(0, 0.12), 0.45, 1.3))))
+        blobs.sort(key=lambda b: b[3])  # light clumps drawn last, on top
         green = tuple(float(c) for c in np.clip(np.array([0.22, 0.36, 0.16]) + rng.normal(0, 0.04, 3), 0, 1))
         trunk = [Stick((x, y, 0), (x, y, zc), 0.13, (0.28, 0.22, 0.17))]
         canopy = Sprite("canopy", (x, y, zc), {"radius": R, "blobs": blobs, "green": green})
