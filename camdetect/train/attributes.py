@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from camdetect.train.config import TrainConfig
-from camdetect.train.detector import import_ultralytics, thread_callbacks
+from camdetect.train.detector import auto_threads, import_ultralytics, thread_callbacks
 
 
 def train_mount_classifier(cfg: TrainConfig, run_dir: Path) -> dict:
@@ -35,7 +35,7 @@ def train_mount_classifier(cfg: TrainConfig, run_dir: Path) -> dict:
     seconds = time.perf_counter() - t0
     import torch
 
-    torch.set_num_threads(max(1, int(cfg.threads)))
+    torch.set_num_threads(auto_threads(cfg.threads))
     names = [str(n) for n in model.names.values()]
     top1 = None
     results = run_dir / "mount" / "results.csv"

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         imgsz: Optional[int] = typer.Option(None, "--imgsz", help="Override the training image size (multiple of 32)."),
         weights: Optional[str] = typer.Option(None, "--weights", help="Start from a local .pt checkpoint (never downloaded)."),
         resume: bool = typer.Option(False, "--resume", help="Continue RUN/weights/last.pt."),
-        threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads."),
+        threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (0: idle cores)."),
         name: Optional[str] = typer.Option(None, "--name", help="Run name: runs/train/NAME."),
         data: Optional[str] = typer.Option(None, "--data", help="Override the recipe's dataset folder."),
         batch: Optional[int] = typer.Option(None, "--batch", help="Override the batch size."),

@@ -53,7 +53,7 @@ class TrainConfig:
     batch: int = 16
     seed: int = 0
     workers: int = 0
-    threads: int = 2
+    threads: int = 0  # torch threads; 0 = auto (idle cores, >= 1; see detector.auto_threads)
     patience: int = 50
     lr0: float = 0.01
     optimizer: str = "auto"

@@ -8,10 +8,28 @@ again from trainer callbacks, after ultralytics has made its choice.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 from camdetect.train.config import TrainConfig
+
+
+def auto_threads(threads: int) -> int:
+    """``threads`` if > 0, else the cores left idle by the current load (at least 1).
+
+    Measured on the 2-core shared box (docs/training.md): with the load above the core count, 2 torch
+    threads ran an epoch 15x slower than 1 (OpenMP threads wait on each other at every op), so the
+    automatic choice never asks for more threads than there are idle cores.
+    """
+    if threads and threads > 0:
+        return int(threads)
+    cores = os.cpu_count() or 1
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:
+        idle = cores
+    return int(max(1, min(cores, round(idle))))
 
 
 def import_ultralytics(threads: int):
@@ -28,7 +46,7 @@ def import_ultralytics(threads: int):
     off = {k: False for k in ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb", "sync")}
     if any(SETTINGS.get(k) is not False for k in off):
         SETTINGS.update(off)
-    torch.set_num_threads(max(1, int(threads)))
+    torch.set_num_threads(auto_threads(threads))
     return YOLO
 
 
@@ -36,8 +54,10 @@ def thread_callbacks(model, threads: int) -> None:
     """Re-apply torch threads after ultralytics' select_device (trainer init) and at every epoch."""
     import torch
 
+    n = auto_threads(threads)
+
     def _set(_trainer) -> None:
-        torch.set_num_threads(max(1, int(threads)))
+        torch.set_num_threads(n)
 
     for event in ("on_pretrain_routine_start", "on_pretrain_routine_end", "on_train_epoch_start", "on_val_start",
                   "on_train_end"):
@@ -90,7 +110,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
     seconds = time.perf_counter() - t0
     import torch
 
-    torch.set_num_threads(max(1, int(cfg.threads)))  # the final validation's select_device reset it
+    torch.set_num_threads(auto_threads(cfg.threads))  # the final validation's select_device reset it
     names = [str(n) for n in (model.names.values() if isinstance(model.names, dict) else model.names)]
     if not (run_dir / "weights" / "best.pt").is_file():
         raise ValueError(f"{run_dir}: training finished without weights/best.pt (see ultralytics output above)")

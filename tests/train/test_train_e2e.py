@@ -30,7 +30,7 @@ def trained(tmp_path_factory):
     os.chdir(root)  # runs/train/NAME is relative to the working directory
     try:
         run = run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), imgsz=192, name="smoke",
-                           threads=2, command="pytest e2e")
+                           threads=1, command="pytest e2e")
     finally:
         os.chdir(cwd)
     return run, ds
@@ -56,7 +56,35 @@ def test_run_dir_has_weights_metrics_and_card(trained):
 def test_threads_are_restored_after_ultralytics(trained):
     import torch
 
-    assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == 1  # the run's threads, after ultralytics' final validation
+
+
+def test_thread_callbacks_undo_select_device():
+    import torch
+    from ultralytics.utils.torch_utils import select_device
+
+    from camdetect.train.detector import import_ultralytics, thread_callbacks
+
+    YOLO = import_ultralytics(3)
+    assert torch.get_num_threads() == 3
+    model = YOLO(str(ROOT / "configs" / "models" / "camdetect-n.yaml"), task="detect")
+    thread_callbacks(model, 3)
+    torch.set_num_threads(1)
+    select_device("cpu", verbose=False)  # what ultralytics' trainer does: cpu_count - 1 threads
+    for cb in model.callbacks["on_pretrain_routine_start"]:
+        cb(None)
+    assert torch.get_num_threads() == 3
+    torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("asked, expected_min", [(3, 3), (1, 1), (0, 1)])
+def test_auto_threads(asked, expected_min):
+    import os
+
+    from camdetect.train.detector import auto_threads
+
+    n = auto_threads(asked)
+    assert n >= expected_min and (asked > 0 or n <= (os.cpu_count() or 1))
 
 
 def test_weights_load_and_predict(trained):
