@@ -98,6 +98,12 @@ class ScoreSummary:
         return d
 
 
+def cv2_error() -> type:
+    import cv2
+
+    return cv2.error
+
+
 def suggestion_key(model: str, image_key: str, view: View, xyxy, class_id: int) -> str:
     """Deterministic: the same model on the same image gives the same key (idempotent inserts)."""
     box = ",".join(str(int(round(float(v)))) for v in xyxy)
@@ -137,6 +143,13 @@ class Scorer:
 
     # -- stage 1: decode (thread pool) -------------------------------------------------------
     def prepare(self, index: int, job: Job) -> Prepared:
+        """Decode + cut + tile one job; any failure becomes a counted reason, never a crash."""
+        try:
+            return self._prepare(index, job)
+        except (MemoryError, ValueError, OSError, cv2_error()) as exc:
+            return Prepared(index, job, reason=f"failed: {type(exc).__name__}")
+
+    def _prepare(self, index: int, job: Job) -> Prepared:
         from camdetect.geometry import cut_view, plan_views
 
         t = time.perf_counter()

@@ -152,3 +152,12 @@ def test_bad_score_inputs_exit_2_with_one_line(tiny_onnx, tmp_path):
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "m.csv:2" in err[0]
+
+
+def test_a_panorama_that_cannot_be_cut_is_a_reason_not_a_crash(tiny_onnx, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    Image.fromarray(np.zeros((2, 40000, 3), np.uint8)).save(d / "wide.png")  # cv2.remap limit: cut_view refuses
+    Image.fromarray(synthetic_views(1, 320)[0]).save(d / "ok.jpg")
+    summary = score(cfg(tiny_onnx, d, tmp_path / "o", kind="panorama"))
+    assert summary.reasons["failed: ValueError"] == 1 and summary.scored == 1
