@@ -48,6 +48,7 @@ class Placed:
     mount: str
     mount_detail: str = ""
     placement: str = ""  # wall, corner, canopy, entrance, pole, arm, mast_arm, tree, gantry ...
+    roof: float = math.inf  # height of the building it hangs on (building mounts)
 
 
 @dataclass
@@ -176,16 +177,21 @@ class _Builder:
         return 1 if ((float(h1) - float(h0) + 540) % 360 - 180) >= 0 else -1
 
     # ---------- street furniture ----------
-    def streetlight(self, x, y, street_a: bool, side: int, style: str | None = None, sprites_extra=()):
+    def streetlight(self, x, y, street_a: bool, side: int, style: str | None = None, sprites_extra=(),
+                    min_top: float = 0.0):
+        """Cobra-head (on an arm over the road) or globe (post-top) streetlight; ``min_top`` keeps the
+        pole above a camera mounted on it."""
         rng = self.rng
         style = style or ("cobra" if rng.random() < 0.7 else "globe")
+        if min_top > 4.0:
+            style = "cobra"
         pole_col = [(0.45, 0.46, 0.47), (0.12, 0.2, 0.14), (0.1, 0.1, 0.1), (0.6, 0.6, 0.58)][int(rng.integers(4))]
         if style == "globe":
             top = float(rng.uniform(3.8, 4.6))
             sticks = [Stick((x, y, 0), (x, y, top), 0.08, pole_col)]
             lamp = Sprite("lamp_globe", (x, y, top + 0.25), {"housing": (0.93, 0.93, 0.9), "scale": float(rng.uniform(0.9, 1.2))})
         else:
-            top = float(rng.uniform(7.5, 9.5))
+            top = max(float(rng.uniform(7.5, 9.5)), min_top)
             arm = float(rng.uniform(1.5, 2.8))
             # arm points over the road: towards the street centre line
             ex, ey = (x - side * arm, y) if street_a else (x, y - side * arm)
@@ -389,7 +395,7 @@ class _Builder:
                     if fp is None:
                         continue
                     f, s, x, y, b = fp
-                    z = float(rng.uniform(3.5, 8.0))
+                    z = min(float(rng.uniform(3.5, 8.0)), b.height - 0.8)
                     scale = self.fit(self.dist(x, y, z))
                     if scale is None:
                         continue
@@ -399,7 +405,7 @@ class _Builder:
                     p["wall"] = self._wall(f, 0.25)
                     sp = Sprite(kind, (x + nx, y + ny, z), p)
                     self.add([], [sp], x, y)
-                    return Placed(sp, CAMERA_TYPE[kind], "building", "", "corner")
+                    return Placed(sp, CAMERA_TYPE[kind], "building", "", "corner", roof=b.height)
                 placement = "wall"
             return self._place_facade_at(kind, params, d3, placement)
         if mount == "street_furniture" and detail == "traffic_signal" and self.signal_arms:
@@ -437,7 +443,7 @@ class _Builder:
             p["side"] = _mount_side(kind, self.screen_side(cx, cy, x, y))
             sp = Sprite(kind, (cx, cy, z), p)
             if detail == "streetlight":
-                self.streetlight(x, y, street_a, side, sprites_extra=[sp])
+                self.streetlight(x, y, street_a, side, sprites_extra=[sp], min_top=z + 0.6)
             else:
                 col = (0.35, 0.28, 0.2) if rng.random() < 0.5 else (0.5, 0.5, 0.5)
                 extra = []
@@ -514,6 +520,7 @@ class _Builder:
                     z_new = b.ground_h + 0.35
                 else:
                     z_new = z0 if not (b.shop and b.ground_h - 1.1 < z0 < b.ground_h) else b.ground_h + 0.15
+                z_new = min(z_new, b.height - 0.8)  # never above the roof
                 if abs(z_new - z) < 1e-6:
                     break
                 z = z_new
@@ -535,7 +542,7 @@ class _Builder:
             p["wall"] = self._wall(f, 0.5 if placement == "canopy" else 0.25)
             sp = Sprite(kind, (x + nx, y + ny, z), p)
             self.add([], [sp], x, y)
-            return Placed(sp, CAMERA_TYPE[kind], "building", "", placement)
+            return Placed(sp, CAMERA_TYPE[kind], "building", "", placement, roof=b.height)
         return None
 
     def _solve_face(self, f, d3, z):

@@ -83,3 +83,19 @@ def test_scene_is_deterministic():
     pa = [project_sprite(a.layout, c.sprite, 1024, 512) for c in a.cameras + a.lookalikes]
     pb = [project_sprite(b.layout, c.sprite, 1024, 512) for c in b.cameras + b.lookalikes]
     assert pa == pb
+
+
+def test_cameras_hang_on_something(city):
+    """No camera floats above its building's roof or its pole's top."""
+    _, cams = city
+    n_checked = 0
+    for sc, c, _ in cams:
+        z = c.sprite.pos[2]
+        if c.mount == "building":
+            assert z < c.roof, (sc.pano_id, c.placement, z, c.roof)
+            n_checked += 1
+        if c.mount_detail in ("streetlight", "pole"):
+            item = next(it for it in sc.items if c.sprite in it.sprites)
+            assert max(max(s.p0[2], s.p1[2]) for s in item.sticks) > z, (sc.pano_id, c.placement)
+            n_checked += 1
+    assert n_checked > 50
