@@ -6,6 +6,7 @@ Truth: ~1 small camera per view (two thirds of views empty, as in Decode Surveil
 Prints a table and writes JSON (default runs/bench/eval.json).
 
     python scripts/bench_eval.py --images 1000 10000
+    python scripts/bench_eval.py --images 1000 --ceiling-city runs/city --manifest runs/city/manifest_test.csv
 """
 
 from __future__ import annotations
@@ -56,11 +57,51 @@ def make_set(n: int, seed: int = 0, fp_per_image: float = 8.0):
     return align(truths, preds, CLASSES)
 
 
+def ceiling(city: Path, manifest: Path, out: Path) -> dict:
+    """Effort ceiling of a city: a perfect detector on the default view plan (every camera fully inside a
+    view gets one suggestion per view, score 0.9), evaluated in panorama mode like the scorer's output."""
+    import csv
+
+    from camdetect.evaluate.panorama import load_panorama_truth, suggestions_on_panoramas
+    from camdetect.geometry import ViewPlan, clip_box, pano_box_to_view_box, plan_views
+
+    plan = ViewPlan.from_yaml(Path("configs/views/default.yaml"))
+    truth, headings = load_panorama_truth(city / "truth" / "cameras.csv", manifest)
+    with manifest.open(newline="") as fh:
+        scored = {r["pano_id"] for r in csv.DictReader(fh)}
+    rows: dict[str, list[dict]] = {t.image: [] for t in truth}
+    for t in truth:
+        for box, typ in zip(t.boxes, t.types):
+            for v in plan_views(t.image, plan):
+                b = pano_box_to_view_box(v, box, t.width, t.height, headings.get(t.image, 0.0))
+                if b is None or clip_box(b, v.width, v.height)[1] < 0.99:
+                    continue
+                rows[t.image].append({"view_heading": v.heading, "view_pitch": v.pitch, "view_fov": v.fov,
+                                      "image_width": v.width, "image_height": v.height, "x1": b[0], "y1": b[1],
+                                      "x2": b[2], "y2": b[3], "score": 0.9, "type": typ})
+    es = align(truth, suggestions_on_panoramas(rows, truth, headings, CLASSES), CLASSES)
+    result, objects = evaluate(es, TYPES, MOUNTS, meta={"model": "perfect detector (ceiling)", "data": str(city),
+                                                         "split": f"panoramas in {manifest.name}"})
+    write_report(result, objects, out.parent / "eval_ceiling")
+    at = {t["target_recall"]: t for t in result["effort"]["at_targets"]}
+    return {"panoramas": len(scored), "cameras": result["meta"]["n_physical_cameras"],
+            "suggestions": result["meta"]["n_predictions"], "mAP50": round(result["coco"]["mAP50"], 4),
+            "suggestions_per_intersection": round(at[0.95]["suggestions_per_intersection"], 3),
+            "saved_at_95": round(at[0.95]["saved"], 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--out", type=Path, default=Path("runs/bench/eval.json"))
+    ap.add_argument("--ceiling-city", type=Path, help="City dir (camdetect synth): also report the effort ceiling")
+    ap.add_argument("--manifest", type=Path, help="Panoramas for the ceiling (default CITY/manifest.csv)")
     args = ap.parse_args()
+    if args.ceiling_city:
+        c = ceiling(args.ceiling_city, args.manifest or args.ceiling_city / "manifest.csv", args.out)
+        print("| " + " | ".join(c) + " |\n|" + "---|" * len(c) + "\n| " + " | ".join(str(v) for v in c.values()) + " |")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("eval_ceiling.json").write_text(json.dumps(c, indent=1) + "\n")
     rows = []
     for n in args.images:
         es = make_set(n)
