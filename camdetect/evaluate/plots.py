@@ -55,7 +55,8 @@ def effort(curve: EffortCurve, path: Path) -> Path:
             label=f"+ {curve.model.spot_check_share:.0%} spot-check (expected)")
     a1.set(xlabel="suggestions per intersection", ylabel="camera recall (physical cameras)",
            ylim=(0, 1.02), title=f"Recall vs suggestions ({curve.n_cameras} cameras, {curve.n_intersections} intersections)")
-    a1.set_xscale("symlog", linthresh=1.0)
+    if len(s) and float(np.nanmax(s)) > 10:  # a conf=0.001 flood: log scale keeps the useful range visible
+        a1.set_xscale("symlog", linthresh=1.0)
     a1.set_xlim(left=0)
     a2.plot(r, 100 * saved, lw=2)
     a2.axhline(0, color="grey", lw=0.8)
@@ -65,7 +66,7 @@ def effort(curve: EffortCurve, path: Path) -> Path:
         if t["reached"]:
             a2.plot([t["recall"]], [100 * t["saved"]], "o", color="tab:red")
             a2.annotate(f"{100 * t['saved']:.0f}% saved\n@ recall {t['target_recall']:.0%}",
-                        (t["recall"], 100 * t["saved"]), textcoords="offset points", xytext=(-70, -30), fontsize=8)
+                        (t["recall"], 100 * t["saved"]), textcoords="offset points", xytext=(-70, -30 - 24 * k), fontsize=8)
         else:
             a2.text(t["target_recall"], 0.5 - 0.12 * k, f"{t['target_recall']:.0%} not reached ", color="tab:red",
                     fontsize=8, ha="right", transform=a2.get_xaxis_transform())
