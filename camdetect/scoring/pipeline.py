@@ -23,6 +23,7 @@ import numpy as np
 
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
+from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.tiling import merge_tiles, tile_boxes, tile_size_for
 
 
@@ -53,6 +54,8 @@ class Unit:
     view_index: int
     image: np.ndarray
     origin: tuple[int, int] = (0, 0)
+    blob: np.ndarray | None = None  # letterboxed CHW float32, made in the decode threads
+    params: LetterboxParams | None = None
 
 
 @dataclass
@@ -181,11 +184,19 @@ class Scorer:
                     prep.units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
             else:
                 prep.units.append(Unit(index, vi, im))
+        for u in prep.units:  # preprocessing off the inference thread
+            blob, params = to_blob([u.image], self.detector.imgsz)
+            u.blob, u.params = blob[0], params[0]
         prep.seconds = time.perf_counter() - t
         return prep
 
     # -- stage 2: inference (caller's thread) -----------------------------------------------
     def infer(self, units: list[Unit]) -> list[Detections]:
+        if all(u.blob is not None for u in units):
+            from camdetect.scoring.decode import decode_batch
+
+            out = self.detector.run_blob(np.stack([u.blob for u in units]))
+            return decode_batch(out, [u.params for u in units], self.conf, self.iou)
         return self.detector.predict([u.image for u in units], conf=self.conf, iou=self.iou)
 
     # -- stage 3: per-job merge and suggestions -----------------------------------------------
@@ -293,9 +304,13 @@ class Scorer:
 def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_done=None, progress=None):
     """Score ``jobs`` in order, calling ``on_done(prep, suggestions)`` per finished job.
 
-    Decoding runs ``prefetch`` jobs ahead in threads; units from several jobs fill one ORT batch.
+    Decoding + letterboxing run ``prefetch`` jobs ahead in threads; units from several jobs fill one
+    ORT batch; finished jobs are merged and written by one writer thread, in order, while ORT runs.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, prefetch), thread_name_prefix="decode")
+    # one writer thread: merge + suggestions + outputs of finished jobs, in order, overlapped with ORT
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write")
+    written: deque = deque()
     futures: deque = deque()
     it = iter(enumerate(jobs))
 
@@ -318,9 +333,16 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
                 return
             pending.popleft()
             results.pop(prep.index, None)
-            dets = scorer.view_detections(prep, got) if prep.units else []
-            sugg = scorer.suggestions(prep, dets) if prep.units else []
-            on_done(prep, sugg)
+            written.append(writer.submit(finish, prep, got))
+            while written and (written[0].done() or len(written) > max(2, prefetch)):
+                written.popleft().result()  # bounded backlog; re-raises a writer error here
+
+    def finish(prep: Prepared, got: list[tuple[Unit, Detections]]) -> None:
+        for u in prep.units:
+            u.blob = None  # free the float copies early
+        dets = scorer.view_detections(prep, got) if prep.units else []
+        sugg = scorer.suggestions(prep, dets) if prep.units else []
+        on_done(prep, sugg)
 
     def run_queue(n: int):
         nonlocal queue
@@ -346,8 +368,11 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
             run_queue(batch)
             finish_ready()
         finish_ready()
+        while written:
+            written.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True)
 
 
 def score(cfg: ScoreConfig) -> ScoreSummary:
