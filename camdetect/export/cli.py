@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,12 +12,12 @@ def register(app: typer.Typer) -> None:
     def export_cmd(
         run: Path = typer.Argument(..., help="Training run dir (weights/best.pt + camdetect_run.json) or a .pt file."),
         out: Path = typer.Option(..., "--out", help="Output .onnx path, e.g. models/NAME.onnx."),
-        imgsz: Optional[int] = typer.Option(None, "--imgsz", help="Input size (default: the run's imgsz)."),
-        conf: Optional[float] = typer.Option(None, "--conf", help="Override the score threshold stored in the model."),
+        imgsz: int | None = typer.Option(None, "--imgsz", help="Input size (default: the run's imgsz)."),
+        conf: float | None = typer.Option(None, "--conf", help="Override the score threshold stored in the model."),
         int8: bool = typer.Option(False, "--int8", help="Also write NAME-int8.onnx (static QDQ, detect head float)."),
-        calib: Optional[Path] = typer.Option(None, "--calib", help="Folder of views for int8 calibration."),
+        calib: Path | None = typer.Option(None, "--calib", help="Folder of views for int8 calibration."),
         parity: bool = typer.Option(True, "--parity/--no-parity", help="Write the PyTorch parity report."),
-        shared_data: Optional[Path] = typer.Option(
+        shared_data: Path | None = typer.Option(
             None, "--shared-data", help="Real images for parity (default ../shared/data when present)."),
         n_images: int = typer.Option(16, "--parity-images", help="Images per parity set."),
     ) -> None:

@@ -49,7 +49,7 @@ class ModelMetadata:
         return {PREFIX + k: json.dumps(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_props(cls, props: dict[str, str], where: str = "model") -> "ModelMetadata":
+    def from_props(cls, props: dict[str, str], where: str = "model") -> ModelMetadata:
         """Parse ``camdetect.*`` keys, falling back to ultralytics' ``names`` / ``imgsz`` / ``task``."""
         ours = {k[len(PREFIX):]: v for k, v in props.items() if k.startswith(PREFIX)}
         kw: dict = {}

@@ -103,7 +103,6 @@ def export_pt(weights: Path, out: Path, imgsz: int | None, task_hint: str = "det
     """Ultralytics ONNX export (dynamic batch, onnxslim) into a temp dir; returns (onnx path, names/imgsz)."""
     camdetect.env.configure_offline_ultralytics()
     from ultralytics import YOLO
-
     from ultralytics.nn.tasks import ClassificationModel, guess_model_task
 
     model = YOLO(str(weights))

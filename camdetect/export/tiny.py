@@ -44,7 +44,6 @@ def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed
             m.reset_running_stats()
             m.momentum = None  # cumulative average
     from camdetect.export.parity import synthetic_views
-
     from camdetect.scoring.letterbox import to_blob
 
     views = to_blob(calib or synthetic_views(8, imgsz, seed=seed), imgsz)[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,18 +13,18 @@ def register(app: typer.Typer) -> None:
         input: Path = typer.Argument(..., help="Folder of views, folder of panoramas, or manifest (.csv/.jsonl)."),
         model: Path = typer.Option(..., "--model", help="Exported detector .onnx (camdetect export)."),
         db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
-        media: Optional[Path] = typer.Option(None, "--media", help="Write the view JPEGs suggestions live on here."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Folder for suggestions.jsonl/.geojson + summary.json."),
+        media: Path | None = typer.Option(None, "--media", help="Write the view JPEGs suggestions live on here."),
+        out: Path | None = typer.Option(None, "--out", help="Folder for suggestions.jsonl/.geojson + summary.json."),
         engine: str = typer.Option("local", "--engine", help="local | ray"),
-        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
+        ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
         batch: int = typer.Option(8, "--batch", min=1, help="Images per ORT batch."),
-        threads: Optional[int] = typer.Option(None, "--threads", min=1, help="ORT intra-op threads (default: cores)."),
+        threads: int | None = typer.Option(None, "--threads", min=1, help="ORT intra-op threads (default: cores)."),
         tile: int = typer.Option(-1, "--tile", help="Tile side in px for large views: -1 auto, 0 off."),
-        conf: Optional[float] = typer.Option(None, "--conf", help="Score threshold (default: from the model)."),
+        conf: float | None = typer.Option(None, "--conf", help="Score threshold (default: from the model)."),
         kind: str = typer.Option("auto", "--kind", help="Folder input: auto | view | panorama."),
-        plan: Optional[Path] = typer.Option(None, "--plan", help="View plan YAML for panoramas."),
+        plan: Path | None = typer.Option(None, "--plan", help="View plan YAML for panoramas."),
         actors: int = typer.Option(2, "--actors", min=1, help="Ray engine: ORT actors."),
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score at most N inputs."),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Score at most N inputs."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     ) -> None:
         """Score new images with an ONNX detector; resumable, idempotent, no torch.

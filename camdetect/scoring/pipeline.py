@@ -16,7 +16,7 @@ import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +226,7 @@ class Scorer:
         else:
             for vi, d in enumerate(dets):
                 picks += [(vi, di, math.nan, math.nan) for di in range(len(d))]
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        created = datetime.now(UTC).isoformat(timespec="seconds")
         out = []
         for vi, di, heading, pitch in picks:
             view, det = prep.views[vi], dets[vi]

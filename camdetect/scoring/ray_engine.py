@@ -22,7 +22,7 @@ from pathlib import Path
 
 from camdetect.records import Suggestion
 from camdetect.scoring.inputs import Job, discover
-from camdetect.scoring.pipeline import Prepared, ScoreConfig, ScoreSummary, Scorer, run_jobs
+from camdetect.scoring.pipeline import Prepared, ScoreConfig, Scorer, ScoreSummary, run_jobs
 
 ACTOR_CPUS = 0.5
 

@@ -39,7 +39,7 @@ def test_export_command(tiny_run, tmp_path):
 def test_export_errors(tiny_run, tmp_path, args, message):
     args = [a.format(run=tiny_run) for a in args]
     proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "export", *args], capture_output=True, text=True,
-                          cwd=tmp_path)
+                          check=False, cwd=tmp_path)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import subprocess
 import sys
@@ -138,7 +137,7 @@ finally:
 def test_scorer_process_never_imports_torch_or_ultralytics(tiny_onnx, views_dir, tmp_path):
     args = ["score", str(views_dir), "--model", str(tiny_onnx), "--db", str(tmp_path / "r.db"),
             "--out", str(tmp_path / "out"), "--threads", "1", "--no-progress"]
-    proc = subprocess.run([PY, "-c", SCRIPT.format(args=args)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([PY, "-c", SCRIPT.format(args=args)], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     assert loaded == {"torch": False, "ultralytics": False, "onnxruntime": True}
@@ -148,7 +147,7 @@ def test_bad_score_inputs_exit_2_with_one_line(tiny_onnx, tmp_path):
     bad = tmp_path / "m.csv"
     bad.write_text("image_path,kind\nx.jpg,photo\n")
     proc = subprocess.run([PY, "-m", "camdetect.cli", "score", str(bad), "--model", str(tiny_onnx),
-                           "--db", str(tmp_path / "r.db"), "--no-progress"], capture_output=True, text=True)
+                           "--db", str(tmp_path / "r.db"), "--no-progress"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "m.csv:2" in err[0]
