@@ -125,7 +125,59 @@ def camera_scores(es: EvalSet, match_iou: float = 0.5) -> dict[str, float]:
     return best
 
 
-def effort_curve(es: EvalSet, model: EffortModel | None = None, max_thresholds: int = 2000) -> EffortCurve:
+def saved_at_target(cams: np.ndarray, preds: np.ndarray, n_int: int, model: EffortModel,
+                    target: float) -> float | None:
+    """Effort saved at the highest threshold reaching ``target`` recall (None when none does).
+
+    Closed form of the curve's choice: the threshold is the k-th best camera score, k = ceil(target x
+    cameras). ``preds`` must be sorted ascending.
+    """
+    if not len(cams):
+        return None
+    k = int(np.ceil(target * len(cams) - 1e-9))
+    if k == 0:
+        return float(model.saved(n_int, 0))
+    thr = np.sort(cams)[::-1][k - 1]
+    if thr <= 0:
+        return None
+    return float(model.saved(n_int, len(preds) - np.searchsorted(preds, thr, side="left")))
+
+
+def bootstrap_targets(es: EvalSet, model: EffortModel, n_boot: int = 200, seed: int = 0) -> list[dict]:
+    """90% interval of effort saved at each target, resampling intersections with replacement.
+
+    Held-out sets are small (tens of intersections, tens of cameras), so the point estimate alone
+    overstates what is known. ``reached_share`` is the share of resamples that reach the target.
+    """
+    cam_inter = {cid: t.intersection for t in es.truth for cid in t.camera_ids}
+    by_int: dict[str, tuple[list[float], list[np.ndarray]]] = {t.intersection: ([], []) for t in es.truth}
+    for cid, score in camera_scores(es, model.match_iou).items():
+        by_int[cam_inter[cid]][0].append(score)
+    for t, p in zip(es.truth, es.preds):
+        by_int[t.intersection][1].append(p.dets.scores.astype(np.float64))
+    inters = sorted(by_int)
+    cams_i = [np.array(by_int[k][0], np.float64) for k in inters]
+    preds_i = [np.concatenate(by_int[k][1] + [np.zeros(0)]) for k in inters]
+    rng = np.random.default_rng(seed)
+    draws: dict[float, list[float | None]] = {t: [] for t in model.targets}
+    n = len(inters)
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        cams = np.concatenate([cams_i[i] for i in idx] + [np.zeros(0)])
+        preds = np.sort(np.concatenate([preds_i[i] for i in idx] + [np.zeros(0)]))
+        for t in model.targets:
+            draws[t].append(saved_at_target(cams, preds, n, model, t))
+    out = []
+    for t in model.targets:
+        vals = np.array([v for v in draws[t] if v is not None])
+        out.append({"target_recall": t, "n_boot": n_boot, "reached_share": len(vals) / n_boot if n_boot else 0.0,
+                    "saved_ci90": [float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95))]
+                    if len(vals) else None})
+    return out
+
+
+def effort_curve(es: EvalSet, model: EffortModel | None = None, max_thresholds: int = 2000,
+                 n_boot: int = 200) -> EffortCurve:
     """Recall, suggestions per intersection and effort saved at every useful score threshold."""
     model = model or EffortModel()
     intersections = {t.intersection for t in es.truth}
@@ -162,4 +214,7 @@ def effort_curve(es: EvalSet, model: EffortModel | None = None, max_thresholds: 
             "saved": float(saved[i]),
             "volunteer_hours_per_1000_intersections": float(model.assisted_cost(1000, n_sugg[i] / n_int * 1000) / 3600),
             "full_search_hours_per_1000_intersections": 1000 * model.full_cost_per_intersection / 3600})
+    if n_boot:
+        for entry, boot in zip(curve.at_targets, bootstrap_targets(es, model, n_boot)):
+            entry["bootstrap"] = boot
     return curve

@@ -109,14 +109,14 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"{100 * em['spot_check_share']:g}% of intersections still fully searched as a spot check; "
               f"{em['per_intersection_s']:g} s overhead per intersection; a suggestion finds a camera at IoU >= "
               f"{em['match_iou']:g}. Recall counts physical cameras. Highest recall the model reaches: "
-              f"{_f(e['max_recall'], True)}.", "",
+              f"{_f(e['max_recall'], True)}. Intervals: bootstrap over intersections.", "",
               "| target recall | reached | threshold | recall | suggestions / intersection | effort saved | "
               f"volunteer h per 1,000 intersections (full search {1000 * em['full_search_s'] * em['full_search_reviewers'] / 3600:.0f} h) |",
               "|---|---|---|---|---|---|---|"]
     for t in e["at_targets"]:
         if t["reached"]:
             lines.append(f"| {t['target_recall']:.0%} | yes | {_f(t['threshold'])} | {_f(t['recall'], True)} | "
-                         f"{t['suggestions_per_intersection']:.2f} | {_f(t['saved'], True)} | "
+                         f"{t['suggestions_per_intersection']:.2f} | {_f(t['saved'], True)}{_ci(t)} | "
                          f"{t['volunteer_hours_per_1000_intersections']:.1f} |")
         else:
             lines.append(f"| {t['target_recall']:.0%} | **no** | | | | {t['note']} | |")
@@ -138,6 +138,15 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"ECE {_f(cal['ece'])} over {cal['n_detections']} detections with score >= {cal['min_score']:g} "
               "(correct = same-class match at IoU >= 0.5).", "", f"![reliability]({images['calibration']})", ""]
     return "\n".join(x for x in lines if x is not None) + "\n"
+
+
+def _ci(target: dict) -> str:
+    """' (90% CI a-b%, reached in p% of resamples)' from the bootstrap over intersections."""
+    b = target.get("bootstrap")
+    if not b or not b.get("saved_ci90"):
+        return ""
+    lo, hi = b["saved_ci90"]
+    return f" (90% CI {100 * lo:.1f}-{100 * hi:.1f}%, reached in {100 * b['reached_share']:.0f}% of resamples)"
 
 
 def html_page(md_text: str, title: str) -> str:

@@ -97,3 +97,33 @@ def test_shipped_default_config_is_the_documented_model():
 
     m = EffortModel.from_yaml(Path(__file__).parents[2] / "configs" / "effort" / "default.yaml")
     assert m == EffortModel()
+
+
+def test_closed_form_target_matches_the_curve():
+    es = _two_view_camera_set()
+    m = EffortModel(targets=(0.6, 0.9, 1.0))
+    c = effort_curve(es, m, n_boot=0)
+    from camdetect.evaluate.effort import camera_scores, saved_at_target
+
+    cams = np.array(list(camera_scores(es).values()))
+    preds = np.sort(np.concatenate([p.dets.scores for p in es.preds]).astype(np.float64))
+    for t in c.at_targets:
+        assert saved_at_target(cams, preds, c.n_intersections, m, t["target_recall"]) == pytest.approx(t["saved"])
+    assert saved_at_target(np.array([0.0, 0.5]), preds, 3, m, 1.0) is None  # a camera nobody found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bootstrap_interval_is_ordered_and_bounded(seed):
+    from camdetect.evaluate.effort import bootstrap_targets
+
+    boot = bootstrap_targets(_two_view_camera_set(), EffortModel(targets=(0.6, 1.0)), n_boot=50, seed=seed)
+    for b in boot:
+        assert 0 < b["reached_share"] <= 1
+        lo, hi = b["saved_ci90"]
+        assert lo <= hi <= 1 - EffortModel().spot_check_share + 1e-9
+    assert boot == bootstrap_targets(_two_view_camera_set(), EffortModel(targets=(0.6, 1.0)), n_boot=50, seed=seed)
+
+
+def test_curve_carries_bootstrap():
+    c = effort_curve(_two_view_camera_set(), EffortModel(targets=(0.6,)), n_boot=20)
+    assert c.at_targets[0]["bootstrap"]["n_boot"] == 20
