@@ -153,35 +153,41 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--model", default="configs/models/camdetect-n.yaml")
     ap.add_argument("--out", default="runs/compare")
+    ap.add_argument("--designs", default="type,type_mount,camera", help="comma list of type, type_mount, camera")
+    ap.add_argument("--cameras", type=int, nargs=2, default=(3, 8), help="toy city: min, max cameras per panorama")
+    ap.add_argument("--negatives-ratio", type=float, default=0.3)
     args = ap.parse_args()
     out = Path(args.out) / args.name
     out.mkdir(parents=True, exist_ok=True)
     city = Path(args.city) if args.city else make_toy_city(out / "city", intersections=args.intersections,
-                                                          seed=args.seed, cameras_per_pano=(0, 5))
+                                                          seed=args.seed, cameras_per_pano=tuple(args.cameras))
     plan = ViewPlan(n_headings=int(round(360 / (args.fov * 0.85))), pitch=12.0, fov=args.fov,
                     width=args.imgsz, height=args.imgsz)
     results: dict = {"args": vars(args), "plan": plan.to_dict(), "designs": {}}
-    for scheme in ("type", "type_mount", "camera"):
+    for scheme in args.designs.split(","):
         ds = out / f"ds_{scheme}"
         if not (ds / "dataset.json").is_file():
             build_dataset(ds, panoramas=city / "manifest.csv", cameras=city / "truth" / "cameras.csv",
-                          opts=BuildOptions(plan=plan, classes=scheme, split=SplitPlan(block_m=0, seed=args.seed)),
+                          opts=BuildOptions(plan=plan, classes=scheme, negatives_ratio=args.negatives_ratio,
+                                            split=SplitPlan(block_m=0, seed=args.seed)),
                           progress=False)
         cfg = TrainConfig.from_dict({"name": scheme, "data": str(ds.resolve()), "model": args.model,
                                      "imgsz": args.imgsz, "epochs": args.epochs, "batch": 16, "seed": args.seed,
-                                     "threads": args.threads, "plots": False, "close_mosaic": 3})
+                                     "threads": args.threads, "plots": False, "close_mosaic": 3, "val": False})
         run = (out / "runs" / scheme).resolve()
         t0 = time.perf_counter()
         if not (run / "weights" / "best.pt").is_file():
             train_detector(cfg, run)
         det_s = time.perf_counter() - t0
+        rows = list(csv.DictReader((run / "results.csv").open()))
+        det_s = float(rows[-1]["time"]) if rows else det_s  # also right when the run was cached
         YOLO = import_ultralytics(args.threads)
         det = YOLO(str(run / "weights" / "best.pt"))
         classifiers = {}
         t1 = time.perf_counter()
         attrs = {"type": ["mount"], "camera": ["type", "mount"]}.get(scheme, [])
         for attr in attrs:
-            crun = (out / "runs" / f"{scheme}_{attr}").resolve()
+            crun = (out / "runs" / f"cls_{scheme}_{attr}").resolve()
             tree = classify_tree(ds, attr, out / f"crops_{scheme}_{attr}")
             classifiers[attr] = (train_classifier(tree, crun, args.cls_epochs, args.threads, args.seed)
                                  if not (crun / "weights" / "best.pt").is_file()
