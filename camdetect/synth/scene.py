@@ -594,8 +594,9 @@ class _Builder:
                     hidden = True
             if not hidden:
                 keep.append(cam)
-            else:  # the sprite stays drawn (hidden, as in real life) but is not in the truth
-                pass
+            else:  # not drawn either: every drawn camera is in the truth
+                for item in self.scene.items:
+                    item.sprites = [sp for sp in item.sprites if sp is not cam.sprite]
         self.scene.cameras = keep
 
 
