@@ -51,11 +51,20 @@ def serve_in_thread(app, port: int | None = None) -> Iterator[str]:  # noqa: ANN
 
 def make_volunteers(store, n: int, prefix: str = "sim") -> list[tuple[int, str, str]]:  # noqa: ANN001
     """Create ``n`` volunteers with live sessions: [(user id, session token, csrf)]."""
-    from .auth import create_session, create_user, session_user
+    import time as _time
 
+    from camdetect.store.models import User
+
+    from .auth import _hasher, create_session, session_user
+
+    pw_hash = _hasher.hash("simulated-password")  # one argon2 hash shared by all: setup stays fast
     out = []
     for i in range(n):
-        uid = create_user(store, f"{prefix}{i:03d}", "simulated-password", "volunteer")
+        with store.write() as s:
+            user = User(username=f"{prefix}{i:03d}", password_hash=pw_hash, role="volunteer", created_at=_time.time())
+            s.add(user)
+            s.flush()
+            uid = user.id
         token = create_session(store, uid, 3600)
         out.append((uid, token, session_user(store, token).csrf))
     return out

@@ -27,10 +27,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import and_, exists, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from camdetect.store import Store
+from camdetect.store import Store, retryable
 from camdetect.store.models import AddedBox, Answer, Assignment, Intersection, SuggestionRow, ViewRow
 
 from .config import ReviewConfig
@@ -119,6 +119,9 @@ class Scheduler:
                     return None
             except IntegrityError:
                 continue
+            except OperationalError as exc:  # PostgreSQL deadlock / serialization failure: try again
+                if not retryable(exc):
+                    raise
         return None
 
     def _claim_suggestion(self, s: Session, user_id: int, now: float) -> Assignment | None:
@@ -221,6 +224,10 @@ class Scheduler:
                     todo = s.info.pop("reprioritize", [])
             except IntegrityError:
                 continue  # a concurrent duplicate submit won; the next pass returns its answer
+            except OperationalError as exc:
+                if not retryable(exc):
+                    raise
+                continue
             for name, progress in todo:
                 self._reprioritize_intersection(name, progress)
             return answer_id

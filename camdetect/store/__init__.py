@@ -6,6 +6,6 @@
     store.done_images(model)
 """
 
-from .store import Store, spot_rank, uncertainty
+from .store import Store, retryable, spot_rank, uncertainty
 
-__all__ = ["Store", "spot_rank", "uncertainty"]
+__all__ = ["Store", "retryable", "spot_rank", "uncertainty"]

@@ -20,6 +20,7 @@ from importlib.resources import files
 from typing import Iterator
 
 from sqlalchemy import Engine, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from camdetect.records import Suggestion
@@ -40,6 +41,14 @@ def uncertainty(score: float) -> float:
 def spot_rank(image_path: str) -> float:
     """Deterministic pseudo-random number in [0, 1) per view: view is spot-checked when < share."""
     return int(hashlib.sha256(image_path.encode("utf-8")).hexdigest()[:12], 16) / float(16**12)
+
+
+def retryable(exc: BaseException) -> bool:
+    """A transient lock conflict worth retrying (PostgreSQL deadlock / serialization failure,
+    SQLite "database is locked" after the busy timeout)."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in ("40P01", "40001") or "database is locked" in str(orig)
 
 
 def _num(v: float) -> float | None:
@@ -102,10 +111,31 @@ class Store:
     def record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
         """Insert ``suggestions`` (skipping keys already present) and mark ``image_key`` done for
         ``model``, all in one transaction. Returns how many suggestions were new."""
+        for attempt in range(6):
+            try:
+                return self._record_image(image_key, model, suggestions, meta)
+            except OperationalError as exc:
+                if not retryable(exc) or attempt == 5:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
         now = time.time()
         meta = dict(meta or {})
         area = str(meta.get("area") or "")
         with self.write() as s:
+            # lock the intersections first, in name order: concurrent writers of one intersection
+            # queue here instead of deadlocking on each other's suggestion and counter rows
+            names = sorted({sug.intersection or sug.pano_id for sug in suggestions})
+            first = {}
+            for sug in suggestions:
+                first.setdefault(sug.intersection or sug.pano_id, sug)
+            for name in names:
+                self._intersection(s, name, area, first[name].lat, first[name].lon)
+            if names and self.dialect == "postgresql":
+                s.execute(select(Intersection.id).where(Intersection.name.in_(names))
+                          .order_by(Intersection.name).with_for_update())
             n_new = 0
             for sug in suggestions:
                 view_id = self._view_id(s, sug)

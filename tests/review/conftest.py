@@ -4,6 +4,7 @@ would, real JPEG views in a media folder, and the real FastAPI app behind TestCl
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import cv2
@@ -49,17 +50,30 @@ def fill_store(store: Store, media: Path, n_images: int = 3, per_view: int = 2, 
     return out
 
 
-@pytest.fixture
-def media(tmp_path) -> Path:
-    d = tmp_path / "media"
-    d.mkdir()
+@pytest.fixture(scope="session")
+def template_store(tmp_path_factory) -> Path:
+    """Migrate and fill once per test process; each test gets a copy (fast, still a real store)."""
+    d = tmp_path_factory.mktemp("template")
+    (d / "media").mkdir()
+    s = Store.open(d / "review.db")
+    fill_store(s, d / "media")
+    with s.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
     return d
 
 
 @pytest.fixture
-def store(tmp_path, media) -> Store:
+def media(tmp_path, template_store) -> Path:
+    d = tmp_path / "media"
+    shutil.copytree(template_store / "media", d)
+    return d
+
+
+@pytest.fixture
+def store(tmp_path, media, template_store) -> Store:
+    shutil.copyfile(template_store / "review.db", tmp_path / "review.db")
     s = Store.open(tmp_path / "review.db")
-    fill_store(s, media)
     yield s
     s.close()
 
