@@ -125,6 +125,33 @@ def camera_scores(es: EvalSet, match_iou: float = 0.5) -> dict[str, float]:
     return best
 
 
+def suggestion_breakdown(es: EvalSet, threshold: float, match_iou: float = 0.5) -> dict[str, int]:
+    """What reviewers see at a threshold: suggestions on a new camera, repeats of a camera already
+    suggested (another view, or a second box), and false alarms. Repeats are the case for
+    de-duplicating across views before review."""
+    from camdetect.evaluate.matching import box_iou
+
+    seen: set[str] = set()
+    hits: list[tuple[float, str]] = []
+    false_alarms = 0
+    for t, p in zip(es.truth, es.preds):
+        keep = np.flatnonzero(p.dets.scores >= threshold)
+        if not len(keep):
+            continue
+        iou = box_iou(p.dets.xyxy[keep], t.boxes)
+        for row, j in enumerate(keep):
+            if iou.shape[1] and iou[row].max() >= match_iou:
+                hits.append((float(p.dets.scores[j]), t.camera_ids[int(np.argmax(iou[row]))]))
+            else:
+                false_alarms += 1
+    new = 0
+    for _, cid in sorted(hits, key=lambda h: -h[0]):
+        if cid not in seen:
+            seen.add(cid)
+            new += 1
+    return {"new_camera": new, "repeat": len(hits) - new, "false_alarm": false_alarms}
+
+
 def saved_at_target(cams: np.ndarray, preds: np.ndarray, n_int: int, model: EffortModel,
                     target: float) -> float | None:
     """Effort saved at the highest threshold reaching ``target`` recall (None when none does).
@@ -214,6 +241,10 @@ def effort_curve(es: EvalSet, model: EffortModel | None = None, max_thresholds: 
             "saved": float(saved[i]),
             "volunteer_hours_per_1000_intersections": float(model.assisted_cost(1000, n_sugg[i] / n_int * 1000) / 3600),
             "full_search_hours_per_1000_intersections": 1000 * model.full_cost_per_intersection / 3600})
+    for entry in curve.at_targets:
+        if entry["reached"]:
+            thr = entry["threshold"] if entry["threshold"] is not None else np.inf
+            entry["suggestions"] = suggestion_breakdown(es, thr, model.match_iou)
     if n_boot:
         for entry, boot in zip(curve.at_targets, bootstrap_targets(es, model, n_boot)):
             entry["bootstrap"] = boot

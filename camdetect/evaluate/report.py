@@ -110,13 +110,14 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"{em['per_intersection_s']:g} s overhead per intersection; a suggestion finds a camera at IoU >= "
               f"{em['match_iou']:g}. Recall counts physical cameras. Highest recall the model reaches: "
               f"{_f(e['max_recall'], True)}. Intervals: bootstrap over intersections.", "",
-              "| target recall | reached | threshold | recall | suggestions / intersection | effort saved | "
+              "| target recall | reached | threshold | recall | suggestions / intersection "
+              "(new camera / repeat / false alarm) | effort saved | "
               f"volunteer h per 1,000 intersections (full search {1000 * em['full_search_s'] * em['full_search_reviewers'] / 3600:.0f} h) |",
               "|---|---|---|---|---|---|---|"]
     for t in e["at_targets"]:
         if t["reached"]:
             lines.append(f"| {t['target_recall']:.0%} | yes | {_f(t['threshold'])} | {_f(t['recall'], True)} | "
-                         f"{t['suggestions_per_intersection']:.2f} | {_f(t['saved'], True)}{_ci(t)} | "
+                         f"{t['suggestions_per_intersection']:.2f}{_kinds(t)} | {_f(t['saved'], True)}{_ci(t)} | "
                          f"{t['volunteer_hours_per_1000_intersections']:.1f} |")
         else:
             lines.append(f"| {t['target_recall']:.0%} | **no** | | | | {t['note']} | |")
@@ -138,6 +139,11 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"ECE {_f(cal['ece'])} over {cal['n_detections']} detections with score >= {cal['min_score']:g} "
               "(correct = same-class match at IoU >= 0.5).", "", f"![reliability]({images['calibration']})", ""]
     return "\n".join(x for x in lines if x is not None) + "\n"
+
+
+def _kinds(target: dict) -> str:
+    k = target.get("suggestions")
+    return f" ({k['new_camera']} / {k['repeat']} / {k['false_alarm']})" if k else ""
 
 
 def _ci(target: dict) -> str:

@@ -127,3 +127,16 @@ def test_bootstrap_interval_is_ordered_and_bounded(seed):
 def test_curve_carries_bootstrap():
     c = effort_curve(_two_view_camera_set(), EffortModel(targets=(0.6,)), n_boot=20)
     assert c.at_targets[0]["bootstrap"]["n_boot"] == 20
+
+
+def test_suggestion_breakdown_separates_repeats_and_false_alarms():
+    from camdetect.evaluate.effort import suggestion_breakdown
+
+    es = evalset([truth("x1", [[0, 0, 10, 10]], inter="X", cams=["X|c1"]),
+                  truth("x2", [[30, 30, 40, 40]], inter="X", cams=["X|c1"])],
+                 [pred("x1", [[0, 0, 10, 10], [60, 60, 70, 70]], [0.9, 0.8]),
+                  pred("x2", [[30, 30, 40, 40]], [0.7])])  # the same camera again in the second view
+    assert suggestion_breakdown(es, 0.5) == {"new_camera": 1, "repeat": 1, "false_alarm": 1}
+    assert suggestion_breakdown(es, 0.85) == {"new_camera": 1, "repeat": 0, "false_alarm": 0}
+    c = effort_curve(es, EffortModel(targets=(1.0,)), n_boot=0)
+    assert c.at_targets[0]["suggestions"] == {"new_camera": 1, "repeat": 0, "false_alarm": 0}
