@@ -27,11 +27,25 @@ import numpy as np
 import yaml
 
 from camdetect.dataset.crops import DEFAULT_CONTEXT, DEFAULT_SIZE, context_crop
-from camdetect.dataset.sources import (Panorama, Photo, SphereCamera, load_cameras, load_panoramas, load_photos,
-                                       to_sphere)
+from camdetect.dataset.sources import (
+    Panorama,
+    Photo,
+    SphereCamera,
+    load_cameras,
+    load_panoramas,
+    load_photos,
+    to_sphere,
+)
 from camdetect.dataset.splits import SPLITS, SplitPlan, assign_splits, group_key
 from camdetect.dataset.tiling import boxes_in_window, tile_windows
-from camdetect.geometry import ViewPlan, angular_distance, clip_box, cut_view, plan_views, sphere_boxes_to_view
+from camdetect.geometry import (
+    ViewPlan,
+    angular_distance,
+    clip_box,
+    cut_view,
+    plan_views,
+    sphere_boxes_to_view,
+)
 from camdetect.records import Tag, View, write_table
 from camdetect.taxonomy import Taxonomy, load_taxonomy
 
