@@ -65,17 +65,21 @@ def timed(fn, *args, **kw):
     return res, time.perf_counter() - t
 
 
-def raw_ort(model: Path, images: list[np.ndarray], batch: int, threads: int | None, repeats: int = 2) -> float:
-    from camdetect.scoring.detector import OnnxDetector
+def raw_ort(model: Path, images: list[np.ndarray], batch: int, threads: int | None, repeats: int = 1,
+            spinning: bool = False) -> float:
+    """Model-only throughput: pre-made blobs, the scorer's session options (``spinning``: ORT's default)."""
+    from camdetect.scoring.detector import make_session
     from camdetect.scoring.letterbox import to_blob
 
-    det = OnnxDetector(model, threads=threads, batch=batch)
-    blobs = [to_blob(images[i:i + batch], det.imgsz)[0] for i in range(0, len(images), batch)]
-    det.run_blob(blobs[0])  # warm-up
+    sess = make_session(model, threads, spinning=spinning)
+    name = sess.get_inputs()[0].name
+    size = json.loads({p: v for p, v in sess.get_modelmeta().custom_metadata_map.items()}["camdetect.imgsz"])
+    blobs = [to_blob(images[i:i + batch], tuple(size))[0] for i in range(0, len(images), batch)]
+    sess.run(None, {name: blobs[0]})  # warm-up
     t = time.perf_counter()
     for _ in range(repeats):
         for b in blobs:
-            det.run_blob(b)
+            sess.run(None, {name: b})
     return repeats * len(images) / (time.perf_counter() - t)
 
 
@@ -92,14 +96,6 @@ def camdetect_score(model: Path, source: Path, work: Path, batch: int, threads: 
             "startup_seconds": round(summary.startup_seconds, 2), "busy_seconds": round(busy, 2),
             "views_per_s": round(summary.views / busy, 2), "views_per_s_incl_startup": round(summary.views / sec, 2),
             "jobs_per_s": round(summary.scored / busy, 4), "suggestions": summary.suggestions}
-
-
-def best_of(n: int, fn, *args, key="views_per_s", **kw):
-    """Run ``n`` times and keep the fastest: the machine is shared, the best run is the least disturbed."""
-    runs = [fn(*args, **kw) for _ in range(n)]
-    if isinstance(runs[0], dict):
-        return max(runs, key=lambda r: r[key] if key in r else -r["seconds"])
-    return max(runs)
 
 
 def ultralytics_predict(model: Path, files: list[Path], imgsz: int, batch: int, conf: float) -> float:
@@ -146,6 +142,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench")
     ap.add_argument("--views", type=int, default=40, help="views cut from the real panoramas for the view benches")
     ap.add_argument("--conf", type=float, default=None, help="threshold for every engine (default: ~2 boxes/view)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the view engines")
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-sahi", action="store_true")
     ap.add_argument("--no-int8", action="store_true")
@@ -184,14 +181,29 @@ def main() -> None:
                      "load_avg_start": os.getloadavg()}
     print(f"model {model}; {len(files)} views, {len(panos)} panoramas; batch {args.batch}", flush=True)
 
-    results["raw_ort_views_per_s"] = round(best_of(2, raw_ort, model, images, args.batch, args.threads), 2)
-    print("raw ORT", results["raw_ort_views_per_s"], flush=True)
-    results["score_views"] = best_of(2, camdetect_score, model, views_dir, out / "work-views", args.batch, args.threads,
-                                             conf, kind="view", tile=0)
-    print("score views", results["score_views"], flush=True)
-    results["ultralytics_views_per_s"] = round(best_of(2, ultralytics_predict, model, files, args.imgsz, args.batch,
-                                                       conf), 2)
-    print("ultralytics", results["ultralytics_views_per_s"], flush=True)
+    # The three view engines in interleaved rounds: the machine is shared and its load drifts by 2x
+    # within minutes, so ratios are taken per round (same conditions) and the median is reported.
+    rounds = []
+    for r in range(args.rounds):
+        raw = raw_ort(model, images, args.batch, args.threads)
+        default_raw = raw_ort(model, images, args.batch, args.threads, spinning=True)
+        sv = camdetect_score(model, views_dir, out / "work-views", args.batch, args.threads, conf, kind="view",
+                             tile=0)
+        ul = ultralytics_predict(model, files, args.imgsz, args.batch, conf)
+        rounds.append({"raw_ort": round(raw, 2), "raw_ort_default_spinning": round(default_raw, 2),
+                       "score_views": sv["views_per_s"], "score_startup_s": sv["startup_seconds"],
+                       "ultralytics": round(ul, 2), "load_avg_1min": os.getloadavg()[0]})
+        print("round", r, rounds[-1], flush=True)
+    results["view_rounds"] = rounds
+    med = lambda key: float(np.median([x[key] for x in rounds]))
+    results["raw_ort_views_per_s"] = round(med("raw_ort"), 2)
+    results["score_views"] = {"views_per_s": round(med("score_views"), 2), "views": len(files)}
+    results["ultralytics_views_per_s"] = round(med("ultralytics"), 2)
+    results["round_ratios_median"] = {
+        "score_vs_raw_ort": round(float(np.median([x["score_views"] / x["raw_ort"] for x in rounds])), 3),
+        "score_vs_ultralytics": round(float(np.median([x["score_views"] / x["ultralytics"] for x in rounds])), 3),
+        "no_spin_vs_default_raw": round(float(np.median([x["raw_ort"] / x["raw_ort_default_spinning"]
+                                                         for x in rounds])), 3)}
     results["score_panoramas"] = camdetect_score(model, SHARED / "panoramas", out / "work-panos", args.batch,
                                                  args.threads, conf, kind="panorama")
     print("score panoramas", results["score_panoramas"], flush=True)
@@ -210,8 +222,9 @@ def main() -> None:
         from camdetect.export.quantize import quantize_model
 
         q = quantize_model(model, views_dir, out / (model.stem + "-int8.onnx"), n_calib=16, n_eval=16, conf=conf)
-        fp32_again = raw_ort(model, images, args.batch, args.threads)  # back to back: load drifts
-        results["int8"] = {"raw_ort_views_per_s": round(raw_ort(Path(q.path), images, args.batch, args.threads), 2),
+        fp32_again = raw_ort(model, images, args.batch, args.threads, repeats=2)  # back to back: load drifts
+        results["int8"] = {"raw_ort_views_per_s": round(raw_ort(Path(q.path), images, args.batch, args.threads,
+                                                                repeats=2), 2),
                            "fp32_raw_ort_views_per_s_same_time": round(fp32_again, 2),
                            "match_rate_vs_fp32": round(q.match_rate, 3), "mean_score_diff": round(q.mean_score_diff, 4),
                            "fp32_boxes": q.fp32_boxes, "int8_boxes": q.int8_boxes}
@@ -233,7 +246,7 @@ def main() -> None:
     sv, raw, ul = results["score_views"]["views_per_s"], results["raw_ort_views_per_s"], results["ultralytics_views_per_s"]
     sec_per_pano = results["score_panoramas"]["busy_seconds"] / max(results["score_panoramas"]["jobs"], 1)
     hours = NY_INTERSECTIONS * sec_per_pano / 3600
-    ratios = {"score_vs_raw_ort": round(sv / raw, 3), "score_vs_ultralytics": round(sv / ul, 3)}
+    ratios = dict(results["round_ratios_median"])
     if "sahi_tiled_panorama" in results:
         ratios["score_vs_sahi_same_slices"] = round(results["sahi_tiled_panorama"]["seconds"]
                                                     / results["score_tiled_panorama"]["busy_seconds"], 3)
@@ -258,7 +271,7 @@ def main() -> None:
                              "independent); excludes downloading panoramas"}
     results["load_avg_end"] = os.getloadavg()
     results["note"] = ("camdetect numbers exclude start-up (model load, store migration, listing: *_startup_seconds); "
-                       "each engine is the best of 2 runs on a shared machine (see load_avg_*)")
+                       "view engines: median of interleaved rounds on a shared machine (see view_rounds, load_avg_*)")
     (out / "score.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
 
     rows = [("raw ORT (model only), views/s", raw), ("camdetect score, views/s", sv),

@@ -2,7 +2,7 @@
 
 Only numpy, opencv and onnxruntime: the scorer must run on a machine without torch. Session options
 are tuned for CPU batch throughput (all graph optimisations, intra-op threads = cores, sequential
-execution); preprocessing and thresholds come from the model's own metadata.
+execution, no spin-waiting); preprocessing and thresholds come from the model's own metadata.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from camdetect.scoring.decode import decode_batch
 from camdetect.scoring.letterbox import to_blob
 
 
-def make_session(path: str | os.PathLike, threads: int | None = None):
+def make_session(path: str | os.PathLike, threads: int | None = None, spinning: bool = False):
     """A CPU InferenceSession with full graph optimisation and ``threads`` intra-op threads."""
     import onnxruntime as ort
 
@@ -30,6 +30,10 @@ def make_session(path: str | os.PathLike, threads: int | None = None):
     so.intra_op_num_threads = int(threads or os.cpu_count() or 1)
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # No busy-waiting between ops: on a shared / oversubscribed CPU (and beside our own decode
+    # threads) spinning workers burn the cycles the other threads need; measured 1.3-1.7x faster
+    # with 2 threads on the loaded 2-core dev box (docs/scoring.md).
+    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     so.log_severity_level = 3
     try:
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
