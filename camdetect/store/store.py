@@ -10,7 +10,9 @@ Scorer API (docs/CONTRACTS.md)::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 import json
 import math
 import os
@@ -63,6 +65,7 @@ class Store:
         self.dialect = engine.dialect.name
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(write=True), expire_on_commit=False)
+        self._writer_lock = threading.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
@@ -103,8 +106,12 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction (SQLite: BEGIN IMMEDIATE); commits on success, rolls back on error."""
-        with self._write() as s, s.begin():
+        """A write transaction (SQLite: BEGIN IMMEDIATE); commits on success, rolls back on error.
+
+        SQLite: writers of this process also queue on a Python lock first. SQLite's own busy handler
+        polls with growing sleeps, which under 50 concurrent writers gives a multi-second tail; a
+        lock hands the database over in order. Other processes still meet ``busy_timeout``."""
+        with self._writer_lock, self._write() as s, s.begin():
             yield s
 
     # -- scorer API -----------------------------------------------------------------------------
