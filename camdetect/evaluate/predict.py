@@ -32,6 +32,7 @@ class ModelRef:
     imgsz: int | None = None
     mount_path: Path | None = None  # optional mount classifier: RUN/mount/weights/best.pt or X-mount.onnx
     crop_context: float | None = None  # context crop settings the mount classifier was trained with
+    crop_size: int | None = None  # (camdetect_run.json "crop": {"context", "size"}, from the dataset)
 
 
 def resolve_model(model: str | os.PathLike) -> ModelRef:
@@ -52,9 +53,12 @@ def resolve_model(model: str | os.PathLike) -> ModelRef:
                 raise ValueError(f"{info}:{exc.lineno}: not JSON ({exc.msg})") from None
         imgsz = run_info.get("imgsz")
         mount = p / "mount" / "weights" / "best.pt"
-        context = run_info.get("crop_context")
+        crop = run_info.get("crop") if isinstance(run_info.get("crop"), dict) else {}
+        context = crop.get("context") or run_info.get("crop_context")
+        size = crop.get("size")
         return ModelRef("pt", weights, p.name, int(imgsz) if isinstance(imgsz, (int, float)) else None,
-                        mount if mount.is_file() else None, float(context) if context else None)
+                        mount if mount.is_file() else None, float(context) if context else None,
+                        int(size) if isinstance(size, (int, float)) else None)
     if p.suffix == ".onnx":
         mount = p.with_name(p.stem + "-mount.onnx")
         return ModelRef("onnx", p, p.stem, mount_path=mount if mount.is_file() else None)
@@ -111,6 +115,7 @@ class _MountClassifier:
     def __init__(self, ref: ModelRef, min_score: float, threads: int | None):
         self.min_score = min_score
         self.context = ref.crop_context
+        self.size = ref.crop_size
         if ref.kind == "onnx":
             from camdetect.scoring.detector import OnnxClassifier
 
@@ -123,21 +128,23 @@ class _MountClassifier:
             self.names = [self.clf.names[i] for i in sorted(self.clf.names)]
 
     def __call__(self, image: np.ndarray, dets: Detections) -> tuple[list[str | None], list[float | None]]:
-        from camdetect.dataset.crops import DEFAULT_CONTEXT, context_crop
+        from camdetect.dataset.crops import DEFAULT_CONTEXT, DEFAULT_SIZE, context_crop
 
         idx = [j for j, s in enumerate(dets.scores) if s >= self.min_score]
         mounts: list[str | None] = [None] * len(dets)
         scores: list[float | None] = [None] * len(dets)
         if not idx:
             return mounts, scores
-        crops = [context_crop(image, dets.xyxy[j], self.context or DEFAULT_CONTEXT) for j in idx]
+        crops = [context_crop(image, dets.xyxy[j], self.context or DEFAULT_CONTEXT, size=self.size or DEFAULT_SIZE)
+                 for j in idx]
         if hasattr(self.clf, "session"):  # OnnxClassifier
             probs = self.clf.predict(crops)
         else:
             probs = np.stack([r.probs.data.cpu().numpy() for r in self.clf.predict(crops, device="cpu", verbose=False)])
+        tax = load_taxonomy()
         for j, p in zip(idx, probs):
             k = int(np.argmax(p))
-            mounts[j], scores[j] = self.names[k], float(p[k])
+            mounts[j], scores[j] = tax.map_mount(self.names[k], strict=False), float(p[k])
         return mounts, scores
 
 

@@ -26,9 +26,10 @@ def test_resolve_model_kinds(tmp_path):
     with pytest.raises(FileNotFoundError, match="no weights/best.pt or weights/last.pt"):
         resolve_model(run)
     (run / "weights" / "last.pt").write_bytes(b"x")
-    (run / "camdetect_run.json").write_text(json.dumps({"imgsz": 320, "crop_context": 3.0}))
+    (run / "camdetect_run.json").write_text(json.dumps({"imgsz": 320, "crop": {"context": 3.0, "size": 64}}))
     ref = resolve_model(run)
-    assert (ref.kind, ref.path.name, ref.imgsz, ref.mount_path, ref.crop_context) == ("pt", "last.pt", 320, None, 3.0)
+    assert (ref.kind, ref.path.name, ref.imgsz, ref.mount_path, ref.crop_context, ref.crop_size) == (
+        "pt", "last.pt", 320, None, 3.0, 64)
     (tmp_path / "m.onnx").write_bytes(b"x")
     (tmp_path / "m-mount.onnx").write_bytes(b"x")
     ref = resolve_model(tmp_path / "m.onnx")
