@@ -6,6 +6,10 @@ Scorer API (docs/CONTRACTS.md)::
     store = Store.open(url)                 # creates / migrates (Alembic)
     store.record_image(image_key, model, suggestions, meta) -> int   # one transaction, idempotent
     store.done_images(model) -> set[str]
+
+Optional ``meta["view_images"]``: a list of dicts (image_path, pano_id, intersection, view_heading,
+view_pitch, view_fov, width, height, lat, lon) for views written to the media folder that have no
+suggestions; they become spot-check candidates (what the model missed).
 """
 
 from __future__ import annotations
@@ -53,8 +57,11 @@ def retryable(exc: BaseException) -> bool:
     return code in ("40P01", "40001") or "database is locked" in str(orig)
 
 
-def _num(v: float) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+def _num(v) -> float | None:  # noqa: ANN001
+    if v is None or v == "":
+        return None
+    v = float(v)
+    return None if math.isnan(v) else v
 
 
 class Store:
@@ -143,6 +150,8 @@ class Store:
             if names and self.dialect == "postgresql":
                 s.execute(select(Intersection.id).where(Intersection.name.in_(names))
                           .order_by(Intersection.name).with_for_update())
+            for v in meta.get("view_images") or []:  # views without suggestions (for spot checks)
+                self._view_from_meta(s, v, image_key)
             n_new = 0
             for sug in suggestions:
                 view_id = self._view_id(s, sug)
@@ -186,6 +195,19 @@ class Store:
         ).on_conflict_do_nothing(index_elements=["image_path"])
         s.execute(stmt)
         return s.scalar(select(ViewRow.id).where(ViewRow.image_path == sug.image_path))
+
+    def _view_from_meta(self, s: Session, v: dict, image_key: str) -> None:
+        """``meta["view_images"]`` entry -> a views row (idempotent on image_path)."""
+        path = str(v.get("image_path") or "")
+        if not path:
+            raise ValueError(f"{image_key}: meta view_images entry without image_path")
+        inter = str(v.get("intersection") or v.get("pano_id") or image_key)
+        s.execute(insert_ignore(self.dialect, ViewRow).values(
+            image_path=path, pano_id=str(v.get("pano_id") or ""), intersection=inter,
+            view_heading=_num(v.get("view_heading")), view_pitch=_num(v.get("view_pitch")),
+            view_fov=_num(v.get("view_fov")), width=int(v.get("width") or 0), height=int(v.get("height") or 0),
+            lat=_num(v.get("lat")), lon=_num(v.get("lon")), spot_rank=spot_rank(path), spot_slots=0,
+            spot_answers=0).on_conflict_do_nothing(index_elements=["image_path"]))
 
     def _intersection(self, s: Session, name: str, area: str, lat: float, lon: float) -> int:
         found = s.scalar(select(Intersection.id).where(Intersection.name == name))

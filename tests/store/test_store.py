@@ -152,3 +152,19 @@ def test_property_union_of_keys(tmp_path_factory, batches):
         assert set(s.scalars(select(SuggestionRow.key))) == expected
         assert s.scalar(select(Intersection.n_suggestions)) in (None, len(expected)) or not expected
     store.close()
+
+
+def test_views_without_suggestions_from_meta(db_url):
+    """meta["view_images"] registers empty views (spot-check candidates), idempotently."""
+    store = Store.open(db_url)
+    views = [{"image_path": f"m/p9_v{i}.jpg", "pano_id": "p9", "intersection": "i9", "view_heading": 36.0 * i,
+              "view_pitch": 15.0, "view_fov": 48.0, "width": 640, "height": 640, "lat": 1.0, "lon": 2.0}
+             for i in range(3)]
+    store.record_image("p9", "m", [make_suggestion(0, image="p9", inter="i9")], {"view_images": views})
+    store.record_image("p9", "m", [], {"view_images": views})
+    with store.read() as s:
+        paths = set(s.scalars(select(ViewRow.image_path)))
+    assert paths == {v["image_path"] for v in views} | {"m/p9_v0.jpg"}
+    with pytest.raises(ValueError, match="without image_path"):
+        store.record_image("p10", "m", [], {"view_images": [{"width": 3}]})
+    store.close()
