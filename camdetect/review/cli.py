@@ -107,4 +107,25 @@ def register(app: typer.Typer) -> None:
 
         typer.echo(json.dumps(dashboard_data(Store.open(db), ReviewConfig())["totals"], indent=2))
 
+    @review.command("demo-feed")
+    def demo_feed(
+        city: Path = typer.Argument(..., help="A synthetic city folder (camdetect synth --out)."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        media: Path = typer.Option(..., "--media", help="Where to write the view JPEGs."),
+        limit: int = typer.Option(0, "--limit", help="At most this many panoramas (0: all)."),
+        seed: int = typer.Option(0, "--seed"),
+    ) -> None:
+        """Fill the store with suggestions made from a synthetic city's truth (no model needed).
+
+        Example: camdetect review demo-feed runs/city/s40 --db runs/review/demo.db --media runs/review/media
+        """
+        from camdetect.store import Store
+
+        from .demo_feed import feed_from_synth
+
+        if not city.is_dir():
+            raise FileNotFoundError(f"{city}: city folder not found")
+        n = feed_from_synth(city, Store.open(db), media, limit=limit, seed=seed)
+        typer.echo(f"{n} suggestions added to {db}; views in {media}")
+
     app.add_typer(review, name="review")

@@ -35,7 +35,7 @@ def stress_url(request, tmp_path):
 def test_fifty_volunteers_no_lost_or_duplicated_answers(stress_url):
     k = 3
     store = Store.open(stress_url, pool_size=30)
-    fill_synthetic(store, 400)
+    fill_synthetic(store, max(400, int(40 * SECONDS)))  # enough work that the queue outlasts the run
     cfg = ReviewConfig(k=k, retire_agree=2, spot_share=0.05, spot_rate=0.1, spot_k=1)
     vols = make_volunteers(store, N_VOLUNTEERS)
     with serve_in_thread(create_app(store, cfg)) as url:
