@@ -27,6 +27,9 @@ from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.tiling import merge_tiles, tile_boxes, tile_size_for
 
 
+PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
+
+
 @dataclass
 class ScoreConfig:
     model: Path
@@ -184,9 +187,10 @@ class Scorer:
                     prep.units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
             else:
                 prep.units.append(Unit(index, vi, im))
-        for u in prep.units:  # preprocessing off the inference thread
-            blob, params = to_blob([u.image], self.detector.imgsz)
-            u.blob, u.params = blob[0], params[0]
+        if len(prep.units) <= PRE_BLOB_UNITS:  # preprocessing off the inference thread; a heavily tiled
+            for u in prep.units:  # view letterboxes at inference time instead (129 blobs = 630 MB)
+                blob, params = to_blob([u.image], self.detector.imgsz)
+                u.blob, u.params = blob[0], params[0]
         prep.seconds = time.perf_counter() - t
         return prep
 
