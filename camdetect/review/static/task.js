@@ -69,8 +69,14 @@
     const x = (b[0] - crop.x) * s, y = (b[1] - crop.y) * s, w = (b[2] - b[0]) * s, h = (b[3] - b[1]) * s;
     ctx.lineWidth = width; ctx.strokeStyle = "#000"; ctx.strokeRect(x - 1, y - 1, w + 2, h + 2);
     ctx.strokeStyle = color; ctx.strokeRect(x, y, w, h);
+    const dpr = window.devicePixelRatio || 1;
+    if (handles && (w < 24 * dpr || h < 24 * dpr)) {  // too small for handles: ring it instead
+      ctx.beginPath(); ctx.arc(x + w / 2, y + h / 2, Math.max(w, h) / 2 + 14 * dpr, 0, 2 * Math.PI);
+      ctx.strokeStyle = color; ctx.stroke();
+      handles = false;
+    }
     if (handles) {
-      const r = 7 * (window.devicePixelRatio || 1);
+      const r = 7 * dpr;
       ctx.fillStyle = color;
       [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].forEach(([hx, hy]) => { ctx.fillRect(hx - r, hy - r, 2 * r, 2 * r); });
     }
