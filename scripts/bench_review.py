@@ -19,7 +19,13 @@ from pathlib import Path
 
 from camdetect.review.app import create_app
 from camdetect.review.config import ReviewConfig
-from camdetect.review.loadtest import fill_synthetic, make_volunteers, percentile, run_volunteers, serve_in_thread
+from camdetect.review.loadtest import (
+    fill_synthetic,
+    make_volunteers,
+    percentile,
+    run_volunteers,
+    serve_in_thread,
+)
 from camdetect.store import Store
 from camdetect.store.pg_server import PostgresUnavailable, TempPostgres
 

@@ -23,8 +23,8 @@ from camdetect.taxonomy import load_taxonomy
 
 from . import auth
 from .config import ReviewConfig
-from .security import LimitsMiddleware
 from .scheduler import Box, Scheduler, Submission, TaskError
+from .security import LimitsMiddleware
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "camdetect_session"
@@ -114,7 +114,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         return resp
 
     @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException):  # noqa: ANN202
+    async def _http_error(request: Request, exc: HTTPException):
         wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
         if exc.status_code == 401 and wants_html:
             return RedirectResponse("/login", status_code=303)

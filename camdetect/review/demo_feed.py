@@ -65,13 +65,15 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
         views = plan_views(pano_id, plan)
         cut: dict[int, str] = {}
 
-        def media_path(i: int, view: View) -> str:
+        def media_path(i: int, view: View) -> str:  # noqa: B023 - used within this iteration only
             rel = f"{model}/{pano_id}_h{view.heading:06.2f}.jpg"
             if i not in cut:
                 path = media / rel
                 if not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
                     ok, buf = cv2.imencode(".jpg", cut_view(pano, view, pano_heading), [cv2.IMWRITE_JPEG_QUALITY, 90])
+                    if not ok:
+                        raise ValueError(f"{pano_id}: cannot encode view {rel}")
                     tmp = path.with_name(path.name + ".tmp")
                     tmp.write_bytes(buf.tobytes())
                     os.replace(tmp, path)

@@ -20,7 +20,7 @@ import io
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,10 +37,10 @@ _CACHE: dict = {}
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _f(v) -> float:  # noqa: ANN001
+def _f(v) -> float:
     return math.nan if v is None else float(v)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 @dataclass
@@ -26,7 +26,7 @@ class VolunteerLog:
 
 
 @contextmanager
-def serve_in_thread(app, port: int | None = None) -> Iterator[str]:  # noqa: ANN001
+def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
     """Run ``app`` with uvicorn in a background thread; yields the base URL."""
     import uvicorn
 
@@ -49,7 +49,7 @@ def serve_in_thread(app, port: int | None = None) -> Iterator[str]:  # noqa: ANN
         thread.join(30)
 
 
-def make_volunteers(store, n: int, prefix: str = "sim") -> list[tuple[int, str, str]]:  # noqa: ANN001
+def make_volunteers(store, n: int, prefix: str = "sim") -> list[tuple[int, str, str]]:
     """Create ``n`` volunteers with live sessions: [(user id, session token, csrf)]."""
     import time as _time
 
@@ -127,7 +127,7 @@ def run_volunteers(base_url: str, volunteers: list[tuple[int, str, str]], second
     return logs
 
 
-def fill_synthetic(store, n_suggestions: int, per_view: int = 4, seed: int = 0) -> int:  # noqa: ANN001
+def fill_synthetic(store, n_suggestions: int, per_view: int = 4, seed: int = 0) -> int:
     """Scorer-like suggestions (no images needed for load tests)."""
     from camdetect.records import Suggestion
 

@@ -17,11 +17,11 @@ class LimitsMiddleware:
     """Pure ASGI: refuse bodies over ``max_body`` bytes (413) -- by Content-Length, and by counting
     streamed chunks when there is none -- and add security headers to every response."""
 
-    def __init__(self, app, max_body: int):  # noqa: ANN001
+    def __init__(self, app, max_body: int):
         self.app = app
         self.max_body = max_body
 
-    async def __call__(self, scope, receive, send):  # noqa: ANN001
+    async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         for name, value in scope.get("headers", []):
@@ -69,7 +69,7 @@ class LimitsMiddleware:
                 raise
 
 
-async def _reply(send, status: int, body: bytes) -> None:  # noqa: ANN001
+async def _reply(send, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                             (b"content-length", str(len(body)).encode())] + HEADERS})

@@ -44,7 +44,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
                                pool_size=pool_size, max_overflow=pool_size)
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn, _record):  # noqa: ANN001
+        def _connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own is broken)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -54,14 +54,14 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # noqa: ANN001
+        def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def insert_ignore(engine_or_dialect_name: str, table):  # noqa: ANN001
+def insert_ignore(engine_or_dialect_name: str, table):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the running dialect."""
     mod = postgresql if engine_or_dialect_name.startswith("postgresql") else sqlite
     return mod.insert(table)

@@ -72,7 +72,7 @@ class TempPostgres:
         return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, check=check,
                               cwd=str(self.dir), env={**os.environ, "LC_ALL": "C", "LANG": "C"}, **kw)
 
-    def start(self) -> "TempPostgres":
+    def start(self) -> TempPostgres:
         self.bindir = find_bindir()
         self._uid, self._gid = _run_as()
         self.dir = Path(tempfile.mkdtemp(prefix="camdetect-pg-"))
@@ -121,7 +121,7 @@ class TempPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 
-    def __enter__(self) -> "TempPostgres":
+    def __enter__(self) -> TempPostgres:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 import json
 import math
 import os
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
-from typing import Iterator
 
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import OperationalError
@@ -57,7 +57,7 @@ def retryable(exc: BaseException) -> bool:
     return code in ("40P01", "40001") or "database is locked" in str(orig)
 
 
-def _num(v) -> float | None:  # noqa: ANN001
+def _num(v) -> float | None:
     if v is None or v == "":
         return None
     v = float(v)
@@ -76,7 +76,7 @@ class Store:
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | os.PathLike, migrate: bool = True, pool_size: int = 20) -> "Store":
+    def open(cls, url: str | os.PathLike, migrate: bool = True, pool_size: int = 20) -> Store:
         """Open (and create / migrate to the newest schema) the store at ``url``."""
         store = cls(make_engine(normalize_url(url), pool_size=pool_size))
         if migrate:

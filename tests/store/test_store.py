@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from camdetect.store import Store, spot_rank, uncertainty
 from camdetect.store.db import normalize_url
@@ -69,7 +70,7 @@ def test_record_image_is_atomic(db_url):
     store = Store.open(db_url)
     good = make_suggestion(0)
     bad = make_suggestion(1, x1=None)  # NOT NULL column -> the insert fails mid-transaction
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.record_image("p1", "m", [good, bad], {})
     assert count(store, SuggestionRow) == 0
     assert store.done_images("m") == set()
