@@ -212,12 +212,25 @@ def main() -> None:
     shutil.rmtree(one, ignore_errors=True)
     one.mkdir()
     shutil.copy(panos[0], one / panos[0].name)
-    results["score_tiled_panorama"] = camdetect_score(model, one, out / "work-tiled", args.batch, args.threads,
-                                                      conf, kind="view", tile=args.imgsz)
-    print("score tiled", results["score_tiled_panorama"], flush=True)
+    tiled_rounds = []
+    for r in range(2 if not args.no_sahi else 1):  # interleaved, like the view engines
+        tiled = camdetect_score(model, one, out / "work-tiled", args.batch, args.threads, conf, kind="view",
+                                tile=args.imgsz)
+        row = {"camdetect_busy_s": tiled["busy_seconds"], "units": tiled["units"]}
+        if not args.no_sahi:
+            sahi = sahi_sliced(model, panos[0], args.imgsz, args.batch, conf)
+            row.update(sahi_s=sahi["seconds"], sahi_boxes=sahi["boxes"], sahi_batch=sahi["batch"],
+                       camdetect_boxes=tiled["suggestions"])
+        row["load_avg_1min"] = os.getloadavg()[0]
+        tiled_rounds.append(row)
+        print("tiled round", r, row, flush=True)
+    results["tiled_rounds"] = tiled_rounds
+    results["score_tiled_panorama"] = {"busy_seconds": float(np.median([x["camdetect_busy_s"] for x in tiled_rounds])),
+                                       "units": tiled_rounds[0]["units"]}
     if not args.no_sahi:
-        results["sahi_tiled_panorama"] = sahi_sliced(model, panos[0], args.imgsz, args.batch, conf)
-        print("sahi", results["sahi_tiled_panorama"], flush=True)
+        results["sahi_tiled_panorama"] = {"seconds": float(np.median([x["sahi_s"] for x in tiled_rounds]))}
+        results["round_ratios_median"]["score_vs_sahi_same_slices"] = round(float(np.median(
+            [x["sahi_s"] / x["camdetect_busy_s"] for x in tiled_rounds])), 3)
     if not args.no_int8:
         from camdetect.export.quantize import quantize_model
 
@@ -247,9 +260,6 @@ def main() -> None:
     sec_per_pano = results["score_panoramas"]["busy_seconds"] / max(results["score_panoramas"]["jobs"], 1)
     hours = NY_INTERSECTIONS * sec_per_pano / 3600
     ratios = dict(results["round_ratios_median"])
-    if "sahi_tiled_panorama" in results:
-        ratios["score_vs_sahi_same_slices"] = round(results["sahi_tiled_panorama"]["seconds"]
-                                                    / results["score_tiled_panorama"]["busy_seconds"], 3)
     if "sahi_tiled_panorama" in results:
         # what camdetect actually does with a panorama (10 perspective views) vs SAHI slicing it
         ratios["score_panorama_views_vs_sahi_slices"] = round(results["sahi_tiled_panorama"]["seconds"]
