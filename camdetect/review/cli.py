@@ -25,7 +25,6 @@ def register(app: typer.Typer) -> None:
         claim_ttl: float = typer.Option(600.0, "--claim-ttl", help="Seconds a claimed task stays reserved."),
         secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure (behind HTTPS)."),
         closed_signup: bool = typer.Option(False, "--closed-signup", help="Only `review add-user` creates accounts."),
-        workers: int = typer.Option(1, "--workers", help="uvicorn worker processes."),
     ) -> None:
         """Start the review web app.
 
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
                            claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup)
         app_ = create_app(Store.open(db), cfg)
         typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media})")
-        uvicorn.run(app_, host=host, port=port, workers=1 if workers < 2 else workers, log_level="warning")
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
 
     @review.command("add-user")
     def add_user(
