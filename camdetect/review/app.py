@@ -140,7 +140,9 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
             raise HTTPException(403, "missing or wrong CSRF token")
         client = request.client.host if request.client else "?"
         keys = [f"user:{username.lower()}", f"ip:{client}"]
-        if auth.rate_limited(store, keys, cfg.login_limit, cfg.login_window):
+        # per account: login_limit; per address: 10x (many volunteers may share one NAT address)
+        limits = {keys[0]: cfg.login_limit, keys[1]: 10 * cfg.login_limit}
+        if auth.rate_limited(store, limits, cfg.login_window):
             return anon_form(request, "login.html", "Too many failed log-ins; wait a few minutes.", 429)
         uid = auth.authenticate(store, username, password, keys)
         if uid is None:

@@ -78,13 +78,14 @@ def set_role(store: Store, username: str, role: str) -> None:
         user.role = role
 
 
-def rate_limited(store: Store, keys: list[str], limit: int, window: float) -> bool:
+def rate_limited(store: Store, limits: dict[str, int], window: float) -> bool:
+    """True when any key (``user:NAME``, ``ip:ADDR``) has at least its limit of failures in ``window``."""
     since = time.time() - window
     with store.read() as s:
-        n = s.scalar(select(func.count()).select_from(LoginFailure)
-                     .where(LoginFailure.key.in_(keys), LoginFailure.at >= since).group_by(LoginFailure.key)
-                     .order_by(func.count().desc()).limit(1))
-    return (n or 0) >= limit
+        counts = dict(s.execute(select(LoginFailure.key, func.count())
+                                .where(LoginFailure.key.in_(list(limits)), LoginFailure.at >= since)
+                                .group_by(LoginFailure.key)).all())
+    return any(counts.get(k, 0) >= n for k, n in limits.items())
 
 
 def authenticate(store: Store, username: str, password: str, keys: list[str]) -> int | None:

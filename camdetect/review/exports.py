@@ -33,7 +33,6 @@ from camdetect.taxonomy import load_taxonomy
 from .config import ReviewConfig
 
 PLACEMENT_M = 8.0  # metres from the panorama along the bearing where a camera marker is drawn
-_CACHE: dict = {}
 
 
 def _iso(t: float) -> str:
@@ -113,7 +112,7 @@ def verified(store: Store, cfg: ReviewConfig | None = None, max_age: float = 10.
     """Run the labels consensus over the reviews (cached for ``max_age`` s per store)."""
     from camdetect.labels.consensus import ConsensusConfig, run_consensus
 
-    hit = _CACHE.get(id(store))
+    hit = getattr(store, "_verified_cache", None)
     if hit and time.time() - hit[0] < max_age:
         return hit[1]
     tags = review_tags(store)
@@ -135,7 +134,7 @@ def verified(store: Store, cfg: ReviewConfig | None = None, max_age: float = 10.
             hits.setdefault(t.annotator, []).append(int(ok))
     agreement = {a: sum(v) / len(v) for a, v in hits.items()}
     out = Verified(cameras, tags, views, agreement, decided)
-    _CACHE[id(store)] = (time.time(), out)
+    store._verified_cache = (time.time(), out)
     return out
 
 

@@ -169,3 +169,15 @@ def test_answers_cannot_be_rewritten_by_resubmitting(coord_and_vols, store):
     with store.read() as s:
         assert [a.answer for a in s.query(Answer)] == ["no"]
     _ = update
+
+
+def test_login_rate_limit_per_address(make_client):
+    """Per account the limit is login_limit; per client address 10x (shared NAT), then 429 for all."""
+    c = make_client(login_limit=1)
+    signup(c, "okuser")
+    other = make_client(login_limit=1)
+    assert login(other, "nobody00", "bad password").status_code == 401
+    assert login(other, "okuser").status_code == 303  # another account from the same address still works
+    for i in range(1, 10):
+        login(other, f"nobody{i:02d}", "bad password")
+    assert login(other, "okuser").status_code == 429
