@@ -26,7 +26,8 @@ def test_mount_classifier_is_exported_and_used(tiny_onnx, views_dir, tmp_path): 
     props = {p.key: p.value for p in onnx.load(str(written[1])).metadata_props}
     assert '"classify"' in props["camdetect.task"]
     out = tmp_path / "score"
-    score(ScoreConfig(model=written[0], input=views_dir, db=str(out / "r.db"), out=out, threads=1, progress=False))
+    score(ScoreConfig(model=written[0], input=views_dir, db=str(out / "r.db"), out=out, threads=1, progress=False,
+                      conf=0.5))  # a handful of boxes: each costs one classifier crop
     recs = read_jsonl(out / "suggestions.jsonl")
     assert recs
     mounts = set(load_taxonomy().mounts)
