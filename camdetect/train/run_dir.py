@@ -68,6 +68,7 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
                     metrics: dict, dataset_info: dict, mount: dict | None = None) -> None:
     """camdetect_run.json, metrics.json, model_card.md (atomic)."""
     from camdetect.taxonomy import load_taxonomy
+    from camdetect.train.detector import auto_threads
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     info = {
@@ -84,8 +85,9 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
     fin, best = metrics.get("final", {}), metrics.get("best", {})
     lines = [
         f"# Model card: {run_dir.name}", "",
-        f"Detector of street surveillance cameras; classes: {', '.join(class_names)}. Trained {now} on CPU "
-        f"({platform.processor() or platform.machine()}), torch threads {cfg.threads}.", "",
+        f"Camera detector; classes: {', '.join(class_names)}. Trained {now} on CPU "
+        f"({platform.processor() or platform.machine()}), torch threads {auto_threads(cfg.threads)}"
+        + (" (auto)" if not cfg.threads else "") + ".", "",
         "## How it was made", "",
         f"- Command: `{command}`",
         f"- Config: `{cfg.source}` (resolved copy in camdetect_run.json)",
