@@ -131,10 +131,12 @@ def _parse(value: str, typ: object) -> object:
 
 
 def _format(value: object) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(round(value, 4))
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "1" if value else "0"
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else repr(round(float(value), 4))
+    if isinstance(value, np.integer):
+        return str(int(value))
     return str(value)
 
 

@@ -47,3 +47,12 @@ def test_view_id_is_stable():
     v = View("pano", 359.5, 12.0, 50.0, 640, 640)
     assert v.view_id == View("pano", 359.5, 12.0, 50.0, 640, 640).view_id
     assert v.view_id != View("pano", 0.5, 12.0, 50.0, 640, 640).view_id
+
+
+def test_numpy_scalars_are_written_as_plain_numbers(tmp_path):
+    path = tmp_path / "t.csv"
+    write_table(path, [Tag(source="s", image="i", annotator="a", x1=np.float64(1.23456), y1=np.float32(2),
+                           image_width=np.int64(640), weak=np.bool_(True))], Tag)
+    assert "np." not in path.read_text()
+    back = read_table(path, Tag)[0]
+    assert back.x1 == 1.2346 and back.image_width == 640 and back.weak is True
