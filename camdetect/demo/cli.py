@@ -1,0 +1,32 @@
+"""Registers the top-level ``camdetect demo`` command (heavy work runs in stage subprocesses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        out: Path = typer.Option(Path("runs/demo"), "--out", help="Folder for everything the demo writes."),
+        intersections: int = typer.Option(None, "--intersections", "-n", help="Override the city size."),
+        seed: int = typer.Option(1, "--seed", help="Seed for the city, volunteers, splits and training."),
+        quick: bool = typer.Option(False, "--quick", help="Tiny sizes (configs/demo.yaml 'quick'): a smoke run."),
+        epochs: int = typer.Option(None, "--epochs", help="Override the training epochs."),
+        force: bool = typer.Option(False, "--force", help="Re-run stages whose outputs already exist."),
+        config: Path = typer.Option(None, "--config", help="Sizes YAML (default configs/demo.yaml)."),
+    ) -> None:
+        """Run the main job end to end on a synthetic city and print the key numbers.
+
+        Stages whose outputs exist are skipped (resumable) unless --force.
+
+        Example: camdetect demo --out runs/demo --intersections 36 --seed 1
+        """
+        from camdetect.demo.pipeline import DemoSettings, run_demo
+
+        settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed)
+        code = run_demo(out, settings, force=force)
+        if code:
+            raise typer.Exit(code)
