@@ -21,6 +21,9 @@ from camdetect.citymap.intersections import EARTH_RADIUS_M
 from camdetect.records import Suggestion
 
 
+MIN_RANGE_M = 2.0  # a camera closer than this to the panorama is a crossing artefact, not a camera
+
+
 @dataclass(frozen=True)
 class Ray:
     """One bearing observation (deduplicated per panorama and type)."""
@@ -151,10 +154,21 @@ def rays_from_suggestions(suggestions: list[Suggestion], merge_deg: float = 3.0)
     return rays
 
 
-def associate(rays: list[Ray], plane: LocalPlane, max_range_m: float = 40.0) -> list[list[int]]:
+def associate(rays: list[Ray], plane: LocalPlane, max_range_m: float = 40.0, sigma_deg: float = 2.0) -> list[list[int]]:
     """Groups of ray indices that see one camera: same type, different panoramas, crossing within
-    ``max_range_m`` in front of both. Greedy by crossing distance (nearest first); a group holds at
-    most one ray per panorama. Unpaired rays are singleton groups."""
+    ``max_range_m`` in front of both. Greedy: crossings that more rays from other panoramas pass
+    near (within 3 sigma) go first, then nearest first; this removes the "ghost" crossings two
+    cameras seen from the same two panoramas create, *when a third panorama sees them* (with two
+    panoramas the pairing is ambiguous and the nearer crossing wins). A group holds at most one ray
+    per panorama and every ray must stay within 3 sigma (+0.5 m) of the group's estimate.
+    Unpaired rays are singleton groups."""
+    gate = 3 * math.radians(sigma_deg)
+
+    def near(k: int, pt: np.ndarray) -> bool:
+        off = pt - xy[k]
+        t = float(off @ d[k])
+        return MIN_RANGE_M <= t <= max_range_m and abs(off[0] * d[k][1] - off[1] * d[k][0]) <= gate * t + 0.5
+
     xy = plane.to_xy([r.lat for r in rays], [r.lon for r in rays]).reshape(-1, 2)
     d = _dir([r.bearing for r in rays]).reshape(-1, 2)
     pairs = []
@@ -164,10 +178,13 @@ def associate(rays: list[Ray], plane: LocalPlane, max_range_m: float = 40.0) -> 
                 continue
             t = _crossing(xy[i], d[i], xy[j], d[j])
             if t is not None and 0 < t[0] <= max_range_m and 0 < t[1] <= max_range_m:
-                pairs.append((t[0] + t[1], i, j))
+                pt = xy[i] + t[0] * d[i]
+                support = sum(1 for k in range(len(rays)) if rays[k].type == rays[i].type
+                              and rays[k].pano_id not in (rays[i].pano_id, rays[j].pano_id) and near(k, pt))
+                pairs.append((-support, t[0] + t[1], i, j))
     group = list(range(len(rays)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(rays))}
-    for _, i, j in sorted(pairs):
+    for _, _, i, j in sorted(pairs):
         gi, gj = group[i], group[j]
         if gi == gj:
             continue
@@ -175,11 +192,11 @@ def associate(rays: list[Ray], plane: LocalPlane, max_range_m: float = 40.0) -> 
         if panos_i & {rays[k].pano_id for k in members[gj]}:
             continue
         merged = sorted(members[gi] | members[gj])
-        try:  # the merged group must still cross in front of every ray within range
-            res = triangulate(xy[merged], np.array([rays[k].bearing for k in merged]))
+        try:  # the merged group must still cross near every ray, in front of it, within range
+            res = triangulate(xy[merged], np.array([rays[k].bearing for k in merged]), sigma_deg=sigma_deg)
         except ValueError:
             continue
-        if not ((res["ranges"] > 0) & (res["ranges"] <= max_range_m)).all():
+        if not all(near(k, res["point"]) for k in merged):
             continue
         for k in members[gj]:
             group[k] = gi
@@ -196,7 +213,7 @@ def locate_cameras(suggestions: list[Suggestion], max_range_m: float = 40.0, sig
         return []
     plane = LocalPlane(float(np.mean([r.lat for r in rays])), float(np.mean([r.lon for r in rays])))
     out: list[CameraEstimate] = []
-    for idx in associate(rays, plane, max_range_m):
+    for idx in associate(rays, plane, max_range_m, sigma_deg):
         rs = [rays[i] for i in idx]
         best = max(rs, key=lambda r: r.score)
         if len(rs) == 1:
