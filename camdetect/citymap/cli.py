@@ -61,19 +61,25 @@ def register(app: typer.Typer) -> None:
     def locate_cmd(
         suggestions: Path | None = typer.Argument(None, help="Suggestions .jsonl/.csv (scorer output)."),
         out: Path = typer.Option(..., "--out", help="GeoJSON to write."),
+        db: str | None = typer.Option(None, "--db", help="Review store URL/SQLite path instead of a file."),
+        all_suggestions: bool = typer.Option(False, "--all", help="With --db: include unreviewed suggestions, "
+                                             "not only those accepted (outcome yes)."),
         max_range_m: float = typer.Option(40.0, "--max-range-m", min=1.0, help="Max camera distance from a panorama."),
         sigma_deg: float = typer.Option(2.0, "--sigma-deg", min=0.01, help="Assumed bearing noise (deg, 1 sigma)."),
         k_sigma: float = typer.Option(3.0, "--k-sigma", min=0.1, help="Stated uncertainty = k sigma ellipse."),
     ) -> None:
         """Place cameras seen from >= 2 panoramas by intersecting bearings; others become bearing lines.
 
-        Example: camdetect locate runs/score/suggestions.jsonl --out runs/city/cameras.geojson
+        Example: camdetect locate --db runs/review.db --out runs/city/cameras.geojson
         """
-        from camdetect.citymap.geojson import cameras_geojson, read_suggestions, write_geojson
+        from camdetect.citymap.geojson import (cameras_geojson, read_suggestions, suggestions_from_store,
+                                               write_geojson)
 
-        if suggestions is None:
-            raise ValueError("give a suggestions file (.jsonl/.csv)")
-        fc = cameras_geojson(read_suggestions(suggestions), max_range_m=max_range_m, sigma_deg=sigma_deg,
+        if (suggestions is None) == (db is None):
+            raise ValueError("give either a suggestions file (.jsonl/.csv) or --db URL")
+        rows = read_suggestions(suggestions) if suggestions is not None else suggestions_from_store(
+            db, accepted_only=not all_suggestions)
+        fc = cameras_geojson(rows, max_range_m=max_range_m, sigma_deg=sigma_deg,
                              k_sigma=k_sigma)
         write_geojson(out, fc)
         located = sum(f["properties"]["camdetect:located"] == "triangulated" for f in fc["features"])

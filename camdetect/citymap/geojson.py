@@ -91,3 +91,27 @@ def write_geojson(path: str | os.PathLike, collection: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(collection, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def suggestions_from_store(url: str, accepted_only: bool = True) -> list[Suggestion]:
+    """Suggestion rows from the review store (camdetect.store); by default only those reviewers
+    retired as "yes" (outcome), so the map shows confirmed cameras."""
+    from dataclasses import fields
+
+    from sqlalchemy import select
+
+    from camdetect.store import Store
+    from camdetect.store.models import SuggestionRow
+
+    names = [f.name for f in fields(Suggestion)]
+    store = Store.open(url, migrate=False)
+    try:
+        with store.read() as s:
+            q = select(SuggestionRow)
+            if accepted_only:
+                q = q.where(SuggestionRow.outcome == "yes")
+            rows = list(s.scalars(q.order_by(SuggestionRow.key)))
+            return [Suggestion(**{n: (math.nan if getattr(r, n) is None else getattr(r, n)) for n in names})
+                    for r in rows]
+    finally:
+        store.close()

@@ -152,3 +152,25 @@ def test_read_suggestions_bad(tmp_path, content, match):
     p.write_text(content)
     with pytest.raises(ValueError, match=match):
         read_suggestions(p)
+
+
+def test_cli_locate_from_review_store(tmp_path):
+    """Real SQLite review store: accepted suggestions only by default, all with --all."""
+    from sqlalchemy import update
+
+    from camdetect.store import Store
+    from camdetect.store.models import SuggestionRow
+
+    url = f"sqlite:///{tmp_path / 'review.db'}"
+    sugs = [sug("a", (0, 0), (10, 15)), sug("b", (30, 0), (10, 15)), sug("c", (0, 30), (-20, 40), "bullet")]
+    store = Store.open(url)
+    for s in sugs:
+        store.record_image(s.image_path, "m", [s], {})
+    with store.write() as session:
+        session.execute(update(SuggestionRow).where(SuggestionRow.pano_id.in_(["a", "b"])).values(outcome="yes"))
+    store.close()
+    for extra, expected in [([], "1 located, 0 bearing-only"), (["--all"], "1 located, 1 bearing-only")]:
+        out = tmp_path / "cams.geojson"
+        res = CliRunner().invoke(app, ["locate", "--db", url, "--out", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        assert expected in res.output
