@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ class DemoSettings:
     test: float = 0.3
     val: float = 0.15
     negatives: float | None = None   # dataset --negatives-ratio (None: the dataset default)
+    tile: int | None = None          # dataset and score --tile (None: whole views)
     seed: int = 1
 
     @classmethod
@@ -66,6 +68,12 @@ class Stage:
     outputs: list[Path]
     args: list[str] = field(default_factory=list)
     func: Callable[[], None] | None = None
+    clean: list[Path] = field(default_factory=list)  # stale outputs removed before a (re)run
+    key: str = ""  # what else the outputs depend on (in-process stages: the settings)
+
+    def identity(self) -> str:
+        """Written into the stamp: a changed command (e.g. other sizes) means the stage is not done."""
+        return json.dumps({"args": self.args, "key": self.key})
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "camdetect.cli", *self.args]
@@ -149,24 +157,27 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               ["dataset", "build", "--panoramas", str(L.city / "manifest.csv"), "--cameras", str(cameras),
                "--out", str(L.ds), "--block-m", "0", "--test", str(s.test), "--val", str(s.val),
                "--seed", str(s.seed)]
-              + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])),
-        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s)),
+              + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
+              + (["--tile", str(s.tile)] if s.tile else []), clean=[L.ds]),
+        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=repr(s)),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
         Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)]),
         Stage("test manifest", [L.manifest_test], func=lambda: write_test_manifest(L)),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.conf), "--no-progress"]),
+               "--out", str(L.score), "--conf", str(s.conf), "--no-progress"],
+              clean=[L.score, L.media, L.db_file]),
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
-               "--manifest", str(L.manifest_test), "--out", str(L.eval)]),
+               "--manifest", str(L.manifest_test), "--out", str(L.eval)], clean=[L.eval]),
     ]
 
 
 def is_done(layout: Layout, stage: Stage) -> bool:
-    """Stamp written after success and every output present (a folder must be non-empty)."""
-    if not (layout.stamps / _slug(stage.name)).exists():
+    """Stamp of the same command written after success and every output present (folders non-empty)."""
+    stamp = layout.stamps / _slug(stage.name)
+    if not stamp.exists() or stamp.read_text().splitlines()[0] != stage.identity():
         return False
     return all(p.exists() and (not p.is_dir() or any(p.iterdir())) for p in stage.outputs)
 
@@ -175,6 +186,11 @@ def run_stage(layout: Layout, stage: Stage) -> tuple[int, Path]:
     """Run one stage, output to its log file; returns (exit code, log path)."""
     log = layout.logs / f"{_slug(stage.name)}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    for path in stage.clean:  # e.g. a dataset built with other sizes: the stage refuses to mix them
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
     if stage.func is not None:
         try:
             stage.func()
@@ -228,7 +244,7 @@ def run_demo(out: Path, settings: DemoSettings, *, force: bool = False) -> int:
         layout.stamps.mkdir(parents=True, exist_ok=True)
         for later in stages[i:]:  # a redone stage invalidates everything downstream
             (layout.stamps / _slug(later.name)).unlink(missing_ok=True)
-        (layout.stamps / _slug(stage.name)).write_text(f"{dt:.1f}\n")
+        (layout.stamps / _slug(stage.name)).write_text(f"{stage.identity()}\n{dt:.1f}\n")
         times[stage.name] = round(dt, 1)
         _atomic_write(times_path, json.dumps(times, indent=1))
         console.print(f"{label} [green]done[/] in {dt:6.1f} s")

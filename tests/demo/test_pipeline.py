@@ -1,0 +1,77 @@
+"""camdetect demo: the plan, bad config input, a failing stage, and one tiny end-to-end run + resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from camdetect.demo.pipeline import DemoSettings, Layout, is_done, plan, run_demo
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("full: {intersections: 3}\n", "no 'quick' section"),
+        ("quick: {intersections: 3, colour: red}\n", "unknown key(s) in 'quick': colour"),
+        ("quick: [1, 2]\n", "no 'quick' section"),
+    ],
+)
+def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=str(path)) as err:
+        DemoSettings.load(path, quick=True)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("quick, overrides, expected", [
+    (True, {}, {"intersections": 10, "epochs": 1}),
+    (False, {}, {"intersections": 36, "width": 2048}),
+    (True, {"intersections": 4, "epochs": None, "seed": 3}, {"intersections": 4, "epochs": 1, "seed": 3}),
+])
+def test_settings_overrides(quick: bool, overrides: dict, expected: dict) -> None:
+    s = DemoSettings.load(quick=quick, **overrides)
+    assert {k: getattr(s, k) for k in expected} == expected
+
+
+def test_plan_order_and_paths(tmp_path: Path) -> None:
+    stages = plan(Layout(tmp_path), DemoSettings.load(quick=True))
+    assert [s.name for s in stages] == [
+        "synth", "labels import", "labels consensus", "labels report", "dataset build", "train recipe",
+        "train", "export", "test manifest", "score", "eval"]
+    score = next(s for s in stages if s.name == "score")
+    assert f"sqlite:///{tmp_path.resolve()}/review.db" in score.args
+
+
+def test_failing_stage_reports_command_and_exits_nonzero(tmp_path: Path, capsys) -> None:
+    settings = DemoSettings.load(quick=True, width=-5)
+    assert run_demo(tmp_path / "demo", settings) == 1
+    out = capsys.readouterr().out
+    assert "synth" in out and "FAILED" in out and "camdetect synth" in out
+    assert not (tmp_path / "demo" / ".done" / "synth").exists()
+
+
+def test_quick_demo_end_to_end_then_resumes(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "demo"
+    settings = DemoSettings.load(quick=True)
+    assert run_demo(out, settings) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cameras_truth"] > 0 and summary["intersections_scored"] > 0
+    assert summary["map50"] is not None and summary["suggestions"] is not None
+    assert (out / "eval" / "report.md").exists() and (out / "model.onnx").exists()
+    printed = capsys.readouterr().out
+    assert "camdetect review serve --db" in printed and "mAP@0.5" in printed
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / ".done").iterdir()}
+    assert len(stamps) == 11
+    assert run_demo(out, settings) == 0  # everything done: every stage skipped, nothing re-run
+    assert printed.count("done in") == 11
+    assert capsys.readouterr().out.count("skipped") == 11
+    assert {p.name: p.stat().st_mtime_ns for p in (out / ".done").iterdir()} == stamps
+    # other sizes change the commands: those stages (and only those) are no longer done
+    changed = {s.name: is_done(Layout(out), s) for s in plan(Layout(out), DemoSettings.load(quick=True, epochs=2))}
+    assert [name for name, done in changed.items() if not done] == ["train recipe"]
