@@ -4,5 +4,11 @@ from camdetect.citymap.geojson import cameras_geojson
 from camdetect.citymap.intersections import Intersection, find_intersections
 from camdetect.citymap.locate import CameraEstimate, locate_cameras, triangulate
 
-__all__ = ["Intersection", "find_intersections", "CameraEstimate", "locate_cameras", "triangulate",
-           "cameras_geojson"]
+__all__ = [
+           "CameraEstimate",
+           "Intersection",
+           "cameras_geojson",
+           "find_intersections",
+           "locate_cameras",
+           "triangulate",
+]

@@ -72,8 +72,12 @@ def register(app: typer.Typer) -> None:
 
         Example: camdetect locate --db runs/review.db --out runs/city/cameras.geojson
         """
-        from camdetect.citymap.geojson import (cameras_geojson, read_suggestions, suggestions_from_store,
-                                               write_geojson)
+        from camdetect.citymap.geojson import (
+            cameras_geojson,
+            read_suggestions,
+            suggestions_from_store,
+            write_geojson,
+        )
 
         if (suggestions is None) == (db is None):
             raise ValueError("give either a suggestions file (.jsonl/.csv) or --db URL")

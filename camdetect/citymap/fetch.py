@@ -14,14 +14,14 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import httpx
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_SECRET_PARAMS = re.compile(r"((?:key|access_token|token|signature|client)=)[^&\s\"']+", re.I)
+_SECRET_PARAMS = re.compile(r"((?:key|access_token|token|signature|client)=)[^&\s\"']+", re.IGNORECASE)
 
 
 class FetchError(RuntimeError):

@@ -9,8 +9,8 @@ otherwise produce several "intersections" for one crossing.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 EARTH_RADIUS_M = 6371008.8
 
@@ -74,8 +74,8 @@ def merge_close(points: list[tuple[int, float, float, int]], merge_m: float) -> 
         m_per_deg_lon = m_per_deg_lat * math.cos(math.radians(lat0))
         cell: dict[tuple[int, int], list[int]] = {}
         for i, (_, lat, lon, _) in enumerate(points):
-            cell.setdefault((int(math.floor(lat * m_per_deg_lat / merge_m)),
-                             int(math.floor(lon * m_per_deg_lon / merge_m))), []).append(i)
+            cell.setdefault((math.floor(lat * m_per_deg_lat / merge_m),
+                             math.floor(lon * m_per_deg_lon / merge_m)), []).append(i)
         for (cy, cx), members in cell.items():
             for dy in (-1, 0, 1):
                 for dx in (-1, 0, 1):

@@ -20,7 +20,6 @@ import numpy as np
 from camdetect.citymap.intersections import EARTH_RADIUS_M
 from camdetect.records import Suggestion
 
-
 MIN_RANGE_M = 2.0  # a camera closer than this to the panorama is a crossing artefact, not a camera
 
 

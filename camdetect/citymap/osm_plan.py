@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from camdetect.citymap.intersections import Intersection, find_intersections, is_street
 
@@ -24,7 +24,7 @@ def read_osm(path: str | os.PathLike) -> tuple[dict[int, tuple[float, float]], l
     name = path.name.lower()
     if name.endswith(".json"):
         return _read_overpass(path)
-    if not (name.endswith(".osm") or name.endswith(".pbf") or name.endswith(".osm.bz2") or name.endswith(".osm.gz")):
+    if not name.endswith((".osm", ".pbf", ".osm.bz2", ".osm.gz")):
         raise ValueError(f"{path}: unknown OSM format (expected .osm, .osm.pbf or Overpass .json)")
     import osmium
 

@@ -42,7 +42,7 @@ class FakeApi:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeApi":
+    def __enter__(self) -> FakeApi:
         self.thread.start()
         return self
 
@@ -88,7 +88,7 @@ class FakeApi:
                 self._send(status, b'{"error": "scripted"}', headers=headers)
                 return True
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 u = urlparse(self.path)
                 q = {k: v[0] for k, v in parse_qs(u.query).items()}
                 with api.lock:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from camdetect.cli import app
 from camdetect.citymap.fetch import FetchError, HttpClient, HttpConfig, TokenBucket, fetch_all, redact
 from camdetect.citymap.providers.mapillary import MapillaryProvider
 from camdetect.citymap.providers.streetview import StreetViewProvider
+from camdetect.cli import app
 from camdetect.geometry import ViewPlan
 from camdetect.scoring.inputs import read_manifest
 
@@ -145,7 +145,7 @@ def test_streetview_fetch_views(api, tmp_path):
     assert KEY not in all_text(tmp_path)
 
 
-@pytest.mark.parametrize("bad", [dict(width=1024, height=640), dict(fov=130.0)])
+@pytest.mark.parametrize("bad", [{"width": 1024, "height": 640}, {"fov": 130.0}])
 def test_streetview_rejects_plans_the_static_api_cannot_serve(bad):
     plan = ViewPlan(**{**small_plan().__dict__, **bad})
     with pytest.raises(ValueError, match="Static API"):

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from camdetect.cli import app
 from camdetect.citymap.geojson import cameras_geojson, read_suggestions
 from camdetect.citymap.locate import LocalPlane, locate_cameras, triangulate
+from camdetect.cli import app
 from camdetect.records import Suggestion
 
 LAT0, LON0 = 40.75, -73.99

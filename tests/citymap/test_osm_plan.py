@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import csv
-import json
 
 import pytest
 from typer.testing import CliRunner
 
-from camdetect.cli import app
 from camdetect.citymap.intersections import find_intersections, haversine_m
 from camdetect.citymap.osm_plan import PLAN_COLUMNS, plan_city, read_osm
+from camdetect.cli import app
 
 from . import osm_fixture
 

@@ -38,7 +38,7 @@ class MapillaryProvider:
 
     @classmethod
     def from_env(cls, base_url: str | None = None, config: HttpConfig | None = None,
-                 radius_m: float | None = None) -> "MapillaryProvider":
+                 radius_m: float | None = None) -> MapillaryProvider:
         token = os.environ.get("MAPILLARY_ACCESS_TOKEN", "").strip()
         if not token:
             raise ValueError("MAPILLARY_ACCESS_TOKEN is not set (get a client token at mapillary.com/dashboard/developers)")

@@ -43,7 +43,7 @@ class StreetViewProvider:
 
     @classmethod
     def from_env(cls, base_url: str | None = None, config: HttpConfig | None = None,
-                 plan_path: str | Path | None = None, radius_m: float | None = None) -> "StreetViewProvider":
+                 plan_path: str | Path | None = None, radius_m: float | None = None) -> StreetViewProvider:
         key = os.environ.get("GOOGLE_MAPS_API_KEY", "").strip()
         if not key:
             raise ValueError("GOOGLE_MAPS_API_KEY is not set")
