@@ -30,7 +30,7 @@ def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> N
 
 @pytest.mark.parametrize("quick, overrides, expected", [
     (True, {}, {"intersections": 10, "epochs": 1}),
-    (False, {}, {"intersections": 36, "width": 2048}),
+    (False, {}, {"intersections": 120, "width": 2048, "tile": 320}),
     (True, {"intersections": 4, "epochs": None, "seed": 3}, {"intersections": 4, "epochs": 1, "seed": 3}),
 ])
 def test_settings_overrides(quick: bool, overrides: dict, expected: dict) -> None:
