@@ -153,6 +153,12 @@ class FetchState:
                     except json.JSONDecodeError:
                         continue  # a torn last line from a kill: that intersection is fetched again
                     self.done[rec["intersection_id"]] = rec
+            with path.open("rb+") as fh:  # terminate a torn last line so the next append is whole
+                fh.seek(0, os.SEEK_END)
+                if fh.tell():
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        fh.write(b"\n")
 
     def add(self, intersection_id: str, status: str, rows: list[dict]) -> None:
         rec = {"intersection_id": intersection_id, "status": status, "rows": rows}

@@ -225,3 +225,29 @@ def test_http_error_message_is_one_redacted_line():
             http.get(f"{fake.url}/maps/api/streetview?key={wrong}&size=1x1&fov=90&pano=p&heading=0")
     msg = str(exc.value)
     assert wrong not in msg and "\n" not in msg and exc.value.status == 403
+
+
+def test_interrupted_fetch_resumes(api, tmp_path):
+    """Ctrl-C during the second intersection: the first is kept (state + manifest), a torn state
+    line is ignored, and the next run fetches only what is missing."""
+    prov = MapillaryProvider(TOKEN, base_url=api.url, config=FAST)
+    real_fetch = prov.fetch
+    calls = []
+
+    def flaky(iid, lat, lon, out):
+        calls.append(iid)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_fetch(iid, lat, lon, out)
+
+    prov.fetch = flaky
+    with pytest.raises(KeyboardInterrupt):
+        fetch_all(prov, PLAN, tmp_path, progress=False)
+    assert [j.pano_id for j in read_manifest(tmp_path / "manifest.csv")] == ["m-pano-a"]
+    with (tmp_path / "fetch_state.jsonl").open("a") as fh:
+        fh.write('{"intersection_id": "int-b", "sta')  # torn line from a hard kill
+    s = fetch_all(MapillaryProvider(TOKEN, base_url=api.url, config=FAST), PLAN, tmp_path, progress=False)
+    assert (s.skipped, s.fetched, s.images) == (1, 2, 3)
+    assert len(read_manifest(tmp_path / "manifest.csv")) == 4
+    s = fetch_all(MapillaryProvider(TOKEN, base_url=api.url, config=FAST), PLAN, tmp_path, progress=False)
+    assert s.skipped == 3  # the line written after the torn one was whole
