@@ -251,3 +251,29 @@ def test_interrupted_fetch_resumes(api, tmp_path):
     assert len(read_manifest(tmp_path / "manifest.csv")) == 4
     s = fetch_all(MapillaryProvider(TOKEN, base_url=api.url, config=FAST), PLAN, tmp_path, progress=False)
     assert s.skipped == 3  # the line written after the torn one was whole
+
+
+def test_plan_then_fetch_streetview(api, tmp_path, monkeypatch):
+    """`camdetect plan` output feeds `camdetect fetch` directly; intersections without a panorama
+    within 13 m get none, and the fetched manifest is what the scorer reads."""
+    from . import osm_fixture
+
+    plan_csv = tmp_path / "plan.csv"
+    res = CliRunner().invoke(app, ["plan", "--osm", str(osm_fixture.write_overpass(tmp_path / "c.json")),
+                                   "--out", str(plan_csv)])
+    assert res.exit_code == 0, res.output
+    with plan_csv.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 9
+    # panoramas 8 m north of the first three intersections, one 30 m away from the fourth (too far)
+    api.sv_panos = [{"pano_id": f"sv{i}", "lat": float(r["lat"]) + (8 if i < 3 else 30) / KY, "lng": float(r["lon"])}
+                    for i, r in enumerate(rows[:4])]
+    monkeypatch.setenv("GOOGLE_MAPS_API_KEY", KEY)
+    views = tmp_path / "views.yaml"
+    views.write_text("n_headings: 2\npitch: 10\nfov: 90\nwidth: 64\nheight: 48\n")
+    res = CliRunner().invoke(app, ["fetch", str(plan_csv), "--provider", "streetview", "--out", str(tmp_path / "sv"),
+                                   "--base-url", api.url, "--views", str(views), "--no-progress", "--rate", "500"])
+    assert res.exit_code == 0, res.output
+    jobs = read_manifest(tmp_path / "sv" / "manifest.csv")
+    assert sorted({j.pano_id for j in jobs}) == ["sv0", "sv1", "sv2"] and len(jobs) == 6
+    assert {j.intersection for j in jobs} == {r["intersection_id"] for r in rows[:3]}
