@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -51,6 +52,41 @@ def plan_speed(n: int) -> dict:
     return {"grid": f"{n}x{n}", "intersections": len(found), "seconds": time.perf_counter() - t}
 
 
+def figure(path: Path, rng: np.random.Generator, sigma: float = 2.0) -> None:
+    """A synthetic crossing: 4 panoramas, 5 cameras, noisy bearings -> rays, estimates, 3 sigma ellipses."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse
+
+    panos = np.array([[0, 0], [30, 0], [0, 30], [30, 30]], float)
+    cams = rng.uniform(-5, 35, (5, 2))
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for cam in cams:
+        seen = [o for o in panos if np.linalg.norm(cam - o) <= 40]
+        bear = np.array([math.degrees(math.atan2(*(cam - o))) + rng.normal(0, sigma) for o in seen])
+        res = triangulate(np.array(seen), bear, sigma_deg=sigma)
+        for o, b in zip(seen, bear):
+            r = float(np.linalg.norm(res["point"] - o)) + 5
+            ax.plot([o[0], o[0] + r * math.sin(math.radians(b))], [o[1], o[1] + r * math.cos(math.radians(b))],
+                    color="0.6", lw=0.7)
+        ax.add_patch(Ellipse(res["point"], 2 * 3 * res["sigma_major"], 2 * 3 * res["sigma_minor"],
+                             angle=90 - res["ellipse_angle"], fill=False, color="tab:red"))
+        ax.plot(*cam, "k+", ms=10)
+        ax.plot(*res["point"], "r.", ms=6)
+    ax.plot(panos[:, 0], panos[:, 1], "bs", label="panoramas")
+    ax.plot([], [], "k+", label="true camera")
+    ax.plot([], [], "r.", label="estimate + 3 sigma ellipse")
+    ax.set_aspect("equal")
+    ax.set_xlabel("east (m)")
+    ax.set_ylabel("north (m)")
+    ax.set_title(f"camdetect locate: bearings with sigma={sigma} deg")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=5000)
@@ -68,6 +104,8 @@ def main() -> None:
     sp = plan_speed(args.grid)
     print(f"plan: {sp['grid']} grid -> {sp['intersections']} intersections in {sp['seconds']:.2f} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    figure(args.out.with_suffix(".png"), rng)
+    print(f"-> {args.out.with_suffix('.png')}")
     args.out.write_text(json.dumps({"triangulation": rows, "plan": sp, "args": vars(args) | {"out": str(args.out)}}, indent=1))
     print(f"-> {args.out}")
 
