@@ -72,10 +72,11 @@ def merge_close(points: list[tuple[int, float, float, int]], merge_m: float) -> 
         lat0 = sum(p[1] for p in points) / len(points)
         m_per_deg_lat = math.pi * EARTH_RADIUS_M / 180
         m_per_deg_lon = m_per_deg_lat * math.cos(math.radians(lat0))
+        size = max(merge_m, 1.0)  # cells >= merge_m: neighbours within one cell cover every close pair
         cell: dict[tuple[int, int], list[int]] = {}
         for i, (_, lat, lon, _) in enumerate(points):
-            cell.setdefault((math.floor(lat * m_per_deg_lat / merge_m),
-                             math.floor(lon * m_per_deg_lon / merge_m)), []).append(i)
+            cell.setdefault((math.floor(lat * m_per_deg_lat / size),
+                             math.floor(lon * m_per_deg_lon / size)), []).append(i)
         for (cy, cx), members in cell.items():
             for dy in (-1, 0, 1):
                 for dx in (-1, 0, 1):
