@@ -96,7 +96,7 @@ class Layout:
         self.run = self.train_project / self.run_name
         self.recipe = o / "train_recipe.yaml"
         self.model = o / "model.onnx"
-        self.manifest_test = o / "manifest_test.csv"
+        self.manifest_test = self.city / "manifest_test.csv"  # image_path is relative to the manifest
         self.score, self.media, self.db_file = o / "score", o / "media", o / "review.db"
         self.eval = o / "eval"
         self.logs, self.stamps = o / "logs", o / ".done"
@@ -262,6 +262,8 @@ def summarize(layout: Layout) -> dict:
     out["cameras_consensus"] = _count_rows(layout.labels / "cameras.csv")
     out["intersections_scored"] = _count_rows(layout.manifest_test)
     out["suggestions"] = _count_lines(layout.score / "suggestions.jsonl")
+    score_summary = layout.score / "summary.json"
+    out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
     out.update(_consensus_scores(layout.labels / "report"))
     report = layout.eval / "report.json"
     if report.exists():
@@ -285,7 +287,8 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s['cameras_consensus'])}")
     t.add_row("consensus precision / recall vs truth",
               f"{fmt(s.get('consensus_precision'), True)} / {fmt(s.get('consensus_recall'), True)}")
-    t.add_row("held-out intersections scored", fmt(s["intersections_scored"]))
+    t.add_row("held-out intersections / views scored",
+              f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
     t.add_row("effort saved at 90% recall", fmt(s.get("effort_saved_90"), True))
     t.add_row("effort saved at 95% recall", fmt(s.get("effort_saved_95"), True))

@@ -61,6 +61,7 @@ def test_quick_demo_end_to_end_then_resumes(tmp_path: Path, capsys) -> None:
     assert run_demo(out, settings) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["cameras_truth"] > 0 and summary["intersections_scored"] > 0
+    assert summary["views_scored"] >= 10 * summary["intersections_scored"]  # the panoramas were found and cut
     assert summary["map50"] is not None and summary["suggestions"] is not None
     assert (out / "eval" / "report.md").exists() and (out / "model.onnx").exists()
     printed = capsys.readouterr().out
