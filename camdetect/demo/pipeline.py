@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -43,7 +43,7 @@ class DemoSettings:
     seed: int = 1
 
     @classmethod
-    def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> "DemoSettings":
+    def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
         path = Path(path) if path else DEFAULT_CONFIG
         if not path.exists():
             raise FileNotFoundError(f"{path}: demo config not found")
@@ -203,7 +203,7 @@ def run_stage(layout: Layout, stage: Stage) -> tuple[int, Path]:
     with open(log, "w") as f:
         f.write("$ " + " ".join(stage.command()) + "\n")
         f.flush()
-        proc = subprocess.run(stage.command(), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        proc = subprocess.run(stage.command(), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO, check=False)
     return proc.returncode, log
 
 
