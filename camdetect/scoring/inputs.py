@@ -209,6 +209,10 @@ def decode_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Decod
         return Decoded(None, "truncated" if "truncated" in str(exc) else "corrupt")
     except (ValueError, SyntaxError, MemoryError):
         return Decoded(None, "corrupt")
+    except ImportError:
+        # ultralytics (if imported in the same process) patches Image.open to try pi-heif on
+        # unidentified files; without that plugin the file is simply not decodable.
+        return Decoded(None, "corrupt")
     if rgb.ndim != 3 or rgb.shape[0] < 2 or rgb.shape[1] < 2:
         return Decoded(None, "corrupt")
     bgr = np.ascontiguousarray(rgb[..., ::-1])
