@@ -10,17 +10,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from camdetect.demo.stages import REPO, Stage, StageDirs, atomic_write, is_done, run_stage, run_stages
+
+__all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"
 TRAIN_RECIPE = REPO / "configs" / "train" / "ci.yaml"
 
@@ -41,6 +38,8 @@ class DemoSettings:
     negatives: float | None = None   # dataset --negatives-ratio (None: the dataset default)
     tile: int | None = None          # dataset and score --tile (None: whole views)
     seed: int = 1
+    weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
+    model: str = ""                  # model yaml for that checkpoint ("" = configs/train/ci.yaml's)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -61,35 +60,11 @@ class DemoSettings:
 
 
 @dataclass
-class Stage:
-    """One step: a camdetect CLI call (``args``) or an in-process function (``func``)."""
-
-    name: str
-    outputs: list[Path]
-    args: list[str] = field(default_factory=list)
-    func: Callable[[], None] | None = None
-    clean: list[Path] = field(default_factory=list)  # stale outputs removed before a (re)run
-    key: str = ""  # what else the outputs depend on (in-process stages: the settings)
-
-    def identity(self) -> str:
-        """Written into the stamp: a changed command (e.g. other sizes) means the stage is not done."""
-        return json.dumps({"args": self.args, "key": self.key})
-
-    def command(self) -> list[str]:
-        return [sys.executable, "-m", "camdetect.cli", *self.args]
-
-    def shown(self) -> str:
-        return "camdetect " + " ".join(self.args) if self.args else f"(in-process) {self.name}"
-
-
-@dataclass
-class Layout:
+class Layout(StageDirs):
     """Where every stage writes, under one output folder."""
 
-    out: Path
-
     def __post_init__(self) -> None:
-        self.out = Path(self.out).resolve()
+        super().__post_init__()
         o = self.out
         self.city, self.labels, self.ds = o / "city", o / "labels", o / "ds"
         self.train_project, self.run_name = o / "train", "detector"  # not "model": ultralytics renames that
@@ -99,7 +74,6 @@ class Layout:
         self.manifest_test = self.city / "manifest_test.csv"  # image_path is relative to the manifest
         self.score, self.media, self.db_file = o / "score", o / "media", o / "review.db"
         self.eval = o / "eval"
-        self.logs, self.stamps = o / "logs", o / ".done"
 
     @property
     def db_url(self) -> str:
@@ -109,6 +83,10 @@ class Layout:
 def write_recipe(layout: Layout, s: DemoSettings) -> None:
     """The demo training recipe: configs/train/ci.yaml with the demo's sizes and output folder."""
     recipe = yaml.safe_load(TRAIN_RECIPE.read_text())
+    weights = weights_used(s)
+    if weights is not None:  # the shipped model: fine-tune it (same architecture)
+        recipe["weights"] = str(weights)
+        recipe["model"] = s.model or recipe["model"]
     model = Path(recipe["model"])
     recipe.update(
         name=layout.run_name, project=str(layout.train_project), data=str(layout.ds),
@@ -116,7 +94,15 @@ def write_recipe(layout: Layout, s: DemoSettings) -> None:
         imgsz=s.imgsz, epochs=s.epochs, batch=s.batch, seed=s.seed, threads=0,
     )
     recipe.setdefault("mount", {})["enabled"] = s.mount
-    _atomic_write(layout.recipe, yaml.safe_dump(recipe, sort_keys=False))
+    atomic_write(layout.recipe, yaml.safe_dump(recipe, sort_keys=False))
+
+
+def weights_used(s: DemoSettings) -> Path | None:
+    """The checkpoint the demo fine-tunes, or None (not configured, or not there yet: train from scratch)."""
+    if not s.weights:
+        return None
+    p = Path(s.weights) if Path(s.weights).is_absolute() else REPO / s.weights
+    return p if p.is_file() else None
 
 
 def write_test_manifest(layout: Layout) -> int:
@@ -159,7 +145,7 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
                "--seed", str(s.seed)]
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
               + (["--tile", str(s.tile)] if s.tile else []), clean=[L.ds]),
-        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=repr(s)),
+        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=f"{s!r} weights={weights_used(s)}"),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
         Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)]),
@@ -174,84 +160,17 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     ]
 
 
-def is_done(layout: Layout, stage: Stage) -> bool:
-    """Stamp of the same command written after success and every output present (folders non-empty)."""
-    stamp = layout.stamps / _slug(stage.name)
-    if not stamp.exists() or stamp.read_text().splitlines()[0] != stage.identity():
-        return False
-    return all(p.exists() and (not p.is_dir() or any(p.iterdir())) for p in stage.outputs)
-
-
-def run_stage(layout: Layout, stage: Stage) -> tuple[int, Path]:
-    """Run one stage, output to its log file; returns (exit code, log path)."""
-    log = layout.logs / f"{_slug(stage.name)}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    for path in stage.clean:  # e.g. a dataset built with other sizes: the stage refuses to mix them
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-    if stage.func is not None:
-        try:
-            stage.func()
-        except (ValueError, FileNotFoundError, KeyError) as exc:
-            log.write_text(f"error: {exc}\n")
-            return 2, log
-        log.write_text("ok\n")
-        return 0, log
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(stage.command()) + "\n")
-        f.flush()
-        proc = subprocess.run(stage.command(), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO, check=False)
-    return proc.returncode, log
-
-
 def run_demo(out: Path, settings: DemoSettings, *, force: bool = False) -> int:
     """Run (or resume) the demo under ``out``; prints a line per stage and the summary. Returns an exit code."""
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console()
     layout = Layout(out)
-    layout.out.mkdir(parents=True, exist_ok=True)
-    if force and layout.stamps.exists():
-        for stamp in layout.stamps.iterdir():
-            stamp.unlink()
-    stages = plan(layout, settings)
-    times_path = layout.out / "demo_times.json"
-    times: dict[str, float] = json.loads(times_path.read_text()) if times_path.exists() else {}
     console.print(f"[bold]camdetect demo[/] -> {layout.out}  ({settings})")
-    t_total = time.monotonic()
-    for i, stage in enumerate(stages, 1):
-        label = f"[{i:2d}/{len(stages)}] {stage.name:<17}"
-        if is_done(layout, stage):
-            console.print(f"{label} [dim]skipped (done; --force to redo)[/]")
-            continue
-        t0 = time.monotonic()
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            progress.add_task(label, total=None)
-            code, log = run_stage(layout, stage)
-        dt = time.monotonic() - t0
-        if code != 0:
-            console.print(f"{label} [bold red]FAILED[/] after {dt:.1f} s (exit {code})")
-            console.print(f"command: {stage.shown()}")
-            console.print(f"log: {log}; last lines:")
-            for line in log.read_text(errors="replace").splitlines()[-20:]:
-                console.print("  " + line, markup=False, highlight=False)
-            return 1
-        layout.stamps.mkdir(parents=True, exist_ok=True)
-        for later in stages[i:]:  # a redone stage invalidates everything downstream
-            (layout.stamps / _slug(later.name)).unlink(missing_ok=True)
-        (layout.stamps / _slug(stage.name)).write_text(f"{stage.identity()}\n{dt:.1f}\n")
-        times[stage.name] = round(dt, 1)
-        _atomic_write(times_path, json.dumps(times, indent=1))
-        console.print(f"{label} [green]done[/] in {dt:6.1f} s")
-    console.print(f"all stages finished; this invocation took {time.monotonic() - t_total:.1f} s "
-                  f"(stage times: {times_path})")
-    print_summary(console, layout, summarize(layout))
-    return 0
+    code = run_stages(layout, plan(layout, settings), console, force=force, times_name="demo_times.json")
+    if code == 0:
+        print_summary(console, layout, summarize(layout))
+    return code
 
 
 def summarize(layout: Layout) -> dict:
@@ -268,7 +187,7 @@ def summarize(layout: Layout) -> dict:
     report = layout.eval / "report.json"
     if report.exists():
         out.update(_eval_numbers(json.loads(report.read_text())))
-    _atomic_write(layout.out / "summary.json", json.dumps(out, indent=1))
+    atomic_write(layout.out / "summary.json", json.dumps(out, indent=1))
     return out
 
 
@@ -330,14 +249,3 @@ def _count_lines(path: Path) -> int | None:
         return None
     with open(path) as f:
         return sum(1 for line in f if line.strip())
-
-
-def _slug(name: str) -> str:
-    return name.replace(" ", "_")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
