@@ -234,3 +234,22 @@ class Suggestion:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def iter_jsonl(path: str | os.PathLike, what: str = "a JSON object per line") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line of a JSONL file; a line that is not JSON or not an
+    object is a one-line ValueError naming the file and line (``what`` says what the line should be)."""
+    import json
+
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        for lineno, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise ValueError(f"{path}:{lineno}: expected {what}")
+            yield lineno, rec

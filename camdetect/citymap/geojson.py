@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from camdetect.citymap.locate import CameraEstimate, LocalPlane, locate_cameras
-from camdetect.records import Suggestion
+from camdetect.records import Suggestion, iter_jsonl
 from camdetect.taxonomy import load_taxonomy
 
 
@@ -67,20 +67,14 @@ def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
         return read_table(path, Suggestion)
     names = {f.name for f in fields(Suggestion)}
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                rec = {k: (math.nan if v is None and k in ("heading", "pitch", "lat", "lon", "type_score",
-                                                           "mount_score") else v)
-                       for k, v in rec.items() if k in names}
-                out.append(Suggestion(**rec))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: bad JSON: {exc.msg}") from None
-            except TypeError as exc:
-                raise ValueError(f"{path}:{lineno}: not a Suggestion row: {exc}") from None
+    for lineno, rec in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
+        rec = {k: (math.nan if v is None and k in ("heading", "pitch", "lat", "lon", "type_score",
+                                                   "mount_score") else v)
+               for k, v in rec.items() if k in names}
+        try:
+            out.append(Suggestion(**rec))
+        except TypeError as exc:
+            raise ValueError(f"{path}:{lineno}: not a Suggestion row: {exc}") from None
     return out
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.evaluate.samples import ImagePrediction, ImageTruth
-from camdetect.records import Camera, Detections, View, read_table
+from camdetect.records import Camera, Detections, View, iter_jsonl, read_table
 
 
 def find_city_truth(path: str | os.PathLike) -> tuple[Path, Path | None] | None:
@@ -143,23 +143,14 @@ def read_suggestion_rows(path: Path) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     need = ("pano_id", "view_heading", "view_pitch", "view_fov", "image_width", "image_height",
             "x1", "y1", "x2", "y2", "score")
-    with path.open(encoding="utf-8") as fh:
-        for line, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                r = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from None
-            if not isinstance(r, dict):
-                raise ValueError(f"{path}:{line}: expected a JSON object (one Suggestion per line)")
-            if r.get("done"):
-                continue
-            bad = [k for k in need if r.get(k) is None or _nan(r.get(k))]
-            if bad:
-                raise ValueError(f"{path}:{line}: panorama evaluation needs {', '.join(bad)} "
-                                 "(suggestions on panorama views)")
-            out[str(r["pano_id"])].append(r)
+    for line, r in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
+        if r.get("done"):
+            continue
+        bad = [k for k in need if r.get(k) is None or _nan(r.get(k))]
+        if bad:
+            raise ValueError(f"{path}:{line}: panorama evaluation needs {', '.join(bad)} "
+                             "(suggestions on panorama views)")
+        out[str(r["pano_id"])].append(r)
     return out
 
 

@@ -10,7 +10,6 @@ come from.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections import defaultdict
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camdetect.records import Detections, Suggestion, Tag, read_table
+from camdetect.records import Detections, Suggestion, Tag, iter_jsonl, read_table
 
 
 @dataclass
@@ -233,28 +232,19 @@ def load_suggestions_jsonl(path: str | os.PathLike, classes: tuple[str, ...]) ->
     if not path.exists():
         raise FileNotFoundError(f"{path}: predictions file not found")
     rows: dict[str, list[dict]] = defaultdict(list)
-    with path.open(encoding="utf-8") as fh:
-        for line, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                rec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from None
-            if not isinstance(rec, dict):
-                raise ValueError(f"{path}:{line}: expected a JSON object (one Suggestion per line)")
-            if rec.get("done") and "image_path" in rec:  # marker row of `camdetect eval`: image scored
-                rows.setdefault(rec["image_path"], [])
-                continue
-            missing = {"image_path", "x1", "y1", "x2", "y2", "score"} - rec.keys()
-            if missing:
-                raise ValueError(f"{path}:{line}: missing {', '.join(sorted(missing))}")
-            try:
-                rec["_box"] = [float(rec[k]) for k in ("x1", "y1", "x2", "y2")]
-                rec["score"] = float(rec["score"])
-            except (TypeError, ValueError):
-                raise ValueError(f"{path}:{line}: non-numeric box or score") from None
-            rows[rec["image_path"]].append(rec)
+    for line, rec in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
+        if rec.get("done") and "image_path" in rec:  # marker row of `camdetect eval`: image scored
+            rows.setdefault(rec["image_path"], [])
+            continue
+        missing = {"image_path", "x1", "y1", "x2", "y2", "score"} - rec.keys()
+        if missing:
+            raise ValueError(f"{path}:{line}: missing {', '.join(sorted(missing))}")
+        try:
+            rec["_box"] = [float(rec[k]) for k in ("x1", "y1", "x2", "y2")]
+            rec["score"] = float(rec["score"])
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}:{line}: non-numeric box or score") from None
+        rows[rec["image_path"]].append(rec)
     preds = []
     for image, recs in rows.items():
         types = [str(r.get("type") or classes[0]) for r in recs]

@@ -147,7 +147,7 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
         thresholds["iou"] = float(iou)
     run_record = {"run_dir": str(source.run_dir) if source.run_dir else "", "weights": str(source.weights),
                   **{k: v for k, v in source.run_info.items() if k in ("name", "command", "data_hash", "config",
-                                                                        "class_names", "imgsz")}}
+                                                                        "class_names", "imgsz", "crop")}}
     written = []
     jobs = [(source.weights, out, "detect")]
     if source.mount_weights is not None:

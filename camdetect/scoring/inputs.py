@@ -5,7 +5,6 @@ and decoding one image file robustly (every failure is a counted reason, never a
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import warnings
@@ -13,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from camdetect.records import iter_jsonl
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MANIFEST_COLUMNS = ["intersection_id", "pano_id", "lat", "lon", "image_path", "kind", "pano_heading",
@@ -50,17 +51,7 @@ def _float(value, where: str, name: str, default: float = math.nan) -> float:
 
 def _manifest_rows(path: Path):
     if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{lineno}: bad JSON: {exc.msg}") from None
-                if not isinstance(rec, dict):
-                    raise ValueError(f"{path}:{lineno}: expected a JSON object per line")
-                yield lineno, rec
+        yield from iter_jsonl(path)
     else:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)

@@ -255,16 +255,16 @@ class Scorer:
         return list(unique.values())
 
     def classify_mounts(self, prep: Prepared, picks: list, out: list[Suggestion]) -> None:
-        """Mount (and its probability) from the second model, on the box with 1x context around it:
+        """Mount (and its probability) from the second model, on the same context crop the classifier was
+        trained on (camdetect.dataset.crops.context_crop with the run's context/size, stored at export):
         what a camera hangs on is mostly outside its own box."""
-        crops = []
-        for (vi, _, _, _), s in zip(picks, out):
-            img = prep.images[vi]
-            h, w = img.shape[:2]
-            bw, bh = max(s.x2 - s.x1, 8.0), max(s.y2 - s.y1, 8.0)
-            x1, y1 = int(max(0, s.x1 - bw)), int(max(0, s.y1 - bh))
-            x2, y2 = int(min(w, s.x2 + bw)), int(min(h, s.y2 + bh))
-            crops.append(img[y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)])
+        from camdetect.dataset.crops import DEFAULT_CONTEXT, DEFAULT_MIN_SIDE, DEFAULT_SIZE, context_crop
+
+        crop = dict(self.mount.metadata.training_run.get("crop") or {})
+        context = float(crop.get("context") or DEFAULT_CONTEXT)
+        size = int(crop.get("size") or DEFAULT_SIZE)
+        crops = [context_crop(prep.images[vi], (s.x1, s.y1, s.x2, s.y2), context, DEFAULT_MIN_SIDE, size)
+                 for (vi, _, _, _), s in zip(picks, out)]
         probs = self.mount.predict(crops)
         for s, p in zip(out, probs):
             k = int(np.argmax(p))

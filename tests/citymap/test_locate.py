@@ -146,7 +146,7 @@ def test_geojson_osm_tags_and_cli(tmp_path):
     assert line["properties"]["camdetect:bearing"] == pytest.approx(bearing((0, 0), (-10, 5)), abs=0.01)
 
 
-@pytest.mark.parametrize("content, match", [("{bad\n", ":1: bad JSON"), ('{"key": "x"}\n', ":1: not a Suggestion")])
+@pytest.mark.parametrize("content, match", [("{bad\n", ":1: not JSON"), ('{"key": "x"}\n', ":1: not a Suggestion")])
 def test_read_suggestions_bad(tmp_path, content, match):
     p = tmp_path / "s.jsonl"
     p.write_text(content)
