@@ -280,6 +280,9 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         if name == "cameras.geojson":
             return JSONResponse(exports.geojson(exports.verified(store, cfg)),
                                 media_type="application/geo+json")
+        if name == "located.geojson":
+            return JSONResponse(exports.located_geojson(exports.verified(store, cfg)),
+                                media_type="application/geo+json")
         if name == "tags.csv":
             return Response(exports.tags_csv_text(exports.verified(store, cfg)), media_type="text/csv",
                             headers={"content-disposition": "attachment; filename=tags.csv"})

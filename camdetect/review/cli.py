@@ -76,8 +76,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output folder."),
         db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
         media: Path = typer.Option(None, "--media", help="View JPEG folder (YOLO export links images)."),
-        formats: str = typer.Option("tags,reviews,cameras,geojson,coco,yolo", "--formats",
-                                    help="Comma list of tags, reviews, cameras, geojson, coco, yolo."),
+        formats: str = typer.Option("tags,reviews,cameras,geojson,located,coco,yolo", "--formats",
+                                    help="Comma list of tags, reviews, cameras, geojson, located (bearing intersection), coco, yolo."),
     ) -> None:
         """Verified labels (labels consensus over the reviews) as a Tag table, COCO, YOLO and GeoJSON.
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from camdetect.records import Camera, Tag, View, write_table
+from camdetect.records import Camera, Suggestion, Tag, View, write_table
 from camdetect.store import Store
 from camdetect.store.models import AddedBox, Answer, SuggestionRow, User, ViewRow
 from camdetect.taxonomy import load_taxonomy
@@ -176,6 +176,28 @@ def geojson(v: Verified) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
+def located_geojson(v: Verified) -> dict:
+    """Verified cameras placed on the map by camdetect.citymap: a camera seen from two or more panoramas
+    is triangulated from the bearings (a Point with an uncertainty radius), one seen once is a bearing
+    line from its panorama. OSM tags on every feature; ``camdetect:suggestions`` holds the camera ids."""
+    from camdetect.citymap.geojson import cameras_geojson
+
+    sightings = []
+    for cam in v.cameras:
+        view = v.views.get(cam.image)
+        pos = camera_position(cam, view)
+        if view is None or pos is None or math.isnan(pos[2]):
+            continue
+        sightings.append(Suggestion(
+            key=cam.camera_id, intersection=cam.intersection, pano_id=view.pano_id or view.intersection,
+            image_path=cam.image, view_heading=_f(view.view_heading), view_pitch=_f(view.view_pitch),
+            view_fov=_f(view.view_fov), image_width=view.width, image_height=view.height,
+            x1=cam.x1, y1=cam.y1, x2=cam.x2, y2=cam.y2,
+            score=1.0 if math.isnan(cam.confidence) else cam.confidence, type=cam.type, mount=cam.mount,
+            heading=pos[2], lat=view.lat, lon=view.lon))
+    return cameras_geojson(sightings)
+
+
 def verified_tags(v: Verified) -> list[Tag]:
     """The retraining loop's Tag table: one ``tag`` per verified camera (annotator ``review``) and a
     ``seen`` row per reviewed view (so views without cameras become known negatives)."""
@@ -213,11 +235,11 @@ def tags_csv_text(v: Verified) -> str:
 def write_exports(store: Store, out: Path, formats: list[str], media: Path | None = None,
                   cfg: ReviewConfig | None = None) -> dict[str, str]:
     """Write the chosen exports into ``out``; returns {format: path}. Formats: tags, reviews,
-    cameras, geojson, coco, yolo."""
+    cameras, geojson, located (cameras placed by bearing intersection), coco, yolo."""
     import json
     import os
 
-    allowed = {"tags", "reviews", "cameras", "geojson", "coco", "yolo"}
+    allowed = {"tags", "reviews", "cameras", "geojson", "located", "coco", "yolo"}
     bad = [f for f in formats if f not in allowed]
     if bad:
         raise ValueError(f"unknown export format(s) {', '.join(bad)}; choose from {', '.join(sorted(allowed))}")
@@ -238,6 +260,11 @@ def write_exports(store: Store, out: Path, formats: list[str], media: Path | Non
         tmp.write_text(json.dumps(geojson(v)), encoding="utf-8")
         os.replace(tmp, out / "cameras.geojson")
         done["geojson"] = str(out / "cameras.geojson")
+    if "located" in formats:
+        tmp = out / "located.geojson.tmp"
+        tmp.write_text(json.dumps(located_geojson(v)), encoding="utf-8")
+        os.replace(tmp, out / "located.geojson")
+        done["located"] = str(out / "located.geojson")
     boxes = [t for t in verified_tags(v) if t.kind == "tag"]
     if "coco" in formats or "yolo" in formats:
         from camdetect.labels.exporters import export_labels

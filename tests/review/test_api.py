@@ -167,6 +167,8 @@ def test_dashboard_and_exports(make_client, store, tmp_path, media):
     geo = coord.get("/export/cameras.geojson").json()
     f = geo["features"][0]
     assert f["geometry"]["type"] == "Point" and f["properties"]["osm_tags"]["man_made"] == "surveillance"
+    located = coord.get("/export/located.geojson")
+    assert located.status_code == 200 and located.json()["type"] == "FeatureCollection"
     assert coord.get("/export/tags.csv").text.startswith("source,image")
     done = write_exports(store, tmp_path / "exp", ["tags", "reviews", "cameras", "geojson", "coco", "yolo"], media)
     tags = read_table(done["tags"], Tag)

@@ -23,7 +23,7 @@ def coord_and_vols(make_client):
     return (coord, ctok), (v1, signup(v1, "vol1")), (v2, signup(v2, "vol2"))
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/api/dashboard", "/map", "/export/cameras.geojson",
+@pytest.mark.parametrize("path", ["/dashboard", "/api/dashboard", "/map", "/export/cameras.geojson", "/export/located.geojson",
                                   "/export/tags.csv", "/api/users/1/answers"])
 def test_volunteer_cannot_reach_coordinator_endpoints(coord_and_vols, path):
     (coord, _), (vol, _), _ = coord_and_vols

@@ -1,22 +1,33 @@
-// Verified cameras on a plain background (no tile server is reachable): markers from the GeoJSON export.
+// Verified cameras on a plain background (no tile server is reachable), from /export/located.geojson:
+// cameras seen from two or more panoramas are triangulated (a dot with its uncertainty circle),
+// cameras seen once are a dashed bearing line from their panorama.
 (function () {
   "use strict";
   const map = L.map("map", { attributionControl: false, zoomSnap: 0.25 });
   const info = document.getElementById("mapinfo");
   const COLORS = { dome: "#d33", bullet: "#33d", unknown: "#777" };
-  fetch("/export/cameras.geojson", { headers: { accept: "application/geo+json" } }).then((r) => r.json()).then((fc) => {
+  const color = (p) => COLORS[p["camdetect:type"]] || "#777";
+  fetch("/export/located.geojson", { headers: { accept: "application/geo+json" } }).then((r) => r.json()).then((fc) => {
     const feats = fc.features.filter((f) => f.geometry);
-    info.textContent = feats.length + " verified cameras with a position (" + fc.features.length + " in total).";
+    const located = feats.filter((f) => f.geometry.type === "Point").length;
+    info.textContent = feats.length + " verified cameras: " + located + " placed from two or more panoramas, " +
+      (feats.length - located) + " seen from one panorama (bearing line).";
     const layer = L.geoJSON({ type: "FeatureCollection", features: feats }, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#000", weight: 1, fillColor: COLORS[f.properties.type] || "#777", fillOpacity: 0.9 }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#000", weight: 1, fillColor: color(f.properties), fillOpacity: 0.9 }),
+      style: (f) => ({ color: color(f.properties), weight: 2, dashArray: "4 4" }),
       onEachFeature: (f, l) => {
-        const div = document.createElement("div");
         const p = f.properties;
-        div.textContent = p.camera_id + ": " + p.type + " on " + p.mount + " (" + (p.agreement || "") + ")";
+        const div = document.createElement("div");
+        let where = "bearing " + p["camdetect:bearing"] + " deg from one panorama";
+        if (p["camdetect:located"] === "triangulated") {
+          where = "from " + p["camdetect:panoramas"].length + " panoramas, +/- " + p["camdetect:uncertainty_m"] + " m";
+          L.circle(l.getLatLng(), { radius: p["camdetect:uncertainty_m"], color: color(p), weight: 1, fillOpacity: 0.1 }).addTo(map);
+        }
+        div.textContent = p["camdetect:type"] + " on " + p["camdetect:mount"] + ", " + where;
         l.bindPopup(div);
       },
     }).addTo(map);
-    if (feats.length) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 18 });
+    if (feats.length) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 19 });
     else map.setView([0, 0], 2);
     L.control.scale().addTo(map);
   }).catch(() => { info.textContent = "Could not load cameras."; map.setView([0, 0], 2); });
