@@ -13,7 +13,7 @@ import typer
 def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None = None, weights: str | None = None,
                  resume: bool = False, threads: int | None = None, name: str | None = None,
                  data: str | None = None, batch: int | None = None, overwrite: bool = False,
-                 mount: bool | None = None, command: str = "") -> Path:
+                 mount: bool | None = None, command: str = "", time_hours: float | None = None) -> Path:
     """Train the detector (and the mount classifier when enabled) and write the run files; returns RUN."""
     import dataclasses
     import shutil
@@ -24,7 +24,7 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
     from camdetect.train.run_dir import read_results_csv, summarize_metrics, write_run_files
 
     cfg = TrainConfig.from_yaml(config, epochs=epochs, imgsz=imgsz, weights=weights, threads=threads, name=name,
-                                data=data, batch=batch)
+                                data=data, batch=batch, time_hours=time_hours)
     if mount is not None:
         cfg.mount = dataclasses.replace(cfg.mount, enabled=mount)
     run_dir = (Path(cfg.project) / cfg.name).resolve()  # relative projects are relative to the working directory
@@ -61,6 +61,8 @@ def register(app: typer.Typer) -> None:
         batch: Optional[int] = typer.Option(None, "--batch", help="Override the batch size."),
         mount: Optional[bool] = typer.Option(None, "--mount/--no-mount", help="Train the mount classifier on crops."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run of the same name."),
+        time_hours: Optional[float] = typer.Option(None, "--time", help="Wall-clock budget in hours (also on --resume): "
+                                                   "the epochs and LR schedule are re-planned to fit it."),
     ) -> None:
         """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.
 
@@ -68,5 +70,6 @@ def register(app: typer.Typer) -> None:
         """
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         run_dir = run_training(config, epochs=epochs, imgsz=imgsz, weights=weights, resume=resume, threads=threads,
-                               name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command)
+                               name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command,
+                               time_hours=time_hours)
         typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")

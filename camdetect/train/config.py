@@ -50,6 +50,7 @@ class TrainConfig:
     weights: str = ""  # optional checkpoint to start from (never downloaded)
     imgsz: int = 320
     epochs: int = 30
+    time_hours: float = 0.0  # wall-clock budget; > 0: ultralytics re-plans the epochs (and LR schedule) to fit it
     batch: int = 16
     seed: int = 0
     workers: int = 0
@@ -122,6 +123,8 @@ class TrainConfig:
             problems.append(f"imgsz must be a multiple of 32 >= 32, got {self.imgsz}")
         if self.epochs < 1:
             problems.append(f"epochs must be >= 1, got {self.epochs}")
+        if self.time_hours < 0:
+            problems.append(f"time_hours must be >= 0, got {self.time_hours}")
         if self.weights and not self.weights.endswith(".pt"):
             problems.append(f"weights must be a .pt checkpoint, got {self.weights!r}")
         if not self.model.endswith((".yaml", ".yml")):

@@ -87,7 +87,8 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             raise FileNotFoundError(f"{last}: nothing to resume (train without --resume first)")
         model = YOLO(str(last))
         thread_callbacks(model, cfg.threads)
-        model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers)
+        model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers,
+                    **({"time": cfg.time_hours} if cfg.time_hours > 0 else {}))
     else:
         model = YOLO(cfg.model_yaml(), task="detect")
         if cfg.weights:
@@ -105,6 +106,8 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             plots=cfg.plots, pretrained=bool(cfg.weights), amp=False, verbose=False,
             augmentations=street_augmentations(cfg.augment, cfg.imgsz),
         )
+        if cfg.time_hours > 0:
+            args["time"] = cfg.time_hours
         args.update(cfg.extra)
         model.train(**args)
     seconds = time.perf_counter() - t0
