@@ -160,9 +160,6 @@ def main() -> int:
     if not (args.data / "open-images-cameras-voc").is_dir():
         console.print(f"{args.data}: shared data not found; nothing to validate")
         return 0
-    if not args.model.exists():
-        console.print(f"error: {args.model}: model not found (pass --model)")
-        return 2
     t0 = time.monotonic()
     voc_dirs, street_dirs = StageDirs(args.out / "voc"), StageDirs(args.out / "street")
     console.print(f"[bold]VOC photos[/] -> {voc_dirs.out}")
@@ -170,6 +167,9 @@ def main() -> int:
                       force=args.force)
     if code:
         return code
+    if not args.model.exists():
+        console.print(f"error: {args.model}: model not found (pass --model)")
+        return 2
     console.print(f"[bold]Street View panoramas + street scenes[/] -> {street_dirs.out} (model {args.model})")
     code = run_stages(street_dirs, street_stages(street_dirs.out, args.data, args.model.resolve()), console,
                       force=args.force)

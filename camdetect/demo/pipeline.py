@@ -19,7 +19,6 @@ from camdetect.demo.stages import REPO, Stage, StageDirs, atomic_write, is_done,
 
 __all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"
-TRAIN_RECIPE = REPO / "configs" / "train" / "ci.yaml"
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class DemoSettings:
     negatives: float | None = None   # dataset --negatives-ratio (None: the dataset default)
     tile: int | None = None          # dataset and score --tile (None: whole views)
     seed: int = 1
+    recipe: str = "configs/train/ci.yaml"  # base training recipe (model yaml, augmentation, mount classifier)
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
-    model: str = ""                  # model yaml for that checkpoint ("" = configs/train/ci.yaml's)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -81,12 +80,15 @@ class Layout(StageDirs):
 
 
 def write_recipe(layout: Layout, s: DemoSettings) -> None:
-    """The demo training recipe: configs/train/ci.yaml with the demo's sizes and output folder."""
-    recipe = yaml.safe_load(TRAIN_RECIPE.read_text())
+    """The demo training recipe: the base recipe (``recipe`` setting) with the demo's data, sizes and output
+    folder, starting from the shipped checkpoint when there is one."""
+    base = _repo_path(s.recipe)
+    if not base.is_file():
+        raise FileNotFoundError(f"{base}: demo training recipe not found")
+    recipe = yaml.safe_load(base.read_text())
     weights = weights_used(s)
-    if weights is not None:  # the shipped model: fine-tune it (same architecture)
+    if weights is not None:  # the shipped model: fine-tune it (the recipe must name its model yaml)
         recipe["weights"] = str(weights)
-        recipe["model"] = s.model or recipe["model"]
     model = Path(recipe["model"])
     recipe.update(
         name=layout.run_name, project=str(layout.train_project), data=str(layout.ds),
@@ -101,8 +103,12 @@ def weights_used(s: DemoSettings) -> Path | None:
     """The checkpoint the demo fine-tunes, or None (not configured, or not there yet: train from scratch)."""
     if not s.weights:
         return None
-    p = Path(s.weights) if Path(s.weights).is_absolute() else REPO / s.weights
+    p = _repo_path(s.weights)
     return p if p.is_file() else None
+
+
+def _repo_path(path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else REPO / path
 
 
 def write_test_manifest(layout: Layout) -> int:
@@ -130,7 +136,7 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
               ["synth", "--out", str(L.city), "--intersections", str(s.intersections), "--seed", str(s.seed),
-               "--width", str(s.width)]),
+               "--width", str(s.width), "--workers", "2"]),
         Stage("labels import", [tags],
               ["labels", "import", "--format", "decoders", str(L.city / "volunteers"), "--out", str(tags)]),
         Stage("labels consensus", [cameras],
@@ -181,6 +187,9 @@ def summarize(layout: Layout) -> dict:
     out["cameras_consensus"] = _count_rows(layout.labels / "cameras.csv")
     out["intersections_scored"] = _count_rows(layout.manifest_test)
     out["suggestions"] = _count_lines(layout.score / "suggestions.jsonl")
+    run_info = layout.run / "camdetect_run.json"
+    init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
+    out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
     out.update(_consensus_scores(layout.labels / "report"))
@@ -208,6 +217,7 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s.get('consensus_precision'), True)} / {fmt(s.get('consensus_recall'), True)}")
     t.add_row("held-out intersections / views scored",
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
+    t.add_row("detector", fmt(s.get("detector_start")))
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
     t.add_row("effort saved at 90% recall", fmt(s.get("effort_saved_90"), True))
     t.add_row("effort saved at 95% recall", fmt(s.get("effort_saved_95"), True))

@@ -30,7 +30,7 @@ def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> N
 
 @pytest.mark.parametrize("quick, overrides, expected", [
     (True, {}, {"intersections": 10, "epochs": 1}),
-    (False, {}, {"intersections": 120, "width": 2048, "tile": 320}),
+    (False, {}, {"intersections": 120, "width": 4096, "tile": 320, "weights": "models/camdetect-default.pt"}),
     (True, {"intersections": 4, "epochs": None, "seed": 3}, {"intersections": 4, "epochs": 1, "seed": 3}),
 ])
 def test_settings_overrides(quick: bool, overrides: dict, expected: dict) -> None:
@@ -76,3 +76,22 @@ def test_quick_demo_end_to_end_then_resumes(tmp_path: Path, capsys) -> None:
     # other sizes change the commands: those stages (and only those) are no longer done
     changed = {s.name: is_done(Layout(out), s) for s in plan(Layout(out), DemoSettings.load(quick=True, epochs=2))}
     assert [name for name, done in changed.items() if not done] == ["train recipe"]
+
+
+def test_recipe_fine_tunes_the_shipped_checkpoint_when_present(tmp_path) -> None:
+    """The demo's recipe = the base recipe + demo sizes; ``weights`` only when the checkpoint exists."""
+    import yaml
+
+    from camdetect.demo.pipeline import write_recipe
+
+    layout = Layout(tmp_path / "demo")
+    ckpt = tmp_path / "shipped.pt"
+    settings = DemoSettings(recipe="configs/train/default.yaml", weights=str(ckpt), epochs=3, imgsz=320)
+    write_recipe(layout, settings)
+    recipe = yaml.safe_load(layout.recipe.read_text())
+    assert "weights" not in recipe and recipe["model"].endswith("camdetect-p2.yaml") and recipe["epochs"] == 3
+    ckpt.write_bytes(b"not really a checkpoint")  # write_recipe only checks that it is there
+    write_recipe(layout, settings)
+    assert yaml.safe_load(layout.recipe.read_text())["weights"] == str(ckpt)
+    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+        write_recipe(layout, DemoSettings(recipe="configs/train/nope.yaml"))
