@@ -4,14 +4,14 @@
 Two parts, each a resumable chain of real ``camdetect`` CLI subprocesses (camdetect.demo.stages):
 
 * **VOC photos** (open-images-cameras-voc, real pixels, handheld cameras): import -> a deterministic
-  share of the images -> dataset -> train (configs/train/voc.yaml, few epochs) -> export -> score the
+  share of the images -> dataset -> train (configs/train/voc.yaml, 10 epochs by default) -> export -> score the
   test split with the ONNX scorer -> eval (COCO mAP of the scorer's own output).
 * **Street View panoramas** (3 real 8192x4096) and **street scenes** (10 real photos) with the shipped
   default model: cut -> score -> review queue. No truth exists for them: the numbers are the review
   load the model creates on real imagery (suggestions per panorama / photo) and the speed.
 
     python scripts/validate_real.py                     # -> runs/validate_real/{summary.json,table.md}
-    python scripts/validate_real.py --voc-fraction 1 --epochs 10 --out runs/validate_real_full
+    python scripts/validate_real.py --voc-fraction 0.25 --epochs 3 --out runs/validate_real_quick
 
 Re-running skips finished stages (``--force`` redoes them). Exits 0 with a note when ../shared/data is absent.
 """
@@ -129,7 +129,7 @@ def table(res: dict, args) -> list[tuple[str, str]]:
         ("VOC share of photos used", f"{args.voc_fraction:.2f}"),
         ("VOC dataset per split", json.dumps(voc.get("splits"), separators=(",", ":"))[:200]),
         ("VOC train: epochs, s/epoch", f"{m.get('epochs_run')}, {m.get('seconds_per_epoch')}"),
-        ("VOC ultralytics val mAP50 (best)", str((m.get("best") or {}).get("mAP50"))),
+        ("VOC ultralytics val mAP50 (best)", str((m.get("best") or {}).get("map50"))),
         ("VOC test mAP50 / mAP50-95 of `camdetect score` output",
          f"{coco.get('mAP50')} / {coco.get('mAP50_95')}"),
         ("VOC test images scored, images/s", f"{voc['score_summary'].get('scored')}, "
@@ -148,8 +148,8 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "validate_real")
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model for the street imagery")
-    ap.add_argument("--voc-fraction", type=float, default=0.25)
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--voc-fraction", type=float, default=1.0, help="share of the VOC photos used")
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--imgsz", type=int, default=320)
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()

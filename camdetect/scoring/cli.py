@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
         actors: int = typer.Option(2, "--actors", min=1, help="Ray engine: ORT actors."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Score at most N inputs."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+        spot_share: float = typer.Option(0.05, "--spot-share", min=0.0, max=1.0,
+                                         help="Share of views without suggestions written to --media as "
+                                              "spot-check views (match `review serve --spot-share`)."),
     ) -> None:
         """Score new images with an ONNX detector; resumable, idempotent, no torch.
 
@@ -42,7 +45,8 @@ def register(app: typer.Typer) -> None:
         if not model.is_file():
             raise FileNotFoundError(f"{model}: model not found")
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
-                          tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress)
+                          tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
+                          spot_share=spot_share)
         if engine == "ray":
             from camdetect.scoring.ray_engine import score_ray
 

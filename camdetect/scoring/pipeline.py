@@ -47,6 +47,7 @@ class ScoreConfig:
     prefetch: int = 2
     limit: int | None = None
     progress: bool = True
+    spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
 
 
 @dataclass
@@ -125,7 +126,7 @@ class Scorer:
 
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
-                 mount_model: str | os.PathLike | None = None):
+                 mount_model: str | os.PathLike | None = None, spot_share: float = 0.05):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -137,6 +138,9 @@ class Scorer:
         self.tile = tile
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
+        if not 0.0 <= spot_share <= 1.0:
+            raise ValueError(f"spot share must be in [0, 1], got {spot_share}")
+        self.spot_share = spot_share
         self.taxonomy = load_taxonomy()
         # the run's second model (exported beside the detector as NAME-mount.onnx) classifies mounts
         sibling = Path(model).with_name(Path(model).stem + "-mount.onnx")
@@ -278,16 +282,29 @@ class Scorer:
             return f"{self.model_name}/{view.view_id}.jpg"
         return f"{self.model_name}/{Path(prep.job.key).with_suffix('.jpg').as_posix()}"
 
+    def spot_views(self, prep: Prepared, suggestions: list[Suggestion]) -> list[int]:
+        """Views without suggestions that the review app will offer as spot checks (searched in full,
+        to measure what the model misses): the same deterministic ``spot_rank < share`` rule as the store,
+        so only those views cost a JPEG. Empty without ``--media``."""
+        if self.media is None or self.spot_share <= 0 or prep.reason:
+            return []
+        from camdetect.store.store import spot_rank
+
+        used = {s.image_path for s in suggestions}
+        return [vi for vi in range(len(prep.views)) if (rel := self.media_path(prep, vi)) not in used
+                and spot_rank(rel) < self.spot_share]
+
     def write_media(self, prep: Prepared, suggestions: list[Suggestion]) -> None:
-        """Write (atomically) the view JPEGs the suggestions live on."""
+        """Write (atomically) the view JPEGs the suggestions live on, and the spot-check views."""
         import cv2
 
         if self.media is None:
             return
         wanted = {s.image_path for s in suggestions}
+        spots = set(self.spot_views(prep, suggestions))
         for vi in range(len(prep.views)):
             rel = self.media_path(prep, vi)
-            if rel not in wanted:
+            if rel not in wanted and vi not in spots:
                 continue
             path = self.media / rel
             if path.exists():
@@ -300,9 +317,17 @@ class Scorer:
             tmp.write_bytes(buf.tobytes())
             os.replace(tmp, path)
 
-    def meta(self, prep: Prepared, n: int) -> dict:
-        return {"path": str(prep.job.path), "kind": prep.job.kind, "views": len(prep.views),
-                "suggestions": n, "skipped": prep.reason, "notes": list(prep.notes)}
+    def meta(self, prep: Prepared, suggestions: list[Suggestion]) -> dict:
+        """Stored with the image's done mark; ``view_images`` registers the spot-check views (store contract)."""
+        job = prep.job
+        views = []
+        for vi in self.spot_views(prep, suggestions):
+            v = prep.views[vi]
+            views.append({"image_path": self.media_path(prep, vi), "pano_id": job.pano_id,
+                          "intersection": job.intersection, "view_heading": v.heading, "view_pitch": v.pitch,
+                          "view_fov": v.fov, "width": v.width, "height": v.height, "lat": job.lat, "lon": job.lon})
+        return {"path": str(job.path), "kind": job.kind, "views": len(prep.views), "suggestions": len(suggestions),
+                "skipped": prep.reason, "notes": list(prep.notes), "view_images": views}
 
 
 def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_done=None, progress=None):
@@ -387,7 +412,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
 
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
-                    plan=cfg.plan, media=cfg.media)
+                    plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
@@ -407,7 +432,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
         if log is not None:
             log.append(sugg)  # 1. JSONL (deduplicated by key)
         scorer.write_media(prep, sugg)  # 2. view JPEGs
-        sink.record_image(prep.job.key, scorer.model_name, sugg, scorer.meta(prep, len(sugg)))  # 3. commit
+        sink.record_image(prep.job.key, scorer.model_name, sugg, scorer.meta(prep, sugg))  # 3. commit
         summary.scored += 0 if prep.reason else 1
         summary.views += len(prep.views)
         summary.units += len(prep.units)

@@ -31,7 +31,7 @@ class ScoreActor:
     """Holds one ORT session; ``__call__`` scores a batch of jobs (a dict of columns)."""
 
     def __init__(self, model_ref, model_name: str, batch: int, tile: int, conf, iou, plan: dict, media: str | None,
-                 threads: int = 1):
+                 threads: int = 1, spot_share: float = 0.05):
         import ray
 
         from camdetect.geometry import ViewPlan
@@ -44,7 +44,8 @@ class ScoreActor:
             path.with_name(f"{model_name}-mount.onnx").write_bytes(ray.get(model_ref[1]))
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
-                             plan=ViewPlan(**plan), media=Path(media) if media else None)
+                             plan=ViewPlan(**plan), media=Path(media) if media else None,
+                             spot_share=spot_share)
 
     def __call__(self, rows: dict) -> dict:
         keys = list(rows["key"])
@@ -60,7 +61,7 @@ class ScoreActor:
             out["views"].append(len(prep.views))
             out["units"].append(len(prep.units))
             out["suggestions"].append(json.dumps([_nan_to_none(s.as_dict()) for s in sugg]))
-            out["meta"].append(json.dumps(self.scorer.meta(prep, len(sugg))))
+            out["meta"].append(json.dumps(self.scorer.meta(prep, sugg)))
 
         run_jobs(self.scorer, jobs, self.batch, prefetch=1, on_done=on_done)
         return out
@@ -126,6 +127,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
                 fn_constructor_kwargs=dict(model_ref=model_ref, model_name=model_name, batch=cfg.batch,
                                            tile=cfg.tile, conf=cfg.conf, iou=cfg.iou, plan=plan.to_dict(),
                                            media=str(cfg.media) if cfg.media else None,
+                                           spot_share=cfg.spot_share,
                                            threads=cfg.threads or 1))
             bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score[ray]")
             try:

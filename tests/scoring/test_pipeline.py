@@ -160,3 +160,23 @@ def test_a_panorama_that_cannot_be_cut_is_a_reason_not_a_crash(tiny_onnx, tmp_pa
     Image.fromarray(synthetic_views(1, 320)[0]).save(d / "ok.jpg")
     summary = score(cfg(tiny_onnx, d, tmp_path / "o", kind="panorama"))
     assert summary.reasons["failed: ValueError"] == 1 and summary.scored == 1
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_spot_check_views_are_written_and_registered(tiny_onnx, city, tmp_path, share):
+    """Views without suggestions whose spot rank is below the share get a JPEG and a views row, so the
+    review app can offer them as spot checks (what the model missed); the others cost nothing."""
+    from camdetect.store.store import spot_rank
+
+    score(cfg(tiny_onnx, city / "manifest.csv", tmp_path, batch=8, conf=0.9, spot_share=share))
+    used = {r["image_path"] for r in read_jsonl(tmp_path / "out" / "suggestions.jsonl")}
+    with sqlite3.connect(tmp_path / "review.db") as conn:
+        rows = dict(conn.execute("SELECT image_path, lat FROM views").fetchall())
+    spots = set(rows) - used
+    written = {p.relative_to(tmp_path / "media").as_posix() for p in (tmp_path / "media").rglob("*.jpg")}
+    assert written == used | spots
+    assert all(spot_rank(p) < share for p in spots) and all(rows[p] is not None for p in spots)
+    if share == 1.0:
+        assert len(used | spots) == 30  # every view of the 3 panoramas
+    if share == 0.0:
+        assert not spots
