@@ -73,4 +73,20 @@ def register(app: typer.Typer) -> None:
         if errors or (strict and warnings):
             raise typer.Exit(1)
 
+    @ds.command("manifest")
+    def manifest(
+        data: Path = typer.Option(..., "--data", help="Dataset folder (views.csv)."),
+        manifest: Path = typer.Option(..., "--manifest", help="The city's scoring manifest (CSV)."),
+        out: Path = typer.Option(..., "--out", help="Manifest to write (beside --manifest: image paths are relative)."),
+        split: str = typer.Option("test", "--split", help="train | val | test."),
+    ) -> None:
+        """Manifest of the intersections in one split, to score and evaluate whole held-out panoramas.
+
+        Example: camdetect dataset manifest --data runs/ds/city --manifest city/manifest.csv --out city/manifest_test.csv
+        """
+        from camdetect.dataset.manifest import split_manifest
+
+        n = split_manifest(data, manifest, out, split)
+        typer.echo(f"{out}: {n} panoramas of the {split} split")
+
     app.add_typer(ds, name="dataset")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -111,24 +110,6 @@ def _repo_path(path: str) -> Path:
     return Path(path) if Path(path).is_absolute() else REPO / path
 
 
-def write_test_manifest(layout: Layout) -> int:
-    """Manifest rows of the intersections whose views are in the dataset's test split."""
-    with open(layout.ds / "views.csv", newline="") as f:
-        test = {r["intersection"] for r in csv.DictReader(f) if r.get("split") == "test"}
-    if not test:
-        raise ValueError(f"{layout.ds / 'views.csv'}: no views in the test split")
-    with open(layout.city / "manifest.csv", newline="") as f:
-        reader = csv.DictReader(f)
-        names, rows = reader.fieldnames or [], [r for r in reader if r["intersection_id"] in test]
-    tmp = layout.manifest_test.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=names)
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, layout.manifest_test)
-    return len(rows)
-
-
 def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     """The stages in order. Paths are absolute so the plan does not depend on the working directory."""
     L = layout
@@ -155,7 +136,9 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
         Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)]),
-        Stage("test manifest", [L.manifest_test], func=lambda: write_test_manifest(L)),
+        Stage("test manifest", [L.manifest_test],
+              ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
+               "--out", str(L.manifest_test), "--split", "test"]),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
                "--out", str(L.score), "--conf", str(s.conf), "--no-progress"],
