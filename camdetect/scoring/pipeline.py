@@ -408,7 +408,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     """``camdetect score`` with the local engine; resumable (skips images the store has done)."""
     from tqdm import tqdm
 
-    from camdetect.scoring.outputs import JsonlLog, open_sink, write_geojson
+    from camdetect.scoring.outputs import JsonlLog, open_sink
 
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
@@ -448,11 +448,18 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
         bar.close()
         if log is not None:
             log.close()
+    return finish(summary, t0, out, sink)
+
+
+def finish(summary: ScoreSummary, t0: float, out: Path | None, sink) -> ScoreSummary:
+    """End of a scoring run (both engines): GeoJSON rebuilt from the JSONL, summary.json, store closed."""
+    import json
+
+    from camdetect.scoring.outputs import write_geojson
+
     summary.seconds = time.perf_counter() - t0
     if out is not None:
         write_geojson(out / "suggestions.jsonl", out / "suggestions.geojson")
-        import json
-
         (out / "summary.json").write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
     close = getattr(sink, "close", None)
     if close:

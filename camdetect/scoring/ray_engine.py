@@ -22,7 +22,7 @@ from pathlib import Path
 
 from camdetect.records import Suggestion
 from camdetect.scoring.inputs import Job, discover
-from camdetect.scoring.pipeline import Prepared, ScoreConfig, Scorer, ScoreSummary, run_jobs
+from camdetect.scoring.pipeline import Prepared, ScoreConfig, Scorer, ScoreSummary, finish, run_jobs
 
 ACTOR_CPUS = 0.5
 
@@ -88,7 +88,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
 
     from camdetect.geometry import ViewPlan
     from camdetect.scoring.detector import OnnxDetector
-    from camdetect.scoring.outputs import JsonlLog, open_sink, write_geojson
+    from camdetect.scoring.outputs import JsonlLog, open_sink
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
@@ -154,11 +154,4 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
                 ray.shutdown()
     if log is not None:
         log.close()
-    summary.seconds = time.perf_counter() - t0
-    if out_dir is not None:
-        write_geojson(out_dir / "suggestions.jsonl", out_dir / "suggestions.geojson")
-        (out_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
-    close = getattr(sink, "close", None)
-    if close:
-        close()
-    return summary
+    return finish(summary, t0, out_dir, sink)
