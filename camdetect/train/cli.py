@@ -35,8 +35,10 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
         shutil.rmtree(run_dir)
     info = dataset_info(cfg)
     data_hash = info.get("hash") or dataset_hash(cfg.data_yaml().parent)
+    results = run_dir / "results.csv"
+    before = len(read_results_csv(results)) if resume and results.is_file() else 0
     result = train_detector(cfg, run_dir, resume=resume)
-    metrics = summarize_metrics(read_results_csv(run_dir / "results.csv"), result["seconds"], result["n_train_images"])
+    metrics = summarize_metrics(read_results_csv(results), result["seconds"], result["n_train_images"], before)
     mount_summary = None
     if cfg.mount.enabled:
         from camdetect.train.attributes import train_mount_classifier

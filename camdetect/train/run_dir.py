@@ -46,9 +46,14 @@ def read_results_csv(path: Path) -> list[dict[str, float]]:
     return rows
 
 
-def summarize_metrics(rows: list[dict[str, float]], seconds: float, n_train_images: int) -> dict:
-    """Final/best detection metrics and timing from results.csv rows."""
+def summarize_metrics(rows: list[dict[str, float]], seconds: float, n_train_images: int,
+                      epochs_before: int = 0) -> dict:
+    """Final/best detection metrics and timing from results.csv rows. ``seconds`` is this invocation's
+    training time, which ran the epochs after ``epochs_before`` (the rows a resumed run started with)."""
     out: dict = {"epochs_run": len(rows), "train_seconds": round(seconds, 1)}
+    timed = len(rows) - epochs_before
+    if epochs_before:
+        out["epochs_before_resume"] = epochs_before
     if rows:
         last = rows[-1]
         best = max(rows, key=lambda r: 0.1 * r.get("metrics/mAP50(B)", 0) + 0.9 * r.get("metrics/mAP50-95(B)", 0))
@@ -56,10 +61,10 @@ def summarize_metrics(rows: list[dict[str, float]], seconds: float, n_train_imag
         out["best"] = {name: round(best.get(k, math.nan), 4) for k, name in METRIC_KEYS.items()}
         out["best_epoch"] = int(best.get("epoch", len(rows)))
         out["final_losses"] = {k.split("/")[-1]: round(v, 4) for k, v in last.items() if k.startswith("train/")}
-    if rows and seconds > 0:
-        out["seconds_per_epoch"] = round(seconds / len(rows), 2)
+    if timed > 0 and seconds > 0:
+        out["seconds_per_epoch"] = round(seconds / timed, 2)
         if n_train_images:
-            out["seconds_per_image_epoch"] = round(seconds / len(rows) / n_train_images, 4)
+            out["seconds_per_image_epoch"] = round(seconds / timed / n_train_images, 4)
     out["n_train_images"] = n_train_images
     return out
 
@@ -101,8 +106,10 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
     ]
     for name in METRIC_KEYS.values():
         lines.append(f"| {name} | {fin.get(name, 'n/a')} | {best.get(name, 'n/a')} |")
-    lines += ["", f"Training time {metrics.get('train_seconds', 'n/a')} s, {metrics.get('seconds_per_epoch', 'n/a')} s/epoch, "
-              f"{metrics.get('n_train_images', 'n/a')} training images.", ""]
+    resumed = (f" (this invocation, which resumed after epoch {metrics['epochs_before_resume']})"
+               if metrics.get("epochs_before_resume") else "")
+    lines += ["", f"Training time {metrics.get('train_seconds', 'n/a')} s{resumed}, "
+              f"{metrics.get('seconds_per_epoch', 'n/a')} s/epoch, {metrics.get('n_train_images', 'n/a')} training images.", ""]
     if mount:
         lines += ["## Mount classifier (RUN/mount/)", "",
                   f"Context crops ({mount.get('imgsz')} px), classes {', '.join(mount.get('class_names', []))}: "
