@@ -99,6 +99,21 @@ def _taxonomy_text(info: dict) -> str:
     return Path(load_taxonomy().source).read_text(encoding="utf-8")
 
 
+def dataset_tile(run_info: dict) -> int:
+    """Tile side the training views were cut into (0: whole views): from camdetect_run.json, or for runs
+    made before it was recorded, from the dataset's dataset.json when that is still on disk."""
+    if "dataset_tile" in run_info:
+        return int(run_info["dataset_tile"] or 0)
+    data = Path(str(run_info.get("data") or ""))
+    card = (data.parent if data.suffix in (".yaml", ".yml") else data) / "dataset.json"
+    if not run_info.get("data") or not card.is_file():
+        return 0
+    try:
+        return int(json.loads(card.read_text(encoding="utf-8")).get("options", {}).get("tile") or 0)
+    except (json.JSONDecodeError, TypeError, ValueError):
+        return 0
+
+
 def export_pt(weights: Path, out: Path, imgsz: int | None, task_hint: str = "detect") -> tuple[Path, dict]:
     """Ultralytics ONNX export (dynamic batch, onnxslim) into a temp dir; returns (onnx path, names/imgsz)."""
     camdetect.env.configure_offline_ultralytics()
@@ -147,7 +162,8 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
         thresholds["iou"] = float(iou)
     run_record = {"run_dir": str(source.run_dir) if source.run_dir else "", "weights": str(source.weights),
                   **{k: v for k, v in source.run_info.items() if k in ("name", "command", "data_hash", "config",
-                                                                        "class_names", "imgsz", "crop")}}
+                                                                        "class_names", "imgsz", "crop")},
+                  "tile": dataset_tile(source.run_info)}
     written = []
     jobs = [(source.weights, out, "detect")]
     if source.mount_weights is not None:

@@ -136,6 +136,7 @@ class Scorer:
         self.conf = self.detector.conf if conf is None else conf
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile
+        self.train_tile = int(self.detector.metadata.training_run.get("tile") or 0)
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
         if not 0.0 <= spot_share <= 1.0:
@@ -184,7 +185,7 @@ class Scorer:
         imgsz = max(self.detector.imgsz)
         for vi, im in enumerate(prep.images):
             vh, vw = im.shape[:2]
-            tile = tile_size_for(vw, vh, imgsz, self.tile)
+            tile = tile_size_for(vw, vh, imgsz, self.tile, self.train_tile)
             if tile:
                 prep.units.append(Unit(index, vi, im))  # whole-view pass catches big objects
                 for x1, y1, x2, y2 in tile_boxes(vw, vh, tile):

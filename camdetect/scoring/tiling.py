@@ -31,13 +31,17 @@ def tile_boxes(width: int, height: int, tile: int, overlap: float = DEFAULT_OVER
             for y in starts(height, tile, overlap) for x in starts(width, tile, overlap)]
 
 
-def tile_size_for(width: int, height: int, imgsz: int, tile: int) -> int:
-    """Tile side for an image: ``tile`` > 0 forces it, 0 disables tiling, < 0 (auto) tiles with
-    ``imgsz`` tiles when the image is more than twice the network input."""
+def tile_size_for(width: int, height: int, imgsz: int, tile: int, train_tile: int = 0) -> int:
+    """Tile side for an image: ``tile`` > 0 forces it, 0 disables tiling, < 0 (auto): the tile size the
+    model was trained on (``train_tile``, from its metadata: cameras must keep the pixel size they had in
+    training) for images larger than it; without one, ``imgsz`` tiles for images more than twice the
+    network input."""
     if tile == 0:
         return 0
     if tile > 0:
         return tile if max(width, height) > tile else 0
+    if train_tile > 0:
+        return train_tile if max(width, height) > train_tile else 0
     return imgsz if max(width, height) > 2 * imgsz else 0
 
 

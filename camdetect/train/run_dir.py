@@ -81,6 +81,9 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
         "data_hash": data_hash, "command": command, "config": cfg.to_dict(), "taxonomy": load_taxonomy().source,
         "model_yaml": cfg.model, "weights_init": cfg.weights or None, "created": now,
         "dataset_classes": dataset_info.get("options", {}).get("classes", "type"),
+        # views were cut into tiles of this many px at full resolution (0: whole views, resized):
+        # the scorer must tile the same way (exported as training_run.tile)
+        "dataset_tile": int(dataset_info.get("options", {}).get("tile") or 0),
         "crop": {"context": dataset_info.get("options", {}).get("crop_context"),
                  "size": dataset_info.get("options", {}).get("crop_size")},
         "mount_model": mount,

@@ -82,3 +82,15 @@ def test_resolve_run_errors(tmp_path, tiny_run):
         resolve_run(bad)
     src = resolve_run(tiny_run / "weights" / "best.pt")
     assert src.run_dir == tiny_run and src.run_info["imgsz"] == 320
+
+
+def test_dataset_tile_from_run_info_or_the_dataset_card(tmp_path):
+    from camdetect.export.onnx_export import dataset_tile
+
+    assert dataset_tile({"dataset_tile": 320}) == 320
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    (ds / "dataset.json").write_text(json.dumps({"options": {"tile": 256}}))
+    assert dataset_tile({"data": str(ds)}) == 256
+    assert dataset_tile({"data": str(ds / "data.yaml")}) == 256
+    assert dataset_tile({"data": str(tmp_path / "gone")}) == 0 and dataset_tile({}) == 0

@@ -38,6 +38,16 @@ def test_tile_size_for(w, h, imgsz, tile, expected):
     assert tile_size_for(w, h, imgsz, tile) == expected
 
 
+@pytest.mark.parametrize("w,h,tile,train_tile,expected", [
+    (640, 640, -1, 320, 320),   # a model trained on 320 px tiles of 640 px views: tile, never shrink
+    (320, 320, -1, 320, 0),     # already tile-sized
+    (640, 640, 0, 320, 0),      # --tile 0 still wins
+    (640, 640, 256, 320, 256),  # so does an explicit --tile
+    (640, 640, -1, 0, 0)])      # trained on whole views: the old rule (tile only above 2 x imgsz)
+def test_auto_tiling_follows_the_training_tiles(w, h, tile, train_tile, expected):
+    assert tile_size_for(w, h, 320, tile, train_tile) == expected
+
+
 def test_a_box_cut_by_a_tile_border_is_reported_once():
     whole = Detections(np.array([[590, 100, 650, 140]], np.float32), np.array([0.9], np.float32), np.array([0]))
     left = Detections(np.array([[590, 100, 640, 140]], np.float32), np.array([0.7], np.float32), np.array([0]))
