@@ -146,6 +146,24 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_test), "--out", str(L.eval)], clean=[L.eval]),
+    ] + baseline_stages(L, s)
+
+
+def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
+    """When the demo fine-tunes a shipped model, score the same held-out panoramas with that model as
+    it is (no review queue of its own), so the summary shows what fine-tuning on the crowd's labels did."""
+    weights = weights_used(s)
+    onnx = weights.with_suffix(".onnx") if weights is not None else None
+    if onnx is None or not onnx.is_file():
+        return []
+    b = L.out / "baseline"
+    return [
+        Stage("baseline score", [b / "score" / "suggestions.jsonl"],
+              ["score", str(L.manifest_test), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
+               "--out", str(b / "score"), "--conf", str(s.conf), "--no-progress"], clean=[b]),
+        Stage("baseline eval", [b / "eval" / "report.json"],
+              ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
+               "--manifest", str(L.manifest_test), "--out", str(b / "eval")], clean=[b / "eval"]),
     ]
 
 
@@ -179,6 +197,9 @@ def summarize(layout: Layout) -> dict:
     report = layout.eval / "report.json"
     if report.exists():
         out.update(_eval_numbers(json.loads(report.read_text())))
+    baseline = layout.out / "baseline" / "eval" / "report.json"
+    if baseline.exists():
+        out.update({f"baseline_{k}": v for k, v in _eval_numbers(json.loads(baseline.read_text())).items()})
     atomic_write(layout.out / "summary.json", json.dumps(out, indent=1))
     return out
 
@@ -202,6 +223,10 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
     t.add_row("detector", fmt(s.get("detector_start")))
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
+    t.add_row("highest camera recall (held-out panoramas)", fmt(s.get("max_recall"), True))
+    if s.get("baseline_map50") is not None:
+        t.add_row("shipped model as it is: mAP@0.5 / highest recall",
+                  f"{fmt(s.get('baseline_map50'))} / {fmt(s.get('baseline_max_recall'), True)}")
     t.add_row("effort saved at 90% recall", fmt(s.get("effort_saved_90"), True))
     t.add_row("effort saved at 95% recall", fmt(s.get("effort_saved_95"), True))
     t.add_row("suggestions queued for review", fmt(s["suggestions"]))
@@ -223,8 +248,9 @@ def _consensus_scores(report_dir: Path) -> dict:
 
 def _eval_numbers(doc: dict) -> dict:
     """mAP@0.5 and effort saved at the 90/95% recall targets from `camdetect eval`'s report.json."""
-    res: dict = {"map50": (doc.get("coco") or {}).get("mAP50")}
-    for point in (doc.get("effort") or {}).get("at_targets", []):
+    effort = doc.get("effort") or {}
+    res: dict = {"map50": (doc.get("coco") or {}).get("mAP50"), "max_recall": effort.get("max_recall")}
+    for point in effort.get("at_targets", []):
         key = f"effort_saved_{round(100 * float(point['target_recall']))}"
         res[key] = point.get("saved") if point.get("reached") else "not reached"
     return res

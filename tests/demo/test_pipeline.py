@@ -95,3 +95,17 @@ def test_recipe_fine_tunes_the_shipped_checkpoint_when_present(tmp_path) -> None
     assert yaml.safe_load(layout.recipe.read_text())["weights"] == str(ckpt)
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         write_recipe(layout, DemoSettings(recipe="configs/train/nope.yaml"))
+
+
+def test_baseline_stages_only_when_a_shipped_model_is_fine_tuned(tmp_path: Path) -> None:
+    from camdetect.demo.pipeline import baseline_stages
+
+    layout = Layout(tmp_path / "demo")
+    assert baseline_stages(layout, DemoSettings(weights="")) == []
+    assert baseline_stages(layout, DemoSettings(weights=str(tmp_path / "missing.pt"))) == []
+    (tmp_path / "m.pt").write_bytes(b"x")
+    assert baseline_stages(layout, DemoSettings(weights=str(tmp_path / "m.pt"))) == []  # no m.onnx beside it
+    (tmp_path / "m.onnx").write_bytes(b"x")
+    stages = baseline_stages(layout, DemoSettings(weights=str(tmp_path / "m.pt")))
+    assert [s.name for s in stages] == ["baseline score", "baseline eval"]
+    assert str(tmp_path / "m.onnx") in stages[0].args and "review.db" not in str(layout.db_file.parent / "baseline")
