@@ -19,19 +19,17 @@ Re-running skips finished stages (``--force`` redoes them). Exits 0 with a note 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import sys
 import time
 from pathlib import Path
 
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from camdetect.demo.stages import Stage, StageDirs, atomic_write, run_stages  # noqa: E402
+from camdetect.demo.stages import Stage, StageDirs, atomic_write, derive_recipe, run_stages  # noqa: E402
 
 DEFAULT_MODEL = REPO / "models" / "camdetect-default.onnx"
 
@@ -39,31 +37,20 @@ DEFAULT_MODEL = REPO / "models" / "camdetect-default.onnx"
 def subset_tags(src: Path, dst: Path, fraction: float) -> None:
     """Keep a deterministic share of the source photos (by a hash of the photo's group, so a photo's
     augmented copies stay together), every tag and seen row of those photos."""
+    from camdetect.dataset.manifest import filter_csv
     from camdetect.dataset.sources import photo_group
 
-    def keep(image: str) -> bool:
-        h = int(hashlib.sha1(photo_group(image).encode()).hexdigest()[:8], 16)
+    def keep(row: dict) -> bool:
+        h = int(hashlib.sha1(photo_group(row["image"]).encode()).hexdigest()[:8], 16)
         return h / 0xFFFFFFFF < fraction
 
-    with open(src, newline="") as f:
-        reader = csv.DictReader(f)
-        rows = [r for r in reader if keep(r["image"])]
-        names = reader.fieldnames or []
-    if not rows:
+    if not filter_csv(src, dst, keep, require=("image",)):
         raise ValueError(f"{src}: --voc-fraction {fraction} keeps no image")
-    tmp = dst.with_name(dst.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=names)
-        w.writeheader()
-        w.writerows(rows)
-    tmp.replace(dst)
 
 
 def write_recipe(path: Path, data: Path, project: Path, epochs: int, imgsz: int) -> None:
-    recipe = yaml.safe_load((REPO / "configs/train/voc.yaml").read_text())
-    recipe.update(name="detector", project=str(project), data=str(data), epochs=epochs, imgsz=imgsz,
-                  model=str(REPO / recipe["model"]), close_mosaic=min(2, max(0, epochs - 1)))
-    atomic_write(path, yaml.safe_dump(recipe, sort_keys=False))
+    derive_recipe(REPO / "configs/train/voc.yaml", path, name="detector", project=str(project), data=str(data),
+                  epochs=epochs, imgsz=imgsz, close_mosaic=min(2, max(0, epochs - 1)))
 
 
 def voc_stages(w: Path, voc: Path, args) -> list[Stage]:

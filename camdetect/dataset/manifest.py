@@ -9,7 +9,31 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+
+def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[dict], bool],
+               require: tuple[str, ...] = (), hint: str = "") -> int:
+    """Copy the rows of CSV ``src`` for which ``keep(row)`` is true to ``dst`` (same header, written
+    atomically); returns the number kept. A missing ``require`` column is a ValueError naming ``src``
+    (``hint`` appended)."""
+    src, dst = Path(src), Path(dst)
+    with open(src, newline="") as f:
+        reader = csv.DictReader(f)
+        names = reader.fieldnames or []
+        missing = [c for c in require if c not in names]
+        if missing:
+            raise ValueError(f"{src}: no {', '.join(missing)} column{hint}")
+        rows = [r for r in reader if keep(r)]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=names)
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, dst)
+    return len(rows)
 
 
 def split_manifest(dataset: str | os.PathLike, manifest: str | os.PathLike, out: str | os.PathLike,
@@ -25,17 +49,5 @@ def split_manifest(dataset: str | os.PathLike, manifest: str | os.PathLike, out:
         held = {r["intersection"] for r in csv.DictReader(f) if r.get("split") == split}
     if not held:
         raise ValueError(f"{views}: no views in the {split!r} split")
-    with open(manifest, newline="") as f:
-        reader = csv.DictReader(f)
-        names = reader.fieldnames or []
-        if "intersection_id" not in names:
-            raise ValueError(f"{manifest}: no intersection_id column (a CSV scoring manifest is needed)")
-        rows = [r for r in reader if r["intersection_id"] in held]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=names)
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, out)
-    return len(rows)
+    return filter_csv(manifest, out, lambda r: r["intersection_id"] in held, require=("intersection_id",),
+                      hint=" (a CSV scoring manifest is needed)")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from camdetect.demo.stages import REPO, Stage, StageDirs, atomic_write, is_done, run_stage, run_stages
+from camdetect.demo.stages import (REPO, Stage, StageDirs, atomic_write, derive_recipe, is_done, run_stage,
+                                   run_stages)
 
 __all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"
@@ -81,21 +82,10 @@ class Layout(StageDirs):
 def write_recipe(layout: Layout, s: DemoSettings) -> None:
     """The demo training recipe: the base recipe (``recipe`` setting) with the demo's data, sizes and output
     folder, starting from the shipped checkpoint when there is one."""
-    base = _repo_path(s.recipe)
-    if not base.is_file():
-        raise FileNotFoundError(f"{base}: demo training recipe not found")
-    recipe = yaml.safe_load(base.read_text())
-    weights = weights_used(s)
-    if weights is not None:  # the shipped model: fine-tune it (the recipe must name its model yaml)
-        recipe["weights"] = str(weights)
-    model = Path(recipe["model"])
-    recipe.update(
-        name=layout.run_name, project=str(layout.train_project), data=str(layout.ds),
-        model=str(model if model.is_absolute() else REPO / model),
-        imgsz=s.imgsz, epochs=s.epochs, batch=s.batch, seed=s.seed, threads=0,
-    )
-    recipe.setdefault("mount", {})["enabled"] = s.mount
-    atomic_write(layout.recipe, yaml.safe_dump(recipe, sort_keys=False))
+    weights = weights_used(s)  # the shipped model: fine-tune it (the recipe must name its model yaml)
+    derive_recipe(_repo_path(s.recipe), layout.recipe, name=layout.run_name, project=str(layout.train_project),
+                  data=str(layout.ds), imgsz=s.imgsz, epochs=s.epochs, batch=s.batch, seed=s.seed, threads=0,
+                  mount={"enabled": s.mount}, **({"weights": str(weights)} if weights is not None else {}))
 
 
 def weights_used(s: DemoSettings) -> Path | None:

@@ -128,6 +128,24 @@ def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = F
     return 0
 
 
+def derive_recipe(base: Path, out: Path, **updates) -> dict:
+    """Write ``out``: the training recipe ``base`` with ``updates`` applied (a mapping updates the section of
+    the same name, e.g. ``mount={"enabled": False}``) and its model yaml made absolute (repo-relative in
+    configs/), so the derived recipe works from any folder. Returns the recipe."""
+    import yaml
+
+    if not base.is_file():
+        raise FileNotFoundError(f"{base}: training recipe not found")
+    recipe = yaml.safe_load(base.read_text())
+    for key, value in updates.items():
+        section = recipe.get(key)
+        recipe[key] = {**section, **value} if isinstance(value, dict) and isinstance(section, dict) else value
+    model = Path(recipe["model"])
+    recipe["model"] = str(model if model.is_absolute() else REPO / model)
+    atomic_write(out, yaml.safe_dump(recipe, sort_keys=False))
+    return recipe
+
+
 def slug(name: str) -> str:
     return name.replace(" ", "_")
 

@@ -236,8 +236,7 @@ def write_exports(store: Store, out: Path, formats: list[str], media: Path | Non
                   cfg: ReviewConfig | None = None) -> dict[str, str]:
     """Write the chosen exports into ``out``; returns {format: path}. Formats: tags, reviews,
     cameras, geojson, located (cameras placed by bearing intersection), coco, yolo."""
-    import json
-    import os
+    from camdetect.citymap.geojson import write_geojson
 
     allowed = {"tags", "reviews", "cameras", "geojson", "located", "coco", "yolo"}
     bad = [f for f in formats if f not in allowed]
@@ -255,16 +254,10 @@ def write_exports(store: Store, out: Path, formats: list[str], media: Path | Non
     if "cameras" in formats:
         write_table(out / "cameras.csv", v.cameras, Camera)
         done["cameras"] = str(out / "cameras.csv")
-    if "geojson" in formats:
-        tmp = out / "cameras.geojson.tmp"
-        tmp.write_text(json.dumps(geojson(v)), encoding="utf-8")
-        os.replace(tmp, out / "cameras.geojson")
-        done["geojson"] = str(out / "cameras.geojson")
-    if "located" in formats:
-        tmp = out / "located.geojson.tmp"
-        tmp.write_text(json.dumps(located_geojson(v)), encoding="utf-8")
-        os.replace(tmp, out / "located.geojson")
-        done["located"] = str(out / "located.geojson")
+    for fmt, name, make in (("geojson", "cameras.geojson", geojson), ("located", "located.geojson", located_geojson)):
+        if fmt in formats:
+            write_geojson(out / name, make(v))
+            done[fmt] = str(out / name)
     boxes = [t for t in verified_tags(v) if t.kind == "tag"]
     if "coco" in formats or "yolo" in formats:
         from camdetect.labels.exporters import export_labels

@@ -118,6 +118,15 @@ def suggestion_key(model: str, image_key: str, view: View, xyxy, class_id: int) 
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
+def mount_crop_settings(metadata) -> tuple[float, int]:
+    """(context, size) of the crop the mount classifier was trained on (camdetect.dataset.crops; stored
+    in the ONNX metadata at export), the dataset defaults for models exported without it."""
+    from camdetect.dataset.crops import DEFAULT_CONTEXT, DEFAULT_SIZE
+
+    crop = dict(metadata.training_run.get("crop") or {})
+    return float(crop.get("context") or DEFAULT_CONTEXT), int(crop.get("size") or DEFAULT_SIZE)
+
+
 class Scorer:
     """Everything about one model that does not touch the outputs: prepare jobs, infer, build suggestions.
 
@@ -151,6 +160,7 @@ class Scorer:
             from camdetect.scoring.detector import OnnxClassifier
 
             self.mount = OnnxClassifier(mount_model, threads=threads)
+            self.mount_crop = mount_crop_settings(self.mount.metadata)
 
     # -- stage 1: decode (thread pool) -------------------------------------------------------
     def prepare(self, index: int, job: Job) -> Prepared:
@@ -263,11 +273,9 @@ class Scorer:
         """Mount (and its probability) from the second model, on the same context crop the classifier was
         trained on (camdetect.dataset.crops.context_crop with the run's context/size, stored at export):
         what a camera hangs on is mostly outside its own box."""
-        from camdetect.dataset.crops import DEFAULT_CONTEXT, DEFAULT_MIN_SIDE, DEFAULT_SIZE, context_crop
+        from camdetect.dataset.crops import DEFAULT_MIN_SIDE, context_crop
 
-        crop = dict(self.mount.metadata.training_run.get("crop") or {})
-        context = float(crop.get("context") or DEFAULT_CONTEXT)
-        size = int(crop.get("size") or DEFAULT_SIZE)
+        context, size = self.mount_crop
         crops = [context_crop(prep.images[vi], (s.x1, s.y1, s.x2, s.y2), context, DEFAULT_MIN_SIDE, size)
                  for (vi, _, _, _), s in zip(picks, out)]
         probs = self.mount.predict(crops)

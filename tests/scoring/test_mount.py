@@ -45,7 +45,7 @@ def test_mount_crops_match_training_crops():
 
     from camdetect.dataset.crops import context_crop
     from camdetect.records import Suggestion
-    from camdetect.scoring.pipeline import Scorer
+    from camdetect.scoring.pipeline import Scorer, mount_crop_settings
 
     rng = np.random.default_rng(0)
     view = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
@@ -61,7 +61,8 @@ def test_mount_crops_match_training_crops():
     out = [Suggestion(key=str(i), intersection="i", pano_id="p", image_path="v.jpg", view_heading=0, view_pitch=0,
                       view_fov=48, image_width=300, image_height=200, x1=b[0], y1=b[1], x2=b[2], y2=b[3],
                       score=0.9, type="dome") for i, b in enumerate(boxes)]
-    Scorer.classify_mounts(SimpleNamespace(mount=mount, taxonomy=load_taxonomy()),
+    Scorer.classify_mounts(SimpleNamespace(mount=mount, mount_crop=mount_crop_settings(mount.metadata),
+                                           taxonomy=load_taxonomy()),
                            SimpleNamespace(images=[view]), [(0, None, None, None)] * 2, out)
     assert len(seen) == 2
     for crop, box in zip(seen, boxes):
