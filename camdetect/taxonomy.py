@@ -1,5 +1,9 @@
 """The camera taxonomy (type and mount) loaded from ``configs/taxonomy.yaml``.
 
+Types: dome, bullet, unknown and alpr (licence-plate readers, OSM ``surveillance:type=ALPR``).
+``camdetect/data/taxonomy.yaml`` is a symlink to ``configs/taxonomy.yaml`` (one file; the package
+reads it through the link so an installed camdetect finds it).
+
 One source of truth: importers map raw labels through :meth:`Taxonomy.map_type` /
 :meth:`Taxonomy.map_mount`, the detector's class names come from ``detector_classes`` and the OSM
 export from :meth:`Taxonomy.osm_tags`. An unknown label raises :class:`UnknownLabelError` naming the
@@ -104,12 +108,15 @@ class Taxonomy:
         )
 
     def _map(self, table: dict[str, str], what: str, label: object, *, path=None, line=None,
-             strict: bool = True, warnings: LabelWarnings | None = None, default: str | None = None) -> str:
+             strict: bool = True, warnings: LabelWarnings | None = None, default: str | None = None,
+             generic: str | None = None) -> str:
         key = _fold(label)
         if key in table:
             return table[key]
-        # Free text such as Decoders' Title ("Dome camera on a pole"): look for a known word.
-        for syn, value in sorted(table.items(), key=lambda kv: -len(kv[0])):
+        # Free text such as Decoders' Title ("Dome camera on a pole"): look for a known word, longest
+        # first; words of the ``generic`` value ("camera", "cctv" -> unknown type) count only when no
+        # other word is found, so "LPR camera on a pole" is a licence-plate reader, not an unknown camera.
+        for syn, value in sorted(table.items(), key=lambda kv: (kv[1] == generic, -len(kv[0]))):
             if syn and re.search(rf"\b{re.escape(syn)}\b", key):
                 return value
         message = f"{where(path, line)}: unknown {what} label {label!r}".lstrip(": ")
@@ -122,9 +129,9 @@ class Taxonomy:
         return default
 
     def map_type(self, label: object, **kw) -> str:
-        """Raw type label -> taxonomy type (dome, bullet, unknown)."""
+        """Raw type label -> taxonomy type (dome, bullet, alpr, unknown)."""
         kw.setdefault("default", "unknown")
-        return self._map(self.type_synonyms, "type", label, **kw)
+        return self._map(self.type_synonyms, "type", label, generic="unknown", **kw)
 
     def map_mount(self, label: object, **kw) -> str:
         """Raw mount label -> taxonomy mount (street_furniture, building, other)."""
@@ -143,6 +150,8 @@ class Taxonomy:
                  direction: float | None = None) -> dict[str, str]:
         """OpenStreetMap tags for one camera (man_made=surveillance ...)."""
         tags = {k: str(v) for k, v in self.osm["base"].items()}
+        # per-type tags on top of the base: alpr -> surveillance:type=ALPR, surveillance:zone=traffic
+        tags.update({k: str(v) for k, v in ((self.osm.get("type_tags") or {}).get(type_) or {}).items()})
         cam_type = self.osm["camera_type"].get(type_)
         if cam_type:
             tags["camera:type"] = cam_type

@@ -21,6 +21,14 @@ TAX = load_taxonomy()
         ("fixed", "bullet"), ("dome", "dome"), ("panning", "dome"),
         # common words
         ("globe", "dome"), ("PTZ", "dome"), ("directed", "bullet"), ("  DOME  ", "dome"), ("", "unknown"),
+        # licence-plate readers (OSM surveillance:type=ALPR, as deflock maps them)
+        ("alpr", "alpr"), ("ALPR", "alpr"), ("ANPR", "alpr"), ("LPR", "alpr"), ("License Plate Reader", "alpr"),
+        ("licence-plate reader", "alpr"), ("license_plate_recognition", "alpr"), ("Plate reader", "alpr"),
+        ("Flock", "alpr"), ("Flock Safety", "alpr"), ("flock safety camera", "alpr"),
+        ("automatic number plate recognition", "alpr"), ("surveillance:type=ALPR", "alpr"),
+        # free text: a specific word beats the generic "camera" (-> unknown)
+        ("LPR camera on a pole", "alpr"), ("Flock Falcon on a pole", "alpr"), ("Motorola ALPR unit", "alpr"),
+        ("Camera on building", "unknown"), ("CCTV camera", "unknown"), ("Dome camera on a wall", "dome"),
     ],
 )
 def test_type_synonyms(raw, expected):
@@ -64,11 +72,15 @@ def test_unknown_label_lenient_is_counted():
         ("bullet", "building", "", {"camera:type": "fixed", "camera:mount": "wall"}),
         ("bullet", "street_furniture", "", {"camera:type": "fixed", "camera:mount": "pole"}),
         ("unknown", "other", "", {}),
+        ("alpr", "street_furniture", "pole", {"camera:type": "fixed", "camera:mount": "pole",
+                                              "surveillance:type": "ALPR", "surveillance:zone": "traffic"}),
+        ("alpr", "building", "", {"camera:type": "fixed", "camera:mount": "wall", "surveillance:type": "ALPR"}),
     ],
 )
 def test_osm_tags(type_, mount, detail, expected):
     tags = TAX.osm_tags(type_, mount, detail)
-    assert tags["man_made"] == "surveillance" and tags["surveillance:type"] == "camera"
+    assert tags["man_made"] == "surveillance"
+    assert tags["surveillance:type"] == expected.get("surveillance:type", "camera")
     for key, value in expected.items():
         assert tags[key] == value
     if not expected:
@@ -78,6 +90,22 @@ def test_osm_tags(type_, mount, detail, expected):
 def test_detector_classes_are_types():
     assert set(TAX.detector_classes) <= set(TAX.types)
     assert TAX.class_id("bullet") == TAX.detector_classes.index("bullet")
+
+
+def test_new_classes_are_appended():
+    """Class indices of models trained before alpr keep their meaning: dome 0, bullet 1, alpr 2."""
+    assert TAX.detector_classes[:3] == ("dome", "bullet", "alpr")
+    assert [TAX.class_id(t) for t in ("dome", "bullet", "alpr", "unknown")] == [0, 1, 2, 0]
+    assert TAX.types[:3] == ("dome", "bullet", "unknown")  # COCO category ids 1-3 as before
+
+
+def test_package_copy_is_the_configs_file():
+    from pathlib import Path
+
+    from camdetect.taxonomy import PACKAGE_COPY
+
+    configs = Path(__file__).resolve().parents[1] / "configs" / "taxonomy.yaml"
+    assert PACKAGE_COPY.read_bytes() == configs.read_bytes()
 
 
 def test_custom_taxonomy_file(tmp_path):

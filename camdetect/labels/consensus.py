@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from camdetect.records import Camera, Tag, View
+from camdetect.taxonomy import load_taxonomy
 
 from .agreement import agreement_level
 from .dawid_skene import DSResult, dawid_skene
@@ -51,8 +52,12 @@ class ConsensusConfig:
     min_iou: float = 0.3  # boxes on one image overlapping less are different cameras
     keep: KeepRule = field(default_factory=KeepRule)
     labels: str = "dawid-skene"  # how type and mount are chosen: dawid-skene | dawid-skene-full | majority
-    types: tuple[str, ...] = ("dome", "bullet", "unknown")
-    mounts: tuple[str, ...] = ("street_furniture", "building", "other")
+    # Type and mount classes: the taxonomy's (dome, bullet, unknown, alpr). A type listed after the
+    # first three (alpr) joins the Dawid-Skene classes only when somebody answered it (an empty class
+    # cannot win and would only thin the one-coin error spread), so tag tables without licence-plate
+    # readers get exactly the numbers they got before alpr joined the taxonomy.
+    types: tuple[str, ...] = field(default_factory=lambda: load_taxonomy().types)
+    mounts: tuple[str, ...] = field(default_factory=lambda: load_taxonomy().mounts)
     # Dawid-Skene for type and mount (one-coin by default): a light Dirichlet pseudo-count, and
     # `shrinkage` pseudo-answers at the crowd's pooled accuracy, so a volunteer with three answers
     # counts like an average volunteer. Chosen on simulated seeds 0-3 and synth seed 1; the
@@ -235,9 +240,17 @@ def _attribute_ds(candidates: Sequence[Candidate], attr: str, classes: Sequence[
                if getattr(t, attr) in classes]
     if not answers:
         return None
+    if attr == "type":
+        classes = _answered_types(classes, {a[2] for a in answers})
     return dawid_skene(answers, list(classes), smoothing=config.smoothing, diag_prior=config.diag_prior,
                        shrinkage=config.shrinkage, leave_one_out=config.leave_one_out,
                        one_coin=config.labels != "dawid-skene-full", min_answers=config.min_answers)
+
+
+def _answered_types(types: Sequence[str], answered: set[str], base: int = 3) -> list[str]:
+    """The type classes of Dawid-Skene: the first ``base`` taxonomy types (dome, bullet, unknown, as
+    every consensus before alpr used) plus any later type that somebody answered."""
+    return [t for i, t in enumerate(types) if i < base or t in answered]
 
 
 def _choose(c: Candidate, i: int, attr: str, ds: DSResult | None, config: ConsensusConfig,

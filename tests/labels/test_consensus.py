@@ -140,3 +140,32 @@ def test_decoders_fixture_through_the_real_importer():
     assert [(c.type, c.mount, c.agreement) for c in cams] == [("unknown", "building", "2 vs 1"),
                                                               ("dome", "street_furniture", "2 vs 1")]
     assert all(c.weak for c in res.cameras)
+
+
+# Licence-plate readers: a type like any other in the vote; tag tables without them keep their numbers.
+def _alpr_scene(types: list[str]) -> list[Tag]:
+    tags = [seen(a) for a in "abc"]
+    return tags + [pt(a, 10 + 0.3 * i, type_=t, mount="street_furniture") for i, (a, t) in enumerate(zip("abc", types))]
+
+
+@pytest.mark.parametrize("labels", ["majority", "dawid-skene", "dawid-skene-full"])
+@pytest.mark.parametrize("types, expected", [
+    (["alpr", "alpr", "bullet"], "alpr"), (["alpr", "alpr", "alpr"], "alpr"), (["alpr", "unknown", "alpr"], "alpr"),
+    (["bullet", "bullet", "alpr"], "bullet"), (["dome", "alpr", "alpr"], "alpr"),
+])
+def test_alpr_wins_the_type_vote(labels, types, expected):
+    (cam,) = run_consensus(_alpr_scene(types), ConsensusConfig(labels=labels)).cameras
+    assert cam.type == expected and 0.0 < cam.type_confidence <= 1.0
+
+
+def test_alpr_joins_the_type_classes_only_when_answered():
+    cfg = ConsensusConfig()
+    assert cfg.types[:3] == ("dome", "bullet", "unknown") and "alpr" in cfg.types
+    with_alpr = run_consensus(_alpr_scene(["alpr", "alpr", "dome"]), cfg)
+    assert with_alpr.type_ds.classes == ["dome", "bullet", "unknown", "alpr"]
+    # without alpr answers: the same classes, so the same posteriors, as before alpr joined the taxonomy
+    old = ConsensusConfig(types=("dome", "bullet", "unknown"))
+    scene = _alpr_scene(["dome", "dome", "bullet"])
+    new_res, old_res = run_consensus(scene, cfg), run_consensus(scene, old)
+    assert new_res.type_ds.classes == old_res.type_ds.classes == ["dome", "bullet", "unknown"]
+    assert new_res.cameras[0].type_confidence == old_res.cameras[0].type_confidence

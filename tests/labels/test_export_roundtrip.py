@@ -120,7 +120,7 @@ def test_yolo_export_with_images_copies_pixels_and_reads_sizes(tmp_path):
     import yaml
 
     data = yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())
-    assert data["names"] == {0: "dome", 1: "bullet", 2: "unknown"}
+    assert data["names"] == {0: "dome", 1: "bullet", 2: "alpr", 3: "unknown"}
     assert (data["train"], data["val"]) == ("images/train", "images/val")
     (tmp_path / "out" / "image_sizes.csv").unlink()  # sizes now come from the copied images
     back = import_labels("yolo", tmp_path / "out", strict=True)
