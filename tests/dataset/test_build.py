@@ -30,7 +30,7 @@ def _views(ds: Path) -> list[dict]:
 
 def test_layout_matches_the_contract(toy_dataset):
     data = yaml.safe_load((toy_dataset / "data.yaml").read_text())
-    assert data["names"] == {0: "dome", 1: "bullet"} and "path" not in data
+    assert data["names"] == {0: "dome", 1: "bullet", 2: "alpr"} and "path" not in data  # taxonomy's classes
     for name in ("views.csv", "boxes.csv", "crops.csv", "card.md", "box_sizes.png", "dataset.json"):
         assert (toy_dataset / name).is_file(), name
     for row in _views(toy_dataset):
@@ -176,3 +176,24 @@ def test_bad_input_is_one_line_and_exit_2(toy_city, tmp_path, args, message):
     assert r.returncode == 2, r.stderr
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and message in last
+
+
+def test_alpr_cameras_become_class_2(toy_city, tmp_path):
+    """Licence-plate readers in the camera table are detector class 2 (dome 0 and bullet 1 unchanged)."""
+    cams = read_table(toy_city / "truth" / "cameras.csv", Camera)
+    renamed = {c.camera_id for c in cams if c.type == "bullet"}
+    assert renamed
+    for c in cams:
+        if c.camera_id in renamed:
+            c.type = "alpr"
+    write_table(tmp_path / "cameras.csv", cams, Camera)
+    out = tmp_path / "ds"
+    build_dataset(out, panoramas=toy_city / "manifest.csv", cameras=tmp_path / "cameras.csv",
+                  opts=BuildOptions(plan=PLAN, split=SplitPlan(block_m=0, seed=0), crops=False), progress=False)
+    classes = {int(line.split()[0]) for lbl in out.glob("labels/*/*.txt") for line in lbl.read_text().splitlines()}
+    assert classes == {0, 2}
+    boxes = read_table(out / "boxes.csv", Tag)
+    assert {b.type for b in boxes} == {"dome", "alpr"}
+    from camdetect.dataset.check import check_dataset
+
+    assert [p for p in check_dataset(out) if p.severity == "error"] == []

@@ -89,3 +89,18 @@ def test_clean_dataset_exits_zero(toy_dataset):
     result = runner.invoke(app, ["dataset", "check", str(toy_dataset)])
     assert result.exit_code == 0, result.output
     assert "0 error(s)" in result.output
+
+
+def test_two_class_dataset_from_before_alpr_still_checks(toy_dataset, tmp_path):
+    """A dataset built with the 2-class taxonomy (names dome, bullet) checks clean; class 2 is out of range."""
+    import yaml
+
+    ds = tmp_path / "ds"
+    shutil.copytree(toy_dataset, ds)
+    data = yaml.safe_load((ds / "data.yaml").read_text())
+    data.update(nc=2, names={0: "dome", 1: "bullet"})
+    (ds / "data.yaml").write_text(yaml.safe_dump(data))
+    assert [p for p in check_dataset(ds) if p.severity == "error"] == []
+    _, lbl = _positive(ds)
+    lbl.write_text(lbl.read_text() + "2 0.5 0.5 0.1 0.1\n")
+    assert any("class 2 outside 0..1" in p.message for p in check_dataset(ds) if p.severity == "error")
