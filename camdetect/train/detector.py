@@ -3,6 +3,13 @@
 Threads: ``import ultralytics`` sets OMP_NUM_THREADS=1 and its ``select_device`` calls
 ``torch.set_num_threads(cpu_count - 1)`` (1 on a 2-core box), so the requested thread count is set
 again from trainer callbacks, after ultralytics has made its choice.
+
+Classes: the detector's class count and names come from the dataset's ``data.yaml`` (the taxonomy's
+``detector_classes`` when built by ``camdetect dataset build``: dome, bullet, alpr), never from the
+model yaml's ``nc`` (ultralytics builds the model with the data's ``nc``: "Overriding model.yaml nc=2
+with nc=3"). A checkpoint with other classes (models/camdetect-default.pt: dome, bullet) fine-tunes on
+the new classes: the trainer seeds the data-sized model from the checkpoint file and copies the class
+head rows by class name (dome and bullet keep what they learnt; alpr starts from the usual prior).
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ import json
 import os
 import time
 from pathlib import Path
+
+import yaml
 
 from camdetect.train.config import TrainConfig
 
@@ -74,6 +83,32 @@ def count_images(data_yaml: Path, split: str = "train") -> int:
     return sum(1 for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else 0
 
 
+def data_names(data_yaml: Path) -> list[str]:
+    """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
+    data = yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
+    names = data.get("names") or []
+    if isinstance(names, dict):
+        return [str(names[k]) for k in sorted(names, key=int)]
+    return [str(n) for n in names]
+
+
+def class_transfer(weights_names: list[str], names: list[str]) -> str:
+    """One line on how a checkpoint's classes carry over to the dataset's (printed before fine-tuning)."""
+    if list(weights_names) == list(names):
+        return f"classes: {', '.join(names)} (as in the weights)"
+    kept = [n for n in names if n in weights_names]
+    new = [n for n in names if n not in weights_names]
+    dropped = [n for n in weights_names if n not in names]
+    parts = [f"classes: weights {len(weights_names)} ({', '.join(weights_names)}) -> data {len(names)} "
+             f"({', '.join(names)})"]
+    parts.append(f"head rows copied by name: {', '.join(kept)}" if kept else "no class in common: the class head starts fresh")
+    if new:
+        parts.append(f"new: {', '.join(new)}")
+    if dropped:
+        parts.append(f"dropped: {', '.join(dropped)}")
+    return "; ".join(parts)
+
+
 def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> dict:
     """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names}."""
     from camdetect.train.augment import street_augmentations
@@ -96,6 +131,11 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             if not w.is_file():
                 raise FileNotFoundError(f"{w}: weights not found (camdetect never downloads checkpoints)")
             model = model.load(str(w))
+            from ultralytics.nn.tasks import load_checkpoint
+
+            src, _ = load_checkpoint(str(w))
+            src_names = src.names.values() if isinstance(src.names, dict) else src.names
+            print(f"camdetect train: {class_transfer([str(n) for n in src_names], data_names(data_yaml))}", flush=True)
         thread_callbacks(model, cfg.threads)
         args = dict(
             data=str(data_yaml), imgsz=cfg.imgsz, epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed,
@@ -103,7 +143,10 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             name=run_dir.name, exist_ok=True, patience=cfg.patience, lr0=cfg.lr0, optimizer=cfg.optimizer,
             mosaic=cfg.mosaic, close_mosaic=cfg.close_mosaic, fliplr=cfg.fliplr, scale=cfg.scale,
             translate=cfg.translate, degrees=cfg.degrees, hsv_v=cfg.hsv_v, fraction=cfg.fraction, val=cfg.val,
-            plots=cfg.plots, pretrained=bool(cfg.weights), amp=False, verbose=False,
+            # pretrained=PATH: the trainer seeds the data-sized model (nc from data.yaml) straight from the
+            # checkpoint file, so class head rows are copied by name even when the counts differ
+            plots=cfg.plots, pretrained=str(cfg.resolve_path(cfg.weights)) if cfg.weights else False,
+            amp=False, verbose=False,
             augmentations=street_augmentations(cfg.augment, cfg.imgsz),
         )
         if cfg.time_hours > 0:

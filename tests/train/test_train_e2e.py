@@ -42,7 +42,7 @@ def test_run_dir_has_weights_metrics_and_card(trained):
         assert (run / rel).is_file(), rel
     info = json.loads((run / "camdetect_run.json").read_text())
     ds_info = json.loads((ds / "dataset.json").read_text())
-    assert info["class_names"] == ["dome", "bullet"] and info["imgsz"] == 192
+    assert info["class_names"] == ["dome", "bullet", "alpr"] and info["imgsz"] == 192  # taxonomy's classes
     assert info["data_hash"] == ds_info["hash"] and info["command"] == "pytest e2e"
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["seconds_per_epoch"] > 0
@@ -93,7 +93,7 @@ def test_weights_load_and_predict(trained):
     run, _ = trained
     model = YOLO(str(run / "weights" / "best.pt"))
     res = model.predict(np.zeros((192, 192, 3), np.uint8), imgsz=192, verbose=False, device="cpu")
-    assert res[0].boxes is not None and list(model.names.values()) == ["dome", "bullet"]
+    assert res[0].boxes is not None and list(model.names.values()) == ["dome", "bullet", "alpr"]
 
 
 def test_existing_run_needs_resume_or_overwrite(trained):
@@ -111,3 +111,55 @@ def test_existing_run_needs_resume_or_overwrite(trained):
             run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="fresh", resume=True)
     finally:
         os.chdir(cwd)
+
+
+def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, capfd):
+    """models/camdetect-default.pt (dome, bullet) on a dome/bullet/alpr dataset: the 3-class model starts
+    with the checkpoint's dome and bullet head rows (copied by name), alpr fresh. lr0=0 so the rows stay
+    as loaded and can be compared."""
+    import os
+
+    import torch
+    import yaml
+    from ultralytics import YOLO
+
+    from camdetect.train.cli import run_training
+
+    _, ds = trained
+    weights = ROOT / "models" / "camdetect-default.pt"
+    if not weights.is_file():
+        pytest.skip("no shipped checkpoint")
+    recipe = tmp_path / "ft.yaml"
+    recipe.write_text(yaml.safe_dump({
+        "model": "configs/models/camdetect-p2.yaml", "weights": str(weights), "imgsz": 160, "epochs": 1,
+        "batch": 8, "workers": 0, "plots": False, "mosaic": 0.0, "close_mosaic": 0, "lr0": 0.0, "optimizer": "SGD",
+        "fraction": 0.25, "augment": {"enabled": False}, "mount": {"enabled": False},
+        "extra": {"warmup_epochs": 0}}))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        run = run_training(recipe, data=str(ds), name="ft", threads=1)
+    finally:
+        os.chdir(cwd)
+    assert "head rows copied by name: dome, bullet; new: alpr" in capfd.readouterr().out
+    src = YOLO(str(weights)).model
+    dst = YOLO(str(run / "weights" / "last.pt")).model
+    assert list(dst.names.values()) == ["dome", "bullet", "alpr"]
+    for s_branch, d_branch in zip(src.model[-1].cv3, dst.model[-1].cv3):
+        s_conv, d_conv = s_branch[-1], d_branch[-1]
+        assert d_conv.out_channels == 3 and s_conv.out_channels == 2
+        torch.testing.assert_close(d_conv.weight[:2].float(), s_conv.weight.float())
+        torch.testing.assert_close(d_conv.bias[:2].float(), s_conv.bias.float())
+
+
+@pytest.mark.parametrize("weights, names, expected", [
+    (["dome", "bullet"], ["dome", "bullet"], "classes: dome, bullet (as in the weights)"),
+    (["dome", "bullet"], ["dome", "bullet", "alpr"], "head rows copied by name: dome, bullet; new: alpr"),
+    (["camera"], ["dome", "bullet", "alpr"], "no class in common: the class head starts fresh"),
+    (["dome", "bullet", "alpr"], ["dome", "bullet"], "dropped: alpr"),
+])
+def test_class_transfer_line(weights, names, expected):
+    from camdetect.train.detector import class_transfer
+
+    line = class_transfer(weights, names)
+    assert expected in line and "\n" not in line
