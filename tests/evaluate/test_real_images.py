@@ -1,0 +1,223 @@
+"""Real-image evaluation (camdetect.evaluate.real_images, scripts/eval_real_cameras.py): the hit rule,
+recall at a false-suggestion budget, AP, and the whole command on a tiny real ONNX model and generated images."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from camdetect.evaluate.real_images import (
+    Curve,
+    EvalInputError,
+    agnostic_merge,
+    greedy_match,
+    hit_matrix,
+    load_coco_boxes,
+    load_street_truth,
+    main,
+)
+from camdetect.records import Detections
+
+ROOT = Path(__file__).resolve().parents[2]
+TRUTH = [100, 100, 200, 200]  # 100 x 100; grown x1.25 -> 87.5 .. 212.5
+
+
+@pytest.mark.parametrize("pred, expected", [
+    ([100, 100, 200, 200], True),  # the same box
+    ([145, 145, 155, 155], True),  # tiny box at the centre: IoU 0.01, centre inside
+    ([205, 150, 215, 160], True),  # centre (210, 155) outside the box, inside the grown box
+    ([209, 150, 219, 160], False),  # centre x 214 > 212.5, IoU 0
+    ([150, 150, 290, 230], True),  # centre (220, 190) outside, IoU 2500 / 18700 = 0.134 >= 0.1
+    ([150, 150, 350, 250], False),  # centre outside, IoU 2500 / 27500 = 0.09 < 0.1
+    ([300, 300, 400, 400], False),  # far away
+])
+def test_hit_rule(pred, expected):
+    assert hit_matrix([pred], [TRUTH])[0, 0] == expected
+
+
+@pytest.mark.parametrize("preds, scores, truths, expected", [
+    # two suggestions on one camera: the higher score takes it, the other is false
+    ([[100, 100, 200, 200], [110, 110, 190, 190]], [0.4, 0.9], [TRUTH], [-1, 0]),
+    # one suggestion over two cameras: it takes the one it overlaps most
+    ([[100, 100, 200, 200]], [0.5], [[150, 100, 250, 200], [100, 100, 190, 200]], [1]),
+    # a centre-only hit (IoU 0.0025) still matches
+    ([[148, 148, 153, 153]], [0.3], [TRUTH], [0]),
+    # nothing to match
+    ([[0, 0, 10, 10]], [0.3], [TRUTH], [-1]),
+    ([[0, 0, 10, 10]], [0.3], np.zeros((0, 4)), [-1]),
+    (np.zeros((0, 4)), [], [TRUTH], []),
+])
+def test_greedy_match(preds, scores, truths, expected):
+    assert greedy_match(np.asarray(preds, float).reshape(-1, 4), scores, truths).tolist() == expected
+
+
+CURVE = Curve(np.array([0.9, 0.8, 0.7, 0.6, 0.5]), np.array([1, 0, 1, 0, 0], bool), n_truth=3, n_images=2)
+
+
+@pytest.mark.parametrize("curve, budget, threshold, recall", [
+    (CURVE, 2, 0.6, 2 / 3),  # false at 0.6: 0.8 and 0.6 -> 2 <= 2
+    (CURVE, 1, 0.7, 2 / 3),
+    (CURVE, 0, 0.9, 1 / 3),
+    (CURVE, 10, 0.5, 2 / 3),  # every suggestion fits: the lowest score
+    (Curve(np.array([0.9, 0.5, 0.5]), np.array([1, 0, 0], bool), 2, 1), 1, 0.9, 0.5),  # ties go together
+    (Curve(np.array([0.9]), np.array([0], bool), 1, 1), 0, None, 0.0),  # top one already false
+    (Curve(np.zeros(0), np.zeros(0, bool), 1, 1), 1, None, 0.0),
+])
+def test_recall_at_false_budget(curve, budget, threshold, recall):
+    t = curve.threshold_at_false(budget)
+    assert t == threshold
+    assert curve.at(t)["recall"] == pytest.approx(recall)
+    assert curve.at(t)["false"] <= budget
+
+
+@pytest.mark.parametrize("scores, hit, n_truth, ap", [
+    ([0.9, 0.8, 0.7, 0.6, 0.5], [1, 0, 1, 0, 0], 3, (1 + 2 / 3) / 3),  # envelope: 1 up to 1/3, 2/3 up to 2/3
+    ([0.9, 0.8], [1, 1], 2, 1.0),
+    ([0.9, 0.8], [0, 1], 2, 0.25),  # recall 1/2 reached at precision 1/2
+    ([0.9], [0], 1, 0.0),
+    ([], [], 2, 0.0),
+    ([0.9], [0], 0, None),  # no truth: undefined
+])
+def test_ap_all_points(scores, hit, n_truth, ap):
+    got = Curve(np.asarray(scores, float), np.asarray(hit, bool), n_truth, 1).ap()
+    assert got == (None if ap is None else pytest.approx(ap))
+
+
+def test_duplicates_not_false_variant():
+    c = Curve.pool([(np.array([0.9, 0.8, 0.2]), np.array([1, 0, 0], bool), np.array([1, 1, 0], bool))], 1, 1)
+    assert c.at(0.1)["false"] == 2 and c.at(0.1, exclude_duplicates=True)["false"] == 1
+    assert c.threshold_at_false(0) == 0.9 and c.threshold_at_false(0, exclude_duplicates=True) == 0.8
+
+
+def test_agnostic_merge_keeps_the_best_class():
+    det = Detections(np.array([[0, 0, 10, 10], [1, 1, 9, 9], [50, 50, 60, 60]], np.float32),
+                     np.array([0.3, 0.8, 0.5], np.float32), np.array([0, 1, 0]))
+    out = agnostic_merge(det)
+    assert sorted(zip(out.scores.astype(float).round(2).tolist(), out.class_ids.tolist())) == [(0.5, 0), (0.8, 1)]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("{not json", "not valid JSON"),
+    ('{"images": 1}', "not a COCO file"),
+    ('{"images": [{"id": 1}], "annotations": []}', "malformed COCO entry"),
+    ('{"images": [{"id": 1, "file_name": "a.png"}], "annotations": '
+     '[{"image_id": 1, "bbox": [0, 0, 0, 5]}]}', "empty or non-finite bbox"),
+    ('{"images": [{"id": 1, "file_name": "missing.png"}], "annotations": []}', "not found"),
+])
+def test_bad_boxes_json(tmp_path, text, problem):
+    path = tmp_path / "boxes.json"
+    path.write_text(text)
+    with pytest.raises(EvalInputError, match=problem):
+        load_coco_boxes(path)
+
+
+def test_street_truth_file_in_repo_is_valid():
+    assert load_street_truth(ROOT / "configs/eval/street_cameras.json") == {}
+    assert "comment" in json.loads((ROOT / "configs/eval/street_cameras.json").read_text())
+
+
+# -- the whole command on a tiny real ONNX model ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_onnx(tmp_path_factory) -> Path:
+    from camdetect.export.tiny import cached_tiny_onnx
+
+    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
+
+
+def _drawn(w: int, h: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 170, np.uint8)
+    img[: h // 2] = (220, 190, 150)  # sky
+    for _ in range(6):
+        x, y = int(rng.integers(0, w - 40)), int(rng.integers(0, h - 40))
+        cv2.rectangle(img, (x, y), (x + int(rng.integers(8, 40)), y + int(rng.integers(8, 40))),
+                      tuple(int(v) for v in rng.integers(0, 255, 3)), -1)
+    return img
+
+
+def make_data(root: Path) -> Path:
+    """A fake ../shared/data: real-cameras-dev (2 photos, 3 boxes), street-scenes (1), panoramas (1)."""
+    (root / "real-cameras-dev" / "images").mkdir(parents=True)
+    for i in range(2):
+        cv2.imwrite(str(root / f"real-cameras-dev/images/cam{i}.png"), _drawn(480, 360, i))
+    (root / "real-cameras-dev/boxes.json").write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "images/cam0.png", "width": 480, "height": 360},
+                   {"id": 2, "file_name": "images/cam1.png", "width": 480, "height": 360}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [40, 50, 60, 40]},
+                        {"id": 2, "image_id": 1, "category_id": 1, "bbox": [300, 200, 30, 30]},
+                        {"id": 3, "image_id": 2, "category_id": 1, "bbox": [100, 100, 200, 150]}],
+        "categories": [{"id": 1, "name": "camera"}]}))
+    (root / "street-scenes").mkdir()
+    cv2.imwrite(str(root / "street-scenes/s.jpg"), _drawn(400, 300, 7))
+    (root / "panoramas").mkdir()
+    cv2.imwrite(str(root / "panoramas/p.jpg"), _drawn(1024, 512, 8))
+    return root
+
+
+def test_command_on_tiny_model(tmp_path, tiny_onnx, capsys):
+    data = make_data(tmp_path / "data")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("n_headings: 2\nheading_offset: 0\npitch: 10\nfov: 90\nwidth: 320\nheight: 320\n")
+    truth = tmp_path / "street.json"
+    truth.write_text(json.dumps({"comment": "test", "cameras": [{"file": "street-scenes/s.jpg",
+                                                                 "bbox": [0, 0, 400, 300]}]}))
+    out = tmp_path / "out"
+    rc = main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(out), "--plan", str(plan),
+               "--street-truth", str(truth), "--threads", "1", "--no-progress"])
+    assert rc == 0
+    res = json.loads((out / "real_cameras.json").read_text())
+    r = res["real_cameras"]
+    assert (r["images"], r["truth"]) == (2, 3)
+    assert r["at_1fp"]["false"] <= 2 and 0 <= r["ap50"] <= 1
+    assert res["thresholds"]["at_1fp"] == r["at_1fp"]["threshold"]
+    assert res["thresholds"]["stored"] == r["at_stored"]["threshold"]
+    assert [f["file"] for f in r["per_image"]] == ["images/cam0.png", "images/cam1.png"]
+    street = res["street"]
+    assert street["street-scenes"]["views"] == 1 and street["street-scenes"]["truth_cameras"] == 1
+    assert street["panoramas"]["views"] == 2  # the plan's 2 views of one panorama
+    assert all(d["key"].startswith("panoramas/p.jpg#") for d in res["street_top"] if d["set"] == "panoramas")
+    # the whole street-scenes photo is a "camera": nothing there is false
+    assert street["street-scenes"]["stored"]["false"] == 0
+    for name in ("real_sheet", "street_sheet"):
+        if name in res["files"]:
+            assert cv2.imread(res["files"][name]) is not None
+    assert (out / "real_cameras_sheet.png").is_file()
+    assert "recall at <= 1 false" in capsys.readouterr().out
+
+
+def test_command_errors_and_skip(tmp_path, tiny_onnx, capsys):
+    data = make_data(tmp_path / "data")
+    assert main(["--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]) == 0
+    assert "skip:" in capsys.readouterr().out
+    assert main(["--model", str(tmp_path / "none.onnx"), "--data", str(data), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {tmp_path / 'none.onnx'}: model not found"
+    (data / "real-cameras-dev/boxes.json").write_text("{broken")
+    assert main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {data / 'real-cameras-dev/boxes.json'}: not valid JSON")
+
+
+@pytest.mark.shared_data
+def test_script_on_the_real_data(shared_data, tmp_path):
+    model = ROOT / "models/camdetect-default.onnx"
+    if not (shared_data / "real-cameras-dev/boxes.json").is_file() or not model.is_file():
+        pytest.skip("real-cameras-dev or the shipped model is absent")
+    out = tmp_path / "real"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts/eval_real_cameras.py"), "--data", str(shared_data),
+                           "--out", str(out), "--limit", "1", "--no-progress"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "real_cameras.json").read_text())
+    assert (res["real_cameras"]["images"], res["real_cameras"]["truth"]) == (23, 24)
+    assert 0 <= res["real_cameras"]["at_1fp"]["false"] <= 23
+    assert {"street-backgrounds", "street-scenes", "panoramas"} <= set(res["street"])
+    assert res["street"]["panoramas"]["views"] == 10  # one panorama, the default plan's 10 views
+    assert (out / "real_cameras_sheet.png").is_file()
