@@ -1,0 +1,361 @@
+"""Parametric 3D models of street cameras, their mounts and their look-alikes, true to size in metres.
+
+Sizes follow ``CAMERAS.md``: domes 10-25 cm across, bullets 15-35 cm long with a sun hood, PTZ globes
+on pendant tubes, licence-plate readers (Flock-style box under a solar panel, ELSAG/Motorola boxes with
+IR arrays, Neology white bullets), box cameras, multi-sensor heads and fisheye discs. Every model is
+built around the camera's mount point at the origin, facing +z (the street), Y up; the pole or wall it
+hangs from lies behind it (-z). Look-alikes (lamp heads, signal heads, signs, loudspeakers, dishes,
+birds, facade ornaments, junction boxes, bare poles, solar panels) are built the same way with no
+``camera`` part, so pasting cues cannot tell a camera from a decoy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from camdetect.render.parts import (Part, box, chain, cylinder, disk, rotate, sphere, transform,
+                                    translate)
+
+POLE_HALF = 4.0  # poles and mast arms run far past the sprite frame; the compositor fades their ends
+
+
+@dataclass(frozen=True)
+class Model:
+    """One renderable object: its parts, what it is (``type`` None for a look-alike) and its mount."""
+
+    kind: str
+    type: str | None
+    mount: str  # taxonomy mount: street_furniture | building | other
+    parts: list[Part]
+
+
+# ----------------------------------------------------------------------------- mounts
+
+
+def _pole(rng: np.random.Generator, z: float, radius: float | None = None) -> list[Part]:
+    r = radius if radius is not None else float(rng.uniform(0.05, 0.14))
+    parts = [cylinder((0, -POLE_HALF, z - r), (0, POLE_HALF, z - r), r, "pole", "mount")]
+    for y in rng.uniform(-0.15, 0.1, size=int(rng.integers(0, 3))):  # clamp bands
+        parts.append(cylinder((0, y, z - r), (0, y + 0.03, z - r), r * 1.08, "bracket", "mount"))
+    return parts
+
+
+def _arm_to_pole(rng: np.random.Generator, start, length: float) -> tuple[list[Part], float]:
+    """A bracket arm from ``start`` back (-z) to a pole; returns parts and the pole's front z."""
+    r = float(rng.uniform(0.012, 0.03))
+    x, y, z = start
+    end_z = z - length
+    parts = [cylinder((x, y, z), (x, y, end_z), r, "bracket", "mount"),
+             box((x, y, end_z), (3 * r, 5 * r, 0.02), "bracket", "mount")]
+    return parts, end_z
+
+
+def _mount(rng: np.random.Generator, top, *, prefer: str | None = None) -> tuple[list[Part], str]:
+    """Something to hang from: pole via an arm, wall plate, mast arm above, or pole top."""
+    choice = prefer or str(rng.choice(["pole_arm", "pole_arm", "wall", "mast", "pole_close"]))
+    x, y, z = top
+    if choice == "pole_arm":
+        arm, pz = _arm_to_pole(rng, (x, y, z - 0.02), float(rng.uniform(0.1, 0.6)))
+        return arm + _pole(rng, pz), "street_furniture"
+    if choice == "pole_close":
+        arm, pz = _arm_to_pole(rng, (x, y, z - 0.02), float(rng.uniform(0.03, 0.08)))
+        return arm + _pole(rng, pz), "street_furniture"
+    if choice == "mast":  # horizontal mast arm above, camera on a short stalk
+        stalk = float(rng.uniform(0.05, 0.35))
+        r = float(rng.uniform(0.06, 0.12))
+        yaw = float(rng.uniform(-60, 60))
+        mast = transform([cylinder((-POLE_HALF, 0, 0), (POLE_HALF, 0, 0), r, "pole", "mount")],
+                         chain(translate(x, y + stalk + r, z - 0.05), rotate("y", yaw)))
+        return mast + [cylinder((x, y, z - 0.05), (x, y + stalk, z - 0.05), 0.015, "bracket", "mount")], \
+            "street_furniture"
+    # wall plate and a short L-bracket; the facade itself is the background photo
+    depth = float(rng.uniform(0.05, 0.3))
+    plate = box((x, y, z - depth), (0.12, 0.16, 0.02), "bracket", "mount")
+    return [plate, cylinder((x, y, z - 0.01), (x, y, z - depth), 0.018, "bracket", "mount")], "building"
+
+
+# ----------------------------------------------------------------------------- cameras
+
+
+def dome_flush(rng):
+    R = float(rng.uniform(0.05, 0.11))
+    h = float(rng.uniform(0.03, 0.07))
+    parts = [cylinder((0, -h, 0), (0, 0, 0), R, "housing"),
+             disk((0, -h, 0), (0, -1, 0), R, "housing"),
+             sphere((0, -h, 0), 0.82 * R, "smoke"),
+             sphere((0, -h - 0.1 * R, 0), 0.45 * R, "inner")]
+    mount, m = _mount(rng, (0, 0, -R * 0.9), prefer=str(rng.choice(["wall", "pole_arm", "pole_close"])))
+    return Model("dome_flush", "dome", m, parts + mount)
+
+
+def dome_pendant(rng):
+    R = float(rng.uniform(0.07, 0.13))
+    L = float(rng.uniform(0.06, 0.3))
+    hh = float(rng.uniform(0.05, 0.12))
+    parts = [cylinder((0, -L, 0), (0, 0, 0), float(rng.uniform(0.02, 0.035)), "housing"),
+             cylinder((0, -L - hh, 0), (0, -L, 0), R, "housing"),
+             disk((0, -L, 0), (0, 1, 0), R, "housing"),
+             sphere((0, -L - hh, 0), 0.92 * R, "smoke"),
+             sphere((0, -L - hh - 0.2 * R, 0.3 * R), 0.35 * R, "inner")]
+    if rng.random() < 0.5:  # a rounded top cap
+        parts.append(sphere((0, -L, 0), 0.6 * R, "housing"))
+    mount, m = _mount(rng, (0, 0, 0))
+    return Model("dome_pendant", "dome", m, parts + mount)
+
+
+def _bullet_head(rng, r: float, length: float, material: str = "housing", ir: bool = False) -> list[Part]:
+    """A bullet along +z, its back at z = 0: body, lens, sun hood, optional IR ring."""
+    parts = [cylinder((0, 0, 0), (0, 0, length), r, material),
+             disk((0, 0, 0), (0, 0, -1), r, material),
+             disk((0, 0, length + 0.002), (0, 0, 1), 0.78 * r, "lens")]
+    hood_len = length * float(rng.uniform(1.0, 1.25))
+    parts.append(box((0, r * 1.05, hood_len / 2 + 0.01), (2.4 * r, 0.006, hood_len), material))
+    if rng.random() < 0.6:
+        parts += [box((s * 1.15 * r, r * 0.4, hood_len / 2 + 0.01), (0.006, 1.3 * r, hood_len), material)
+                  for s in (-1, 1)]
+    if ir:
+        for k in range(8):
+            a = 2 * np.pi * k / 8
+            parts.append(disk((0.55 * r * np.cos(a), 0.55 * r * np.sin(a), length + 0.004), (0, 0, 1),
+                              0.1 * r, "ir"))
+        parts.append(disk((0, 0, length + 0.005), (0, 0, 1), 0.3 * r, "lens"))
+    return parts
+
+
+def bullet(rng):
+    r = float(rng.uniform(0.03, 0.06))
+    length = float(rng.uniform(0.15, 0.33))
+    tilt = float(rng.uniform(8, 35))
+    head = transform(_bullet_head(rng, r, length, ir=rng.random() < 0.4),
+                     chain(translate(0, -0.08, 0.02), rotate("x", tilt), translate(0, 0, -length * 0.4)))
+    joint = [sphere((0, -0.08 + r * 0.6, 0.02), 0.022, "bracket", "mount"),
+             cylinder((0, -0.08 + r, 0.02), (0, 0, 0.02), 0.016, "bracket", "mount")]
+    mount, m = _mount(rng, (0, 0, 0))
+    return Model("bullet", "bullet", m, head + joint + mount)
+
+
+def box_camera(rng):
+    w, h, length = float(rng.uniform(0.07, 0.11)), float(rng.uniform(0.06, 0.1)), float(rng.uniform(0.18, 0.32))
+    tilt = float(rng.uniform(8, 30))
+    local = [box((0, 0, length / 2), (w, h, length), "housing"),
+             box((0, h / 2 + 0.004, length * 0.6), (w * 1.25, 0.006, length * 1.2), "housing"),
+             disk((0, 0, length + 0.002), (0, 0, 1), 0.35 * min(w, h), "lens")]
+    head = transform(local, chain(translate(0, -0.07, 0), rotate("x", tilt), translate(0, 0, -length * 0.4)))
+    joint = [cylinder((0, -0.07 + h / 2, 0), (0, 0, 0), 0.015, "bracket", "mount")]
+    mount, m = _mount(rng, (0, 0, 0))
+    return Model("box_camera", "bullet", m, head + joint + mount)
+
+
+def _solar_panel(rng, center, role: str = "mount") -> list[Part]:
+    w, d = float(rng.uniform(0.35, 0.65)), float(rng.uniform(0.3, 0.5))
+    tilt = float(rng.uniform(20, 50))
+    yaw = float(rng.uniform(-40, 40))
+    m = chain(translate(*center), rotate("y", yaw), rotate("x", -tilt))
+    return transform([box((0, 0, 0), (w, 0.03, d), "frame", role),
+                      box((0, 0.016, 0), (w * 0.94, 0.002, d * 0.94), "panel", role),
+                      cylinder((0, -0.015, 0), (0, -0.2, 0), 0.02, "bracket", role)], m)
+
+
+def alpr_flock(rng):
+    """Flock-style: a dark elongated head under a solar panel on a slim pole."""
+    w, h, length = float(rng.uniform(0.07, 0.1)), float(rng.uniform(0.08, 0.12)), float(rng.uniform(0.16, 0.24))
+    tilt = float(rng.uniform(5, 20))
+    local = [box((0, 0, length / 2), (w, h, length), "housing"),
+             cylinder((0, -h * 0.1, length * 0.9), (0, -h * 0.1, length + 0.003), 0.42 * min(w, h), "housing"),
+             disk((0, -h * 0.1, length + 0.005), (0, 0, 1), 0.36 * min(w, h), "lens"),
+             box((0, h / 2 + 0.004, length * 0.55), (w * 1.2, 0.006, length * 1.15), "housing")]
+    head = transform(local, chain(translate(0, -0.06, 0), rotate("x", tilt), translate(0, 0, -length * 0.3)))
+    pole_r = float(rng.uniform(0.035, 0.07))
+    parts = head + [cylinder((0, -0.06 + h / 2, 0), (0, 0.05, 0), 0.02, "bracket", "mount")]
+    parts += _pole(rng, -0.04, pole_r)
+    if rng.random() < 0.85:
+        parts += _solar_panel(rng, (0, float(rng.uniform(0.25, 0.6)), -0.04 - pole_r))
+    return Model("alpr_flock", "alpr", "street_furniture", parts)
+
+
+def alpr_box(rng):
+    """ELSAG / Motorola / Genetec style: a larger box with IR arrays and a hood, on an arm, often a cabinet."""
+    w, h, length = float(rng.uniform(0.12, 0.2)), float(rng.uniform(0.09, 0.14)), float(rng.uniform(0.2, 0.35))
+    tilt = float(rng.uniform(5, 25))
+    local = [box((0, 0, length / 2), (w, h, length), "housing"),
+             box((0, h / 2 + 0.005, length * 0.55), (w * 1.15, 0.008, length * 1.15), "housing")]
+    n_lens = int(rng.integers(1, 3))
+    for i in range(n_lens):
+        cx = (i - (n_lens - 1) / 2) * w * 0.45
+        local.append(disk((cx, 0, length + 0.002), (0, 0, 1), 0.18 * min(w, h), "lens"))
+        for k in range(int(rng.integers(6, 13))):
+            a = 2 * np.pi * k / 10
+            local.append(disk((cx + 0.3 * h * np.cos(a), 0.3 * h * np.sin(a), length + 0.003), (0, 0, 1),
+                              0.03 * h + 0.004, "ir"))
+    head = transform(local, chain(translate(0, -0.08, 0.02), rotate("x", tilt), translate(0, 0, -length * 0.4)))
+    parts = head + [cylinder((0, -0.08 + h / 2, 0.02), (0, 0, 0.02), 0.02, "bracket", "mount")]
+    mount, m = _mount(rng, (0, 0, 0), prefer=str(rng.choice(["pole_arm", "pole_arm", "pole_close", "mast"])))
+    parts += mount
+    if rng.random() < 0.4:
+        parts += _solar_panel(rng, (0, float(rng.uniform(0.3, 0.6)), -0.2))
+    if rng.random() < 0.35:  # an equipment cabinet further down the pole (not a camera)
+        parts.append(box((0, float(rng.uniform(-0.9, -0.5)), -0.35), (0.25, 0.35, 0.15), "cabinet", "mount"))
+    return Model("alpr_box", "alpr", m, parts)
+
+
+def alpr_bullet(rng):
+    """Neology style: a white bullet with an IR front on a pole bracket."""
+    r = float(rng.uniform(0.045, 0.07))
+    length = float(rng.uniform(0.2, 0.32))
+    tilt = float(rng.uniform(5, 25))
+    head = transform(_bullet_head(rng, r, length, ir=True),
+                     chain(translate(0, -0.09, 0.02), rotate("x", tilt), translate(0, 0, -length * 0.4)))
+    parts = head + [cylinder((0, -0.09 + r, 0.02), (0, 0, 0.02), 0.02, "bracket", "mount")]
+    mount, m = _mount(rng, (0, 0, 0), prefer=str(rng.choice(["pole_arm", "pole_close", "mast"])))
+    return Model("alpr_bullet", "alpr", m, parts + mount)
+
+
+def multisensor(rng):
+    R = float(rng.uniform(0.1, 0.18))
+    h = float(rng.uniform(0.05, 0.1))
+    parts = [cylinder((0, -h, 0), (0, 0, 0), R, "housing"),
+             disk((0, -h, 0), (0, -1, 0), R, "housing")]
+    n = int(rng.integers(3, 5))
+    for k in range(n):
+        a = 2 * np.pi * k / n + float(rng.uniform(0, 1))
+        parts.append(sphere((0.6 * R * np.cos(a), -h, 0.6 * R * np.sin(a)), 0.25 * R, "smoke"))
+    mount, m = _mount(rng, (0, 0, -R), prefer=str(rng.choice(["wall", "pole_arm"])))
+    return Model("multisensor", "dome", m, parts + mount)
+
+
+def fisheye(rng):
+    R = float(rng.uniform(0.06, 0.1))
+    h = float(rng.uniform(0.02, 0.04))
+    parts = [cylinder((0, -h, 0), (0, 0, 0), R, "housing"), disk((0, -h, 0), (0, -1, 0), R, "housing"),
+             sphere((0, -h, 0), 0.4 * R, "smoke")]
+    mount, m = _mount(rng, (0, 0, -R), prefer=str(rng.choice(["wall", "pole_arm"])))
+    return Model("fisheye", "dome", m, parts + mount)
+
+
+# ----------------------------------------------------------------------------- look-alikes
+
+
+def lamp_cobra(rng):
+    length = float(rng.uniform(0.5, 0.8))
+    parts = [box((0, 0, 0), (0.28, 0.12, length), "housing", "decoy", pitch=-float(rng.uniform(0, 15))),
+             disk((0, -0.065, 0.03), (0, -1, 0), 0.11, "milky", "decoy"),
+             cylinder((0, 0, -length / 2), (0, 0.05, -length / 2 - 1.2), 0.03, "pole", "decoy")]
+    return Model("lamp_cobra", None, "street_furniture", parts)
+
+
+def lamp_globe(rng):
+    r = float(rng.uniform(0.15, 0.3))
+    parts = [sphere((0, 0, 0), r, "milky", "decoy"),
+             cylinder((0, -r - 0.1, 0), (0, -r * 0.8, 0), r * 0.4, "housing", "decoy")]
+    parts.append(cylinder((0, -POLE_HALF, 0), (0, -r - 0.1, 0), 0.06, "pole", "decoy"))
+    return Model("lamp_globe", None, "street_furniture", parts)
+
+
+def signal_head(rng):
+    n = 3
+    s = float(rng.uniform(0.2, 0.32))
+    parts = [box((0, 0, 0), (s * 1.1, s * n * 1.05, 0.22), "signal", "decoy")]
+    for i in range(n):
+        y = (i - 1) * s
+        parts.append(disk((0, y, 0.111), (0, 0, 1), s * 0.38, str(rng.choice(["lamp_red", "lamp_off"])), "decoy"))
+        parts.append(box((0, y + s * 0.35, 0.2), (s * 0.9, 0.01, 0.18), "signal", "decoy"))
+    if rng.random() < 0.5:
+        parts.append(box((0, 0, -0.13), (s * 1.8, s * n * 1.4, 0.01), "signal", "decoy"))
+    parts.append(cylinder((0, s * 1.6, 0), (0, s * 1.6 + 0.3, 0), 0.03, "bracket", "decoy"))
+    return Model("signal_head", None, "street_furniture", parts)
+
+
+def round_sign(rng):
+    r = float(rng.uniform(0.25, 0.45))
+    parts = [disk((0, 0, 0.01), (0, 0, 1), r, "sign", "decoy"), disk((0, 0, 0), (0, 0, -1), r, "bracket", "decoy")]
+    parts += _pole(rng, -0.02, 0.04)
+    return Model("round_sign", None, "street_furniture", parts)
+
+
+def loudspeaker(rng):
+    r = float(rng.uniform(0.08, 0.15))
+    parts = []
+    for k, rr in enumerate((0.35, 0.55, 0.8, 1.0)):
+        parts.append(cylinder((0, -0.05, k * 0.05), (0, -0.05, k * 0.05 + 0.05), r * rr, "housing", "decoy"))
+    parts.append(disk((0, -0.05, 0.2), (0, 0, 1), r * 0.95, "inner", "decoy"))
+    mount, m = _mount(rng, (0, 0, 0))
+    return Model("loudspeaker", None, m, parts + mount)
+
+
+def dish(rng):
+    r = float(rng.uniform(0.2, 0.4))
+    parts = [disk((0, 0, 0), (0, float(rng.uniform(-0.2, 0.3)), 1), r, "housing", "decoy"),
+             cylinder((0, -r * 0.6, 0.02), (0, -0.1, r * 0.8), 0.01, "bracket", "decoy"),
+             cylinder((0, -0.1, r * 0.8), (0, -0.1, r * 0.9), 0.03, "housing", "decoy")]
+    mount, m = _mount(rng, (0, 0, -0.05), prefer="wall")
+    return Model("dish", None, m, parts + mount)
+
+
+def bird(rng):
+    s = float(rng.uniform(0.1, 0.2))
+    parts = [sphere((0, 0, 0), s * 0.5, "bird", "decoy"), sphere((0, s * 0.35, s * 0.35), s * 0.28, "bird", "decoy"),
+             box((0, -0.05, -s * 0.6), (s * 0.3, 0.02, s * 0.7), "bird", "decoy", pitch=20)]
+    if rng.random() < 0.5:
+        parts.append(cylinder((-POLE_HALF, -s * 0.5, 0), (POLE_HALF, -s * 0.5, 0), 0.008, "cable", "decoy"))
+    else:
+        parts.append(cylinder((0, -POLE_HALF, 0), (0, -s * 0.45, 0), 0.08, "pole", "decoy"))
+    return Model("bird", None, "other", parts)
+
+
+def ornament(rng):
+    r = float(rng.uniform(0.1, 0.3))
+    parts = [sphere((0, 0, 0), r, "stone", "decoy"), box((0, -r, 0), (r * 1.6, 0.08, r * 1.6), "stone", "decoy"),
+             box((0, -r * 1.6, -r * 0.5), (r * 2.2, r * 1.1, 0.1), "stone", "decoy")]
+    return Model("ornament", None, "building", parts)
+
+
+def junction_box(rng):
+    parts = [box((0, 0, 0), (float(rng.uniform(0.2, 0.35)), float(rng.uniform(0.25, 0.5)), 0.15), "cabinet", "decoy")]
+    parts += _pole(rng, -0.08)
+    return Model("junction_box", None, "street_furniture", parts)
+
+
+def solar_only(rng):
+    parts = _solar_panel(rng, (0, 0.1, 0), role="decoy") + _pole(rng, -0.05, float(rng.uniform(0.035, 0.07)))
+    return Model("solar_panel", None, "street_furniture", parts)
+
+
+def pole_bare(rng):
+    parts = _pole(rng, 0.0)
+    parts.append(box((0, float(rng.uniform(-0.3, 0.3)), 0.03), (0.05, 0.08, 0.05), "bracket", "decoy"))
+    return Model("pole_bare", None, "street_furniture", parts)
+
+
+def wall_light(rng):
+    parts = [box((0, 0, 0.05), (float(rng.uniform(0.1, 0.25)), float(rng.uniform(0.08, 0.2)), 0.1), "housing", "decoy"),
+             disk((0, -0.06, 0.05), (0, -0.7, 0.7), 0.04, "milky", "decoy"),
+             box((0, 0, -0.01), (0.15, 0.2, 0.02), "bracket", "decoy")]
+    return Model("wall_light", None, "building", parts)
+
+
+def preemption(rng):
+    parts = [cylinder((0, 0, 0), (0, 0, 0.12), 0.03, "housing", "decoy"), disk((0, 0, 0.121), (0, 0, 1), 0.025, "lens", "decoy")]
+    mount, m = _mount(rng, (0, 0, 0), prefer="mast")
+    return Model("preemption", None, m, parts + mount)
+
+
+CAMERA_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
+    "dome_flush": dome_flush, "dome_pendant": dome_pendant, "multisensor": multisensor, "fisheye": fisheye,
+    "bullet": bullet, "box_camera": box_camera,
+    "alpr_flock": alpr_flock, "alpr_box": alpr_box, "alpr_bullet": alpr_bullet,
+}
+DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
+    "lamp_cobra": lamp_cobra, "lamp_globe": lamp_globe, "signal_head": signal_head, "round_sign": round_sign,
+    "loudspeaker": loudspeaker, "dish": dish, "bird": bird, "ornament": ornament, "junction_box": junction_box,
+    "solar_panel": solar_only, "pole_bare": pole_bare, "wall_light": wall_light, "preemption": preemption,
+}
+ALL_KINDS = {**CAMERA_KINDS, **DECOY_KINDS}
+
+
+def build(kind: str, rng: np.random.Generator) -> Model:
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown kind {kind!r} (known: {', '.join(ALL_KINDS)})")
+    return ALL_KINDS[kind](rng)

@@ -1,0 +1,216 @@
+"""Render one model into an RGBA sprite with an exact camera box (Mitsuba 3, CPU ``scalar_rgb``).
+
+Light: a real outdoor HDR map (``../shared/data/hdri-outdoor``) rotated at random, so sun direction,
+sky colour and shadows are real. Viewpoint: from the street, below the object (0-60 degrees
+elevation), mostly in front of the camera. Two passes: a path-traced beauty pass (alpha = coverage)
+and a cheap mask pass in which only the camera's parts glow, whose coverage gives the exact box of
+what is visible of the camera. Pixels are stored linear and normalised by the sky's mean radiance, so
+the compositor can match them to any background's exposure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from camdetect.render.kinds import Model, build
+from camdetect.render.materials import palette
+from camdetect.render.parts import Part, corners
+
+VALUE_SCALE = 8.0  # 16-bit PNG stores linear / sky radiance in [0, VALUE_SCALE]
+MIN_CAMERA_PIXELS = 12
+
+
+@dataclass
+class SpriteMeta:
+    """Sidecar of one sprite: what it shows and where the camera is (pixels of the sprite)."""
+
+    id: str
+    kind: str
+    type: str | None  # None: a look-alike (unlabelled in composites)
+    mount: str
+    hdri: str
+    elevation: float
+    azimuth: float
+    size: int
+    box: list[float] | None  # x1, y1, x2, y2 of the visible camera, or None
+    seconds: float
+
+
+def _mitsuba():
+    import mitsuba as mi
+
+    if mi.variant() is None:
+        mi.set_variant("scalar_rgb")  # the LLVM variants crash on this CPU's LLVM (measured)
+    return mi
+
+
+@lru_cache(maxsize=32)
+def sky_radiance(hdri: str) -> float:
+    """Mean luminance of the upper half of an equirectangular HDR map (what a white wall sees)."""
+    img = cv2.imread(hdri, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+    if img is None:
+        raise ValueError(f"{hdri}: not a readable HDR image")
+    top = img[: img.shape[0] // 2].astype(np.float64)
+    lum = 0.0722 * top[..., 0] + 0.7152 * top[..., 1] + 0.2126 * top[..., 2]  # BGR
+    rows = np.cos(np.linspace(0, math.pi / 2, top.shape[0], endpoint=False))  # solid-angle weight
+    return float(max(1e-6, (lum * rows[:, None]).sum() / (rows.sum() * top.shape[1])))
+
+
+def _shape_dict(mi, part: Part, bsdf: dict) -> dict:
+    T = mi.ScalarTransform4f(part.matrix.tolist())
+    if part.shape == "box":
+        return {"type": "cube", "to_world": T, "bsdf": bsdf}
+    if part.shape == "sphere":
+        return {"type": "sphere", "to_world": T, "bsdf": bsdf}
+    if part.shape == "disk":
+        return {"type": "disk", "to_world": T, "bsdf": bsdf}
+    # capped cylinder: Mitsuba's cylinder is an open tube
+    m = part.matrix
+    p0 = m[:3, 3]
+    p1 = (m @ np.array([0, 0, 1, 1.0]))[:3]
+    radius = float(np.linalg.norm(m[:3, 0]))
+    return {"type": "cylinder", "p0": p0.tolist(), "p1": p1.tolist(), "radius": radius, "bsdf": bsdf}
+
+
+def _caps(part: Part) -> list[Part]:
+    if part.shape != "cylinder":
+        return []
+    from camdetect.render.parts import disk
+
+    m = part.matrix
+    p0, p1 = m[:3, 3], (m @ np.array([0, 0, 1, 1.0]))[:3]
+    radius = float(np.linalg.norm(m[:3, 0]))
+    axis = p1 - p0
+    return [disk(p0, -axis, radius, part.material, part.role), disk(p1, axis, radius, part.material, part.role)]
+
+
+def _framing(model: Model) -> tuple[np.ndarray, float]:
+    """Centre and radius to frame: the labelled camera and its near context, never a whole pole."""
+    near = [p for p in model.parts if np.ptp(corners(p), axis=0).max() < 1.5]
+    focus = [p for p in near if p.role in ("camera", "decoy")] or near
+    pts_focus = np.concatenate([corners(p) for p in focus])
+    pts_near = np.concatenate([corners(p) for p in near])
+    centre = (pts_focus.min(0) + pts_focus.max(0)) / 2
+    r_focus = float(np.linalg.norm(pts_focus - centre, axis=1).max())
+    r_near = float(np.linalg.norm(pts_near - centre, axis=1).max())
+    return centre, min(r_near, 2.5 * r_focus)
+
+
+def _scene(mi, model: Model, mats: dict, hdri: str, env_rot: float, origin, target, fov: float, size: int,
+           spp: int, mask: bool) -> dict:
+    parts = list(model.parts)
+    parts += [c for p in model.parts for c in _caps(p)]
+    scene: dict = {
+        "type": "scene",
+        "integrator": {"type": "path", "max_depth": 1 if mask else 8, "hide_emitters": not mask},
+        "sensor": {"type": "perspective", "fov": float(fov),
+                   "to_world": mi.ScalarTransform4f().look_at(origin=list(map(float, origin)),
+                                                              target=list(map(float, target)), up=[0, 1, 0]),
+                   "film": {"type": "hdrfilm", "width": size, "height": size, "pixel_format": "rgba",
+                            "rfilter": {"type": "gaussian"}},
+                   "sampler": {"type": "independent", "sample_count": spp}},
+    }
+    if not mask:
+        scene["env"] = {"type": "envmap", "filename": hdri, "scale": 1.0,
+                        "to_world": mi.ScalarTransform4f().rotate([0, 1, 0], float(env_rot))}
+    black = {"type": "diffuse", "reflectance": {"type": "rgb", "value": [0, 0, 0]}}
+    for i, p in enumerate(parts):
+        if mask:
+            d = _shape_dict(mi, p, black)
+            if p.role == "camera":
+                d["emitter"] = {"type": "area", "radiance": {"type": "rgb", "value": [1, 1, 1]}}
+        else:
+            d = _shape_dict(mi, p, mats[p.material])
+        scene[f"s{i:03d}"] = d
+    return scene
+
+
+@dataclass
+class Sprite:
+    rgba: np.ndarray  # float32 HxWx4, linear rgb / sky radiance, alpha = coverage
+    meta: SpriteMeta
+
+
+def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 32, sprite_id: str = "") -> Sprite:
+    """Render ``kind`` lit by ``hdri``; deterministic for a seed. Retries viewpoints where the camera is
+    hidden (behind its pole) or cut by the frame."""
+    import time
+
+    mi = _mitsuba()
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    model = build(kind, rng)
+    mats = palette(rng, kind)
+    centre, radius = _framing(model)
+    sky = sky_radiance(hdri)
+    for attempt in range(6):
+        elevation = float(rng.uniform(0, 60) if rng.random() < 0.85 else rng.uniform(-10, 0))
+        front = rng.random() < 0.8
+        azimuth = float(rng.uniform(-100, 100) if front else rng.uniform(-180, 180))
+        dist = float(rng.uniform(4, 15))
+        e, a = math.radians(elevation), math.radians(azimuth)
+        direction = np.array([math.sin(a) * math.cos(e), -math.sin(e), math.cos(a) * math.cos(e)])
+        target = centre + rng.uniform(-0.2, 0.2, size=3) * radius
+        origin = target + dist * direction
+        fov = math.degrees(2 * math.atan(radius * float(rng.uniform(1.05, 1.35)) / dist))
+        env_rot = float(rng.uniform(0, 360))
+        beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
+                                                         spp, False)), seed=int(seed % 2**31)), np.float32)
+        box = None
+        if model.type is not None:
+            cover = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
+                                                           8, True)), seed=1), np.float32)[..., 0]
+            ys, xs = np.nonzero(cover > 0.3)
+            if len(xs) < MIN_CAMERA_PIXELS or xs.min() <= 0 or ys.min() <= 0 or xs.max() >= size - 1 \
+                    or ys.max() >= size - 1:
+                continue
+            box = [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]
+        rgba = beauty[..., :4].copy()
+        rgba[..., :3] /= sky
+        meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, elevation, azimuth, size, box,
+                          round(time.perf_counter() - t0, 3))
+        return Sprite(rgba, meta)
+    raise RuntimeError(f"{kind}: no viewpoint showed the camera whole after 6 tries (seed {seed})")
+
+
+def save_sprite(sprite: Sprite, out_dir: Path) -> Path:
+    """``ID.png`` (16-bit RGBA, premultiplied linear / VALUE_SCALE) + ``ID.json``; both atomic."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png = out_dir / f"{sprite.meta.id}.png"
+    bgra = sprite.rgba[..., [2, 1, 0, 3]].copy()
+    bgra[..., :3] = np.clip(bgra[..., :3] / VALUE_SCALE, 0, 1)
+    data = np.round(np.clip(bgra, 0, 1) * 65535).astype(np.uint16)
+    ok, buf = cv2.imencode(".png", data)
+    if not ok:
+        raise RuntimeError(f"{png}: PNG encoding failed")
+    tmp = png.with_name(png.name + ".tmp")
+    tmp.write_bytes(buf.tobytes())
+    os.replace(tmp, png)
+    side = out_dir / f"{sprite.meta.id}.json"
+    tmp = side.with_name(side.name + ".tmp")
+    tmp.write_text(json.dumps(asdict(sprite.meta)) + "\n", encoding="utf-8")
+    os.replace(tmp, side)  # the sidecar last: a sprite counts as done only when both exist
+    return png
+
+
+def load_sprite(png: Path) -> Sprite:
+    """Read a sprite written by :func:`save_sprite`; a bad file is a one-line ValueError naming it."""
+    data = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
+    side = png.with_suffix(".json")
+    if data is None or data.ndim != 3 or data.shape[2] != 4 or data.dtype != np.uint16:
+        raise ValueError(f"{png}: not a 16-bit RGBA sprite")
+    try:
+        meta = SpriteMeta(**json.loads(side.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"{side}: bad sprite sidecar ({exc})") from None
+    rgba = data.astype(np.float32)[..., [2, 1, 0, 3]] / 65535.0
+    rgba[..., :3] *= VALUE_SCALE
+    return Sprite(rgba, meta)
