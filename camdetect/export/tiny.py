@@ -14,9 +14,12 @@ import numpy as np
 
 
 def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed: int = 0,
-                   class_bias: float = -2.0, weight_std: float = 0.08,
-                   calib: list[np.ndarray] | None = None) -> Path:
+                   class_bias: float | list[float] = -2.0, weight_std: float = 0.08,
+                   calib: list[np.ndarray] | None = None, names: list[str] | None = None) -> Path:
     """Write ``run_dir/weights/best.pt`` + ``camdetect_run.json`` for a random YOLO11 detector.
+
+    ``names``: class names (default: the taxonomy's ``detector_classes``). ``class_bias``: one value
+    for every class, or one per class (e.g. ``[-9, -9, -2]`` so that every box is the third class).
 
     ``calib``: BGR images to calibrate BatchNorm on (default: synthetic views); benchmarks pass the
     images they will score so the random head emits a realistic handful of boxes on them.
@@ -32,7 +35,10 @@ def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed
 
     run_dir = Path(run_dir)
     (run_dir / "weights").mkdir(parents=True, exist_ok=True)
-    names = list(load_taxonomy().detector_classes)
+    names = list(names or load_taxonomy().detector_classes)
+    bias = [float(class_bias)] * len(names) if np.isscalar(class_bias) else [float(b) for b in class_bias]
+    if len(bias) != len(names):
+        raise ValueError(f"class_bias has {len(bias)} values for {len(names)} classes")
     torch.manual_seed(seed)
     net = DetectionModel(f"yolo11{scale}.yaml", nc=len(names), verbose=False)
     net.names = dict(enumerate(names))
@@ -55,7 +61,7 @@ def build_tiny_run(run_dir: str | Path, imgsz: int = 320, scale: str = "n", seed
     head = net.model[-1]
     with torch.no_grad():
         for seq in head.cv3:
-            seq[-1].bias.fill_(class_bias)
+            seq[-1].bias.copy_(torch.tensor(bias, dtype=seq[-1].bias.dtype))
             seq[-1].weight.normal_(0.0, weight_std)
     model = YOLO(f"yolo11{scale}.yaml", task="detect", verbose=False)
     model.model = net
@@ -76,10 +82,14 @@ def cached_tiny_onnx(cache_dir: str | Path, imgsz: int = 320) -> tuple[Path, Pat
 
     from camdetect.export.onnx_export import export_run
 
+    from camdetect.taxonomy import load_taxonomy
+
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    run_dir, onnx_path = cache_dir / f"tiny{imgsz}", cache_dir / f"tiny{imgsz}.onnx"
-    with (cache_dir / f"tiny{imgsz}.lock").open("w") as lock:
+    # the class count is part of the key: a cache left by a taxonomy with other classes is not reused
+    stem = f"tiny{imgsz}_{len(load_taxonomy().detector_classes)}c"
+    run_dir, onnx_path = cache_dir / stem, cache_dir / f"{stem}.onnx"
+    with (cache_dir / f"{stem}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not onnx_path.exists():
             build_tiny_run(run_dir, imgsz=imgsz)

@@ -10,7 +10,7 @@ from camdetect.scoring.detector import OnnxDetector
 
 
 def test_metadata_comes_from_the_model(detector):
-    assert detector.class_names == ["dome", "bullet"]
+    assert detector.class_names == ["dome", "bullet", "alpr"]  # the taxonomy's detector_classes
     assert detector.imgsz == (320, 320)
     assert detector.metadata.preprocessing["resize"] == "letterbox"
     assert 0 < detector.conf < 1 and 0 < detector.iou < 1
