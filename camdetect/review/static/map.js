@@ -5,7 +5,7 @@
   "use strict";
   const map = L.map("map", { attributionControl: false, zoomSnap: 0.25 });
   const info = document.getElementById("mapinfo");
-  const COLORS = { dome: "#d33", bullet: "#33d", unknown: "#777" };
+  const COLORS = { dome: "#d33", bullet: "#33d", alpr: "#d80", unknown: "#777" };
   const color = (p) => COLORS[p["camdetect:type"]] || "#777";
   fetch("/export/located.geojson", { headers: { accept: "application/geo+json" } }).then((r) => r.json()).then((fc) => {
     const feats = fc.features.filter((f) => f.geometry);

@@ -223,7 +223,7 @@
   $("reset").addEventListener("click", () => { if (task && task.box) { box = task.box.slice(); draw(); } });
   $("submit").addEventListener("click", submit);
   const KEYS = { y: ["answer", "yes"], n: ["answer", "no"], u: ["answer", "unsure"], d: ["type", "dome"], b: ["type", "bullet"],
-    k: ["type", "unknown"], p: ["mount", "street_furniture"], w: ["mount", "building"], o: ["mount", "other"] };
+    l: ["type", "alpr"], k: ["type", "unknown"], p: ["mount", "street_furniture"], w: ["mount", "building"], o: ["mount", "other"] };
   document.addEventListener("keydown", (ev) => {
     const tag = (ev.target && ev.target.tagName) || "";
     if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
