@@ -85,6 +85,18 @@ class EvalSet:
         return self.classes.index(type_) if type_ in self.classes else 0
 
 
+def missing_classes(truth: list[ImageTruth], classes: tuple[str, ...]) -> tuple[str, ...]:
+    """Detector classes of the taxonomy that the truth has and the model does not (a 2-class dome/bullet
+    model on truth with licence-plate readers: ``("alpr",)``). :func:`align` appends them after the
+    model's classes, so such truth is its own class with no predictions (AP 0, counted in the mAP and
+    in recall; class-agnostic AP still counts a dome/bullet box on it as found) instead of posing as
+    class 0."""
+    from camdetect.taxonomy import load_taxonomy
+
+    have = {t for it in truth for t in it.types}
+    return tuple(c for c in load_taxonomy().detector_classes if c not in classes and c in have)
+
+
 def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[str, ...],
           source: str = "predictions") -> EvalSet:
     """Pair predictions with truth images by key: exact path, else file name, else file stem.
@@ -123,6 +135,7 @@ def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[
             used.add(id(match))
         aligned.append(match)
     n_pred_images = len(by_key)
+    classes = tuple(classes) + missing_classes(truth, classes)
     if n_pred_images and not used:
         raise ValueError(f"{source}: none of its {n_pred_images} images is in the truth set "
                          f"(e.g. {next(iter(by_key))!r} vs {truth[0].image if truth else 'no truth images'!r})")
