@@ -26,6 +26,7 @@ app = typer.Typer(
 STAGES = [
     "camdetect.geometry",
     "camdetect.synth",
+    "camdetect.render",
     "camdetect.labels",
     "camdetect.dataset",
     "camdetect.train",

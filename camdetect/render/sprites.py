@@ -55,11 +55,13 @@ def _mitsuba():
 @lru_cache(maxsize=32)
 def sky_radiance(hdri: str) -> float:
     """Mean luminance of the upper half of an equirectangular HDR map (what a white wall sees)."""
-    img = cv2.imread(hdri, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
-    if img is None:
-        raise ValueError(f"{hdri}: not a readable HDR image")
-    top = img[: img.shape[0] // 2].astype(np.float64)
-    lum = 0.0722 * top[..., 0] + 0.7152 * top[..., 1] + 0.2126 * top[..., 2]  # BGR
+    mi = _mitsuba()
+    try:
+        img = np.array(mi.Bitmap(hdri), np.float64)  # Mitsuba reads .hdr and .exr alike (OpenCV's EXR is off)
+    except Exception as exc:  # noqa: BLE001 - Mitsuba raises RuntimeError or its own types
+        raise ValueError(f"{hdri}: not a readable HDR image ({str(exc).splitlines()[0][:80]})") from None
+    top = img[: img.shape[0] // 2, :, :3]
+    lum = 0.2126 * top[..., 0] + 0.7152 * top[..., 1] + 0.0722 * top[..., 2]
     rows = np.cos(np.linspace(0, math.pi / 2, top.shape[0], endpoint=False))  # solid-angle weight
     return float(max(1e-6, (lum * rows[:, None]).sum() / (rows.sum() * top.shape[1])))
 

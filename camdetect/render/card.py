@@ -1,0 +1,88 @@
+"""The composite dataset's card: counts by split, class, kind and background source, camera sizes,
+and a contact sheet PNG (green: labelled cameras; look-alikes are unmarked, as the detector sees them)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def contact_sheet(out: Path, records: list[dict], n: int = 24, cols: int = 6, size: int = 200) -> Path:
+    chosen = [r for r in records if r["boxes"]][: n * 2 // 3] + [r for r in records if not r["boxes"]][: n // 3]
+    tiles = []
+    for r in chosen[:n]:
+        img = cv2.imread(str(out / "images" / r["split"] / f"{r['name']}.jpg"))
+        if img is None:
+            continue
+        f = size / img.shape[1]
+        img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+        for b in r["boxes"]:
+            cv2.rectangle(img, (int(b[0] * f) - 1, int(b[1] * f) - 1), (int(b[2] * f) + 1, int(b[3] * f) + 1),
+                          (0, 255, 0), 1)
+        label = ",".join(sorted(set(r["kinds"]))) or "look-alikes only"
+        cv2.putText(img, label[:30], (2, size - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (255, 255, 255), 1, cv2.LINE_AA)
+        tiles.append(img)
+    while len(tiles) % cols or not tiles:
+        tiles.append(np.zeros((size, size, 3), np.uint8))
+    sheet = np.vstack([np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)])
+    path = out / "contact_sheet.png"
+    cv2.imwrite(str(path), sheet)
+    return path
+
+
+def _size_plot(out: Path, sizes: list[float]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.hist(sizes, bins=np.geomspace(3, 300, 30), color="#3a7")
+    ax.set_xscale("log")
+    ax.set_xlabel("camera box, longest side (px of a tile)")
+    ax.set_ylabel("boxes")
+    fig.tight_layout()
+    path = out / "box_sizes.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_card(out: Path, records: list[dict], opts, names: list[str], included: dict, command: str,
+               backgrounds: list[Path], sprite_dir: Path) -> dict:
+    by_split = Counter(r["split"] for r in records)
+    boxes = Counter((r["split"], c) for r in records for c in r["classes"])
+    kinds = Counter(k for r in records for k in r["kinds"])
+    decoys = Counter(k for r in records for k in r["decoys"])
+    sources = Counter(Path(r["background"]).parent.name for r in records)
+    sizes = [max(b[2] - b[0], b[3] - b[1]) for r in records for b in r["boxes"]]
+    q = np.percentile(sizes, [10, 50, 90]).round(1).tolist() if sizes else []
+    sheet = contact_sheet(out, records)
+    _size_plot(out, sizes)
+    summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
+               "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
+               "size_p10_p50_p90": q, "included": included, "options": asdict(opts), "command": command,
+               "backgrounds": len(backgrounds), "sprites": str(sprite_dir)}
+    (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    lines = [f"# Composite dataset: {out.name}", "",
+             f"Command: `{command}`", "",
+             f"Tiles of {opts.tile} px: " + ", ".join(f"{k} {v}" for k, v in sorted(by_split.items()))
+             + f"; from {len(backgrounds)} real backgrounds; classes {names}.", "",
+             "| split | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for s in sorted(by_split):
+        lines.append(f"| {s} | " + " | ".join(str(boxes.get((s, c), 0)) for c in names) + " |")
+    lines += ["", f"Camera box longest side p10/p50/p90: {q} px (histogram: box_sizes.png).", "",
+              "Camera kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()), "",
+              "Look-alikes (unlabelled): " + ", ".join(f"{k} {v}" for k, v in decoys.most_common()), "",
+              "Background sources (folder): " + ", ".join(f"{k} {v}" for k, v in sources.most_common()), ""]
+    if included:
+        lines += ["Included datasets (as they are): " + ", ".join(f"{k} {v}" for k, v in included.items()), ""]
+    lines += [f"Harmonisation {'on' if opts.harmonise else 'off'}, look-alikes {'on' if opts.decoys else 'off'}, "
+              f"occlusion {opts.occlusion}, JPEG {opts.jpeg}.", "", f"![contact sheet]({sheet.name})", ""]
+    (out / "card.md").write_text("\n".join(lines), encoding="utf-8")
+    return summary

@@ -1,0 +1,82 @@
+"""``camdetect render sprites`` and ``camdetect render composite``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+DEFAULT_HDRI = Path("../shared/data/hdri-outdoor")
+
+
+def register(app: typer.Typer) -> None:
+    rd = typer.Typer(help="Physically based camera sprites (Mitsuba 3) and composites on real backgrounds.",
+                     no_args_is_help=True)
+
+    @rd.command("sprites")
+    def sprites(
+        out: Path = typer.Option(..., "--out", help="Sprite folder (ID.png + ID.json); re-running resumes."),
+        count: int = typer.Option(600, "--count", "-n", help="Sprites to render (cameras and look-alikes)."),
+        hdri: Path = typer.Option(DEFAULT_HDRI, "--hdri", help="Folder of outdoor HDR maps (.hdr/.exr) for lighting."),
+        seed: int = typer.Option(0, "--seed", help="Seed; sprite i depends only on (seed, i)."),
+        size: int = typer.Option(160, "--size", help="Sprite frame in px (a share is rendered at twice this)."),
+        large_share: float = typer.Option(0.2, "--large-share", help="Share rendered at twice --size."),
+        spp: int = typer.Option(32, "--spp", help="Samples per pixel of the beauty pass."),
+        decoy_share: float = typer.Option(0.35, "--decoy-share", help="Share of look-alikes (lamps, signals, ...)."),
+        kinds: Optional[str] = typer.Option(None, "--kinds", help="Comma-separated kinds only (see camdetect.render.kinds)."),
+        workers: int = typer.Option(1, "--workers", help="Processes."),
+        progress: bool = typer.Option(True, "--progress/--no-progress"),
+    ) -> None:
+        """Render RGBA sprites of parametric 3D cameras and look-alikes with exact camera boxes.
+
+        Example: camdetect render sprites --out runs/sprites --count 600 --workers 2
+        """
+        from camdetect.render.library import LibraryOptions, render_library
+
+        if count < 1 or size < 16 or spp < 1:
+            raise ValueError("--count, --size (>= 16) and --spp must be positive")
+        opts = LibraryOptions(count, seed, size, large_share, spp, decoy_share,
+                              tuple(k.strip() for k in kinds.split(",")) if kinds else (), workers)
+        counts = render_library(out, hdri, opts, progress=progress)
+        typer.echo(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+
+    @rd.command("composite")
+    def composite(
+        out: Path = typer.Option(..., "--out", help="Dataset folder to write (ultralytics layout); re-running resumes."),
+        sprites_dir: Path = typer.Option(..., "--sprites", help="Sprite folder from `camdetect render sprites`."),
+        backgrounds: List[Path] = typer.Option(..., "--backgrounds", help="Folder (recursive) or image; repeatable."),
+        exclude: List[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this; repeatable."),
+        include: List[Path] = typer.Option([], "--include", help="Add an existing ultralytics dataset as it is; repeatable."),
+        tiles: int = typer.Option(2000, "--tiles", help="Composite tiles to make."),
+        tile: int = typer.Option(320, "--tile", help="Tile size in px."),
+        val: float = typer.Option(0.15, "--val", help="Share of backgrounds whose tiles go to val."),
+        seed: int = typer.Option(0, "--seed", help="Seed; tile i depends only on (seed, i)."),
+        small_share: float = typer.Option(0.5, "--small-share", help="Share of cameras of 4-24 px (rest 24-220 px)."),
+        no_harmonise: bool = typer.Option(False, "--no-harmonise", help="Plain paste (ablation)."),
+        no_decoys: bool = typer.Option(False, "--no-decoys", help="No look-alikes (ablation)."),
+        occlusion: float = typer.Option(0.25, "--occlusion", help="Chance of a wire or texture blob over a paste."),
+        workers: int = typer.Option(1, "--workers", help="Processes."),
+        progress: bool = typer.Option(True, "--progress/--no-progress"),
+    ) -> None:
+        """Paste rendered cameras and look-alikes onto real backgrounds, harmonised, into a dataset with a card.
+
+        Example: camdetect render composite --sprites runs/sprites --backgrounds ../shared/data/street-backgrounds --out runs/ds/composite
+        """
+        from camdetect.render.composite import CompositeOptions, build_composites, list_backgrounds
+        from camdetect.taxonomy import load_taxonomy
+
+        if tiles < 1 or tile < 32 or not 0 <= val < 1:
+            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1)")
+        opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
+                                occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys, workers=workers)
+        bgs = list_backgrounds(backgrounds, exclude)
+        names = list(load_taxonomy().detector_classes)
+        command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        s = build_composites(out, bgs, sprites_dir, opts, names, include, command, progress=progress)
+        typer.echo(f"{out}: tiles {s['tiles']}, boxes {s['boxes']}, camera size p10/50/90 {s['size_p10_p50_p90']} px; "
+                   f"card {out / 'card.md'}")
+
+    app.add_typer(rd, name="render")

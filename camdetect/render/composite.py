@@ -1,0 +1,282 @@
+"""Composites: rendered cameras and look-alikes pasted onto real backgrounds -> an ultralytics dataset.
+
+Per tile: a random crop of a real background (scaled so cameras land at 4-220 px of a 320 px tile),
+0-3 cameras and 0-3 look-alikes placed above eye level, preferring structure (edges of poles, facades)
+to empty sky, each harmonised to the photo (``harmonise.py``), sometimes partly hidden by a wire or a
+blob of the photo's own texture, then noise and JPEG over the whole tile. Look-alikes are pasted the
+same way and left unlabelled, so the only thing that separates a labelled paste from an unlabelled
+one is what the object looks like. ``--include`` adds an existing dataset (the synthetic city's tiles)
+as it is, class ids remapped by name. Splits are by background image, so val never shares a photo
+with train. Tile ``i`` depends only on (seed, i): a killed run resumes and gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+
+from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
+from camdetect.render.sprites import Sprite, load_sprite
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+@dataclass
+class CompositeOptions:
+    tiles: int = 2000
+    tile: int = 320
+    val_share: float = 0.15
+    seed: int = 0
+    cameras_per_tile: tuple[int, int] = (1, 3)
+    decoys_per_tile: tuple[int, int] = (0, 3)
+    empty_share: float = 0.25  # tiles with look-alikes only
+    small_share: float = 0.5  # cameras of 4-24 px (Street View sizes); the rest 24-220 px
+    occlusion: float = 0.25
+    harmonise: bool = True  # off: plain paste (no exposure / colour match, no blur): for the ablation
+    decoys: bool = True
+    jpeg: tuple[int, int] = (40, 95)
+    workers: int = 1
+
+
+def list_backgrounds(roots: list[Path], exclude: list[str] = ()) -> list[Path]:
+    """Every image under the roots (sorted, so the list is the same on every machine), minus excludes."""
+    out: list[Path] = []
+    for root in roots:
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: background folder does not exist")
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        out += [p for p in files if not any(x and x in p.as_posix() for x in exclude)]
+    if not out:
+        raise ValueError(f"{', '.join(map(str, roots))}: no background images")
+    return out
+
+
+def split_of(path: Path, val_share: float) -> str:
+    """Deterministic split by the background's file name (its sequence-free stem)."""
+    h = int(hashlib.sha1(path.name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "val" if h < val_share else "train"
+
+
+@lru_cache(maxsize=1)
+def _library(sprite_dir: str) -> tuple[list[Sprite], list[Sprite]]:
+    cams, decoys = [], []
+    for side in sorted(Path(sprite_dir).glob("*.json")):
+        png = side.with_suffix(".png")
+        if not png.is_file():
+            continue
+        s = load_sprite(png)
+        (cams if s.meta.type else decoys).append(s)
+    if not cams:
+        raise ValueError(f"{sprite_dir}: no camera sprites (run camdetect render sprites first)")
+    return cams, decoys
+
+
+@lru_cache(maxsize=64)
+def _background(path: str) -> np.ndarray:
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f"{path}: not a readable image")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)  # tiles are built in RGB, like the sprites
+
+
+def _crop(bg: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    H, W = bg.shape[:2]
+    side_max = min(H, W)
+    side = int(round(math.exp(rng.uniform(math.log(min(size, side_max)), math.log(side_max)))))
+    x = int(rng.integers(0, W - side + 1))
+    y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))  # cameras hang above eye level: crop high
+    crop = bg[y:y + side, x:x + side]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+
+
+def _where(lin: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    """A point above the bottom fifth, drawn towards structure (edges) more than empty sky or road."""
+    H, W = lin.shape[:2]
+    if rng.random() < 0.35:
+        return float(rng.uniform(0, W)), float(rng.uniform(0, 0.8 * H))
+    g = cv2.GaussianBlur(lin.mean(axis=2), (0, 0), 1.0)
+    mag = np.abs(cv2.Sobel(g, cv2.CV_32F, 1, 0)) + 0.5 * np.abs(cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    mag = cv2.GaussianBlur(mag, (0, 0), 6.0)
+    mag[int(0.8 * H):] = 0
+    p = mag.ravel() + 1e-9
+    k = int(rng.choice(p.size, p=p / p.sum()))
+    return float(k % W), float(k // W)
+
+
+def _camera_size(rng: np.random.Generator, small_share: float) -> float:
+    if rng.random() < small_share:
+        return float(math.exp(rng.uniform(math.log(4), math.log(24))))
+    return float(math.exp(rng.uniform(math.log(24), math.log(220))))
+
+
+@dataclass
+class TileRecord:
+    name: str
+    split: str
+    background: str
+    boxes: list[list[float]] = field(default_factory=list)  # x1, y1, x2, y2 in tile pixels
+    classes: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    decoys: list[str] = field(default_factory=list)
+
+
+def compose_tile(index: int, backgrounds: list[Path], sprite_dir: Path, opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
+    rng = np.random.default_rng([opts.seed, index])
+    cams, decoys = _library(str(sprite_dir))
+    bg_path = backgrounds[int(rng.integers(len(backgrounds)))]
+    lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
+    look = Look.of(lin)
+    rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix())
+    n_cam = 0 if rng.random() < opts.empty_share else int(rng.integers(opts.cameras_per_tile[0], opts.cameras_per_tile[1] + 1))
+    n_decoy = int(rng.integers(opts.decoys_per_tile[0], opts.decoys_per_tile[1] + 1)) if (opts.decoys and decoys) else 0
+    if n_cam == 0 and opts.decoys and decoys:
+        n_decoy = max(1, n_decoy)
+    order = [True] * n_cam + [False] * n_decoy
+    rng.shuffle(order)
+    for is_cam in order:
+        sp = (cams if is_cam else decoys)[int(rng.integers(len(cams if is_cam else decoys)))]
+        size = _camera_size(rng, opts.small_share)
+        if is_cam:
+            bx1, by1, bx2, by2 = sp.meta.box
+            scale = size / max(bx2 - bx1, by2 - by1)
+        else:  # a look-alike's size: as big as a camera would be in its place
+            scale = size * float(rng.uniform(0.8, 2.5)) / (0.5 * sp.meta.size)
+            bx1 = by1 = 0.25 * sp.meta.size
+            bx2 = by2 = 0.75 * sp.meta.size
+        blur = float(rng.uniform(0.0, 0.9)) if opts.harmonise else 0.0
+        if opts.harmonise:
+            img = prepare_sprite(sp.rgba, scale, look, rng, blur)
+        else:
+            img = prepare_sprite(sp.rgba, scale, Look(1.0, np.ones(3, np.float32)), rng, 0.0)
+        cx, cy = _where(lin, rng)
+        ox = int(round(cx - (bx1 + bx2) / 2 * scale))
+        oy = int(round(cy - (by1 + by2) / 2 * scale))
+        paste(lin, img, ox, oy)
+        box = (ox + bx1 * scale, oy + by1 * scale, ox + bx2 * scale, oy + by2 * scale)
+        if opts.occlusion and rng.random() < opts.occlusion:
+            occlude(lin, rng, box)
+        if not is_cam:
+            rec.decoys.append(sp.meta.kind)
+            continue
+        full = (box[2] - box[0]) * (box[3] - box[1])
+        c = (max(0.0, box[0]), max(0.0, box[1]), min(float(opts.tile), box[2]), min(float(opts.tile), box[3]))
+        if c[2] - c[0] < 3 or c[3] - c[1] < 3 or (c[2] - c[0]) * (c[3] - c[1]) < 0.6 * full:
+            continue  # mostly off the tile: an unlabelled fragment would teach "ignore cameras", so drop the label
+        rec.boxes.append([round(v, 2) for v in c])
+        rec.classes.append(str(sp.meta.type))
+        rec.kinds.append(sp.meta.kind)
+    return finish(lin, rng, opts.jpeg), rec
+
+
+def _write_tile(args) -> dict:
+    index, backgrounds, sprite_dir, opts, out, names = args
+    name = f"c{opts.seed}_{index:06d}"
+    for split in ("train", "val"):
+        if (out / "labels" / split / f"{name}.txt").is_file():
+            meta = out / "meta" / f"{name}.json"
+            if meta.is_file():
+                return json.loads(meta.read_text(encoding="utf-8"))
+    img, rec = compose_tile(index, backgrounds, sprite_dir, opts)
+    (out / "images" / rec.split).mkdir(parents=True, exist_ok=True)
+    (out / "labels" / rec.split).mkdir(parents=True, exist_ok=True)
+    (out / "meta").mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out / "images" / rec.split / f"{name}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    T = float(opts.tile)
+    lines = []
+    for b, c in zip(rec.boxes, rec.classes):
+        cls = names.index(c) if c in names else names.index("bullet")  # alpr before the taxonomy had it
+        lines.append(f"{cls} {(b[0] + b[2]) / 2 / T:.6f} {(b[1] + b[3]) / 2 / T:.6f} {(b[2] - b[0]) / T:.6f} "
+                     f"{(b[3] - b[1]) / T:.6f}")
+    doc = asdict(rec)
+    (out / "meta" / f"{name}.json").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    tmp = out / "labels" / rec.split / f"{name}.txt.tmp"
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    os.replace(tmp, out / "labels" / rec.split / f"{name}.txt")  # the label last: the tile counts as done
+    return doc
+
+
+def include_dataset(src: Path, out: Path, names: list[str]) -> Counter:
+    """Copy (hard-link where possible) another ultralytics dataset's train/val in, class ids remapped by name."""
+    data = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8")) or {}
+    src_names = data.get("names") or []
+    if isinstance(src_names, dict):
+        src_names = [src_names[k] for k in sorted(src_names, key=int)]
+    missing = [n for n in src_names if n not in names]
+    if missing:
+        raise ValueError(f"{src / 'data.yaml'}: classes {missing} are not detector classes {names}")
+    remap = {i: names.index(n) for i, n in enumerate(src_names)}
+    tag = src.name
+    counts: Counter = Counter()
+    for split in ("train", "val"):
+        img_dir = src / str(data.get(split, f"images/{split}"))
+        if not img_dir.is_dir():
+            continue
+        (out / "images" / split).mkdir(parents=True, exist_ok=True)
+        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
+        for img in sorted(img_dir.iterdir()):
+            if img.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            dst = out / "images" / split / f"inc_{tag}_{img.name}"
+            lab_src = src / "labels" / split / f"{img.stem}.txt"
+            lab_dst = out / "labels" / split / f"inc_{tag}_{img.stem}.txt"
+            if not dst.exists():
+                try:
+                    os.link(img, dst)
+                except OSError:
+                    shutil.copy2(img, dst)
+            lines = []
+            if lab_src.is_file():
+                for ln in lab_src.read_text(encoding="utf-8").splitlines():
+                    parts = ln.split()
+                    if parts:
+                        lines.append(" ".join([str(remap[int(parts[0])])] + parts[1:]))
+            lab_dst.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+            counts[split] += 1
+    return counts
+
+
+def build_composites(out: Path, backgrounds: list[Path], sprite_dir: Path, opts: CompositeOptions,
+                     names: list[str], include: list[Path] = (), command: str = "", progress: bool = True) -> dict:
+    """Write ``out`` as an ultralytics dataset (data.yaml, images/, labels/) plus meta/, card.md and
+    contact_sheet.png. Re-running resumes: finished tiles are kept."""
+    out.mkdir(parents=True, exist_ok=True)
+    _library(str(sprite_dir))  # fail early, in the parent, on an empty or bad library
+    jobs = [(i, backgrounds, sprite_dir, opts, out, names) for i in range(opts.tiles)]
+    records: list[dict] = []
+    if opts.workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(opts.workers) as pool:
+            it = pool.imap(_write_tile, jobs, chunksize=8)
+            records = list(_progress(it, len(jobs), progress))
+    else:
+        records = list(_progress(map(_write_tile, jobs), len(jobs), progress))
+    included = {str(p): dict(include_dataset(p, out, names)) for p in include}
+    (out / "data.yaml").write_text(yaml.safe_dump({"path": ".", "train": "images/train", "val": "images/val",
+                                                   "names": list(names)}, sort_keys=False), encoding="utf-8")
+    from camdetect.render.card import write_card
+
+    summary = write_card(out, records, opts, names, included, command, backgrounds, sprite_dir)
+    return summary
+
+
+def _progress(it, total: int, enabled: bool):
+    if not enabled:
+        yield from it
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(it, total=total, desc="composites", unit="tile")

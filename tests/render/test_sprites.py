@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mitsuba")
+
+from camdetect.render.sprites import load_sprite, render_sprite, save_sprite, sky_radiance  # noqa: E402
+
+
+def test_camera_sprite_has_exact_box_inside_its_alpha(hdri_dir, tmp_path):
+    hdri = str(next(hdri_dir.glob("*.hdr")))
+    s = render_sprite("dome_pendant", hdri, seed=5, size=64, spp=4, sprite_id="t1")
+    assert s.meta.type == "dome" and s.meta.box is not None
+    x1, y1, x2, y2 = map(int, s.meta.box)
+    assert 0 < x1 < x2 < 64 and 0 < y1 < y2 < 64
+    alpha = s.rgba[..., 3]
+    assert alpha[y1:y2, x1:x2].max() > 0.9  # the camera is drawn where its box says
+    assert alpha[0, 0] < 0.05 or alpha.mean() < 0.9  # background left transparent
+    save_sprite(s, tmp_path)
+    back = load_sprite(tmp_path / "t1.png")
+    assert back.meta == s.meta
+    np.testing.assert_allclose(back.rgba[..., 3], s.rgba[..., 3], atol=2e-4)
+
+
+def test_look_alike_sprite_has_no_box(hdri_dir):
+    s = render_sprite("signal_head", str(next(hdri_dir.glob("*.hdr"))), seed=1, size=48, spp=2)
+    assert s.meta.type is None and s.meta.box is None and s.rgba[..., 3].max() > 0.5
+
+
+def test_same_seed_same_sprite(hdri_dir):
+    hdri = str(next(hdri_dir.glob("*.hdr")))
+    a = render_sprite("bullet", hdri, seed=9, size=40, spp=2)
+    b = render_sprite("bullet", hdri, seed=9, size=40, spp=2)
+    assert a.meta.box == b.meta.box
+    np.testing.assert_array_equal(a.rgba, b.rgba)
+
+
+def test_sky_radiance_of_a_bad_file_names_it(tmp_path):
+    bad = tmp_path / "broken.hdr"
+    bad.write_bytes(b"not an hdr")
+    with pytest.raises(ValueError, match="broken.hdr: not a readable HDR image"):
+        sky_radiance(str(bad))
+
+
+def test_library_resumes_and_writes_sidecars(sprite_dir, hdri_dir):
+    from camdetect.render.library import LibraryOptions, render_library
+
+    sides = sorted(sprite_dir.glob("*.json"))
+    assert len(sides) == 6
+    metas = [json.loads(p.read_text()) for p in sides]
+    assert any(m["type"] for m in metas) and any(m["type"] is None for m in metas)
+    counts = render_library(sprite_dir, hdri_dir, LibraryOptions(count=6, seed=3, size=48, large_share=0.0, spp=4,
+                                                                 decoy_share=0.34), progress=False)
+    assert counts == {"resumed": 6}
+
+
+def test_truncated_sprite_is_a_one_line_error(tmp_path, sprite_dir):
+    png = next(sprite_dir.glob("*.png"))
+    bad = tmp_path / png.name
+    bad.write_bytes(png.read_bytes()[:40])
+    (tmp_path / png.with_suffix(".json").name).write_text(png.with_suffix(".json").read_text())
+    with pytest.raises(ValueError, match="not a 16-bit RGBA sprite"):
+        load_sprite(bad)
