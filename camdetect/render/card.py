@@ -54,7 +54,7 @@ def _size_plot(out: Path, sizes: list[float]) -> Path:
 
 
 def write_card(out: Path, records: list[dict], opts, names: list[str], included: dict, command: str,
-               backgrounds: list[Path], sprite_dir: Path) -> dict:
+               backgrounds: list, sprite_dir: Path) -> dict:
     by_split = Counter(r["split"] for r in records)
     boxes = Counter((r["split"], c) for r in records for c in r["classes"])
     kinds = Counter(k for r in records for k in r["kinds"])
@@ -67,12 +67,13 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
     summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
                "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
                "size_p10_p50_p90": q, "included": included, "options": asdict(opts), "command": command,
-               "backgrounds": len(backgrounds), "sprites": str(sprite_dir)}
+               "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": str(sprite_dir)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     lines = [f"# Composite dataset: {out.name}", "",
              f"Command: `{command}`", "",
              f"Tiles of {opts.tile} px: " + ", ".join(f"{k} {v}" for k, v in sorted(by_split.items()))
-             + f"; from {len(backgrounds)} real backgrounds; classes {names}.", "",
+             + "; backgrounds: " + ", ".join(f"{b.root} ({len(b.files)} images, weight {b.weight:g})" for b in backgrounds)
+             + f"; classes {names}.", "",
              "| split | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for s in sorted(by_split):
         lines.append(f"| {s} | " + " | ".join(str(boxes.get((s, c), 0)) for c in names) + " |")

@@ -47,7 +47,8 @@ def register(app: typer.Typer) -> None:
     def composite(
         out: Path = typer.Option(..., "--out", help="Dataset folder to write (ultralytics layout); re-running resumes."),
         sprites_dir: Path = typer.Option(..., "--sprites", help="Sprite folder from `camdetect render sprites`."),
-        backgrounds: List[Path] = typer.Option(..., "--backgrounds", help="Folder (recursive) or image; repeatable."),
+        backgrounds: List[str] = typer.Option(..., "--backgrounds", help="FOLDER or FOLDER=WEIGHT (recursive; each "
+                                               "folder is drawn by its weight); repeatable."),
         exclude: List[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this; repeatable."),
         include: List[Path] = typer.Option([], "--include", help="Add an existing ultralytics dataset as it is; repeatable."),
         tiles: int = typer.Option(2000, "--tiles", help="Composite tiles to make."),

@@ -49,17 +49,49 @@ class CompositeOptions:
     workers: int = 1
 
 
-def list_backgrounds(roots: list[Path], exclude: list[str] = ()) -> list[Path]:
-    """Every image under the roots (sorted, so the list is the same on every machine), minus excludes."""
-    out: list[Path] = []
-    for root in roots:
+@dataclass(frozen=True)
+class BackgroundSet:
+    """The background images of one root and how often a tile draws from that root."""
+
+    root: Path
+    files: tuple[Path, ...]
+    weight: float = 1.0
+
+
+def parse_root(text: str) -> tuple[Path, float]:
+    """``FOLDER`` or ``FOLDER=WEIGHT`` (a root's share of tiles relative to the other roots)."""
+    head, sep, tail = str(text).rpartition("=")
+    if sep:
+        try:
+            weight = float(tail)
+        except ValueError:
+            return Path(text), 1.0
+        if weight <= 0:
+            raise ValueError(f"{text}: background weight must be positive")
+        return Path(head), weight
+    return Path(text), 1.0
+
+
+def list_backgrounds(roots: list, exclude: list[str] = ()) -> list[BackgroundSet]:
+    """Every image under each root (sorted, so the list is the same on every machine), minus excludes."""
+    out: list[BackgroundSet] = []
+    for item in roots:
+        root, weight = parse_root(item) if not isinstance(item, Path) else (item, 1.0)
         if not root.exists():
             raise FileNotFoundError(f"{root}: background folder does not exist")
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        out += [p for p in files if not any(x and x in p.as_posix() for x in exclude)]
+        files = [p for p in files if not any(x and x in p.as_posix() for x in exclude)]
+        if files:
+            out.append(BackgroundSet(root, tuple(files), weight))
     if not out:
         raise ValueError(f"{', '.join(map(str, roots))}: no background images")
     return out
+
+
+def _draw_background(sets: list[BackgroundSet], rng: np.random.Generator) -> Path:
+    w = np.array([s.weight for s in sets], float)
+    chosen = sets[int(rng.choice(len(sets), p=w / w.sum()))]
+    return chosen.files[int(rng.integers(len(chosen.files)))]
 
 
 def split_of(path: Path, val_share: float) -> str:
@@ -133,10 +165,10 @@ class TileRecord:
     decoys: list[str] = field(default_factory=list)
 
 
-def compose_tile(index: int, backgrounds: list[Path], sprite_dir: Path, opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
+def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path, opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
     rng = np.random.default_rng([opts.seed, index])
     cams, decoys = _library(str(sprite_dir))
-    bg_path = backgrounds[int(rng.integers(len(backgrounds)))]
+    bg_path = _draw_background(backgrounds, rng)
     lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
     look = Look.of(lin)
     rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix())
@@ -248,7 +280,7 @@ def include_dataset(src: Path, out: Path, names: list[str]) -> Counter:
     return counts
 
 
-def build_composites(out: Path, backgrounds: list[Path], sprite_dir: Path, opts: CompositeOptions,
+def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Path, opts: CompositeOptions,
                      names: list[str], include: list[Path] = (), command: str = "", progress: bool = True) -> dict:
     """Write ``out`` as an ultralytics dataset (data.yaml, images/, labels/) plus meta/, card.md and
     contact_sheet.png. Re-running resumes: finished tiles are kept."""

@@ -87,3 +87,21 @@ def test_empty_sprite_folder_is_a_clear_error(backgrounds, tmp_path):
     with pytest.raises(ValueError, match="no camera sprites"):
         build_composites(tmp_path / "o", list_backgrounds([backgrounds]), tmp_path, CompositeOptions(tiles=1), NAMES,
                          progress=False)
+
+
+@pytest.mark.parametrize("text, root, weight", [
+    ("bgs", "bgs", 1.0), ("bgs=2.5", "bgs", 2.5), ("a=b/c", "a=b/c", 1.0),
+])
+def test_background_root_weights(text, root, weight):
+    from pathlib import Path
+
+    from camdetect.render.composite import parse_root
+
+    assert parse_root(text) == (Path(root), weight)
+
+
+def test_zero_weight_is_refused():
+    from camdetect.render.composite import parse_root
+
+    with pytest.raises(ValueError, match="weight must be positive"):
+        parse_root("bgs=0")
