@@ -31,6 +31,7 @@ import json
 import math
 import os
 import shlex
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,13 +65,16 @@ class EvalInputError(ValueError):
 # hit rule, matching, metrics (plain arrays)
 # ---------------------------------------------------------------------------------------------
 
-def hit_matrix(pred_xyxy, truth_xyxy, iou_thr: float = HIT_IOU, grow: float = HIT_GROW) -> np.ndarray:
-    """(P, T) bool: prediction p hits truth t (IoU >= ``iou_thr`` or centre inside the grown truth box)."""
+def hit_matrix(pred_xyxy, truth_xyxy, iou_thr: float = HIT_IOU, grow: float | None = HIT_GROW) -> np.ndarray:
+    """(P, T) bool: prediction p hits truth t (IoU >= ``iou_thr`` or centre inside the grown truth box;
+    ``grow=None``: IoU only)."""
     p = np.asarray(pred_xyxy, np.float64).reshape(-1, 4)
     t = np.asarray(truth_xyxy, np.float64).reshape(-1, 4)
     if not len(p) or not len(t):
         return np.zeros((len(p), len(t)), bool)
     iou = box_iou(p, t)
+    if grow is None:
+        return iou >= iou_thr
     cx, cy = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
     hw, hh = (t[:, 2] - t[:, 0]) * (1 + grow) / 2, (t[:, 3] - t[:, 1]) * (1 + grow) / 2
     tcx, tcy = (t[:, 0] + t[:, 2]) / 2, (t[:, 1] + t[:, 3]) / 2
@@ -79,7 +83,7 @@ def hit_matrix(pred_xyxy, truth_xyxy, iou_thr: float = HIT_IOU, grow: float = HI
 
 
 def greedy_match(pred_xyxy, pred_scores, truth_xyxy, iou_thr: float = HIT_IOU,
-                 grow: float = HIT_GROW) -> np.ndarray:
+                 grow: float | None = HIT_GROW) -> np.ndarray:
     """``pred_to_truth`` (P,): the truth index each prediction takes, -1 for a false suggestion.
 
     Predictions in descending score order each take the unmatched truth they hit with the highest IoU
@@ -450,7 +454,7 @@ def evaluate_real(infer: MultiScale, truth: list[TruthImage], progress=None) -> 
     """Score every real-cameras-dev photo; metrics + per-image rows (kept in memory for the sheet)."""
     from camdetect.scoring.inputs import decode_image
 
-    rows, per_image = [], []
+    rows, per_image, strict = [], [], []
     for t in truth:
         dec = decode_image(t.path)
         if dec.image is None:
@@ -459,10 +463,28 @@ def evaluate_real(infer: MultiScale, truth: list[TruthImage], progress=None) -> 
         m = greedy_match(det.xyxy, det.scores, t.boxes)
         rows.append((t, dec.image, det, m))
         per_image.append((det.scores, m >= 0, hit_matrix(det.xyxy, t.boxes).any(axis=1)))
+        strict.append((det.scores, greedy_match(det.xyxy, det.scores, t.boxes, grow=None) >= 0))
         if progress:
             progress()
-    curve = Curve.pool(per_image, sum(len(t.boxes) for t in truth), len(truth))
-    return curve.summary(infer.stored_conf), rows
+    n_truth = sum(len(t.boxes) for t in truth)
+    metrics = Curve.pool(per_image, n_truth, len(truth)).summary(infer.stored_conf)
+    # the same without the centre rule: a small box on a part of a big camera (a lens, an IR LED) is no hit
+    s = Curve.pool(strict, n_truth, len(truth)).summary(infer.stored_conf)
+    metrics["iou_only"] = {k: s[k] for k in ("at_1fp", "at_stored", "ap50", "max_recall")}
+    # chance level of the centre rule: the share of each image a suggestion's centre can hit a camera in
+    metrics["grown_truth_area_share"] = round(float(np.mean([grown_area_share(t.boxes, img.shape)
+                                                             for t, img, _, _ in rows])), 4) if rows else None
+    return metrics, rows
+
+
+def grown_area_share(boxes: np.ndarray, shape, grow: float = HIT_GROW) -> float:
+    """Share of the image inside the truth boxes grown by ``grow`` (clipped; overlaps counted once)."""
+    h, w = shape[:2]
+    mask = np.zeros((h, w), bool)
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
+        dx, dy = (x2 - x1) * grow / 2, (y2 - y1) * grow / 2
+        mask[max(0, int(y1 - dy)):max(0, int(math.ceil(y2 + dy))), max(0, int(x1 - dx)):max(0, int(math.ceil(x2 + dx)))] = True
+    return float(mask.mean())
 
 
 def real_details(rows, names: list[str], thresholds: dict[str, float | None], keep_min: float = 0.05) -> list[dict]:
@@ -493,7 +515,8 @@ def real_sheet(rows, threshold: float | None, path: Path, names: list[str], top_
             if s is not None:
                 boxes.append((xyxy_tuple(det.xyxy[j[0]]), BLUE if threshold is not None and s >= threshold else GREY))
             if s is not None and threshold is not None and s >= threshold:
-                hits.append(Cell(img, xyxy_tuple(b), boxes, f"{name}\nHIT score {s:.2f}"))
+                iou = float(box_iou(det.xyxy[j[0]], b)[0, 0])
+                hits.append(Cell(img, xyxy_tuple(b), boxes, f"{name}\nHIT {s:.2f} IoU {iou:.2f}"))
             else:
                 misses.append(Cell(img, xyxy_tuple(b), boxes,
                                    f"{name}\nMISS best {s:.3f}" if s is not None else f"{name}\nMISS (no box)"))
@@ -527,8 +550,10 @@ def evaluate_street(infer: MultiScale, root: Path, thresholds: dict[str, float |
             truth = street_truth.get(view.key, np.zeros((0, 4)))
             m = greedy_match(det.xyxy, det.scores, truth)
             for g in (name, view.group) if view.group != name else (name,):
-                acc = groups.setdefault(g, {"views": 0, "real_cameras": int(0), **{k: [0, 0] for k in thresholds}})
+                acc = groups.setdefault(g, {"views": 0, "mpx": 0.0, "real_cameras": 0,
+                                            **{k: [0, 0] for k in thresholds}})
                 acc["views"] += 1
+                acc["mpx"] += view.image.shape[0] * view.image.shape[1] / 1e6
                 acc["real_cameras"] += len(truth)
                 for k, t in thresholds.items():
                     if t is None:
@@ -547,11 +572,12 @@ def evaluate_street(infer: MultiScale, root: Path, thresholds: dict[str, float |
             if progress:
                 progress()
         for g, acc in groups.items():
-            row = {"views": acc["views"], "truth_cameras": acc["real_cameras"]}
+            row = {"views": acc["views"], "megapixels": round(acc["mpx"], 2), "truth_cameras": acc["real_cameras"]}
             for k, t in thresholds.items():
                 fp, tp = acc[k]
                 row[k] = {"threshold": t, "false": fp if t is not None else None, "real_camera_hits": tp,
-                          "false_per_view": (fp / acc["views"]) if t is not None and acc["views"] else None}
+                          "false_per_view": (fp / acc["views"]) if t is not None and acc["views"] else None,
+                          "false_per_mpx": (fp / acc["mpx"]) if t is not None and acc["mpx"] else None}
             per_set.setdefault(name, {"by_folder": {}})
             if g == name:
                 per_set[name].update(row)
@@ -590,7 +616,7 @@ def print_table(result: dict, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = console or Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
     r = result.get("real_cameras")
     if r:
         tb = Table(title=f"{REAL_SET}: {r['images']} images, {r['truth']} cameras - model {result['model_name']} "
@@ -606,6 +632,13 @@ def print_table(result: dict, console=None) -> None:
         tb.add_row("  same, extra boxes on a found camera not false", f"{_f(dl['recall'])} ({dl['hits']}/{r['truth']})",
                    _f(dl["threshold"], "{:.4f}"), _f(dl["false_per_image"], "{:.2f}"))
         tb.add_row("AP50 (hit rule, all points)", _f(r["ap50"]), "", "")
+        io = r["iou_only"]
+        for label, k in (("IoU >= 0.1 only: recall at <= 1 false / image", "at_1fp"),
+                         ("IoU >= 0.1 only: recall at the stored threshold", "at_stored")):
+            tb.add_row(label, f"{_f(io[k]['recall'])} ({io[k]['hits']}/{r['truth']})", _f(io[k]["threshold"], "{:.4f}"),
+                       _f(io[k]["false_per_image"], "{:.2f}"))
+        tb.add_row("IoU >= 0.1 only: AP50", _f(io["ap50"]), "", "")
+        tb.add_row("chance: share of image area where a centre hits (mean)", _f(r["grown_truth_area_share"]), "", "")
         tb.add_row("highest recall (score floor)", _f(r["max_recall"]), _f(result["settings"]["conf_floor"], "{:.4f}"),
                    "")
         console.print(tb)
@@ -615,6 +648,7 @@ def print_table(result: dict, console=None) -> None:
         tb = Table(title="false suggestions per view on real streets (no camera expected unless in --street-truth)")
         tb.add_column("set")
         tb.add_column("views", justify="right")
+        tb.add_column("Mpx", justify="right")
         tb.add_column(f"stored {_f(th.get('stored'), '{:.3f}')}", justify="right")
         tb.add_column(f"<=1 FP/img {_f(th.get('at_1fp'), '{:.3f}')}", justify="right")
         tb.add_column("real cameras hit (stored / 1fp)", justify="right")
@@ -624,11 +658,11 @@ def print_table(result: dict, console=None) -> None:
             return "n/a" if v.get("false") is None else f"{v['false_per_view']:.2f} ({v['false']})"
 
         for name, row in s.items():
-            tb.add_row(name, str(row["views"]), cell(row, "stored"), cell(row, "at_1fp"),
+            tb.add_row(name, str(row["views"]), f"{row['megapixels']:.0f}", cell(row, "stored"), cell(row, "at_1fp"),
                        f"{(row.get('stored') or {}).get('real_camera_hits', 0)} / "
                        f"{(row.get('at_1fp') or {}).get('real_camera_hits', 0)}")
             for g, sub in (row.get("by_folder") or {}).items():
-                tb.add_row(f"  {g}", str(sub["views"]), cell(sub, "stored"), cell(sub, "at_1fp"), "")
+                tb.add_row(f"  {g}", str(sub["views"]), f"{sub['megapixels']:.0f}", cell(sub, "stored"), cell(sub, "at_1fp"), "")
         console.print(tb)
 
 
