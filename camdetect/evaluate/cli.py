@@ -44,7 +44,7 @@ def eval_command(
     """
     from camdetect.evaluate.effort import EffortModel
     from camdetect.evaluate.panorama import find_city_truth
-    from camdetect.evaluate.samples import align, load_dataset_truth, load_suggestions_jsonl
+    from camdetect.evaluate.samples import align, load_dataset_truth, load_suggestions_jsonl, used_classes
     from camdetect.taxonomy import load_taxonomy
 
     if (model is None) == (predictions is None):
@@ -79,6 +79,8 @@ def eval_command(
         types = tuple(c.strip() for c in classes.split(",")) if classes else tuple(tax.detector_classes)
         pred_path, source = predictions, str(predictions)
     preds = load_suggestions_jsonl(pred_path, types)
+    if model is None and not classes:
+        types = used_classes(types, preds, truth)
     es = align(truth, preds, types, source=str(pred_path))
     _finish(es, data=data, split=split, source=source, pred_path=pred_path, effort_path=effort_path,
             effort_model=effort_model, conf=conf, tax=tax, out=out)
@@ -90,12 +92,14 @@ def _panorama_set(city, predictions: Path, classes: str | None, tax):
         read_suggestion_rows,
         suggestions_on_panoramas,
     )
-    from camdetect.evaluate.samples import align
+    from camdetect.evaluate.samples import align, used_classes
 
     cameras_csv, manifest = city
     types = tuple(c.strip() for c in classes.split(",")) if classes else tuple(tax.detector_classes)
     truth, headings = load_panorama_truth(cameras_csv, manifest)
     preds = suggestions_on_panoramas(read_suggestion_rows(predictions), truth, headings, types)
+    if not classes:
+        types = used_classes(types, preds, truth)
     return align(truth, preds, types, source=str(predictions))
 
 

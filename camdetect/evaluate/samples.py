@@ -97,6 +97,20 @@ def missing_classes(truth: list[ImageTruth], classes: tuple[str, ...]) -> tuple[
     return tuple(c for c in load_taxonomy().detector_classes if c not in classes and c in have)
 
 
+def used_classes(classes: tuple[str, ...], preds: list[ImagePrediction], truth: list[ImageTruth],
+                 keep: int = 2) -> tuple[str, ...]:
+    """Classes for predictions read from a file (which does not say what its model could predict):
+    ``classes`` less trailing ones that neither the predictions nor the truth use, down to ``keep``
+    (dome, bullet: every camdetect detector has had them). New classes are appended to the taxonomy, so
+    an unused trailing class (alpr) is one the model may never have had; this keeps the report of a
+    2-class model's saved predictions the same as that of the model itself."""
+    used = {t for p in preds for t in p.types} | {t for it in truth for t in it.types}
+    out = list(classes)
+    while len(out) > keep and out[-1] not in used:
+        out.pop()
+    return tuple(out)
+
+
 def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[str, ...],
           source: str = "predictions") -> EvalSet:
     """Pair predictions with truth images by key: exact path, else file name, else file stem.

@@ -65,3 +65,17 @@ def test_report_with_three_classes(tmp_path):
     assert loaded["coco"]["per_class"]["alpr"]["AP50"] == 0.0
     assert loaded["coco"]["mAP50"] == pytest.approx(0.5)
     assert "alpr" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("pred_types, truth_types, expected", [
+    (["dome"], ["dome"], TWO),  # saved predictions of a dome/bullet model: reported like the model itself
+    (["dome", "alpr"], ["dome"], THREE),  # a 3-class model's predictions
+    (["bullet"], ["alpr"], THREE),  # alpr truth stays its own class (no predictions of it)
+    ([], [], TWO),
+])
+def test_classes_of_saved_predictions(pred_types, truth_types, expected):
+    from camdetect.evaluate.samples import used_classes
+
+    p = [pred("a", [DOME] * len(pred_types), [0.5] * len(pred_types), pred_types, THREE)]
+    t = [truth("a", [DOME] * len(truth_types), truth_types)]
+    assert used_classes(THREE, p, t) == expected
