@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from camdetect.evaluate.real_images import main  # noqa: E402
+from camdetect.evaluate.real_images import main
 
 if __name__ == "__main__":
     sys.exit(main())

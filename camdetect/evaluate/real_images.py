@@ -178,7 +178,7 @@ class Curve:
         budget = self.n_images if budget is None else budget
         t1 = self.threshold_at_false(budget)
         t1_lenient = self.threshold_at_false(budget, exclude_duplicates=True)
-        return {"images": self.n_images, "truth": self.n_truth, "predictions": int(len(self.scores)),
+        return {"images": self.n_images, "truth": self.n_truth, "predictions": len(self.scores),
                 "at_1fp": self.at(t1), "at_stored": self.at(stored), "ap50": self.ap(),
                 "duplicates_not_false": {"at_1fp": self.at(t1_lenient, True), "at_stored": self.at(stored, True)},
                 "max_recall": self.at(float(self.scores.min()) if len(self.scores) else None)["recall"] or 0.0}
@@ -483,7 +483,9 @@ def grown_area_share(boxes: np.ndarray, shape, grow: float = HIT_GROW) -> float:
     mask = np.zeros((h, w), bool)
     for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
         dx, dy = (x2 - x1) * grow / 2, (y2 - y1) * grow / 2
-        mask[max(0, int(y1 - dy)):max(0, int(math.ceil(y2 + dy))), max(0, int(x1 - dx)):max(0, int(math.ceil(x2 + dx)))] = True
+        top, bottom = max(0, math.floor(y1 - dy)), max(0, math.ceil(y2 + dy))
+        left, right = max(0, math.floor(x1 - dx)), max(0, math.ceil(x2 + dx))
+        mask[top:bottom, left:right] = True
     return float(mask.mean())
 
 
@@ -583,9 +585,9 @@ def evaluate_street(infer: MultiScale, root: Path, thresholds: dict[str, float |
                 per_set[name].update(row)
             else:
                 per_set[name]["by_folder"][g] = row
-    for name in per_set:
-        if not per_set[name]["by_folder"]:
-            del per_set[name]["by_folder"]
+    for row in per_set.values():
+        if not row["by_folder"]:
+            del row["by_folder"]
     kept.sort(key=lambda d: -d["score"])
     return per_set, kept[:KEEP_TOP]
 
