@@ -169,3 +169,22 @@ def test_alpr_joins_the_type_classes_only_when_answered():
     new_res, old_res = run_consensus(scene, cfg), run_consensus(scene, old)
     assert new_res.type_ds.classes == old_res.type_ds.classes == ["dome", "bullet", "unknown"]
     assert new_res.cameras[0].type_confidence == old_res.cameras[0].type_confidence
+
+
+def test_simulated_volunteers_on_licence_plate_readers():
+    """Simulated volunteers (dome/bullet/unknown vocabulary) on a city whose bullets are all ALPR: their
+    right answers are alpr, their errors the old types; the consensus finds mostly alpr."""
+    from collections import Counter
+
+    from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags
+
+    truth, _ = random_city(60, seed=3)
+    for c in truth:
+        if c.type == "bullet":
+            c.type = "alpr"
+    tags = simulate_tags(truth, make_volunteers(12, careless_share=0.0, seed=3), seed=3)
+    said = Counter(t.type for t in tags if t.kind == "tag")
+    assert said["alpr"] > 0 and said["bullet"] > 0  # errors still use the old vocabulary
+    cams = run_consensus(tags).cameras
+    types = Counter(c.type for c in cams)
+    assert types["alpr"] >= 0.5 * sum(c.type == "alpr" for c in truth) and types["alpr"] > 5 * types["bullet"]
