@@ -81,7 +81,6 @@ def cached_tiny_onnx(cache_dir: str | Path, imgsz: int = 320) -> tuple[Path, Pat
     import fcntl
 
     from camdetect.export.onnx_export import export_run
-
     from camdetect.taxonomy import load_taxonomy
 
     cache_dir = Path(cache_dir)
