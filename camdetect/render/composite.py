@@ -297,8 +297,9 @@ def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Pa
     else:
         records = list(_progress(map(_write_tile, jobs), len(jobs), progress))
     included = {str(p): dict(include_dataset(p, out, names)) for p in include}
-    (out / "data.yaml").write_text(yaml.safe_dump({"path": ".", "train": "images/train", "val": "images/val",
-                                                   "names": list(names)}, sort_keys=False), encoding="utf-8")
+    (out / "data.yaml").write_text("# written by camdetect render composite; no `path:` key so the folder can move\n"
+                                   + yaml.safe_dump({"train": "images/train", "val": "images/val",
+                                                     "names": list(names)}, sort_keys=False), encoding="utf-8")
     from camdetect.render.card import write_card
 
     summary = write_card(out, records, opts, names, included, command, backgrounds, sprite_dir)
