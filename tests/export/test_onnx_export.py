@@ -19,7 +19,7 @@ def test_metadata_props(tiny_onnx, tiny_run):
                 "taxonomy", "task"):
         assert f"camdetect.{key}" in props
     meta = ModelMetadata.from_props(props)
-    assert meta.class_names == ["dome", "bullet"] and meta.imgsz == (320, 320) and meta.task == "detect"
+    assert meta.class_names == ["dome", "bullet", "alpr"] and meta.imgsz == (320, 320) and meta.task == "detect"
     assert meta.preprocessing == {"resize": "letterbox", "pad_value": 114, "interpolation": "linear",
                                   "center": True, "color": "RGB", "scale": "1/255", "layout": "NCHW",
                                   "dtype": "float32"}
@@ -36,7 +36,7 @@ def test_dynamic_batch(tiny_onnx):
     assert isinstance(inp.shape[0], str)  # symbolic batch dimension
     for n in (1, 3):
         out = sess.run(None, {inp.name: np.zeros((n, 3, 320, 320), np.float32)})[0]
-        assert out.shape == (n, 4 + 2, 2100)
+        assert out.shape == (n, 4 + 3, 2100)  # dome, bullet, alpr
 
 
 def test_ultralytics_only_metadata_is_enough():

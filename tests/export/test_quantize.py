@@ -26,6 +26,6 @@ def test_int8_model(tiny_onnx, tmp_path):
     head = [n for n in model.graph.node if n.name.startswith(prefix)]
     assert all(n.op_type not in ("QuantizeLinear", "DequantizeLinear") for n in head)
     det = OnnxDetector(tmp_path / "m-int8.onnx")
-    assert det.metadata.quantization.startswith("int8") and det.class_names == ["dome", "bullet"]
+    assert det.metadata.quantization.startswith("int8") and det.class_names == ["dome", "bullet", "alpr"]
     data = json.loads((tmp_path / "m-int8.quant.json").read_text())
     assert data["fp32_images_per_s"] > 0 and data["int8_images_per_s"] > 0 and 0 <= data["match_rate"] <= 1
