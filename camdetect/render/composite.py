@@ -184,8 +184,9 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path,
         if is_cam:
             bx1, by1, bx2, by2 = sp.meta.box
             scale = size / max(bx2 - bx1, by2 - by1)
-        else:  # a look-alike's size: as big as a camera would be in its place
-            scale = size * float(rng.uniform(0.8, 2.5)) / (0.5 * sp.meta.size)
+        else:  # a look-alike's frame as big as a camera's frame would be in its place (camera ~1/4-1/2 of it)
+            frame = min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
+            scale = frame / sp.meta.size
             bx1 = by1 = 0.25 * sp.meta.size
             bx2 = by2 = 0.75 * sp.meta.size
         blur = float(rng.uniform(0.0, 0.9)) if opts.harmonise else 0.0
