@@ -81,7 +81,7 @@ def eval_command(
     preds = load_suggestions_jsonl(pred_path, types)
     if model is None and not classes:
         types = used_classes(types, preds, truth)
-    es = align(truth, preds, types, source=str(pred_path))
+    es = align(truth, preds, types, source=str(pred_path), truth_source=str(data))
     _finish(es, data=data, split=split, source=source, pred_path=pred_path, effort_path=effort_path,
             effort_model=effort_model, conf=conf, tax=tax, out=out)
 
@@ -100,11 +100,24 @@ def _panorama_set(city, predictions: Path, classes: str | None, tax):
     preds = suggestions_on_panoramas(read_suggestion_rows(predictions), truth, headings, types)
     if not classes:
         types = used_classes(types, preds, truth)
-    return align(truth, preds, types, source=str(predictions))
+    return align(truth, preds, types, source=str(predictions), truth_source=str(cameras_csv))
+
+
+def warn_unmatched(es, pred_path, data) -> None:
+    """One stderr line when some prediction images have no truth image (they are left out), or when
+    the predictions hold no image at all (every truth camera then counts as missed)."""
+    if es.n_prediction_images == 0:
+        typer.echo(f"warning: {pred_path}: no predictions at all; every camera in {data} counts as missed",
+                   err=True)
+    elif es.unmatched_prediction_images:
+        typer.echo(f"warning: {pred_path}: {es.unmatched_prediction_images} of {es.n_prediction_images} prediction "
+                   f"images are not in {data} and are left out (e.g. {es.unmatched_example!r})", err=True)
 
 
 def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, conf, tax, out) -> None:
     from camdetect.evaluate.report import EvalOptions, evaluate, write_report
+
+    warn_unmatched(es, pred_path, data)
 
     meta = {"model": source, "data": str(data), "split": split, "predictions": str(pred_path),
             "effort_config": str(effort_path) if effort_path else "built-in defaults",

@@ -70,6 +70,8 @@ class EvalSet:
     preds: list[ImagePrediction]
     classes: tuple[str, ...]  # detector class names, index = class id
     unmatched_prediction_images: int = 0  # prediction images with no truth image (reported, not used)
+    n_prediction_images: int = 0  # distinct images in the predictions (matched or not)
+    unmatched_example: str = ""  # one prediction image with no truth image, for the warning
 
     def __post_init__(self) -> None:
         if len(self.truth) != len(self.preds):
@@ -112,12 +114,14 @@ def used_classes(classes: tuple[str, ...], preds: list[ImagePrediction], truth: 
 
 
 def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[str, ...],
-          source: str = "predictions") -> EvalSet:
+          source: str = "predictions", truth_source: str = "the truth") -> EvalSet:
     """Pair predictions with truth images by key: exact path, else file name, else file stem.
 
     Images with no predictions get an empty prediction; prediction images unknown to the truth are
-    counted and dropped. Raises ValueError when no prediction image matches any truth image (almost
-    always a wrong ``--truth`` / ``--split``), unless there are no predictions at all.
+    counted (``unmatched_prediction_images``, with one example) and dropped. Raises ValueError naming
+    ``source`` and ``truth_source`` with an example key from each side when no prediction image
+    matches any truth image (a wrong ``--truth`` / ``--split`` or image keys from another folder
+    layout: scoring it would report 0 % recall), unless there are no predictions at all.
     """
     by_key: dict[str, ImagePrediction] = {}
     for p in preds:
@@ -151,9 +155,12 @@ def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[
     n_pred_images = len(by_key)
     classes = tuple(classes) + missing_classes(truth, classes)
     if n_pred_images and not used:
-        raise ValueError(f"{source}: none of its {n_pred_images} images is in the truth set "
-                         f"(e.g. {next(iter(by_key))!r} vs {truth[0].image if truth else 'no truth images'!r})")
-    return EvalSet(truth, aligned, tuple(classes), n_pred_images - len(used))
+        raise ValueError(f"{source}: none of its {n_pred_images} prediction images is among the {len(truth)} "
+                         f"truth images of {truth_source} (matched by path, file name or stem; e.g. prediction "
+                         f"{next(iter(by_key))!r} vs truth {truth[0].image if truth else 'no truth images'!r}); "
+                         "check --truth/--split or the image paths")
+    stray = next((k for k, p in by_key.items() if id(p) not in used), "")
+    return EvalSet(truth, aligned, tuple(classes), n_pred_images - len(used), n_pred_images, stray)
 
 
 # --------------------------------------------------------------------------------------- loaders

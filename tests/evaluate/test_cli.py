@@ -98,3 +98,38 @@ def test_bad_input_is_one_line_exit_2(tiny_dataset, tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: ")
     assert message in proc.stderr
+
+
+def _camdetect(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("camdetect")
+    return subprocess.run([str(exe), *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _row(image: str) -> str:
+    return json.dumps({"image_path": image, "x1": 10, "y1": 10, "x2": 30, "y2": 30, "score": 0.9,
+                       "type": "dome"}) + "\n"
+
+
+def test_predictions_on_other_images_are_refused(tiny_dataset, tmp_path):
+    """Predictions whose image keys match no truth image (another folder's images) would report 0 %
+    recall: eval refuses in one line naming both files and one key from each side."""
+    (tmp_path / "p.jsonl").write_text(_row("elsewhere/street_01.jpg") + _row("elsewhere/street_02.jpg"))
+    proc = _camdetect(["eval", "--predictions", "p.jsonl", "--truth", str(tiny_dataset), "--out", "o"], tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: p.jsonl: none of its 2 prediction images")
+    assert proc.stderr.strip().count("\n") == 0
+    assert str(tiny_dataset) in proc.stderr
+    assert "'elsewhere/street_01.jpg'" in proc.stderr and "'images/test/test_00.jpg'" in proc.stderr
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_some_unmatched_prediction_images_warn(tiny_dataset, tmp_path):
+    """One prediction image matches (by file name), one does not: a one-line warning, then the report."""
+    (tmp_path / "p.jsonl").write_text(_row("media/test_00.jpg") + _row("elsewhere/street_01.jpg"))
+    proc = _camdetect(["eval", "--predictions", "p.jsonl", "--truth", str(tiny_dataset), "--out", "o"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [x for x in proc.stderr.splitlines() if x.startswith("warning:")]
+    assert warnings == [f"warning: p.jsonl: 1 of 2 prediction images are not in {tiny_dataset} and are left out "
+                        "(e.g. 'elsewhere/street_01.jpg')"]
+    rep = _report(tmp_path / "o")
+    assert rep["meta"]["prediction_images_not_in_truth"] == 1 and rep["meta"]["n_predictions"] == 1

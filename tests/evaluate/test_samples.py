@@ -85,5 +85,13 @@ def test_align_by_file_name_and_reports_strays():
 
 
 def test_align_without_any_overlap_is_an_error():
-    with pytest.raises(ValueError, match="none of its 1 images is in the truth set"):
-        align([truth("a.jpg")], [pred("other.jpg", [[0, 0, 1, 1]], [0.5])], CLASSES, source="p.jsonl")
+    with pytest.raises(ValueError, match=r"p.jsonl: none of its 1 prediction images is among the 1 truth images "
+                                         r"of boxes.csv .*prediction 'other.jpg' vs truth 'a.jpg'"):
+        align([truth("a.jpg")], [pred("other.jpg", [[0, 0, 1, 1]], [0.5])], CLASSES, source="p.jsonl",
+              truth_source="boxes.csv")
+
+
+def test_align_counts_prediction_images_and_names_a_stray():
+    es = align([truth("images/test/a.jpg")], [pred("a.jpg", [[0, 0, 1, 1]], [0.5]), pred("b.jpg", [[0, 0, 1, 1]], [0.5])],
+               CLASSES)
+    assert (es.n_prediction_images, es.unmatched_prediction_images, es.unmatched_example) == (2, 1, "b.jpg")
