@@ -24,11 +24,14 @@ def import_cmd(
     annotator: str = typer.Option("", "--annotator", help="Annotator id for formats that carry none "
                                   "(default: the format name)."),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default: the packaged one)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write an empty tag table (exit 0) even when "
+                                     "every input file or row was malformed."),
 ) -> None:
     """Import volunteer or third-party labels into one tag table (tags + who-saw-what rows).
 
     Lenient mode counts problems and prints them in the report; --strict turns the first one into
-    a one-line error naming file, line and problem.
+    a one-line error naming file, line and problem. When nothing could be read at all (every file or
+    row malformed, 0 rows) the import fails (exit 2, no table written) unless --allow-empty.
 
     Example: camdetect labels import --format stanford ../shared/data/stanford-surveilling-surveillance --out runs/labels/stanford_tags.csv
     """
@@ -39,6 +42,12 @@ def import_cmd(
     _check(fmt, IMPORT_FORMATS, "--format")
     result = import_labels(fmt, src, strict=strict, annotator=annotator,
                            taxonomy=load_taxonomy(str(taxonomy) if taxonomy else None))
+    if not result.tags and result.warnings.total and not allow_empty:
+        typer.echo(result.report())
+        kind, count = result.warnings.counts.most_common(1)[0]
+        raise ValueError(f"{src}: every input file or row was malformed, 0 rows to write ({result.warnings.total} "
+                         f"problems, e.g. {result.warnings.examples[kind]}); nothing written to {out} "
+                         "(--allow-empty writes an empty table)")
     n = write_table(out, result.tags, Tag)
     typer.echo(result.report())
     typer.echo(f"wrote {n} rows to {out}")

@@ -75,3 +75,46 @@ def test_export_bad_table_exits_2(tmp_path):
     proc = _cli("labels", "export", "--format", "coco", str(table), "--out", str(tmp_path / "c.json"))
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: ") and "tags.csv:2" in proc.stderr
+
+
+def _all_malformed(tmp_path: Path) -> Path:
+    folder = tmp_path / "voc"
+    folder.mkdir()
+    (folder / "a.xml").write_text("<annotation><object>", encoding="utf-8")
+    (folder / "b.xml").write_text("not xml at all", encoding="utf-8")
+    return folder
+
+
+def _malformed_coco(tmp_path: Path) -> Path:
+    path = tmp_path / "c.json"
+    path.write_text("{not json", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt, make", [("voc", _all_malformed), ("coco", _malformed_coco)])
+def test_import_of_only_malformed_files_exits_2(tmp_path, fmt, make):
+    """Lenient mode still refuses when nothing at all could be read: a 0-row table is never a silent success."""
+    src = make(tmp_path)
+    proc = _cli("labels", "import", "--format", fmt, str(src), "--out", str(tmp_path / "t.csv"))
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {src}: every input file or row was malformed, 0 rows")
+    assert "malformed" in lines[0] and "--allow-empty" in lines[0]
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_allow_empty_writes_the_empty_table(tmp_path):
+    src = _all_malformed(tmp_path)
+    proc = _cli("labels", "import", "--format", "voc", str(src), "--out", str(tmp_path / "t.csv"), "--allow-empty")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 0 rows" in proc.stdout and "malformed file: 2" in proc.stdout
+    assert read_table(tmp_path / "t.csv", Tag) == []
+
+
+def test_partly_malformed_import_still_succeeds(tmp_path):
+    """One good VOC file next to a malformed one: the good rows are written, the bad one is a warning."""
+    src = _all_malformed(tmp_path)
+    (src / "corner_a.xml").write_bytes((FIXTURES / "voc" / "corner_a.xml").read_bytes())
+    proc = _cli("labels", "import", "--format", "voc", str(src), "--out", str(tmp_path / "t.csv"))
+    assert proc.returncode == 0, proc.stderr
+    assert "malformed file: 2" in proc.stdout and any(r.kind == "tag" for r in read_table(tmp_path / "t.csv", Tag))
