@@ -114,9 +114,20 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
     lines += ["", f"Training time {metrics.get('train_seconds', 'n/a')} s{resumed}, "
               f"{metrics.get('seconds_per_epoch', 'n/a')} s/epoch, {metrics.get('n_train_images', 'n/a')} training images.", ""]
     if mount:
-        lines += ["## Mount classifier (RUN/mount/)", "",
-                  f"Context crops ({mount.get('imgsz')} px), classes {', '.join(mount.get('class_names', []))}: "
-                  f"top-1 accuracy {mount.get('top1', 'n/a')} on the val crops.", ""]
+        lines += ["## Mount classifier (RUN/mount/)", ""]
+        status = mount.get("status", "trained")
+        if status == "skipped":
+            lines += [f"Not trained: {mount.get('reason')}. No mount model is exported with this detector "
+                      "(`camdetect export --mount-model PATH` copies an existing one, and says so).", ""]
+        else:
+            spread = mount.get("val_predictions") or {}
+            pred = ", ".join(f"{k} {v}" for k, v in (spread.get("predicted") or {}).items()) or "n/a"
+            lines += [f"Context crops ({mount.get('imgsz')} px), classes {', '.join(mount.get('class_names', []))}: "
+                      f"top-1 accuracy {mount.get('top1', 'n/a')} on the val crops; predicted there: {pred}.", ""]
+            if status == "degenerate":
+                lines += [f"**Degenerate, not exported**: {mount.get('reason')}.", ""]
+            elif mount.get("reason"):
+                lines += [f"Note: {mount.get('reason')}.", ""]
     per_split = dataset_info.get("splits", {})
     if per_split:
         lines += ["## Data", "", "| split | images | boxes | weak boxes |", "|---|---|---|---|"]
