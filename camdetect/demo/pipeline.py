@@ -39,6 +39,8 @@ class DemoSettings:
     seed: int = 1
     recipe: str = "configs/train/ci.yaml"  # base training recipe (model yaml, augmentation, mount classifier)
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
+    mount_fallback: str = ""         # export --mount-model: used only when the run's own mount classifier was
+                                     # skipped or is degenerate, and the summary says so ("" or missing: none)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -70,6 +72,7 @@ class Layout(StageDirs):
         self.run = self.train_project / self.run_name
         self.recipe = o / "train_recipe.yaml"
         self.model = o / "model.onnx"
+        self.mount_model = o / "model-mount.onnx"  # what the scorer pairs with model.onnx, when present
         self.manifest_test = self.city / "manifest_test.csv"  # image_path is relative to the manifest
         self.score, self.media, self.db_file = o / "score", o / "media", o / "review.db"
         self.eval = o / "eval"
@@ -94,6 +97,14 @@ def weights_used(s: DemoSettings) -> Path | None:
         return None
     p = _repo_path(s.weights)
     return p if p.is_file() else None
+
+
+def mount_fallback_args(s: DemoSettings) -> list[str]:
+    """``--mount-model PATH`` for the export stage when the configured fallback classifier exists."""
+    if not s.mount_fallback:
+        return []
+    p = _repo_path(s.mount_fallback)
+    return ["--mount-model", str(p)] if p.is_file() else []
 
 
 def _repo_path(path: str) -> Path:
@@ -125,7 +136,8 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
         Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=f"{s!r} weights={weights_used(s)}"),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
-        Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)]),
+        Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)] + mount_fallback_args(s),
+              clean=[L.model, L.mount_model]),  # no classifier of an earlier run may stay beside the new detector
         Stage("test manifest", [L.manifest_test],
               ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
                "--out", str(L.manifest_test), "--split", "test"]),
@@ -181,6 +193,7 @@ def summarize(layout: Layout) -> dict:
     run_info = layout.run / "camdetect_run.json"
     init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
     out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
+    out["mount_model"] = mount_model_used(layout.model)
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
     out.update(_consensus_scores(layout.labels / "report"))
@@ -212,6 +225,7 @@ def print_summary(console, layout: Layout, s: dict) -> None:
     t.add_row("held-out intersections / views scored",
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
     t.add_row("detector", fmt(s.get("detector_start")))
+    t.add_row("mount model used by the review queue", fmt(s.get("mount_model")))
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
     t.add_row("highest camera recall (held-out panoramas)", fmt(s.get("max_recall"), True))
     if s.get("baseline_map50") is not None:
@@ -224,6 +238,33 @@ def print_summary(console, layout: Layout, s: dict) -> None:
     console.print(f"report: {s['report']}")
     console.print("review app: camdetect review serve --db " + s["db"] + " --media " + s["media"]
                   + "  then open http://127.0.0.1:8000 (the first sign-up becomes coordinator)")
+
+
+def mount_model_used(model: Path) -> str | None:
+    """Which mount classifier the scorer paired with ``model`` (its ``NAME-mount.onnx``): "trained",
+    "shipped fallback PATH" or "none", with the reason export stamped into the detector's metadata
+    (``training_run.mount_model``). None when there is no model yet."""
+    if not model.is_file():
+        return None
+    sibling = model.with_name(model.stem + "-mount.onnx")
+    rec = None
+    try:
+        import onnx
+
+        props = {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
+        rec = json.loads(props.get("camdetect.training_run", "{}")).get("mount_model")
+    except Exception:  # noqa: BLE001 - an unreadable model: fall back to what lies beside it
+        rec = None
+    if not isinstance(rec, dict):  # exported before export recorded it
+        return f"{sibling.name} (origin not recorded)" if sibling.is_file() else "none"
+    reason = f" ({rec['reason']})" if rec.get("reason") else ""
+    if rec.get("source") == "trained":
+        return "trained (this run's classifier)" if sibling.is_file() else "none (the exported classifier is missing)"
+    if rec.get("source") == "fallback":
+        return f"shipped fallback {Path(str(rec.get('path'))).name}{reason}"
+    if sibling.is_file():
+        return f"{sibling.name}, not from this export: the run's own was not exported{reason}"
+    return f"none: mounts are not suggested{reason}"
 
 
 def _consensus_scores(report_dir: Path) -> dict:

@@ -52,12 +52,16 @@ def resolve_model(model: str | os.PathLike) -> ModelRef:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{info}:{exc.lineno}: not JSON ({exc.msg})") from None
         imgsz = run_info.get("imgsz")
+        from camdetect.train.attributes import mount_status
+
         mount = p / "mount" / "weights" / "best.pt"
+        # skipped or degenerate at training (camdetect_run.json): not a mount model to evaluate
+        use_mount = mount.is_file() and mount_status(run_info)[0]
         crop = run_info.get("crop") if isinstance(run_info.get("crop"), dict) else {}
         context = crop.get("context") or run_info.get("crop_context")
         size = crop.get("size")
         return ModelRef("pt", weights, p.name, int(imgsz) if isinstance(imgsz, (int, float)) else None,
-                        mount if mount.is_file() else None, float(context) if context else None,
+                        mount if use_mount else None, float(context) if context else None,
                         int(size) if isinstance(size, (int, float)) else None)
     if p.suffix == ".onnx":
         mount = p.with_name(p.stem + "-mount.onnx")

@@ -20,6 +20,10 @@ def register(app: typer.Typer) -> None:
         shared_data: Path | None = typer.Option(
             None, "--shared-data", help="Real images for parity (default ../shared/data when present)."),
         n_images: int = typer.Option(16, "--parity-images", help="Images per parity set."),
+        mount_model: Path | None = typer.Option(
+            None, "--mount-model", help="When the run has no usable mount classifier (skipped or degenerate in "
+            "camdetect_run.json), copy this exported one (e.g. models/camdetect-default-mount.onnx) beside "
+            "the detector instead of exporting none."),
     ) -> None:
         """Export a trained detector to ONNX (dynamic batch, onnxslim, camdetect metadata) + parity report.
 
@@ -33,7 +37,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--int8 needs --calib DIR (a folder of views to calibrate on)")
         if calib is not None and not calib.is_dir():
             raise FileNotFoundError(f"{calib}: calibration folder not found")
-        written = export_run(run, out, imgsz=imgsz, conf=conf)
+        written = export_run(run, out, imgsz=imgsz, conf=conf, mount_fallback=mount_model, log=typer.echo)
         for path in written:
             typer.echo(f"wrote {path}")
         weights = resolve_run(run).weights

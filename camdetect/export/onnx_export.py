@@ -26,7 +26,8 @@ class RunSource:
     weights: Path
     run_dir: Path | None
     run_info: dict
-    mount_weights: Path | None = None  # optional second model (RUN/mount/weights/best.pt)
+    mount_weights: Path | None = None  # optional second model (RUN/mount/weights/best.pt), when usable
+    mount_note: str = ""  # why the run has no usable mount classifier (skipped / degenerate / none trained)
 
 
 def resolve_run(run_or_pt: str | os.PathLike) -> RunSource:
@@ -51,8 +52,30 @@ def resolve_run(run_or_pt: str | os.PathLike) -> RunSource:
             info = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{exc.lineno}: bad JSON: {exc.msg}") from None
+    from camdetect.train.attributes import mount_status
+
     mount = run_dir / "mount" / "weights" / "best.pt" if run_dir else None
-    return RunSource(weights, run_dir, info, mount if mount and mount.is_file() else None)
+    usable, why = mount_status(info)
+    if mount is None or not mount.is_file():
+        return RunSource(weights, run_dir, info, None, why or "the run has no mount classifier")
+    return RunSource(weights, run_dir, info, mount if usable else None, why)
+
+
+def _mount_fallback(path: Path) -> None:
+    """Check that ``path`` is an exported mount classifier (.onnx with task classify)."""
+    import onnx
+
+    from camdetect.export.metadata import ModelMetadata
+
+    if path.suffix != ".onnx" or not path.is_file():
+        raise FileNotFoundError(f"{path}: --mount-model must be an existing exported classifier (.onnx)")
+    try:
+        props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is one bad input
+        raise ValueError(f"{path}: not an ONNX model ({type(exc).__name__})") from None
+    meta = ModelMetadata.from_props(props, where=str(path))
+    if meta.task != "classify":
+        raise ValueError(f"{path}: --mount-model is a {meta.task} model, not a mount classifier")
 
 
 def find_thresholds(source: RunSource) -> dict:
@@ -150,11 +173,33 @@ def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
 
 
 def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int | None = None,
-               conf: float | None = None, iou: float | None = None) -> list[Path]:
-    """Export the detector (and the run's mount classifier, if any) with metadata; returns written files."""
+               conf: float | None = None, iou: float | None = None, mount_fallback: str | os.PathLike | None = None,
+               log=None) -> list[Path]:
+    """Export the detector (and the run's mount classifier, if usable) with metadata; returns written files.
+
+    A run whose mount classifier was skipped or is degenerate (camdetect_run.json ``mount_model.status``)
+    exports none, unless ``mount_fallback`` (an existing exported classifier, e.g.
+    models/camdetect-default-mount.onnx) is given, which is then copied to ``NAME-mount.onnx``. A
+    ``NAME-mount.onnx`` already beside ``out`` is never deleted (the scorer will use it: a warning says so). What was done is stamped into the detector's metadata (``training_run.mount_model``: source
+    trained / fallback / none, path, reason) and reported through ``log`` (one line).
+    """
     source = resolve_run(run_or_pt)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    mount_target = out.with_name(out.stem + "-mount.onnx")
+    if mount_fallback is not None:
+        _mount_fallback(Path(mount_fallback))
+    if source.mount_weights is not None:
+        mount_rec = {"source": "trained", "path": mount_target.name, "reason": ""}
+        if mount_fallback is not None:
+            mount_rec["reason"] = f"the run's own classifier was exported; --mount-model {mount_fallback} not used"
+    elif mount_fallback is not None:
+        mount_rec = {"source": "fallback", "path": str(mount_fallback),
+                     "reason": f"the run's mount classifier is not usable ({source.mount_note})"}
+    else:
+        mount_rec = {"source": "none", "path": "", "reason": source.mount_note}
+        if mount_target.is_file():
+            mount_rec["left_beside"] = f"{mount_target.name} (not from this export)"
     thresholds = find_thresholds(source)
     if conf is not None:
         thresholds.update(conf=float(conf), source="command line")
@@ -163,11 +208,11 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
     run_record = {"run_dir": str(source.run_dir) if source.run_dir else "", "weights": str(source.weights),
                   **{k: v for k, v in source.run_info.items() if k in ("name", "command", "data_hash", "config",
                                                                         "class_names", "imgsz", "crop")},
-                  "tile": dataset_tile(source.run_info)}
+                  "tile": dataset_tile(source.run_info), "mount_model": mount_rec}
     written = []
     jobs = [(source.weights, out, "detect")]
     if source.mount_weights is not None:
-        jobs.append((source.mount_weights, out.with_name(out.stem + "-mount.onnx"), "classify"))
+        jobs.append((source.mount_weights, mount_target, "classify"))
     for weights, target, task in jobs:
         size = (imgsz or source.run_info.get("imgsz")) if task == "detect" else None  # classifier: its own
         path, info = export_pt(weights, target, size)
@@ -180,4 +225,23 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
         written.append(target)
+    if mount_rec["source"] == "fallback":
+        if Path(mount_fallback).resolve() != mount_target.resolve():
+            tmp = mount_target.with_suffix(".onnx.tmp")
+            shutil.copyfile(mount_fallback, tmp)
+            os.replace(tmp, mount_target)
+        written.append(mount_target)
+        message = (f"mount model: shipped fallback {mount_fallback} copied to {mount_target} "
+                   f"({mount_rec['reason']})")
+    elif mount_rec["source"] == "none":
+        # never deleted: a recipe may ship an older classifier beside the detector on purpose (configs/train/
+        # real.yaml); but the scorer will pair them, so say it loudly
+        message = (f"mount model: none exported ({mount_rec['reason']})" + (
+            f"; WARNING: {mount_target} (not from this export) stays beside it and the scorer will use it"
+            if mount_target.is_file() else "; the scorer will suggest no mounts (--mount-model PATH copies one)"))
+    else:
+        message = f"mount model: trained, exported to {mount_target}" + (
+            f" ({mount_rec['reason']})" if mount_rec["reason"] else "")
+    if log is not None:
+        log(message)
     return written

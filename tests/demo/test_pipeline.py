@@ -109,3 +109,52 @@ def test_baseline_stages_only_when_a_shipped_model_is_fine_tuned(tmp_path: Path)
     stages = baseline_stages(layout, DemoSettings(weights=str(tmp_path / "m.pt")))
     assert [s.name for s in stages] == ["baseline score", "baseline eval"]
     assert str(tmp_path / "m.onnx") in stages[0].args and "review.db" not in str(layout.db_file.parent / "baseline")
+
+
+def _onnx_with_training_run(path: Path, training_run: dict | None) -> Path:
+    """A minimal real ONNX file (Identity) carrying export's ``camdetect.training_run`` metadata."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph)
+    if training_run is not None:
+        model.metadata_props.add(key="camdetect.training_run", value=json.dumps(training_run))
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.mark.parametrize("record, sibling, expected", [
+    ({"source": "trained", "reason": ""}, True, "trained (this run's classifier)"),
+    ({"source": "fallback", "path": "/repo/models/camdetect-default-mount.onnx",
+      "reason": "the run's mount classifier is not usable (skipped: 2 of 3 mounts)"}, True,
+     "shipped fallback camdetect-default-mount.onnx (the run's mount classifier is not usable (skipped: 2 of 3 mounts))"),
+    ({"source": "none", "reason": "degenerate: street_furniture is 100%"}, False,
+     "none: mounts are not suggested (degenerate: street_furniture is 100%)"),
+    (None, True, "model-mount.onnx (origin not recorded)"),
+    (None, False, "none"),
+])
+def test_summary_names_the_mount_model_the_queue_used(tmp_path, record, sibling, expected) -> None:
+    from camdetect.demo.pipeline import mount_model_used
+
+    layout = Layout(tmp_path / "demo")
+    layout.out.mkdir(parents=True)
+    _onnx_with_training_run(layout.model, None if record is None else {"mount_model": record})
+    if sibling:
+        layout.mount_model.write_bytes(b"classifier")
+    assert mount_model_used(layout.model) == expected
+    assert mount_model_used(tmp_path / "absent.onnx") is None
+
+
+def test_export_stage_passes_the_fallback_and_cleans_the_old_classifier(tmp_path) -> None:
+    shipped = Path(__file__).parents[2] / "models" / "camdetect-default-mount.onnx"
+    if not shipped.is_file():
+        pytest.skip("no shipped mount model in models/")
+    layout = Layout(tmp_path / "demo")
+    stage = next(s for s in plan(layout, DemoSettings.load()) if s.name == "export")
+    assert stage.args[-2:] == ["--mount-model", str(shipped)]
+    assert layout.mount_model in stage.clean
+    quick = next(s for s in plan(layout, DemoSettings.load(quick=True)) if s.name == "export")
+    assert "--mount-model" not in quick.args

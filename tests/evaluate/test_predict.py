@@ -55,3 +55,19 @@ def test_interrupted_image_is_dropped_and_redone(tmp_path):
     assert done_images(path) == {"a.jpg"}
     kept = [json.loads(x) for x in path.read_text().splitlines()]
     assert {r["image_path"] for r in kept} == {"a.jpg"} and len(kept) == 3
+
+
+@pytest.mark.parametrize("mount_model, used", [
+    (None, True),  # a run made before the status was recorded: its weights decide
+    ({"status": "trained"}, True),
+    ({"status": "degenerate", "reason": "street_furniture is 100% of its val predictions"}, False),
+    ({"status": "skipped", "reason": "2 of 3 mounts"}, False),
+])
+def test_unusable_mount_classifier_is_not_evaluated(tmp_path, mount_model, used):
+    run = tmp_path / "run"
+    for rel in ("weights/best.pt", "mount/weights/best.pt"):
+        (run / rel).parent.mkdir(parents=True, exist_ok=True)
+        (run / rel).write_bytes(b"weights")
+    (run / "camdetect_run.json").write_text(json.dumps({"imgsz": 128, **({"mount_model": mount_model} if mount_model else {})}))
+    ref = resolve_model(run)
+    assert (ref.mount_path is not None) is used

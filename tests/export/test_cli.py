@@ -43,3 +43,65 @@ def test_export_errors(tiny_run, tmp_path, args, message):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def _run_with_unusable_mount(tiny_run, tmp_path, status: str = "degenerate"):
+    """A copy of the tiny run whose mount classifier training marked unusable (weights kept for inspection)."""
+    import shutil
+
+    from camdetect.export.tiny import build_tiny_mount_classifier
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    build_tiny_mount_classifier(run)
+    info = json.loads((run / "camdetect_run.json").read_text())
+    info["mount_model"] = {"status": status, "reason": "street_furniture is 100% of its predictions on the 20 val crops"}
+    (run / "camdetect_run.json").write_text(json.dumps(info))
+    return run
+
+
+def _training_run_meta(path):
+    import onnx
+
+    props = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    return json.loads(props["camdetect.training_run"])
+
+
+def test_unusable_mount_classifier_is_not_exported(tiny_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from camdetect.cli import app
+
+    run = _run_with_unusable_mount(tiny_run, tmp_path)
+    out = tmp_path / "models" / "m.onnx"
+    res = CliRunner().invoke(app, ["export", str(run), "--out", str(out), "--no-parity"])
+    assert res.exit_code == 0, res.output
+    assert out.is_file() and not (tmp_path / "models" / "m-mount.onnx").exists()
+    assert "mount model: none exported (degenerate: street_furniture is 100%" in res.output
+    rec = _training_run_meta(out)["mount_model"]
+    assert rec["source"] == "none" and rec["reason"].startswith("degenerate: ")
+
+
+def test_mount_fallback_only_when_asked_and_said(tiny_run, tmp_path):
+    """--mount-model copies an existing exported classifier beside the detector, says so, and stamps it."""
+    from typer.testing import CliRunner
+
+    from camdetect.cli import app
+    from camdetect.train.config import ROOT
+
+    shipped = ROOT / "models" / "camdetect-default-mount.onnx"
+    if not shipped.is_file():
+        pytest.skip("no shipped mount model in models/")
+    run = _run_with_unusable_mount(tiny_run, tmp_path, status="skipped")
+    out = tmp_path / "models" / "m.onnx"
+    res = CliRunner().invoke(app, ["export", str(run), "--out", str(out), "--no-parity", "--mount-model", str(shipped)])
+    assert res.exit_code == 0, res.output
+    copied = tmp_path / "models" / "m-mount.onnx"
+    assert copied.read_bytes() == shipped.read_bytes()
+    assert f"mount model: shipped fallback {shipped} copied to {copied}" in res.output
+    rec = _training_run_meta(out)["mount_model"]
+    assert rec["source"] == "fallback" and rec["path"] == str(shipped) and "skipped" in rec["reason"]
+    # a detector, not a classifier, is refused as a fallback (one line, exit 2)
+    proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "export", str(run), "--out", str(out), "--no-parity",
+                           "--mount-model", str(out)], capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert proc.returncode == 2 and "is a detect model, not a mount classifier" in proc.stderr
