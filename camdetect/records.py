@@ -15,9 +15,10 @@ import csv
 import dataclasses
 import math
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -186,12 +187,12 @@ class Detections:
     def __len__(self) -> int:
         return int(self.xyxy.shape[0])
 
-    def __getitem__(self, index) -> "Detections":
+    def __getitem__(self, index) -> Detections:
         return Detections(self.xyxy[index].reshape(-1, 4), np.atleast_1d(self.scores[index]),
                           np.atleast_1d(self.class_ids[index]))
 
     @classmethod
-    def concat(cls, items: Iterable["Detections"]) -> "Detections":
+    def concat(cls, items: Iterable[Detections]) -> Detections:
         items = list(items)
         if not items:
             return cls()

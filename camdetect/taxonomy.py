@@ -77,7 +77,7 @@ class Taxonomy:
     source: str
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "Taxonomy":
+    def load(cls, path: str | os.PathLike | None = None) -> Taxonomy:
         path = Path(path or os.environ.get("CAMDETECT_TAXONOMY") or PACKAGE_COPY)
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         type_syn: dict[str, str] = {}

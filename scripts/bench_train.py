@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from camdetect.dataset.build import BuildOptions, build_dataset  # noqa: E402
-from camdetect.geometry import ViewPlan  # noqa: E402
-from camdetect.train.config import TrainConfig  # noqa: E402
-from camdetect.train.detector import train_detector  # noqa: E402
-from camdetect.train.run_dir import read_results_csv  # noqa: E402
+from camdetect.dataset.build import BuildOptions, build_dataset
+from camdetect.geometry import ViewPlan
+from camdetect.train.config import TrainConfig
+from camdetect.train.detector import train_detector
+from camdetect.train.run_dir import read_results_csv
 
 SHARED = Path(os.environ.get("CAMDETECT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 

@@ -25,11 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from camdetect.demo.stages import Stage, StageDirs, atomic_write, derive_recipe, run_stages  # noqa: E402
+from camdetect.demo.stages import Stage, StageDirs, atomic_write, derive_recipe, run_stages
 
 DEFAULT_MODEL = REPO / "models" / "camdetect-default.onnx"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,11 +15,11 @@ def register(app: typer.Typer) -> None:
     @ds.command("build")
     def build(
         out: Path = typer.Option(..., "--out", help="Dataset folder to write (re-running resumes)."),
-        panoramas: Optional[Path] = typer.Option(None, "--panoramas", help="Manifest (CSV/JSONL) or folder of panoramas."),
-        cameras: Optional[Path] = typer.Option(None, "--cameras", help="Camera table (consensus) or Tag table."),
-        images: Optional[Path] = typer.Option(None, "--images", help="Photo mode: folder of images that are already views."),
-        tags: Optional[Path] = typer.Option(None, "--tags", help="Photo mode: Tag table with boxes on those images."),
-        views: Optional[Path] = typer.Option(None, "--views", help="View plan YAML (default configs/views/default.yaml)."),
+        panoramas: Path | None = typer.Option(None, "--panoramas", help="Manifest (CSV/JSONL) or folder of panoramas."),
+        cameras: Path | None = typer.Option(None, "--cameras", help="Camera table (consensus) or Tag table."),
+        images: Path | None = typer.Option(None, "--images", help="Photo mode: folder of images that are already views."),
+        tags: Path | None = typer.Option(None, "--tags", help="Photo mode: Tag table with boxes on those images."),
+        views: Path | None = typer.Option(None, "--views", help="View plan YAML (default configs/views/default.yaml)."),
         negatives_ratio: float = typer.Option(1.0, "--negatives-ratio", help="Negative images per positive image (-1: all)."),
         tile: int = typer.Option(0, "--tile", help="Cut views into overlapping tiles of N px (0: off)."),
         min_visible: float = typer.Option(0.6, "--min-visible", help="Share of a box inside an image to label it."),

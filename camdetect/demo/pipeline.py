@@ -14,8 +14,16 @@ from pathlib import Path
 
 import yaml
 
-from camdetect.demo.stages import (REPO, Stage, StageDirs, atomic_write, derive_recipe, is_done, run_stage,
-                                   run_stages)
+from camdetect.demo.stages import (
+    REPO,
+    Stage,
+    StageDirs,
+    atomic_write,
+    derive_recipe,
+    is_done,
+    run_stage,
+    run_stages,
+)
 
 __all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"

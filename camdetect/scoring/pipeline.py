@@ -26,7 +26,6 @@ from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.tiling import merge_tiles, tile_boxes, tile_size_for
 
-
 PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -53,17 +52,17 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
         config: Path = typer.Option(..., "--config", help="Training recipe YAML (configs/train/NAME.yaml)."),
-        epochs: Optional[int] = typer.Option(None, "--epochs", help="Override the recipe's epochs."),
-        imgsz: Optional[int] = typer.Option(None, "--imgsz", help="Override the training image size (multiple of 32)."),
-        weights: Optional[str] = typer.Option(None, "--weights", help="Start from a local .pt checkpoint (never downloaded)."),
+        epochs: int | None = typer.Option(None, "--epochs", help="Override the recipe's epochs."),
+        imgsz: int | None = typer.Option(None, "--imgsz", help="Override the training image size (multiple of 32)."),
+        weights: str | None = typer.Option(None, "--weights", help="Start from a local .pt checkpoint (never downloaded)."),
         resume: bool = typer.Option(False, "--resume", help="Continue RUN/weights/last.pt."),
-        threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (0: idle cores)."),
-        name: Optional[str] = typer.Option(None, "--name", help="Run name: runs/train/NAME."),
-        data: Optional[str] = typer.Option(None, "--data", help="Override the recipe's dataset folder."),
-        batch: Optional[int] = typer.Option(None, "--batch", help="Override the batch size."),
-        mount: Optional[bool] = typer.Option(None, "--mount/--no-mount", help="Train the mount classifier on crops."),
+        threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (0: idle cores)."),
+        name: str | None = typer.Option(None, "--name", help="Run name: runs/train/NAME."),
+        data: str | None = typer.Option(None, "--data", help="Override the recipe's dataset folder."),
+        batch: int | None = typer.Option(None, "--batch", help="Override the batch size."),
+        mount: bool | None = typer.Option(None, "--mount/--no-mount", help="Train the mount classifier on crops."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run of the same name."),
-        time_hours: Optional[float] = typer.Option(None, "--time", help="Wall-clock budget in hours (also on --resume): "
+        time_hours: float | None = typer.Option(None, "--time", help="Wall-clock budget in hours (also on --resume): "
                                                    "the epochs and LR schedule are re-planned to fit it."),
     ) -> None:
         """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.

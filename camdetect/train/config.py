@@ -75,7 +75,7 @@ class TrainConfig:
     source: str = ""  # the YAML this came from
 
     @classmethod
-    def from_yaml(cls, path: str | Path, **overrides) -> "TrainConfig":
+    def from_yaml(cls, path: str | Path, **overrides) -> TrainConfig:
         """Load a recipe; unknown keys are an error naming the file. ``overrides`` (not None) win."""
         path = Path(path)
         if not path.is_file():
@@ -90,7 +90,7 @@ class TrainConfig:
         return cls.from_dict(raw, where=str(path), **overrides)
 
     @classmethod
-    def from_dict(cls, raw: dict, where: str = "<config>", **overrides) -> "TrainConfig":
+    def from_dict(cls, raw: dict, where: str = "<config>", **overrides) -> TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(raw) - names)
         if unknown:

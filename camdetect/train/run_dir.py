@@ -12,7 +12,7 @@ import json
 import math
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from camdetect.train.config import TrainConfig
@@ -75,7 +75,7 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
     from camdetect.taxonomy import load_taxonomy
     from camdetect.train.detector import auto_threads
 
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     info = {
         "name": run_dir.name, "class_names": class_names, "imgsz": cfg.imgsz, "data": str(cfg.data),
         "data_hash": data_hash, "command": command, "config": cfg.to_dict(), "taxonomy": load_taxonomy().source,

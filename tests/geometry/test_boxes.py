@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from camdetect.geometry import (
     angles_to_pano,
-    view_to_angles,
     clip_box,
     enclosing_pano_box,
     enclosing_view_box,
@@ -23,6 +22,7 @@ from camdetect.geometry import (
     sphere_to_pano_box,
     view_box_to_pano_box,
     view_box_to_sphere,
+    view_to_angles,
 )
 from camdetect.records import View
 
