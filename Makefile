@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/camdetect demo --out runs/demo
 
 test: $(STAMP)
+	$(BIN)/ruff check camdetect tests scripts training
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:cacheprovider tests
 
 clean:

@@ -127,7 +127,7 @@ def sahi_sliced(model: Path, pano: Path, imgsz: int, batch: int, conf: float) ->
     try:
         res, sec = timed(get_sliced_prediction, str(pano), m, batch_size=batch, **kw)
         used = batch
-    except Exception:  # older SAHI / backends without batched slices
+    except Exception:  # noqa: BLE001 - older SAHI / backends without batched slices
         res, sec = timed(get_sliced_prediction, str(pano), m, **kw)
         used = 1
     return {"seconds": round(sec, 2), "boxes": len(res.object_prediction_list), "batch": used}

@@ -18,7 +18,7 @@ TAX = load_taxonomy()
         # Stanford classes
         ("Directed Camera", "bullet"), ("Dome Camera", "dome"),
         # OSM camera:type
-        ("fixed", "bullet"), ("dome", "dome"), ("panning", "dome"),
+        ("fixed", "bullet"), ("panning", "dome"),
         # common words
         ("globe", "dome"), ("PTZ", "dome"), ("directed", "bullet"), ("  DOME  ", "dome"), ("", "unknown"),
         # licence-plate readers (OSM surveillance:type=ALPR, as deflock maps them)

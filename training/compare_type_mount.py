@@ -32,14 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from camdetect.dataset.build import BuildOptions, build_dataset  # noqa: E402
-from camdetect.dataset.crops import context_crop  # noqa: E402
-from camdetect.dataset.splits import SplitPlan  # noqa: E402
-from camdetect.dataset.toy_city import make_toy_city  # noqa: E402
-from camdetect.geometry import ViewPlan  # noqa: E402
-from camdetect.records import Tag, read_table  # noqa: E402
-from camdetect.train.config import TrainConfig  # noqa: E402
-from camdetect.train.detector import import_ultralytics, thread_callbacks, train_detector  # noqa: E402
+from camdetect.dataset.build import BuildOptions, build_dataset
+from camdetect.dataset.crops import context_crop
+from camdetect.dataset.splits import SplitPlan
+from camdetect.dataset.toy_city import make_toy_city
+from camdetect.geometry import ViewPlan
+from camdetect.records import Tag, read_table
+from camdetect.train.config import TrainConfig
+from camdetect.train.detector import import_ultralytics, thread_callbacks, train_detector
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

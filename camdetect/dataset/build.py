@@ -144,7 +144,7 @@ def _image_size(path: Path) -> tuple[int, int]:
     try:
         with Image.open(path) as im:
             return im.size
-    except Exception as exc:  # PIL raises many kinds
+    except Exception as exc:  # noqa: BLE001 - PIL raises many kinds
         raise ValueError(f"{path}: cannot read image: {exc}") from None
 
 

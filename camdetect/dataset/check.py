@@ -102,7 +102,7 @@ def check_image(path: Path) -> Problem | None:
             im.verify()
         with Image.open(path) as im:
             im.load()  # verify() misses truncated data; load() decodes everything
-    except Exception as exc:  # PIL raises many kinds
+    except Exception as exc:  # noqa: BLE001 - PIL raises many kinds
         return Problem(str(path), None, f"corrupt image: {str(exc).splitlines()[0][:100]}")
     return None
 
@@ -142,7 +142,7 @@ def check_dataset(root: str | os.PathLike, progress: bool = False) -> list[Probl
             for label in sorted(lbl_dir.rglob("*.txt")):
                 if label.relative_to(lbl_dir).with_suffix("").as_posix() not in stems:
                     problems.append(Problem(str(label), None, "label file without an image"))
-    for digest, where in by_hash.items():
+    for where in by_hash.values():
         in_splits = sorted({s for s, _ in where})
         if len(in_splits) > 1:
             first = where[0][1]

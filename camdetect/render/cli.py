@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -26,7 +25,7 @@ def register(app: typer.Typer) -> None:
         large_share: float = typer.Option(0.2, "--large-share", help="Share rendered at twice --size."),
         spp: int = typer.Option(32, "--spp", help="Samples per pixel of the beauty pass."),
         decoy_share: float = typer.Option(0.35, "--decoy-share", help="Share of look-alikes (lamps, signals, ...)."),
-        kinds: Optional[str] = typer.Option(None, "--kinds", help="Comma-separated kinds only (see camdetect.render.kinds)."),
+        kinds: str | None = typer.Option(None, "--kinds", help="Comma-separated kinds only (see camdetect.render.kinds)."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -47,10 +46,10 @@ def register(app: typer.Typer) -> None:
     def composite(
         out: Path = typer.Option(..., "--out", help="Dataset folder to write (ultralytics layout); re-running resumes."),
         sprites_dir: Path = typer.Option(..., "--sprites", help="Sprite folder from `camdetect render sprites`."),
-        backgrounds: List[str] = typer.Option(..., "--backgrounds", help="FOLDER or FOLDER=WEIGHT (recursive; each "
+        backgrounds: list[str] = typer.Option(..., "--backgrounds", help="FOLDER or FOLDER=WEIGHT (recursive; each "
                                                "folder is drawn by its weight); repeatable."),
-        exclude: List[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this; repeatable."),
-        include: List[Path] = typer.Option([], "--include", help="Add an existing ultralytics dataset as it is; repeatable."),
+        exclude: list[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this; repeatable."),
+        include: list[Path] = typer.Option([], "--include", help="Add an existing ultralytics dataset as it is; repeatable."),
         tiles: int = typer.Option(2000, "--tiles", help="Composite tiles to make."),
         tile: int = typer.Option(320, "--tile", help="Tile size in px."),
         val: float = typer.Option(0.15, "--val", help="Share of backgrounds whose tiles go to val."),

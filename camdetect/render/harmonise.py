@@ -29,7 +29,7 @@ class Look:
     cast: np.ndarray
 
     @classmethod
-    def of(cls, lin: np.ndarray) -> "Look":
+    def of(cls, lin: np.ndarray) -> Look:
         lum = lin.mean(axis=2)
         white = float(max(0.05, np.quantile(lum, 0.92)))
         mean = lin.reshape(-1, 3).mean(0) + 1e-4

@@ -11,13 +11,12 @@ birds, facade ornaments, junction boxes, bare poles, solar panels) are built the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from camdetect.render.parts import (Part, box, chain, cylinder, disk, rotate, sphere, transform,
-                                    translate)
+from camdetect.render.parts import Part, box, chain, cylinder, disk, rotate, sphere, transform, translate
 
 POLE_HALF = 4.0  # poles and mast arms run far past the sprite frame; the compositor fades their ends
 

@@ -65,7 +65,7 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
         views = plan_views(pano_id, plan)
         cut: dict[int, str] = {}
 
-        def media_path(i: int, view: View) -> str:  # noqa: B023 - used within this iteration only
+        def media_path(i: int, view: View) -> str:
             rel = f"{model}/{pano_id}_h{view.heading:06.2f}.jpg"
             if i not in cut:
                 path = media / rel

@@ -37,7 +37,7 @@ def make_session(path: str | os.PathLike, threads: int | None = None, spinning: 
     so.log_severity_level = 3
     try:
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own exception types for bad files
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types for bad files
         raise ValueError(f"{path}: cannot load ONNX model: {str(exc).splitlines()[0]}") from None
 
 

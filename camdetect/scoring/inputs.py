@@ -58,8 +58,7 @@ def _manifest_rows(path: Path):
             missing = {"image_path", "kind"} - set(reader.fieldnames or [])
             if missing:
                 raise ValueError(f"{path}:1: manifest lacks column(s) {', '.join(sorted(missing))}")
-            for lineno, rec in enumerate(reader, start=2):
-                yield lineno, rec
+            yield from enumerate(reader, start=2)
 
 
 def read_manifest(path: str | os.PathLike) -> list[Job]:
@@ -104,7 +103,7 @@ def looks_like_panorama(path: Path) -> bool:
             warnings.simplefilter("ignore")
             with Image.open(path) as im:
                 w, h = im.size
-    except Exception:  # unreadable files are reported by decode_image later
+    except Exception:  # noqa: BLE001 - unreadable files are reported by decode_image later
         return False
     return w >= 2048 and abs(w - 2 * h) <= 2
 

@@ -31,7 +31,7 @@ def normalize_url(url: str | os.PathLike) -> str:
         return f"postgresql+psycopg://{rest}"
     if scheme.startswith("sqlite") and rest.startswith("/") and rest not in ("/", "/:memory:"):
         Path(rest[1:]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+    if not (scheme.startswith(("sqlite", "postgresql"))):
         raise ValueError(f"{url}: unsupported database URL (use a SQLite path/URL or postgresql://...)")
     return url
 

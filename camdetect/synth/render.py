@@ -6,6 +6,7 @@ exposure and colour cast, a little optical blur, sensor noise, and JPEG compress
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import cv2
@@ -33,7 +34,7 @@ def _stick_shapes(scene: Scene, st: Stick, W: int, H: int) -> list[Shape]:
         pts.append((u, v, sx, sy))
     out = []
     vertical = np.allclose(p0[:2], p1[:2])
-    for (u0, v0, sx0, sy0), (u1, v1, sx1, sy1) in zip(pts[:-1], pts[1:]):
+    for (u0, v0, sx0, sy0), (u1, v1, sx1, sy1) in itertools.pairwise(pts):
         if vertical:  # constant heading span 2r/d whatever the height
             d = max(float(np.hypot(*(p0[:2] - lay.car))), 0.3)
             w = 2 * st.radius / d * W / (2 * math.pi)

@@ -12,6 +12,7 @@ signal arm, tree, gantry) is at exactly the distance that size and angle imply.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -319,7 +320,7 @@ class _Builder:
             col = (0.1, 0.1, 0.1)
             sticks = [Stick((a[0], a[1], 0), (a[0], a[1], z0 + 0.3), 0.12, (0.35, 0.27, 0.2)),
                       Stick((b[0], b[1], 0), (b[0], b[1], z1 + 0.3), 0.12, (0.35, 0.27, 0.2))]
-            sticks += [Stick(p0, p1, 0.012, col) for p0, p1 in zip(pts[:-1], pts[1:])]
+            sticks += [Stick(p0, p1, 0.012, col) for p0, p1 in itertools.pairwise(pts)]
             self.add(sticks, [], (a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         # facade look-alikes
         for _ in range(int(rng.integers(3, 10))):

@@ -18,7 +18,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, args, needle):
     (tmp_path / "badplan.csv").write_text("intersection_id,lat,lon\na,north,2\n")
     (tmp_path / "plan.csv").write_text("intersection_id,lat,lon\na,1,2\n")
     cmd = [sys.executable, "-c", "from camdetect.cli import main; main()", *[a.format(tmp=tmp_path) for a in args]]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=60,
                          env={"PATH": "/usr/bin:/bin", "MAPILLARY_ACCESS_TOKEN": "x", "HOME": str(tmp_path)})
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()

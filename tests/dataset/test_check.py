@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 def _first(ds: Path, split: str) -> tuple[Path, Path]:
-    img = sorted((ds / "images" / split).glob("*.jpg"))[0]
+    img = min((ds / "images" / split).glob("*.jpg"))
     return img, ds / "labels" / split / (img.stem + ".txt")
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ def test_windows_cover_the_image_and_overlap(w, h, tile, overlap):
         cover[y0:y1, x0:x1] = True
     assert cover.all()
     xs = sorted({x0 for x0, _, _, _ in wins})
-    for a, b in zip(xs, xs[1:]):
+    for a, b in itertools.pairwise(xs):
         assert (a + tile) - b >= overlap * tile - 1  # neighbours overlap
 
 

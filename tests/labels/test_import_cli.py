@@ -20,7 +20,7 @@ runner = CliRunner()
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", "from camdetect.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 def test_import_then_export_every_format(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("mitsuba")
 
-from camdetect.render.sprites import load_sprite, render_sprite, save_sprite, sky_radiance  # noqa: E402
+from camdetect.render.sprites import load_sprite, render_sprite, save_sprite, sky_radiance
 
 
 def test_camera_sprite_has_exact_box_inside_its_alpha(hdri_dir, tmp_path):

@@ -88,7 +88,7 @@ def test_concurrent_writers_never_duplicate(db_url):
             for img in range(6):
                 sugg = [make_suggestion(i, image=f"p{img}") for i in range(t % 3, 5)]
                 store.record_image(f"p{img}", "m", sugg, {"thread": t})
-        except BaseException as exc:  # pragma: no cover - reported below
+        except BaseException as exc:  # noqa: BLE001 # pragma: no cover - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
