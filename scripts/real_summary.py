@@ -1,0 +1,101 @@
+#!/usr/bin/env python
+"""One row per model from ``scripts/eval_real_cameras.py`` outputs (+ optional ``camdetect eval`` reports on
+synthetic held-out panoramas): the table of docs/training.md's ablation and the model card.
+
+    python scripts/real_summary.py v1=runs/eval/real v2=runs/eval/real-default \\
+        --panos v1=runs/eval/c11-city --panos v2=runs/eval/c11-panos --out runs/eval/real_summary.json
+
+Street-background folders are split into the ones composites were built on (``--train-folders``) and the
+held-out ones, because false suggestions on a photo the model saw as a negative say little.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HELD_OUT = ("opensfm", "geovisio_pypi")
+
+
+def _pair(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text}: expected NAME=PATH")
+    return name, Path(path)
+
+
+def _load(path: Path, file: str) -> dict:
+    p = path / file if path.is_dir() else path
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"error: {p}: {exc}") from None
+
+
+def street_rate(street: dict, key: str, folders: tuple[str, ...] | None, held_out: bool) -> tuple[int, int]:
+    """(false suggestions, views) over street-backgrounds folders in / not in ``folders``."""
+    rows = street.get("street-backgrounds", {}).get("by_folder", {})
+    false = views = 0
+    for name, row in rows.items():
+        if (name in folders) == held_out:
+            false += row[key]["false"] or 0
+            views += row["views"]
+    return false, views
+
+
+def summarize(real: dict, panos: dict | None, held: tuple[str, ...]) -> dict:
+    rc = real["real_cameras"]
+    st = real.get("street", {})
+    out = {"model": real.get("model_name"), "stored_threshold": real["thresholds"]["stored"],
+           "recall_at_1fp": rc["at_1fp"]["recall"], "recall_at_stored": rc["at_stored"]["recall"],
+           "false_per_image_at_stored": rc["at_stored"]["false_per_image"], "ap50": rc["ap50"],
+           "iou_only_recall_at_1fp": rc["iou_only"]["at_1fp"]["recall"], "iou_only_ap50": rc["iou_only"]["ap50"]}
+    for label, flag in (("held_out", True), ("trained_on", False)):
+        f, v = street_rate(st, "stored", held, flag)
+        out[f"street_backgrounds_{label}_false_per_view"] = f / v if v else None
+        out[f"street_backgrounds_{label}_views"] = v
+    for name in ("street-scenes", "panoramas"):
+        row = st.get(name)
+        out[f"{name}_false_per_view"] = row["stored"]["false_per_view"] if row else None
+    if panos:
+        coco = panos["coco"]
+        out["synthetic_panos_map50"] = coco.get("mAP50")
+        out["synthetic_panos_max_recall"] = panos.get("effort", {}).get("max_recall")
+        per = coco.get("per_class") or {}
+        out["synthetic_panos_ap50_by_class"] = {k: (v.get("AP50") if isinstance(v, dict) else v) for k, v in per.items()}
+    return out
+
+
+def _f(v) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, dict):
+        return " / ".join(f"{k} {_f(x)}" for k, x in v.items())
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", type=_pair, help="NAME=DIR of an eval_real_cameras.py output")
+    ap.add_argument("--panos", action="append", type=_pair, default=[], help="NAME=DIR of a camdetect eval report")
+    ap.add_argument("--held-out", default=",".join(HELD_OUT), help="street-backgrounds folders never used as backgrounds")
+    ap.add_argument("--out", type=Path, help="write the rows as JSON")
+    args = ap.parse_args(argv)
+    panos = {n: _load(p, "report.json") for n, p in args.panos}
+    held = tuple(x for x in args.held_out.split(",") if x)
+    rows = {n: summarize(_load(p, "real_cameras.json"), panos.get(n), held) for n, p in args.runs}
+    keys = list(next(iter(rows.values())))
+    print("| measure | " + " | ".join(rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for k in keys:
+        print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

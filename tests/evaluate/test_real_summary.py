@@ -1,0 +1,56 @@
+"""scripts/real_summary.py: held-out vs trained-on street folders and the table rows."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _row(false, views):
+    return {"views": views, "stored": {"false": false, "false_per_view": false / views}}
+
+
+def _real(tmp: Path, name: str) -> Path:
+    d = tmp / name
+    d.mkdir()
+    rc = {"at_1fp": {"recall": 0.5}, "at_stored": {"recall": 0.6, "false_per_image": 0.4}, "ap50": 0.3,
+          "iou_only": {"at_1fp": {"recall": 0.25}, "ap50": 0.2}}
+    street = {"street-backgrounds": {"by_folder": {"opensfm": _row(2, 20), "geovisio_pypi": _row(0, 10),
+                                                   "pandaset": _row(9, 30)}},
+              "street-scenes": _row(1, 10), "panoramas": _row(0, 30)}
+    doc = {"model_name": name, "thresholds": {"stored": 0.3}, "real_cameras": rc, "street": street}
+    (d / "real_cameras.json").write_text(json.dumps(doc))
+    return d
+
+
+def test_summary_splits_held_out_folders(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import real_summary
+    finally:
+        sys.path.pop(0)
+    doc = json.loads((_real(tmp_path, "m") / "real_cameras.json").read_text())
+    row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
+    assert row["street_backgrounds_held_out_false_per_view"] == pytest.approx(2 / 30)
+    assert row["street_backgrounds_trained_on_false_per_view"] == pytest.approx(9 / 30)
+    assert row["recall_at_1fp"] == 0.5 and row["street-scenes_false_per_view"] == 0.1
+
+
+def test_cli_prints_one_column_per_model_and_writes_json(tmp_path):
+    a, b = _real(tmp_path, "a"), _real(tmp_path, "b")
+    out = tmp_path / "s.json"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "real_summary.py"), f"v1={a}", f"v2={b}",
+                        "--out", str(out)], check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "| measure | v1 | v2 |"
+    assert set(json.loads(out.read_text())) == {"v1", "v2"}
+
+
+def test_cli_missing_file_is_one_line(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "real_summary.py"), f"x={tmp_path}"],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode != 0 and r.stderr.strip().startswith(f"error: {tmp_path}/real_cameras.json")
