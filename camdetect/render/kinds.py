@@ -212,6 +212,25 @@ def alpr_bullet(rng):
     return Model("alpr_bullet", "alpr", m, parts + mount)
 
 
+def alpr_upright(rng):
+    """Flock Falcon-style: an upright dark box with the lens low on its front, on a slim pole under a solar panel."""
+    w, h, d = float(rng.uniform(0.08, 0.12)), float(rng.uniform(0.18, 0.3)), float(rng.uniform(0.07, 0.11))
+    tilt = float(rng.uniform(0, 15))
+    local = [box((0, -h / 2, d / 2), (w, h, d), "housing"),
+             cylinder((-w / 2, -0.004, d / 2), (w / 2, -0.004, d / 2), d / 2, "housing"),  # rounded top
+             disk((0, -h * 0.8, d + 0.002), (0, 0, 1), 0.3 * w, "lens"),
+             disk((0, -h * 0.8, d + 0.003), (0, 0, 1), 0.18 * w, "inner")]
+    if rng.random() < 0.5:  # a small hood over the lens
+        local.append(box((0, -h * 0.8 + 0.35 * w, d + 0.02), (0.7 * w, 0.005, 0.04), "housing"))
+    pole_r = float(rng.uniform(0.035, 0.07))
+    head = transform(local, chain(translate(0, -0.03, 0.01), rotate("x", tilt)))
+    parts = head + [box((0, -0.03 - h / 2, -0.005), (0.05, 0.08, 0.03), "bracket", "mount")]
+    parts += _pole(rng, -0.02, pole_r)
+    if rng.random() < 0.85:
+        parts += _solar_panel(rng, (0, float(rng.uniform(0.15, 0.5)), -0.02 - pole_r))
+    return Model("alpr_upright", "alpr", "street_furniture", parts)
+
+
 def multisensor(rng):
     R = float(rng.uniform(0.1, 0.18))
     h = float(rng.uniform(0.05, 0.1))
@@ -328,6 +347,27 @@ def pole_bare(rng):
     return Model("pole_bare", None, "street_furniture", parts)
 
 
+def perforated_post(rng):
+    """A square sign post punched with a column of round holes (US 'telespar'): dark discs that read as domes."""
+    side = float(rng.uniform(0.045, 0.065))
+    parts = [box((0, 0, 0), (side, 2 * POLE_HALF, side), "pole", "decoy")]
+    step = float(rng.uniform(0.025, 0.03))
+    for k in range(-3, 4):  # the frame follows the holes: a short stretch of post, close up
+        parts.append(disk((0, k * step, side / 2 + 0.0005), (0, 0, 1), side * 0.17, "inner", "decoy"))
+    return Model("perforated_post", None, "street_furniture", parts)
+
+
+def hole_plate(rng):
+    """Bolts, drain holes and round vents on a plate or facade: small dark circles, not cameras."""
+    w, h = float(rng.uniform(0.2, 0.5)), float(rng.uniform(0.2, 0.5))
+    parts = [box((0, 0, -0.01), (w, h, 0.02), str(rng.choice(["stone", "cabinet", "bracket"])), "decoy")]
+    for _ in range(int(rng.integers(1, 6))):
+        r = float(rng.uniform(0.01, 0.05))
+        parts.append(disk((float(rng.uniform(-w / 3, w / 3)), float(rng.uniform(-h / 3, h / 3)), 0.001), (0, 0, 1), r,
+                          str(rng.choice(["inner", "lens", "bracket"])), "decoy"))
+    return Model("hole_plate", None, "building", parts)
+
+
 def wall_light(rng):
     parts = [box((0, 0, 0.05), (float(rng.uniform(0.1, 0.25)), float(rng.uniform(0.08, 0.2)), 0.1), "housing", "decoy"),
              disk((0, -0.06, 0.05), (0, -0.7, 0.7), 0.04, "milky", "decoy"),
@@ -344,12 +384,13 @@ def preemption(rng):
 CAMERA_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "dome_flush": dome_flush, "dome_pendant": dome_pendant, "multisensor": multisensor, "fisheye": fisheye,
     "bullet": bullet, "box_camera": box_camera,
-    "alpr_flock": alpr_flock, "alpr_box": alpr_box, "alpr_bullet": alpr_bullet,
+    "alpr_flock": alpr_flock, "alpr_box": alpr_box, "alpr_bullet": alpr_bullet, "alpr_upright": alpr_upright,
 }
 DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "lamp_cobra": lamp_cobra, "lamp_globe": lamp_globe, "signal_head": signal_head, "round_sign": round_sign,
     "loudspeaker": loudspeaker, "dish": dish, "bird": bird, "ornament": ornament, "junction_box": junction_box,
     "solar_panel": solar_only, "pole_bare": pole_bare, "wall_light": wall_light, "preemption": preemption,
+    "perforated_post": perforated_post, "hole_plate": hole_plate,
 }
 ALL_KINDS = {**CAMERA_KINDS, **DECOY_KINDS}
 

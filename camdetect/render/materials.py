@@ -16,7 +16,8 @@ HOUSING_COLOURS = {  # linear reflectance
 HOUSING_WEIGHTS = {"white": 0.32, "off_white": 0.14, "light_grey": 0.16, "dark_grey": 0.14, "black": 0.16, "beige": 0.08}
 POLE_COLOURS = {"galvanised": None, "dark_green": (0.03, 0.07, 0.04), "black": (0.025, 0.025, 0.025),
                 "grey": (0.3, 0.31, 0.32), "wood": (0.16, 0.1, 0.06), "brown": (0.08, 0.05, 0.03)}
-KIND_HOUSING = {"alpr_flock": ("black", "dark_grey"), "alpr_bullet": ("white", "off_white")}
+KIND_HOUSING = {"alpr_flock": ("black", "dark_grey"), "alpr_upright": ("black", "black", "dark_grey"),
+                "alpr_bullet": ("white", "off_white")}
 
 
 def _rgb(value) -> dict:

@@ -15,7 +15,7 @@ from camdetect.scoring.outputs import read_jsonl
 from camdetect.scoring.pipeline import ScoreConfig, score
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "models" / "camdetect-default.onnx"
+SHIPPED = ROOT / "models" / "camdetect-city.onnx"  # the v1 (synthetic-city) model: dome, bullet
 
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,7 @@ def test_existing_run_needs_resume_or_overwrite(trained):
 
 
 def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, capfd):
-    """models/camdetect-default.pt (dome, bullet) on a dome/bullet/alpr dataset: the 3-class model starts
+    """models/camdetect-city.pt (the v1 model: dome, bullet) on a dome/bullet/alpr dataset: the 3-class model starts
     with the checkpoint's dome and bullet head rows (copied by name), alpr fresh. lr0=0 so the rows stay
     as loaded and can be compared."""
     import os
@@ -129,7 +129,7 @@ def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, cap
     from camdetect.train.cli import run_training
 
     _, ds = trained
-    weights = ROOT / "models" / "camdetect-default.pt"
+    weights = ROOT / "models" / "camdetect-city.pt"
     if not weights.is_file():
         pytest.skip("no shipped checkpoint")
     recipe = tmp_path / "ft.yaml"
