@@ -14,6 +14,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output .onnx path, e.g. models/NAME.onnx."),
         imgsz: int | None = typer.Option(None, "--imgsz", help="Input size (default: the run's imgsz)."),
         conf: float | None = typer.Option(None, "--conf", help="Override the score threshold stored in the model."),
+        tile: int | None = typer.Option(None, "--tile", help="Tile side (px) the scorer cuts views into for this model "
+                                        "(default: the training dataset's; 0: whole views)."),
         int8: bool = typer.Option(False, "--int8", help="Also write NAME-int8.onnx (static QDQ, detect head float)."),
         calib: Path | None = typer.Option(None, "--calib", help="Folder of views for int8 calibration."),
         parity: bool = typer.Option(True, "--parity/--no-parity", help="Write the PyTorch parity report."),
@@ -37,7 +39,9 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--int8 needs --calib DIR (a folder of views to calibrate on)")
         if calib is not None and not calib.is_dir():
             raise FileNotFoundError(f"{calib}: calibration folder not found")
-        written = export_run(run, out, imgsz=imgsz, conf=conf, mount_fallback=mount_model, log=typer.echo)
+        if tile is not None and tile < 0:
+            raise ValueError(f"--tile must be >= 0, got {tile}")
+        written = export_run(run, out, imgsz=imgsz, conf=conf, mount_fallback=mount_model, log=typer.echo, tile=tile)
         for path in written:
             typer.echo(f"wrote {path}")
         weights = resolve_run(run).weights

@@ -174,14 +174,15 @@ def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
 
 def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int | None = None,
                conf: float | None = None, iou: float | None = None, mount_fallback: str | os.PathLike | None = None,
-               log=None) -> list[Path]:
+               log=None, tile: int | None = None) -> list[Path]:
     """Export the detector (and the run's mount classifier, if usable) with metadata; returns written files.
 
     A run whose mount classifier was skipped or is degenerate (camdetect_run.json ``mount_model.status``)
     exports none, unless ``mount_fallback`` (an existing exported classifier, e.g.
     models/camdetect-default-mount.onnx) is given, which is then copied to ``NAME-mount.onnx``. A
     ``NAME-mount.onnx`` already beside ``out`` is never deleted (the scorer will use it: a warning says so). What was done is stamped into the detector's metadata (``training_run.mount_model``: source
-    trained / fallback / none, path, reason) and reported through ``log`` (one line).
+    trained / fallback / none, path, reason) and reported through ``log`` (one line). ``tile`` overrides
+    the tile side recorded for the scorer (for runs whose dataset did not record one).
     """
     source = resolve_run(run_or_pt)
     out = Path(out)
@@ -208,7 +209,7 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
     run_record = {"run_dir": str(source.run_dir) if source.run_dir else "", "weights": str(source.weights),
                   **{k: v for k, v in source.run_info.items() if k in ("name", "command", "data_hash", "config",
                                                                         "class_names", "imgsz", "crop")},
-                  "tile": dataset_tile(source.run_info), "mount_model": mount_rec}
+                  "tile": int(tile) if tile is not None else dataset_tile(source.run_info), "mount_model": mount_rec}
     written = []
     jobs = [(source.weights, out, "detect")]
     if source.mount_weights is not None:

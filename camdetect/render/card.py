@@ -69,6 +69,7 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
                "size_p10_p50_p90": q, "included": included, "options": asdict(opts), "command": command,
                "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": str(sprite_dir)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    _dataset_json(out, records, opts, names, included, command, summary)
     lines = [f"# Composite dataset: {out.name}", "",
              f"Command: `{command}`", "",
              f"Tiles of {opts.tile} px: " + ", ".join(f"{k} {v}" for k, v in sorted(by_split.items()))
@@ -87,3 +88,30 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
               f"occlusion {opts.occlusion}, JPEG {opts.jpeg}.", "", f"![contact sheet]({sheet.name})", ""]
     (out / "card.md").write_text("\n".join(lines), encoding="utf-8")
     return summary
+
+
+def _dataset_json(out: Path, records: list[dict], opts, names: list[str], included: dict, command: str,
+                  summary: dict) -> None:
+    """``dataset.json`` as ``camdetect dataset build`` writes it, so training records the tile side the scorer
+    must cut (``options.tile``) and the model card shows the splits."""
+    from camdetect.dataset.card import dataset_hash
+
+    splits: dict[str, dict] = {}
+    for r in records:
+        sp = splits.setdefault(r["split"], {"images": 0, "boxes": 0, "weak_boxes": 0,
+                                            "boxes_per_class": {n: 0 for n in names}})
+        sp["images"] += 1
+        sp["boxes"] += len(r["boxes"])
+        for c in r["classes"]:
+            if c in sp["boxes_per_class"]:
+                sp["boxes_per_class"][c] += 1
+    for split, n in ((s, v) for inc in included.values() for s, v in inc.items()):
+        splits.setdefault(split, {"images": 0, "boxes": 0, "weak_boxes": 0})
+        splits[split]["included_images"] = splits[split].get("included_images", 0) + n
+    doc = {"mode": "composite", "command": command, "sources": {"backgrounds": summary["backgrounds"],
+                                                                  "sprites": summary["sprites"], "included": included},
+           "options": {"tile": opts.tile, "classes": "type", "composite": asdict(opts)}, "class_names": list(names),
+           "hash": dataset_hash(out), "warnings": [], "splits": splits}
+    tmp = out / "dataset.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(out / "dataset.json")

@@ -105,3 +105,24 @@ def test_mount_fallback_only_when_asked_and_said(tiny_run, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "export", str(run), "--out", str(out), "--no-parity",
                            "--mount-model", str(out)], capture_output=True, text=True, check=False, cwd=tmp_path)
     assert proc.returncode == 2 and "is a detect model, not a mount classifier" in proc.stderr
+
+
+@pytest.mark.parametrize("args, tile", [([], None), (["--tile", "320"], 320), (["--tile", "0"], 0)])
+def test_tile_override_is_stamped_for_the_scorer(tiny_run, tmp_path, args, tile):
+    """A run whose dataset recorded no tile side (composites) gets it from --tile; without it, the run's."""
+    from typer.testing import CliRunner
+
+    from camdetect.cli import app
+    from camdetect.export.onnx_export import dataset_tile, resolve_run
+
+    out = tmp_path / "m.onnx"
+    res = CliRunner().invoke(app, ["export", str(tiny_run), "--out", str(out), "--no-parity", *args])
+    assert res.exit_code == 0, res.output
+    expected = tile if tile is not None else dataset_tile(resolve_run(tiny_run).run_info)
+    assert _training_run_meta(out)["tile"] == expected
+
+
+def test_negative_tile_is_refused(tiny_run, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "export", str(tiny_run), "--out",
+                           str(tmp_path / "m.onnx"), "--tile", "-1"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: --tile must be >= 0, got -1"

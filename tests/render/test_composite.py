@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -49,6 +50,9 @@ def test_dataset_passes_check_and_resumes(backgrounds, sprite_dir, tmp_path):
     assert yaml.safe_load((out / "data.yaml").read_text())["names"] == NAMES
     assert [p for p in check_dataset(out) if p.severity == "error"] == []
     assert (out / "contact_sheet.png").is_file() and "Composite dataset" in (out / "card.md").read_text()
+    info = json.loads((out / "dataset.json").read_text())  # training reads the tile side the scorer must cut
+    assert info["options"]["tile"] == 96 and info["class_names"] == NAMES
+    assert sum(v["images"] for v in info["splits"].values()) == 6
     first = sorted((out / "images").rglob("*.jpg"))
     stamp = {p: p.stat().st_mtime_ns for p in first}
     build_composites(out, bgs, sprite_dir, opts, NAMES, progress=False)
