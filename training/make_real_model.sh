@@ -34,10 +34,14 @@ $C train --config configs/train/real.yaml --time 1.4 --threads 2   # Ctrl-C afte
 $C render sprites --out $SPRITES --count 300 --seed 2 --workers 2 \
     --kinds alpr_upright,alpr_upright,perforated_post,hole_plate
 rm -rf $DS && composite 1
-$C train --config configs/train/real.yaml --resume --time 1.0 --threads 2
-# 6. ONNX + parity, then the real-image and synthetic-panorama evaluations
-$C export $RUN --out models/camdetect-default.onnx
-cp $RUN/weights/best.pt models/camdetect-default.pt
+$C train --config configs/train/real.yaml --resume --time 1.0 --threads 2   # ran 2 epochs (12-13): see below
+# 6. phase 3: ultralytics' --time counts all epochs of a resumed run (1 h / 259 s = 14 in all), so the run
+#    stopped after epoch 13; a finished run cannot be resumed, so a new run continues from its weights
+$C train --config configs/train/real.yaml --weights $RUN/weights/last.pt --epochs 8 --name real3 --threads 2
+# 7. ONNX (tile 320: the composites predate dataset.json, so the run did not record its tile side) + parity
+$C export runs/train/real3 --out models/camdetect-default.onnx --tile 320
+cp runs/train/real3/weights/best.pt models/camdetect-default.pt
+# 8. the real-image and synthetic-panorama evaluations (docs/training.md, "Real cameras")
 .venv/bin/python scripts/eval_real_cameras.py --model models/camdetect-default.onnx --out runs/eval/real-default
 $C dataset manifest --data $CITYDS --manifest $CITY/manifest.csv --out $CITY/manifest_test.csv --split test
 $C score $CITY/manifest_test.csv --model models/camdetect-default.onnx --conf 0.01 --no-progress \
