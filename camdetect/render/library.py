@@ -1,6 +1,6 @@
 """Render a sprite library in parallel: ``DIR/ID.png`` + ``DIR/ID.json`` per sprite, resumable.
 
-Sprite ``i`` depends only on (seed, i): its kind (cameras and look-alikes in the given share), its HDR
+Sprite ``i`` is fixed by (seed, i): its kind (cameras and look-alikes in the given share), its HDR
 map and its size, so a killed run re-renders only what was in flight and gives the same library.
 """
 

@@ -142,8 +142,9 @@ class Sprite:
 
 
 def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 32, sprite_id: str = "") -> Sprite:
-    """Render ``kind`` lit by ``hdri``; deterministic for a seed. Retries viewpoints where the camera is
-    hidden (behind its pole) or cut by the frame."""
+    """Render ``kind`` lit by ``hdri``; a seed fixes the model, materials, light and view (pixels agree to
+    float rounding: Mitsuba's threads sum overlapping filter splats in any order). Retries viewpoints
+    where the camera is hidden (behind its pole) or cut by the frame."""
     import time
 
     mi = _mitsuba()

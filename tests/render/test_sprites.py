@@ -29,11 +29,13 @@ def test_look_alike_sprite_has_no_box(hdri_dir):
 
 
 def test_same_seed_same_sprite(hdri_dir):
+    """Same model, view and samples; Mitsuba's threads add overlapping filter splats in any order, so
+    pixels agree to float rounding, not bit for bit."""
     hdri = str(next(hdri_dir.glob("*.hdr")))
     a = render_sprite("bullet", hdri, seed=9, size=40, spp=2)
     b = render_sprite("bullet", hdri, seed=9, size=40, spp=2)
-    assert a.meta.box == b.meta.box
-    np.testing.assert_array_equal(a.rgba, b.rgba)
+    assert a.meta.box == b.meta.box and a.meta.elevation == b.meta.elevation
+    np.testing.assert_allclose(a.rgba, b.rgba, atol=1e-4)
 
 
 def test_sky_radiance_of_a_bad_file_names_it(tmp_path):
