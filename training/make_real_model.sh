@@ -2,7 +2,7 @@
 # How models/camdetect-default.* (v2, "real") are made, from the repository root after `make install`.
 # Needs ../shared/data (HDR maps, street backgrounds, Open Images photos). Every step resumes.
 # Held out from training on purpose (false-alarm measures): street-backgrounds/opensfm and geovisio_pypi,
-# street-scenes, panoramas; real-cameras-dev is evaluation only, never a background or a sprite source.
+# street-scenes, panoramas; the real-camera evaluation photos are never a background or a sprite source.
 set -euo pipefail
 C=.venv/bin/camdetect
 D=../shared/data

@@ -95,6 +95,7 @@ def _dataset_json(out: Path, records: list[dict], opts, names: list[str], includ
     """``dataset.json`` as ``camdetect dataset build`` writes it, so training records the tile side the scorer
     must cut (``options.tile``) and the model card shows the splits."""
     from camdetect.dataset.card import dataset_hash
+    from camdetect.labels.exporters.common import atomic_write_json
 
     splits: dict[str, dict] = {}
     for r in records:
@@ -112,6 +113,4 @@ def _dataset_json(out: Path, records: list[dict], opts, names: list[str], includ
                                                                   "sprites": summary["sprites"], "included": included},
            "options": {"tile": opts.tile, "classes": "type", "composite": asdict(opts)}, "class_names": list(names),
            "hash": dataset_hash(out), "warnings": [], "splits": splits}
-    tmp = out / "dataset.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(out / "dataset.json")
+    atomic_write_json(out / "dataset.json", doc)

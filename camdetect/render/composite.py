@@ -26,10 +26,12 @@ import cv2
 import numpy as np
 import yaml
 
+from camdetect.dataset.sources import IMAGE_SUFFIXES
+from camdetect.labels.exporters.common import atomic_write_json, atomic_write_text
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+NO_LOOK = Look(1.0, np.ones(3, np.float32))  # --no-harmonise: the sprite's own exposure and colour
 
 
 @dataclass
@@ -190,10 +192,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path,
             bx1 = by1 = 0.25 * sp.meta.size
             bx2 = by2 = 0.75 * sp.meta.size
         blur = float(rng.uniform(0.0, 0.9)) if opts.harmonise else 0.0
-        if opts.harmonise:
-            img = prepare_sprite(sp.rgba, scale, look, rng, blur)
-        else:
-            img = prepare_sprite(sp.rgba, scale, Look(1.0, np.ones(3, np.float32)), rng, 0.0)
+        img = prepare_sprite(sp.rgba, scale, look if opts.harmonise else NO_LOOK, rng, blur)
         cx, cy = _where(lin, rng)
         ox = int(round(cx - (bx1 + bx2) / 2 * scale))
         oy = int(round(cy - (by1 + by2) / 2 * scale))
@@ -225,7 +224,6 @@ def _write_tile(args) -> dict:
     img, rec = compose_tile(index, backgrounds, sprite_dir, opts)
     (out / "images" / rec.split).mkdir(parents=True, exist_ok=True)
     (out / "labels" / rec.split).mkdir(parents=True, exist_ok=True)
-    (out / "meta").mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(out / "images" / rec.split / f"{name}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
     T = float(opts.tile)
     lines = []
@@ -234,10 +232,8 @@ def _write_tile(args) -> dict:
         lines.append(f"{cls} {(b[0] + b[2]) / 2 / T:.6f} {(b[1] + b[3]) / 2 / T:.6f} {(b[2] - b[0]) / T:.6f} "
                      f"{(b[3] - b[1]) / T:.6f}")
     doc = asdict(rec)
-    (out / "meta" / f"{name}.json").write_text(json.dumps(doc) + "\n", encoding="utf-8")
-    tmp = out / "labels" / rec.split / f"{name}.txt.tmp"
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    os.replace(tmp, out / "labels" / rec.split / f"{name}.txt")  # the label last: the tile counts as done
+    atomic_write_json(out / "meta" / f"{name}.json", doc)
+    atomic_write_text(out / "labels" / rec.split / f"{name}.txt", "".join(line + "\n" for line in lines))  # last: done
     return doc
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from camdetect.labels.exporters.common import atomic_write_json
 from camdetect.render.kinds import Model, build
 from camdetect.render.materials import palette
-from camdetect.render.parts import Part, corners
+from camdetect.render.parts import Part, corners, disk
 
 VALUE_SCALE = 8.0  # 16-bit PNG stores linear / sky radiance in [0, VALUE_SCALE]
 MIN_CAMERA_PIXELS = 12
@@ -66,6 +67,12 @@ def sky_radiance(hdri: str) -> float:
     return float(max(1e-6, (lum * rows[:, None]).sum() / (rows.sum() * top.shape[1])))
 
 
+def _cylinder_axis(part: Part) -> tuple[np.ndarray, np.ndarray, float]:
+    """End points and radius of a cylinder part (its matrix maps the unit cylinder along +z)."""
+    m = part.matrix
+    return m[:3, 3], (m @ np.array([0, 0, 1, 1.0]))[:3], float(np.linalg.norm(m[:3, 0]))
+
+
 def _shape_dict(mi, part: Part, bsdf: dict) -> dict:
     T = mi.ScalarTransform4f(part.matrix.tolist())
     if part.shape == "box":
@@ -74,22 +81,14 @@ def _shape_dict(mi, part: Part, bsdf: dict) -> dict:
         return {"type": "sphere", "to_world": T, "bsdf": bsdf}
     if part.shape == "disk":
         return {"type": "disk", "to_world": T, "bsdf": bsdf}
-    # capped cylinder: Mitsuba's cylinder is an open tube
-    m = part.matrix
-    p0 = m[:3, 3]
-    p1 = (m @ np.array([0, 0, 1, 1.0]))[:3]
-    radius = float(np.linalg.norm(m[:3, 0]))
+    p0, p1, radius = _cylinder_axis(part)  # an open tube: _caps closes it
     return {"type": "cylinder", "p0": p0.tolist(), "p1": p1.tolist(), "radius": radius, "bsdf": bsdf}
 
 
 def _caps(part: Part) -> list[Part]:
     if part.shape != "cylinder":
         return []
-    from camdetect.render.parts import disk
-
-    m = part.matrix
-    p0, p1 = m[:3, 3], (m @ np.array([0, 0, 1, 1.0]))[:3]
-    radius = float(np.linalg.norm(m[:3, 0]))
+    p0, p1, radius = _cylinder_axis(part)
     axis = p1 - p0
     return [disk(p0, -axis, radius, part.material, part.role), disk(p1, axis, radius, part.material, part.role)]
 
@@ -197,10 +196,7 @@ def save_sprite(sprite: Sprite, out_dir: Path) -> Path:
     tmp = png.with_name(png.name + ".tmp")
     tmp.write_bytes(buf.tobytes())
     os.replace(tmp, png)
-    side = out_dir / f"{sprite.meta.id}.json"
-    tmp = side.with_name(side.name + ".tmp")
-    tmp.write_text(json.dumps(asdict(sprite.meta)) + "\n", encoding="utf-8")
-    os.replace(tmp, side)  # the sidecar last: a sprite counts as done only when both exist
+    atomic_write_json(out_dir / f"{sprite.meta.id}.json", asdict(sprite.meta))  # last: the sprite is done
     return png
 
 
