@@ -22,6 +22,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from camdetect.durable import atomic_open
+
 T = TypeVar("T")
 
 
@@ -143,18 +145,14 @@ def _format(value: object) -> str:
 
 def write_table(path: str | os.PathLike, rows: Iterable[T], cls: type[T]) -> int:
     """Write dataclass rows as CSV with the class's field names as header; returns the row count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     names = [f.name for f in fields(cls)]
-    tmp = path.with_suffix(path.suffix + ".tmp")
     n = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:  # a reader never sees half a table
         w = csv.writer(fh)
         w.writerow(names)
         for row in rows:
             w.writerow([_format(getattr(row, name)) for name in names])
             n += 1
-    os.replace(tmp, path)  # atomic: a reader never sees half a table
     return n
 
 
@@ -235,6 +233,29 @@ class Suggestion:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    # -- the one Suggestion codec (JSONL logs, Ray batches, GeoJSON/locate readers, the review store) --
+    # NaN rule: JSON has no NaN, so a NaN float is written as null; reading, a float field that is
+    # null (or absent, where it has a default) is NaN. Unknown keys are ignored (marker rows, newer
+    # writers); a missing field without a default is a ValueError.
+
+    def to_json_dict(self) -> dict:
+        """The fields as a JSON-ready dict, NaN floats as None."""
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, rec: dict) -> Suggestion:
+        """Decode a dict (a JSONL line, a Ray row, a store row's columns): see the NaN rule above."""
+        kw = {k: (math.nan if v is None and k in _SUGGESTION_FLOATS else v)
+              for k, v in rec.items() if k in _SUGGESTION_FIELDS}
+        missing = [f.name for f in fields(cls) if f.name not in kw and f.default is dataclasses.MISSING]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return cls(**kw)
+
+
+_SUGGESTION_FIELDS = frozenset(f.name for f in fields(Suggestion))
+_SUGGESTION_FLOATS = frozenset(f.name for f in fields(Suggestion) if "float" in str(f.type))
 
 
 def iter_jsonl(path: str | os.PathLike, what: str = "a JSON object per line") -> Iterator[tuple[int, dict]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
-from camdetect.records import Camera, Detections, Tag, View, read_table, write_table
+from camdetect.records import Camera, Detections, Suggestion, Tag, View, read_table, write_table
 
 
 def test_tag_table_round_trip(tmp_path):
@@ -56,3 +57,40 @@ def test_numpy_scalars_are_written_as_plain_numbers(tmp_path):
     assert "np." not in path.read_text()
     back = read_table(path, Tag)[0]
     assert back.x1 == 1.2346 and back.image_width == 640 and back.weak is True
+
+
+def _suggestion(**kw) -> Suggestion:
+    base = dict(key="k1", intersection="I", pano_id="P", image_path="v.jpg", view_heading=90.0, view_pitch=10.0,
+                view_fov=60.0, image_width=640, image_height=480, x1=1.0, y1=2.0, x2=3.0, y2=4.0, score=0.5,
+                type="dome")
+    return Suggestion(**{**base, **kw})
+
+
+def test_suggestion_codec_round_trips_through_json_with_nan_as_null():
+    s = _suggestion(lat=40.7, mount_score=0.75)
+    text = json.dumps(s.to_json_dict(), allow_nan=False)  # JSON has no NaN: NaN fields are null
+    back = Suggestion.from_dict(json.loads(text))
+    assert json.loads(text)["heading"] is None and math.isnan(back.heading) and math.isnan(back.type_score)
+    assert back.to_json_dict() == s.to_json_dict()
+
+
+@pytest.mark.parametrize("rec, expect", [
+    ({"x1": None}, "nan x1"),  # null in any float field reads as NaN
+    ({"view_fov": None, "lat": None}, "nan view_fov"),
+    ({"done": True, "n": 3}, "ok"),  # unknown keys (marker rows, newer writers) are ignored
+    ({"mount_score": 0.9}, "ok"),
+])
+def test_suggestion_from_dict_nan_rule(rec, expect):
+    d = {**_suggestion().as_dict(), **rec}
+    s = Suggestion.from_dict(d)
+    if expect.startswith("nan"):
+        assert math.isnan(getattr(s, expect.split()[1]))
+    else:
+        assert s.key == "k1"
+
+
+def test_suggestion_from_dict_missing_field_is_one_line_error():
+    with pytest.raises(ValueError, match="missing intersection, pano_id"):
+        Suggestion.from_dict({"key": "x", "image_path": "v.jpg", "view_heading": 0, "view_pitch": 0, "view_fov": 90,
+                              "image_width": 1, "image_height": 1, "x1": 0, "y1": 0, "x2": 1, "y2": 1,
+                              "score": 0.1, "type": "dome"})

@@ -76,8 +76,8 @@ def register(app: typer.Typer) -> None:
             cameras_geojson,
             read_suggestions,
             suggestions_from_store,
-            write_geojson,
         )
+        from camdetect.durable import write_geojson
 
         if (suggestions is None) == (db is None):
             raise ValueError("give either a suggestions file (.jsonl/.csv) or --db URL")

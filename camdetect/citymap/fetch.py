@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import threading
 import time
@@ -19,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from camdetect.durable import JsonlLedger, atomic_open
+from camdetect.retry import TryAgain, exponential, parse_retry_after, with_retries
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _SECRET_PARAMS = re.compile(r"((?:key|access_token|token|signature|client)=)[^&\s\"']+", re.IGNORECASE)
@@ -97,39 +99,32 @@ class HttpClient:
             ok_missing: bool = False) -> httpx.Response | None:
         """The response (2xx), None for 404 when ``ok_missing``; raises FetchError otherwise."""
         where = redact(url, self.secrets)
-        for attempt in range(self.config.retries + 1):
+        retries = self.config.retries
+
+        def attempt() -> httpx.Response | None:
             self.bucket.acquire()
             self.requests += 1
             try:
                 resp = self.client.get(url, params=params, headers=headers)
             except httpx.HTTPError as exc:
-                status, reason = None, type(exc).__name__
-            else:
-                if resp.status_code < 300:
-                    return resp
-                if resp.status_code == 404 and ok_missing:
-                    return None
-                status, reason = resp.status_code, f"HTTP {resp.status_code}"
-                if status not in RETRY_STATUS:
-                    raise FetchError(f"{where}: {reason}", status)
-            if attempt == self.config.retries:
-                raise FetchError(f"{where}: {reason} after {attempt + 1} attempts", status)
-            wait = min(self.config.max_backoff, self.config.backoff * 2 ** attempt)
-            if status is not None:
-                retry_after = resp.headers.get("Retry-After", "")
-                if retry_after.strip().isdigit():
-                    wait = min(self.config.max_backoff, max(wait, float(retry_after)))
+                reason = type(exc).__name__
+                raise TryAgain(reason, error=FetchError(f"{where}: {reason} after {retries + 1} attempts")) from None
+            if resp.status_code < 300:
+                return resp
+            if resp.status_code == 404 and ok_missing:
+                return None
+            status, reason = resp.status_code, f"HTTP {resp.status_code}"
+            if status not in RETRY_STATUS:
+                raise FetchError(f"{where}: {reason}", status)
+            raise TryAgain(reason, parse_retry_after(resp.headers.get("Retry-After")),
+                           FetchError(f"{where}: {reason} after {retries + 1} attempts", status))
+
+        def on_retry(attempt: int, wait: float, reason: str) -> None:
             self.retried += 1
-            self.log(f"retry {attempt + 1}/{self.config.retries} in {wait:.1f}s: {where}: {reason}")
-            self.sleep(wait)
-        raise AssertionError("unreachable")
+            self.log(f"retry {attempt + 1}/{retries} in {wait:.1f}s: {where}: {reason}")
 
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+        return with_retries(attempt, retries=retries, wait=exponential(self.config.backoff),
+                            max_wait=self.config.max_backoff, sleep=self.sleep, on_retry=on_retry)
 
 
 FETCH_COLUMNS = ["intersection_id", "pano_id", "lat", "lon", "image_path", "kind", "pano_heading",
@@ -137,47 +132,35 @@ FETCH_COLUMNS = ["intersection_id", "pano_id", "lat", "lon", "image_path", "kind
 
 
 class FetchState:
-    """``DIR/fetch_state.jsonl``: one line per finished intersection with its manifest rows.
+    """``DIR/fetch_state.jsonl``: a :class:`~camdetect.durable.JsonlLedger` with one done-marker per
+    finished intersection carrying its manifest rows.
 
-    Appended and flushed per intersection, so an interrupted run loses at most the one in flight;
-    failures are not recorded and are retried on the next run."""
+    Appended and fsynced per intersection, so an interrupted run loses at most the one in flight (a
+    torn last line is cut off on the next open); failures are not recorded and are retried on the
+    next run."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.done: dict[str, dict] = {}
-        if path.is_file():
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # a torn last line from a kill: that intersection is fetched again
-                    self.done[rec["intersection_id"]] = rec
-            with path.open("rb+") as fh:  # terminate a torn last line so the next append is whole
-                fh.seek(0, os.SEEK_END)
-                if fh.tell():
-                    fh.seek(-1, os.SEEK_END)
-                    if fh.read(1) != b"\n":
-                        fh.write(b"\n")
+        self.ledger = JsonlLedger(path, unit="intersection_id")
+        self.done: dict[str, dict] = dict(self.ledger.done)
+        for rec in self.ledger.records():  # state files from before the done field: every line is one
+            if "done" not in rec and "intersection_id" in rec:
+                self.done[rec["intersection_id"]] = rec
 
     def add(self, intersection_id: str, status: str, rows: list[dict]) -> None:
-        rec = {"intersection_id": intersection_id, "status": status, "rows": rows}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.done[intersection_id] = rec
+        self.ledger.mark_done(intersection_id, status=status, rows=rows)
+        self.done[intersection_id] = self.ledger.done[intersection_id]
+
+    def close(self) -> None:
+        self.ledger.close()
 
 
 def write_manifest(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FETCH_COLUMNS, extrasaction="ignore")
         w.writeheader()
         for r in rows:
             w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in FETCH_COLUMNS})
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -237,5 +220,6 @@ def fetch_all(provider, plan: list[tuple[str, float, float]], out: Path, progres
         write_manifest(out / "manifest.csv", rows)
         log(f"summary: {json.dumps(summary.__dict__)}")
         log_file.close()
+        state.close()
         provider.http.close()
     return summary

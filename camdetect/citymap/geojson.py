@@ -1,17 +1,18 @@
 """GeoJSON for located cameras: Points with OSM tags (man_made=surveillance ...) for cameras seen
 from >= 2 panoramas, LineStrings from the panorama along the bearing for cameras seen once.
 
-``cameras_geojson`` is the entry point for the review app's Leaflet map and ``camdetect locate``.
+``cameras_geojson`` is the entry point for the review app's Leaflet map and ``camdetect locate``;
+files are written with :func:`camdetect.durable.write_geojson`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
 
 from camdetect.citymap.locate import CameraEstimate, LocalPlane, locate_cameras
+from camdetect.durable import write_geojson  # noqa: F401 (the one GeoJSON writer; review imports it here)
 from camdetect.records import Suggestion, iter_jsonl
 from camdetect.taxonomy import load_taxonomy
 
@@ -55,9 +56,8 @@ def cameras_geojson(suggestions: list[Suggestion], max_range_m: float = 40.0, si
 
 
 def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
-    """Suggestion rows from JSONL (one object per line, Suggestion field names) or CSV (records table)."""
-    from dataclasses import fields
-
+    """Suggestion rows from JSONL (one object per line, decoded by :meth:`Suggestion.from_dict`) or CSV
+    (records table)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: suggestions file not found")
@@ -65,26 +65,13 @@ def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
         from camdetect.records import read_table
 
         return read_table(path, Suggestion)
-    names = {f.name for f in fields(Suggestion)}
     out = []
     for lineno, rec in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
-        rec = {k: (math.nan if v is None and k in ("heading", "pitch", "lat", "lon", "type_score",
-                                                   "mount_score") else v)
-               for k, v in rec.items() if k in names}
         try:
-            out.append(Suggestion(**rec))
-        except TypeError as exc:
+            out.append(Suggestion.from_dict(rec))
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{lineno}: not a Suggestion row: {exc}") from None
     return out
-
-
-def write_geojson(path: str | os.PathLike, collection: dict) -> None:
-    """Atomic write (tmp + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(collection, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def suggestions_from_store(url: str, accepted_only: bool = True) -> list[Suggestion]:
@@ -105,7 +92,6 @@ def suggestions_from_store(url: str, accepted_only: bool = True) -> list[Suggest
             if accepted_only:
                 q = q.where(SuggestionRow.outcome == "yes")
             rows = list(s.scalars(q.order_by(SuggestionRow.key)))
-            return [Suggestion(**{n: (math.nan if getattr(r, n) is None else getattr(r, n)) for n in names})
-                    for r in rows]
+            return [Suggestion.from_dict({n: getattr(r, n) for n in names}) for r in rows]
     finally:
         store.close()

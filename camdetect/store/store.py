@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from camdetect.records import Suggestion
+from camdetect.retry import with_retries
 
 from .db import insert_ignore, make_engine, normalize_url
 from .models import Intersection, ScoredImage, SuggestionRow, ViewRow
@@ -125,14 +126,9 @@ class Store:
     def record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
         """Insert ``suggestions`` (skipping keys already present) and mark ``image_key`` done for
         ``model``, all in one transaction. Returns how many suggestions were new."""
-        for attempt in range(6):
-            try:
-                return self._record_image(image_key, model, suggestions, meta)
-            except OperationalError as exc:
-                if not retryable(exc) or attempt == 5:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return with_retries(lambda: self._record_image(image_key, model, suggestions, meta), retries=5,
+                            wait=lambda attempt: 0.05 * (attempt + 1),
+                            retry_on=lambda exc: isinstance(exc, OperationalError) and retryable(exc))
 
     def _record_image(self, image_key: str, model: str, suggestions: list[Suggestion], meta: dict) -> int:
         now = time.time()

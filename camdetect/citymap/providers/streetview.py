@@ -17,8 +17,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camdetect.citymap.fetch import FetchError, HttpClient, HttpConfig, atomic_write_bytes
+from camdetect.citymap.fetch import FetchError, HttpClient, HttpConfig
+from camdetect.durable import atomic_write_bytes
 from camdetect.geometry import ViewPlan, plan_views
+from camdetect.retry import TryAgain, exponential, with_retries
 
 DEFAULT_BASE = "https://maps.googleapis.com"
 RETRY_STATUSES = ("OVER_QUERY_LIMIT", "UNKNOWN_ERROR")
@@ -56,7 +58,8 @@ class StreetViewProvider:
         url = f"{self.base_url.rstrip('/')}/maps/api/streetview/metadata"
         params = {"location": f"{lat:.7f},{lon:.7f}", "radius": f"{self.radius_m:g}", "source": "outdoor",
                   "key": self.key}
-        for attempt in range(self.config.retries + 1):
+
+        def attempt() -> dict | None:
             try:
                 meta = self.http.get(url, params=params).json()
             except ValueError:
@@ -66,10 +69,12 @@ class StreetViewProvider:
                 return meta
             if status in NO_IMAGERY:
                 return None
-            if status not in RETRY_STATUSES or attempt == self.config.retries:
-                raise FetchError(f"{url}: status {status}")
-            self.http.sleep(min(self.config.max_backoff, self.config.backoff * 2 ** attempt))
-        return None
+            if status in RETRY_STATUSES:
+                raise TryAgain(f"status {status}", error=FetchError(f"{url}: status {status}"))
+            raise FetchError(f"{url}: status {status}")
+
+        return with_retries(attempt, retries=self.config.retries, wait=exponential(self.config.backoff),
+                            max_wait=self.config.max_backoff, sleep=self.http.sleep)
 
     def fetch(self, intersection_id: str, lat: float, lon: float, out: Path) -> list[dict]:
         meta = self.metadata(lat, lon)
