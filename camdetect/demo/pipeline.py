@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import Field, model_validator
 
+from camdetect.configs import (
+    CheckpointFile,
+    ConfigError,
+    ImageSize,
+    NonNegativeInt,
+    OnnxFile,
+    PositiveInt,
+    Probability,
+    Real,
+    StrictModel,
+    YamlFile,
+    load_model,
+)
 from camdetect.demo.stages import (
     REPO,
     Stage,
@@ -53,19 +67,46 @@ class DemoSettings:
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
         path = Path(path) if path else DEFAULT_CONFIG
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: demo config not found")
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = load_model(path, DemoFile, "demo config")
         section = "quick" if quick else "full"
-        values = doc.get(section)
-        if not isinstance(values, dict):
-            raise ValueError(f"{path}: no '{section}' section")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown key(s) in '{section}': {', '.join(unknown)}")
-        settings = cls(**values)
+        values = getattr(doc, section)
+        if values is None:
+            raise ConfigError(f"{path}: no '{section}' section")
+        settings = cls(**values.present())
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+class DemoSection(StrictModel):
+    """One section (``full`` or ``quick``) of configs/demo.yaml -> :class:`DemoSettings`."""
+
+    intersections: PositiveInt = None
+    width: Annotated[int, Field(ge=256, multiple_of=2)] = None  # equirectangular: width = 2 x height
+    epochs: PositiveInt = None
+    imgsz: ImageSize = None
+    batch: PositiveInt = None
+    mount: bool = None
+    conf: Probability = None
+    test: Annotated[Real, Field(ge=0.0, lt=1.0)] = None
+    val: Annotated[Real, Field(ge=0.0, lt=1.0)] = None
+    negatives: Annotated[Real, Field(ge=-1.0)] | None = None  # -1: keep every negative view
+    tile: Annotated[int, Field(ge=0)] | None = None
+    seed: NonNegativeInt = None
+    recipe: YamlFile = None
+    weights: CheckpointFile = None
+    mount_fallback: OnnxFile = None
+
+    @model_validator(mode="after")
+    def _splits(self) -> DemoSection:
+        if (self.test or 0.0) + (self.val or 0.0) >= 1.0:
+            raise ValueError(f"test + val must be < 1 (nothing left to train on), got {self.test} + {self.val}")
+        return self
+
+
+class DemoFile(StrictModel):
+    """configs/demo.yaml: the sizes of ``camdetect demo`` (``full``) and ``camdetect demo --quick``."""
+
+    full: DemoSection | None = None
+    quick: DemoSection | None = None
 
 
 @dataclass

@@ -19,14 +19,37 @@ exists to *measure* misses; its expected extra finds are reported separately
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import Annotated
 
 import numpy as np
-import yaml
+from pydantic import Field
 
+from camdetect.configs import (
+    ConfigError,
+    NonNegativeFloat,
+    PositiveInt,
+    Probability,
+    Real,
+    StrictModel,
+    load_model,
+)
 from camdetect.evaluate.matching import best_overlap_score
 from camdetect.evaluate.samples import EvalSet
+
+
+class EffortFile(StrictModel):
+    """An effort-model file (configs/effort/NAME.yaml) -> :class:`EffortModel`."""
+
+    name: Annotated[str, Field(min_length=1)] = None
+    full_search_s: Annotated[Real, Field(gt=0.0)] = None
+    full_search_reviewers: PositiveInt = None
+    verify_s: NonNegativeFloat = None
+    verify_reviewers: PositiveInt = None
+    spot_check_share: Probability = None
+    per_intersection_s: NonNegativeFloat = None
+    match_iou: Annotated[Real, Field(gt=0.0, le=1.0)] = None
+    targets: Annotated[list[Annotated[Real, Field(gt=0.0, le=1.0)]], Field(min_length=1)] = None
 
 
 @dataclass(frozen=True)
@@ -54,22 +77,14 @@ class EffortModel:
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> EffortModel:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: effort config not found")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a mapping of effort-model settings")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown effort setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        if "targets" in raw:
-            raw["targets"] = tuple(float(x) for x in raw["targets"])
+        """Load an effort model (checked by :class:`EffortFile`); keys left out keep the defaults above."""
+        kw = load_model(path, EffortFile, "effort config").present()
+        if "targets" in kw:
+            kw["targets"] = tuple(float(t) for t in kw["targets"])
         try:
-            return cls(**raw)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            return cls(**kw)
+        except ValueError as exc:  # checks across keys in __post_init__
+            raise ConfigError(f"{path}: {exc}") from None
 
     @property
     def full_cost_per_intersection(self) -> float:

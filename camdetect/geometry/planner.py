@@ -11,14 +11,27 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
-import yaml
+from pydantic import Field
 
+from camdetect.configs import ConfigError, PositiveInt, Real, StrictModel, load_model
 from camdetect.geometry.projection import angles_to_view, angular_distance
 from camdetect.records import View
 
 DEFAULT_PLAN_PATH = Path(__file__).resolve().parents[2] / "configs" / "views" / "default.yaml"
+
+
+class ViewPlanFile(StrictModel):
+    """A view plan file (configs/views/NAME.yaml) -> :class:`ViewPlan`; keys left out keep its defaults."""
+
+    n_headings: PositiveInt = None
+    heading_offset: Annotated[Real, Field(ge=-360.0, le=360.0)] = None
+    pitch: Annotated[Real, Field(ge=-90.0, le=90.0)] = None
+    fov: Annotated[Real, Field(gt=0.0, lt=180.0)] = None
+    width: PositiveInt = None
+    height: PositiveInt = None
 
 
 @dataclass(frozen=True)
@@ -59,25 +72,13 @@ class ViewPlan:
     def from_yaml(cls, path: str | Path | None = None) -> ViewPlan:
         """Load a plan; keys are the field names. None loads configs/views/default.yaml."""
         path = Path(path) if path is not None else DEFAULT_PLAN_PATH
-        if not path.is_file():
-            if path == DEFAULT_PLAN_PATH:
-                return cls()  # installed without the configs folder: same values as the file
-            raise FileNotFoundError(f"{path}: view plan not found")
+        if not path.is_file() and path == DEFAULT_PLAN_PATH:
+            return cls()  # installed without the configs folder: same values as the file
+        checked = load_model(path, ViewPlanFile, "view plan").present()
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of ViewPlan fields")
-        names = {f.name: f.type for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(f"{path}: unknown view plan key(s) {', '.join(unknown)}; expected {', '.join(names)}")
-        try:
-            kw = {k: (int(v) if k in ("n_headings", "width", "height") else float(v)) for k, v in data.items()}
-            return cls(**kw)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: bad view plan: {exc}") from None
+            return cls(**{k: v if k in ("n_headings", "width", "height") else float(v) for k, v in checked.items()})
+        except ValueError as exc:  # __post_init__'s checks, should the file model ever miss one
+            raise ConfigError(f"{path}: bad view plan: {exc}") from None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -11,8 +11,24 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
-import yaml
+from pydantic import Field, field_validator
+
+from camdetect.configs import (
+    CheckpointFile,
+    ConfigError,
+    ImageSize,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    Probability,
+    Real,
+    StrictModel,
+    YamlFile,
+    load_mapping,
+    validate_mapping,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,34 +92,17 @@ class TrainConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides) -> TrainConfig:
-        """Load a recipe; unknown keys are an error naming the file. ``overrides`` (not None) win."""
+        """Load a recipe (checked by :class:`TrainRecipeFile`: one-line errors naming the file and key).
+        ``overrides`` (not None) win."""
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: training config not found")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ValueError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML") from None
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a mapping of training settings")
+        raw = load_mapping(path, "training config")
         return cls.from_dict(raw, where=str(path), **overrides)
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "<config>", **overrides) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ValueError(f"{where}: unknown training key(s) {', '.join(unknown)} (put ultralytics extras under 'extra:')")
-        kw = dict(raw)
+        kw = validate_mapping(raw, TrainRecipeFile, where).present()
         for key, sub in (("augment", AugmentConfig), ("mount", MountConfig)):
-            value = kw.get(key) or {}
-            if not isinstance(value, dict):
-                raise ValueError(f"{where}: '{key}' must be a mapping")
-            sub_names = {f.name for f in dataclasses.fields(sub)}
-            bad = sorted(set(value) - sub_names)
-            if bad:
-                raise ValueError(f"{where}: unknown {key} key(s) {', '.join(bad)}; expected {', '.join(sorted(sub_names))}")
+            value = dict(kw.get(key) or {})
             if "jpeg_quality" in value:
                 value["jpeg_quality"] = tuple(value["jpeg_quality"])
             kw[key] = sub(**value)
@@ -111,7 +110,7 @@ class TrainConfig:
         try:
             cfg = cls(**kw, source=where) if "source" not in kw else cls(**kw)
         except TypeError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+            raise ConfigError(f"{where}: {exc}") from None
         cfg.validate(where)
         return cfg
 
@@ -130,7 +129,7 @@ class TrainConfig:
         if not self.model.endswith((".yaml", ".yml")):
             problems.append(f"model must be a model yaml (use weights: for checkpoints), got {self.model!r}")
         if problems:
-            raise ValueError(f"{where}: " + "; ".join(problems))
+            raise ConfigError(f"{where}: " + "; ".join(problems))
 
     def resolve_path(self, value: str) -> Path:
         """A relative path in a recipe: as given if it exists from the cwd, else from the project root."""
@@ -151,3 +150,73 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+# --- the file: configs/train/NAME.yaml -------------------------------------------------------------------
+# Types and ranges of each key; the defaults are the dataclasses' above (a key left out keeps its default).
+
+
+class AugmentFile(StrictModel):
+    """``augment:`` block of a training recipe (:class:`AugmentConfig`)."""
+
+    blur: Probability = None
+    jpeg: Probability = None
+    jpeg_quality: Annotated[list[Annotated[int, Field(ge=1, le=100)]], Field(min_length=2, max_length=2)] = None
+    brightness: Probability = None
+    fog: Probability = None
+    rain: Probability = None
+    safe_crop: Probability = None
+    enabled: bool = None
+
+    @field_validator("jpeg_quality")
+    @classmethod
+    def _low_high(cls, value: list[int]) -> list[int]:
+        if value[0] > value[1]:
+            raise ValueError("expected [low, high]")
+        return value
+
+
+class MountFile(StrictModel):
+    """``mount:`` block of a training recipe (:class:`MountConfig`)."""
+
+    enabled: bool = None
+    model: YamlFile = None
+    imgsz: ImageSize = None
+    epochs: PositiveInt = None
+    batch: PositiveInt = None
+
+
+class TrainRecipeFile(StrictModel):
+    """A training recipe file (configs/train/NAME.yaml) -> :class:`TrainConfig`."""
+
+    unknown_hint = "put ultralytics extras under 'extra:'"
+
+    name: Annotated[str, Field(min_length=1)] = None
+    data: str = None
+    model: YamlFile = None
+    weights: CheckpointFile = None
+    imgsz: ImageSize = None
+    epochs: PositiveInt = None
+    time_hours: NonNegativeFloat = None
+    batch: PositiveInt = None
+    seed: NonNegativeInt = None
+    workers: NonNegativeInt = None
+    threads: NonNegativeInt = None
+    patience: NonNegativeInt = None
+    lr0: Annotated[Real, Field(gt=0.0, le=1.0)] = None
+    optimizer: Annotated[str, Field(min_length=1)] = None
+    mosaic: Probability = None
+    close_mosaic: NonNegativeInt = None
+    fliplr: Probability = None
+    scale: Annotated[Real, Field(ge=0.0, lt=1.0)] = None
+    translate: Annotated[Real, Field(ge=0.0, le=1.0)] = None
+    degrees: Annotated[Real, Field(ge=-180.0, le=180.0)] = None
+    hsv_v: Probability = None
+    fraction: Annotated[Real, Field(gt=0.0, le=1.0)] = None
+    val: bool = None
+    plots: bool = None
+    project: Annotated[str, Field(min_length=1)] = None
+    augment: AugmentFile = None
+    mount: MountFile = None
+    extra: dict[str, Any] = None
+    source: str = None  # written by to_dict(); a recipe file need not set it

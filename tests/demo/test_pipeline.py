@@ -16,8 +16,8 @@ pytestmark = pytest.mark.timeout(300)
     "text, message",
     [
         ("full: {intersections: 3}\n", "no 'quick' section"),
-        ("quick: {intersections: 3, colour: red}\n", "unknown key(s) in 'quick': colour"),
-        ("quick: [1, 2]\n", "no 'quick' section"),
+        ("quick: {intersections: 3, colour: red}\n", "quick.colour: unknown key"),
+        ("quick: [1, 2]\n", "quick: expected a mapping, got [1, 2]"),
     ],
 )
 def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> None:

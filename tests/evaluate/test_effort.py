@@ -79,9 +79,9 @@ def test_spot_check_recall_is_expected_extra_finds():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("verify_s: 3\nbogus: 1\n", "unknown effort setting(s) bogus"),
-    ("spot_check_share: 2\n", "spot_check_share must be in [0, 1]"),
-    ("full_search_s: 0\n", "a full search must cost something"),
+    ("verify_s: 3\nbogus: 1\n", "bogus: unknown key (expected one of: name, full_search_s"),
+    ("spot_check_share: 2\n", "spot_check_share: must be <= 1, got 2"),
+    ("full_search_s: 0\n", "full_search_s: must be > 0, got 0"),
     ("- 1\n- 2\n", "expected a mapping"),
 ])
 def test_bad_effort_config_names_the_file(tmp_path, text, message):

@@ -31,11 +31,11 @@ def test_plan_views_headings(n, offset, expected):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("n_headings: 0\n", "n_headings must be"),
-        ("fov: 190\n", "fov must be"),
-        ("pitch: 100\n", "pitch must be"),
-        ("colour: red\n", "unknown view plan key"),
-        ("fov: wide\n", "bad view plan"),
+        ("n_headings: 0\n", "n_headings: must be >= 1, got 0"),
+        ("fov: 190\n", "fov: must be < 180"),
+        ("pitch: 100\n", "pitch: must be <= 90"),
+        ("colour: red\n", "colour: unknown key"),
+        ("fov: wide\n", "fov: expected a number, got 'wide'"),
         ("- 1\n- 2\n", "expected a mapping"),
         ("fov: [1,\n", "not valid YAML"),
     ],

@@ -19,10 +19,10 @@ def test_shipped_recipes_load_and_name_an_existing_model_yaml(path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("data: x\nepochs: 3\nlearning_rate: 0.1\n", "unknown training key(s) learning_rate"),
-    ("data: x\naugment: {snow: 0.1}\n", "unknown augment key(s) snow"),
-    ("data: x\nimgsz: 300\n", "multiple of 32"),
-    ("data: x\nmodel: yolo11n.pt\n", "model must be a model yaml"),
+    ("data: x\nepochs: 3\nlearning_rate: 0.1\n", "learning_rate: unknown key"),
+    ("data: x\naugment: {snow: 0.1}\n", "augment.snow: unknown key (expected one of: blur,"),
+    ("data: x\nimgsz: 300\n", "imgsz: must be a multiple of 32, got 300"),
+    ("data: x\nmodel: yolo11n.pt\n", "model: expected a .yaml or .yml file, got 'yolo11n.pt'"),
     ("epochs: 3\n", "'data'"),
     ("data: x\nepochs: [1\n", "not valid YAML"),
 ])
