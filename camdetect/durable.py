@@ -118,6 +118,29 @@ def write_geojson(path: str | os.PathLike, collection: dict, indent: int | None 
     return len(collection["features"])
 
 
+def read_records(path: str | os.PathLike) -> Iterator[dict | None]:
+    """The complete lines of a JSONL ledger as dicts (None for a whole line that is not a JSON object),
+    without repairing anything: for readers while a writer may still be appending. A missing file
+    has no records; an unterminated last line (a write in progress, or torn) is not a record yet."""
+    path = Path(path)
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for text in fh:
+            if not text.strip() or not text.endswith("\n"):
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError:
+                rec = None
+            yield rec if isinstance(rec, dict) else None
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Every complete record of a JSONL ledger (see :func:`read_records`), bad lines skipped."""
+    return [r for r in read_records(path) if r is not None]
+
+
 class JsonlLedger:
     """An append-only JSON-lines file that survives a kill at any moment and is resumed from.
 
@@ -181,21 +204,11 @@ class JsonlLedger:
         return self._read(count_bad=False)
 
     def _read(self, count_bad: bool) -> Iterator[dict]:
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8") as fh:
-            for text in fh:
-                if not text.strip() or not text.endswith("\n"):
-                    continue
-                try:
-                    rec = json.loads(text)
-                except json.JSONDecodeError:
-                    rec = None
-                if not isinstance(rec, dict):
-                    if count_bad:
-                        self.bad_lines += 1
-                    continue
-                yield rec
+        for rec in read_records(self.path):
+            if rec is None:
+                self.bad_lines += count_bad
+                continue
+            yield rec
 
     def __iter__(self) -> Iterator[dict]:
         return self.records()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from camdetect.durable import atomic_write_bytes
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
@@ -317,13 +318,10 @@ class Scorer:
             path = self.media / rel
             if path.exists():
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
             ok, buf = cv2.imencode(".jpg", prep.images[vi], [cv2.IMWRITE_JPEG_QUALITY, 92])
             if not ok:
                 raise ValueError(f"{prep.job.path}: cannot encode view {rel}")
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(buf.tobytes())
-            os.replace(tmp, path)
+            atomic_write_bytes(path, buf.tobytes())
 
     def meta(self, prep: Prepared, suggestions: list[Suggestion]) -> dict:
         """Stored with the image's done mark; ``view_images`` registers the spot-check views (store contract)."""
@@ -416,7 +414,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     """``camdetect score`` with the local engine; resumable (skips images the store has done)."""
     from tqdm import tqdm
 
-    from camdetect.scoring.outputs import JsonlLog, open_sink
+    from camdetect.durable import JsonlLedger
+    from camdetect.scoring.outputs import open_sink
 
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
@@ -429,7 +428,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
     out = Path(cfg.out) if cfg.out else None
-    log = JsonlLog(out / "suggestions.jsonl") if out else None
+    log = JsonlLedger(out / "suggestions.jsonl", key="key") if out else None
     bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score")
 
     def on_done(prep: Prepared, sugg: list[Suggestion]) -> None:
@@ -438,7 +437,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
         for note in prep.notes:
             summary.notes[note] += 1
         if log is not None:
-            log.append(sugg)  # 1. JSONL (deduplicated by key)
+            log.append(s.to_json_dict() for s in sugg)  # 1. JSONL (deduplicated by key, fsynced)
         scorer.write_media(prep, sugg)  # 2. view JPEGs
         sink.record_image(prep.job.key, scorer.model_name, sugg, scorer.meta(prep, sugg))  # 3. commit
         summary.scored += 0 if prep.reason else 1
@@ -463,12 +462,13 @@ def finish(summary: ScoreSummary, t0: float, out: Path | None, sink) -> ScoreSum
     """End of a scoring run (both engines): GeoJSON rebuilt from the JSONL, summary.json, store closed."""
     import json
 
-    from camdetect.scoring.outputs import write_geojson
+    from camdetect.durable import atomic_write_text
+    from camdetect.scoring.outputs import rebuild_geojson
 
     summary.seconds = time.perf_counter() - t0
     if out is not None:
-        write_geojson(out / "suggestions.jsonl", out / "suggestions.geojson")
-        (out / "summary.json").write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
+        rebuild_geojson(out / "suggestions.jsonl", out / "suggestions.geojson")
+        atomic_write_text(out / "summary.json", json.dumps(summary.to_json(), indent=2))
     close = getattr(sink, "close", None)
     if close:
         close()

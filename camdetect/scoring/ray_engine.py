@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import tempfile
 import time
 from pathlib import Path
@@ -60,7 +59,7 @@ class ScoreActor:
             out["notes"].append(json.dumps(list(prep.notes)))
             out["views"].append(len(prep.views))
             out["units"].append(len(prep.units))
-            out["suggestions"].append(json.dumps([_nan_to_none(s.as_dict()) for s in sugg]))
+            out["suggestions"].append(json.dumps([s.to_json_dict() for s in sugg]))
             out["meta"].append(json.dumps(self.scorer.meta(prep, sugg)))
 
         run_jobs(self.scorer, jobs, self.batch, prefetch=1, on_done=on_done)
@@ -71,24 +70,16 @@ def _py(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _nan_to_none(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
-
-
-def _suggestion(d: dict) -> Suggestion:
-    types = {f.name: f.type for f in dataclasses.fields(Suggestion)}
-    return Suggestion(**{k: (math.nan if v is None and "float" in str(types[k]) else v) for k, v in d.items()})
-
-
 def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num_cpus: int | None = None,
               jobs_per_batch: int | None = None) -> ScoreSummary:
     """Score with a Ray Data actor pool; ``address`` None starts (or joins) a local instance."""
     import ray
     from tqdm import tqdm
 
+    from camdetect.durable import JsonlLedger
     from camdetect.geometry import ViewPlan
     from camdetect.scoring.detector import OnnxDetector
-    from camdetect.scoring.outputs import JsonlLog, open_sink
+    from camdetect.scoring.outputs import open_sink
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
@@ -100,7 +91,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
     out_dir = Path(cfg.out) if cfg.out else None
-    log = JsonlLog(out_dir / "suggestions.jsonl") if out_dir else None
+    log = JsonlLedger(out_dir / "suggestions.jsonl", key="key") if out_dir else None
     if todo:
         started_here = not ray.is_initialized()
         if started_here:
@@ -132,9 +123,9 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
             bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score[ray]")
             try:
                 for row in ds.iter_rows():
-                    sugg = [_suggestion(d) for d in json.loads(row["suggestions"])]
+                    sugg = [Suggestion.from_dict(d) for d in json.loads(row["suggestions"])]
                     if log is not None:
-                        log.append(sugg)
+                        log.append(s.to_json_dict() for s in sugg)
                     sink.record_image(str(row["key"]), model_name, sugg, json.loads(row["meta"]))
                     if row["reason"]:
                         summary.reasons[str(row["reason"])] += 1
