@@ -192,7 +192,7 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
                "--out", str(L.manifest_test), "--split", "test"]),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.conf), "--no-progress"],
+               "--out", str(L.score), "--conf", str(s.conf)],
               clean=[L.score, L.media, L.db_file]),
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
@@ -211,7 +211,7 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     return [
         Stage("baseline score", [b / "score" / "suggestions.jsonl"],
               ["score", str(L.manifest_test), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
-               "--out", str(b / "score"), "--conf", str(s.conf), "--no-progress"], clean=[b]),
+               "--out", str(b / "score"), "--conf", str(s.conf)], clean=[b]),
         Stage("baseline eval", [b / "eval" / "report.json"],
               ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_test), "--out", str(b / "eval")], clean=[b / "eval"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,8 +62,10 @@ def is_done(dirs: StageDirs, stage: Stage) -> bool:
     return all(p.exists() and (not p.is_dir() or any(p.iterdir())) for p in stage.outputs)
 
 
-def run_stage(dirs: StageDirs, stage: Stage) -> tuple[int, Path]:
-    """Run one stage, output to its log file; returns (exit code, log path)."""
+def run_stage(dirs: StageDirs, stage: Stage, on_progress: Callable[[float | None, str], None] | None = None,
+              poll_s: float = 0.5) -> tuple[int, Path]:
+    """Run one stage, output to its log file; returns (exit code, log path). While a CLI stage runs,
+    ``on_progress(fraction or None, last log line)`` is called every ``poll_s`` from what it logs."""
     log = dirs.logs / f"{slug(stage.name)}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     for path in stage.clean:  # e.g. a dataset built with other sizes: the stage refuses to mix them
@@ -82,15 +85,45 @@ def run_stage(dirs: StageDirs, stage: Stage) -> tuple[int, Path]:
     with open(log, "w") as f:
         f.write("$ " + " ".join(stage.command()) + "\n")
         f.flush()
-        proc = subprocess.run(stage.command(), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO, check=False)
-    return proc.returncode, log
+        proc = subprocess.Popen(stage.command(), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        while True:
+            try:
+                code = proc.wait(timeout=poll_s)
+                break
+            except subprocess.TimeoutExpired:
+                if on_progress is not None:
+                    on_progress(*log_progress(log))
+            except BaseException:  # Ctrl-C: stop the stage too, its stamp stays unwritten
+                proc.kill()
+                proc.wait()
+                raise
+    return code, log
+
+
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%")
+
+
+def log_progress(log: Path, tail_bytes: int = 4096) -> tuple[float | None, str]:
+    """(fraction done, last line) from a stage's log: the first percentage on its last line (tqdm bars,
+    ``camdetect train``'s "19 % of the run"), or None when the last line has none."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - tail_bytes))
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None, ""
+    lines = [ln.strip() for ln in re.split(r"[\r\n]+", text) if ln.strip()]
+    if not lines or lines[-1].startswith("$ "):
+        return None, ""
+    last = lines[-1]
+    m = _PERCENT.search(last)
+    return (min(1.0, float(m.group(1)) / 100) if m else None), last
 
 
 def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = False,
                times_name: str = "stage_times.json") -> int:
     """Run (or resume) ``stages`` in order, one console line each. Returns an exit code (1 on failure)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     dirs.out.mkdir(parents=True, exist_ok=True)
     if force and dirs.stamps.exists():
         for stamp in dirs.stamps.iterdir():
@@ -104,10 +137,7 @@ def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = F
             console.print(f"{label} [dim]skipped (done; --force to redo)[/]")
             continue
         t0 = time.monotonic()
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            progress.add_task(label, total=None)
-            code, log = run_stage(dirs, stage)
+        code, log = _run_shown(dirs, stage, console, label, times.get(stage.name))
         dt = time.monotonic() - t0
         if code != 0:
             console.print(f"{label} [bold red]FAILED[/] after {dt:.1f} s (exit {code})")
@@ -126,6 +156,52 @@ def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = F
     console.print(f"all stages finished; this invocation took {time.monotonic() - t_total:.1f} s "
                   f"(stage times: {times_path})")
     return 0
+
+
+def _run_shown(dirs: StageDirs, stage: Stage, console, label: str, last_s: float | None,
+               heartbeat_s: float = 30.0) -> tuple[int, Path]:
+    """run_stage with what it is doing on screen: a live bar with percentage and time left on a terminal
+    (from the stage's own progress output, else from its time in the previous run); on a pipe or CI log,
+    one line every ``heartbeat_s``."""
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    t0 = time.monotonic()
+    state = {"beat": t0}
+
+    def fraction(frac: float | None) -> float | None:
+        if frac is None and last_s:  # no progress output: the previous run's time as a guide
+            frac = min(0.99, (time.monotonic() - t0) / last_s)
+        return frac
+
+    if not console.is_terminal:
+        def beat(frac: float | None, line: str) -> None:
+            now = time.monotonic()
+            if now - state["beat"] >= heartbeat_s:
+                state["beat"] = now
+                frac = fraction(frac)
+                pct = f"{100 * frac:3.0f} %" if frac is not None else "  ... "
+                console.print(f"{label} running {pct} after {now - t0:5.0f} s  {escape(line[:90])}", highlight=False)
+        return run_stage(dirs, stage, beat)
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
+                  TaskProgressColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                  TextColumn("[dim]{task.fields[line]}"), console=console, transient=True) as progress:
+        task = progress.add_task(label, total=None, line="")
+
+        def show(frac: float | None, line: str) -> None:
+            frac = fraction(frac)
+            progress.update(task, total=None if frac is None else 1.0, completed=frac or 0.0,
+                            line=escape(line[:60]))
+        return run_stage(dirs, stage, show)
 
 
 def derive_recipe(base: Path, out: Path, **updates) -> dict:

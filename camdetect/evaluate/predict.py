@@ -2,8 +2,9 @@
 
 Predictions are written as JSONL of :class:`~camdetect.records.Suggestion` rows, the same format the
 batch scorer writes, so ``camdetect eval --predictions`` reads both. Each image's rows are followed by
-a ``{"image_path": ..., "done": true}`` marker, so an interrupted run resumes where it stopped and
-images with no detection are still known to have been scored. Evaluation wants the low-score tail
+a ``{"image_path": ..., "done": true}`` marker (a :class:`camdetect.durable.JsonlLedger`), so an
+interrupted run resumes where it stopped and images with no detection are still known to have been
+scored. Evaluation wants the low-score tail
 too (AP integrates over it), hence the default ``conf=0.001``.
 """
 
@@ -11,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from camdetect.durable import JsonlLedger
 from camdetect.records import Detections, Suggestion
 from camdetect.taxonomy import load_taxonomy
 
@@ -168,32 +169,20 @@ def suggestion_rows(model: str, image: str, intersection: str, size: tuple[int, 
                          score=round(float(s), 5), type=types[int(c)] if 0 <= int(c) < len(types) else types[0],
                          mount=mt or "other", mount_score=float("nan") if ms is None else round(ms, 5),
                          model=model)
-        rows.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in sug.as_dict().items()})
+        rows.append(sug.to_json_dict())
     return rows
 
 
 def done_images(path: Path) -> set[str]:
     """Images already scored in an earlier (possibly interrupted) run of :func:`predict_to_jsonl`.
 
-    Rows of images without their ``done`` marker (the run stopped mid-image) are dropped from the
-    file (atomic rewrite), so redoing those images never duplicates a row.
+    The file is a :class:`~camdetect.durable.JsonlLedger` with one done-marker per image: a torn
+    last line is cut off, and rows of images without their marker (the run stopped mid-image) are
+    dropped (atomic rewrite), so redoing those images never duplicates a row.
     """
-    if not path.exists():
-        return set()
-    recs = []
-    with path.open(encoding="utf-8") as fh:
-        for text in fh:
-            try:
-                recs.append(json.loads(text))
-            except json.JSONDecodeError:
-                continue  # a torn last line from a crash: that image is simply redone
-    done = {r["image_path"] for r in recs if r.get("done")}
-    if any(r.get("image_path") not in done for r in recs):
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(r) + "\n" for r in recs if r.get("image_path") in done))
-        os.replace(tmp, path)
-    return done
+    with JsonlLedger(path, unit="image_path") as ledger:
+        ledger.drop_unfinished()
+        return set(ledger.done)
 
 
 def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[str, str]], out: Path,
@@ -213,8 +202,7 @@ def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[st
     mount_clf = _MountClassifier(ref, mount_min_score, threads) if ref.mount_path is not None else None
     done = done_images(out)
     todo = [(k, i) for k, i in images if k not in done]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a", encoding="utf-8") as fh, tqdm(total=len(images), initial=len(images) - len(todo),
+    with JsonlLedger(out, unit="image_path") as ledger, tqdm(total=len(images), initial=len(images) - len(todo),
                                                      desc=f"predict {ref.name}", unit="img") as bar:
         for start in range(0, len(todo), batch):
             chunk = todo[start:start + batch]
@@ -228,9 +216,7 @@ def predict_to_jsonl(model: str | os.PathLike, root: Path, images: list[tuple[st
                 mounts, mscores = mount_clf(img, dets) if mount_clf is not None else (None, None)
                 rows = suggestion_rows(ref.name, key, inter, (img.shape[1], img.shape[0]), dets, types,
                                        mounts, mscores)
-                fh.write("".join(json.dumps(r) + "\n" for r in rows))
-                fh.write(json.dumps({"image_path": key, "done": True, "n": len(rows)}) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+                ledger.mark_done(key, rows, sync=False, n=len(rows))
+            ledger.sync()  # one fsync per batch of images
             bar.update(len(chunk))
     return out, types

@@ -66,6 +66,8 @@ def test_quick_demo_end_to_end_then_resumes(tmp_path: Path, capsys) -> None:
     assert (out / "eval" / "report.md").exists() and (out / "model.onnx").exists()
     printed = capsys.readouterr().out
     assert "camdetect review serve --db" in printed and "mAP@0.5" in printed
+    train_log = (out / "logs" / "train.log").read_text()
+    assert "camdetect train: epoch 1/1 done" in train_log and "% of the run" in train_log  # progress for the demo
 
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / ".done").iterdir()}
     assert len(stamps) == 11
