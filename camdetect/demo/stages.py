@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from camdetect.durable import atomic_write_text as atomic_write  # the demo's name for it (pipeline, scripts)
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -224,10 +226,3 @@ def derive_recipe(base: Path, out: Path, **updates) -> dict:
 
 def slug(name: str) -> str:
     return name.replace(" ", "_")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
