@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from camdetect.durable import atomic_write_text
 from camdetect.geometry import ViewPlan, clear_map_cache, cut_view, plan_views, supersample_factor
 from camdetect.geometry.report import (
     CANDIDATES,
@@ -161,10 +162,7 @@ def main() -> None:
     else:
         print(f"\n(no {meta}: camera-size table skipped)")
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(args.out)
+    atomic_write_text(args.out, json.dumps(result, indent=2))
     print(f"wrote {args.out}")
 
 

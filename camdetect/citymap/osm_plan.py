@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from camdetect.citymap.intersections import Intersection, find_intersections, is_street
+from camdetect.durable import atomic_open
 
 MANIFEST_COLUMNS = ["intersection_id", "pano_id", "lat", "lon", "image_path", "kind", "pano_heading",
                     "heading", "pitch", "fov"]
@@ -96,18 +97,14 @@ def read_area(path: str | os.PathLike):
 
 def write_plan(path: str | os.PathLike, intersections: Iterable[Intersection]) -> int:
     """Write the plan manifest atomically (tmp + rename); returns the row count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=PLAN_COLUMNS)
         w.writeheader()
         for it in intersections:
             w.writerow({"intersection_id": it.intersection_id, "lat": f"{it.lat:.7f}", "lon": f"{it.lon:.7f}",
                         "n_streets": it.n_streets, "osm_nodes": " ".join(map(str, it.node_ids))})
             n += 1
-    os.replace(tmp, path)
     return n
 
 

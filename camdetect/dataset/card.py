@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.dataset.splits import SPLITS
+from camdetect.durable import atomic_path, atomic_write_text
 
 HASHED_TABLES = ("data.yaml", "views.csv", "boxes.csv")
 
@@ -63,10 +64,9 @@ def _histogram_png(path: Path, sizes: dict[str, list[float]]) -> None:
     ax.set_title("Camera box sizes per split")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp)
+    with atomic_path(path, keep_suffix=True) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def summarize(items, class_names: list[str], class_of) -> dict:
@@ -113,9 +113,7 @@ def write_card(out: Path, items, opts, tax, *, mode: str, warnings: list[str], c
                                     if allsizes.size else {}),
         **stats,
     }
-    tmp = out / "dataset.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    os.replace(tmp, out / "dataset.json")
+    atomic_write_text(out / "dataset.json", json.dumps(summary, indent=2))
 
     sp = stats["splits"]
     lines = [f"# Dataset card: {out.name}", "",

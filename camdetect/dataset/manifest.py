@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from camdetect.durable import atomic_open
+
 
 def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[dict], bool],
                require: tuple[str, ...] = (), hint: str = "") -> int:
@@ -26,13 +28,10 @@ def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[d
         if missing:
             raise ValueError(f"{src}: no {', '.join(missing)} column{hint}")
         rows = [r for r in reader if keep(r)]
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_open(dst, newline="") as f:
         w = csv.DictWriter(f, fieldnames=names)
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, dst)
     return len(rows)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from camdetect.durable import atomic_path
 from camdetect.evaluate.attributes import Confusion
 from camdetect.evaluate.calibration import Calibration
 from camdetect.evaluate.effort import EffortCurve
@@ -21,10 +22,8 @@ def _plt():
 
 
 def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    tmp.replace(path)
+    with atomic_path(path, keep_suffix=True) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
     _plt().close(fig)
     return path
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from camdetect.durable import atomic_write_text
 from camdetect.evaluate import plots
 from camdetect.evaluate.attributes import confusions
 from camdetect.evaluate.calibration import calibration
@@ -52,12 +53,6 @@ def evaluate(es: EvalSet, types: tuple[str, ...], mounts: tuple[str, ...],
         "effort": eff.as_dict(),
     }
     return result, {"coco": coco, "confusion": conf, "calibration": cal, "effort": eff}
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _clean(x):
@@ -224,8 +219,8 @@ def write_report(result: dict, objects: dict, out: str | os.PathLike) -> dict[st
         if conf.get(what) is not None:
             paths[what] = plots.confusion(conf[what], f"{what} confusion", out / "plots" / f"confusion_{what}.png")
     rel = {k: str(p.relative_to(out)) for k, p in paths.items()}
-    _atomic_write(out / "report.json", json.dumps(_clean(result), indent=1) + "\n")
+    atomic_write_text(out / "report.json", json.dumps(_clean(result), indent=1) + "\n")
     md = markdown(result, rel)
-    _atomic_write(out / "report.md", md)
-    _atomic_write(out / "report.html", html_page(md, f"camdetect eval: {result['meta'].get('model', '')}"))
+    atomic_write_text(out / "report.md", md)
+    atomic_write_text(out / "report.html", html_page(md, f"camdetect eval: {result['meta'].get('model', '')}"))
     return {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html", **paths}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import camdetect
+from camdetect.durable import atomic_path
 from camdetect.export.metadata import DEFAULT_CONF, DEFAULT_IOU, ModelMetadata
 
 
@@ -167,9 +168,8 @@ def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
     del model.metadata_props[:]
     for k, v in props.items():
         model.metadata_props.add(key=k, value=v)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    onnx.save(model, str(tmp))
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        onnx.save(model, str(tmp))
 
 
 def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int | None = None,
@@ -228,9 +228,8 @@ def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int 
         written.append(target)
     if mount_rec["source"] == "fallback":
         if Path(mount_fallback).resolve() != mount_target.resolve():
-            tmp = mount_target.with_suffix(".onnx.tmp")
-            shutil.copyfile(mount_fallback, tmp)
-            os.replace(tmp, mount_target)
+            with atomic_path(mount_target) as tmp:
+                shutil.copyfile(mount_fallback, tmp)
         written.append(mount_target)
         message = (f"mount model: shipped fallback {mount_fallback} copied to {mount_target} "
                    f"({mount_rec['reason']})")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from camdetect.durable import atomic_path, atomic_write_text
+
 
 def _parse_size(size: str) -> tuple[int, int]:
     try:
@@ -50,11 +52,9 @@ def cut(
     if supersample < 0:
         raise ValueError(f"--supersample must be >= 0, got {supersample}")
     result = cut_view(image, view, pano_heading=pano_heading, supersample=supersample or None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    if not cv2.imwrite(str(tmp), result):
-        raise ValueError(f"{out}: cannot write an image with this extension")
-    tmp.replace(out)
+    with atomic_path(out, keep_suffix=True) as tmp:
+        if not cv2.imwrite(str(tmp), result):
+            raise ValueError(f"{out}: cannot write an image with this extension")
     typer.echo(f"wrote {out} ({width}x{height}, heading {view.heading:g}, pitch {pitch:g}, fov {fov:g})")
 
 
@@ -100,10 +100,7 @@ def plan(
     typer.echo("")
     typer.echo(format_report(rows, summary))
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = json_out.with_name(json_out.name + ".tmp")
-        tmp.write_text(json.dumps({"stanford": summary, "plans": rows}, indent=2))
-        tmp.replace(json_out)
+        atomic_write_text(json_out, json.dumps({"stanford": summary, "plans": rows}, indent=2))
         typer.echo(f"wrote {json_out}")
 
 

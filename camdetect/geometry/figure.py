@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from camdetect.durable import atomic_path
 from camdetect.geometry.cut import cut_view
 from camdetect.geometry.planner import ViewPlan, plan_views
 from camdetect.geometry.projection import angles_to_pano, view_to_angles
@@ -110,9 +111,7 @@ def plan_figure(pano: np.ndarray, plan: ViewPlan, out: str | Path, pano_heading:
         a.set_yticks([])
     fig.tight_layout()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    fig.savefig(tmp)
+    with atomic_path(out, keep_suffix=True) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
-    tmp.replace(out)
     return out

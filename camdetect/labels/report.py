@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from camdetect.durable import atomic_path, atomic_write_text
 from camdetect.records import Camera, Tag, write_table
 
 from .agreement import agreement_order, intersection_counts
@@ -60,12 +61,6 @@ class IntersectionRow:
     n_cameras: int  # consensus cameras there
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _plt():
     import matplotlib
 
@@ -76,9 +71,8 @@ def _plt():
 
 
 def _save(fig, path: Path) -> None:
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    with atomic_path(path, keep_suffix=True) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
     _plt().close(fig)
 
 
@@ -216,12 +210,12 @@ def write_report(tags: Sequence[Tag], out: str | os.PathLike, cameras: Sequence[
 
         rows = measure(tags, truth, match_deg=match_deg, config=config)
         table = format_table(rows)
-        _atomic_text(out / "measured.md", table + "\n")
-        _atomic_text(out / "measured.json", json.dumps(clean_json([r.as_dict() for r in rows]), indent=2))
+        atomic_write_text(out / "measured.md", table + "\n")
+        atomic_write_text(out / "measured.json", json.dumps(clean_json([r.as_dict() for r in rows]), indent=2))
         md += ["## Measured against truth\n", table, ""]
         summary["measured"] = [r.as_dict() for r in rows]
-    _atomic_text(out / "report.md", "\n".join(md) + "\n")
-    _atomic_text(out / "summary.json", json.dumps(clean_json(summary), indent=2))
+    atomic_write_text(out / "report.md", "\n".join(md) + "\n")
+    atomic_write_text(out / "summary.json", json.dumps(clean_json(summary), indent=2))
     return summary
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from camdetect.labels.exporters.common import atomic_write_json
+from camdetect.durable import atomic_write_bytes, atomic_write_json
 from camdetect.render.kinds import Model, build
 from camdetect.render.materials import palette
 from camdetect.render.parts import Part, corners, disk
@@ -193,9 +192,7 @@ def save_sprite(sprite: Sprite, out_dir: Path) -> Path:
     ok, buf = cv2.imencode(".png", data)
     if not ok:
         raise RuntimeError(f"{png}: PNG encoding failed")
-    tmp = png.with_name(png.name + ".tmp")
-    tmp.write_bytes(buf.tobytes())
-    os.replace(tmp, png)
+    atomic_write_bytes(png, buf.tobytes())
     atomic_write_json(out_dir / f"{sprite.meta.id}.json", asdict(sprite.meta))  # last: the sprite is done
     return png
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from camdetect.durable import atomic_open, atomic_write_bytes
+from camdetect.geometry.earth import offset_latlon
 from camdetect.records import Camera, write_table
 from camdetect.synth.objects import CAMERA_TYPE
 from camdetect.synth.scene import VIEW_PX_PER_DEG, Scene, build_scene, project_sprite
@@ -69,9 +71,7 @@ def render_panorama(seed: int, i: int, width: int) -> bytes:
 def _render_to(args) -> str:
     seed, i, width, path = args
     data = render_panorama(seed, i, width)
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data)
     return str(path)
 
 
@@ -83,8 +83,7 @@ def latlon(i: int, n: int) -> tuple[float, float]:
     a = math.radians(CITY_ROT)
     north = along * math.cos(a) - across * math.sin(a)
     east = along * math.sin(a) + across * math.cos(a)
-    lat = ORIGIN[0] + north / 111_320.0
-    lon = ORIGIN[1] + east / (111_320.0 * math.cos(math.radians(ORIGIN[0])))
+    lat, lon = offset_latlon(ORIGIN[0], ORIGIN[1], east, north)
     return round(lat, 7), round(lon, 7)
 
 
@@ -125,13 +124,10 @@ def truth_points(scene: Scene) -> list[TruthPoint]:
 
 
 def _write_rows(path: Path, rows: list[dict], columns: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns)
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def generate_city(out: str | os.PathLike, intersections: int, seed: int = 0, width: int = 4096,

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from camdetect.durable import atomic_open
+
 CAMERAS_COLUMNS = ["DecoderId", "IntersectionId", "SubmissionId", "Type", "Attached", "Createdtime", "Id", "Title",
                    "Pov.heading", "Pov.pitch", "Pov.zoom", "Updatedtime", "DecoderGenericId"]
 COUNTS_COLUMNS = ["SubmissionId", "DecoderId", "DecoderGenericId", "IntersectionId", "StartTime", "EndTime",
@@ -193,15 +195,11 @@ def simulate(rng: np.random.Generator, intersections: list[tuple[str, list[Truth
 
 def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> None:
     """Atomic CSV write with a fixed header."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns, extrasaction="raise")
         w.writeheader()
         for r in rows:
             w.writerow(r)
-    os.replace(tmp, path)
 
 
 def write_volunteers(out_dir: str | os.PathLike, cam_rows, count_rows, pool) -> None:

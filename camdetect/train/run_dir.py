@@ -10,23 +10,17 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from camdetect.durable import atomic_write_text
 from camdetect.train.config import TrainConfig
 
 METRIC_KEYS = {
     "metrics/precision(B)": "precision", "metrics/recall(B)": "recall",
     "metrics/mAP50(B)": "map50", "metrics/mAP50-95(B)": "map50_95",
 }
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def read_results_csv(path: Path) -> list[dict[str, float]]:
@@ -88,8 +82,8 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
                  "size": dataset_info.get("options", {}).get("crop_size")},
         "mount_model": mount,
     }
-    _atomic_text(run_dir / "camdetect_run.json", json.dumps(info, indent=2, default=str))
-    _atomic_text(run_dir / "metrics.json", json.dumps({**metrics, "mount": mount}, indent=2, default=str))
+    atomic_write_text(run_dir / "camdetect_run.json", json.dumps(info, indent=2, default=str))
+    atomic_write_text(run_dir / "metrics.json", json.dumps({**metrics, "mount": mount}, indent=2, default=str))
     fin, best = metrics.get("final", {}), metrics.get("best", {})
     lines = [
         f"# Model card: {run_dir.name}", "",
@@ -137,4 +131,4 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
     lines += ["## Limits", "", "- mAP here is ultralytics' own val; use `camdetect eval` for COCO metrics, AP_small, "
               "mount/type confusion and the review-effort curve on the test split.",
               "- Trained on what the dataset card shows; cameras smaller than its box-size range are not learnt."]
-    _atomic_text(run_dir / "model_card.md", "\n".join(lines) + "\n")
+    atomic_write_text(run_dir / "model_card.md", "\n".join(lines) + "\n")
