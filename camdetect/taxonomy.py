@@ -18,8 +18,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import Field, model_validator
+
+from camdetect.configs import StrictModel, load_model
 
 PACKAGE_COPY = Path(__file__).parent / "data" / "taxonomy.yaml"
 
@@ -64,6 +67,44 @@ def where(path: str | os.PathLike | None, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else f"{path}"
 
 
+class TypeSpec(StrictModel):
+    description: str = ""
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class MountSpec(TypeSpec):
+    details: dict[str, list[str]] | None = None  # finer mount -> its synonyms
+
+
+class OsmSpec(StrictModel):
+    base: dict[str, str]
+    camera_type: dict[str, str | None]
+    camera_mount: dict[str, str | None]
+    camera_mount_detail: dict[str, str]
+    type_tags: dict[str, dict[str, str]] | None = None
+
+
+class TaxonomyFile(StrictModel):
+    """configs/taxonomy.yaml (or a city's own taxonomy) -> :class:`Taxonomy`. Every key is required."""
+
+    types: Annotated[dict[str, TypeSpec], Field(min_length=1)]
+    mounts: Annotated[dict[str, MountSpec], Field(min_length=1)]
+    detector_classes: Annotated[list[str], Field(min_length=1)]
+    osm: OsmSpec
+
+    @model_validator(mode="after")
+    def _names_exist(self) -> TaxonomyFile:
+        checks = [("detector_classes", self.detector_classes, self.types, "types"),
+                  ("osm.camera_type", self.osm.camera_type, self.types, "types"),
+                  ("osm.type_tags", self.osm.type_tags or {}, self.types, "types"),
+                  ("osm.camera_mount", self.osm.camera_mount, self.mounts, "mounts")]
+        for key, names, known, what in checks:
+            bad = [n for n in names if n not in known]
+            if bad:
+                raise ValueError(f"{key}: {', '.join(map(repr, bad))} not among the {what} ({', '.join(known)})")
+        return self
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     types: tuple[str, ...]
@@ -79,7 +120,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Taxonomy:
         path = Path(path or os.environ.get("CAMDETECT_TAXONOMY") or PACKAGE_COPY)
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_model(path, TaxonomyFile, "taxonomy").model_dump()
         type_syn: dict[str, str] = {}
         for name, spec in raw["types"].items():
             for s in [name, *spec.get("synonyms", [])]:

@@ -212,9 +212,11 @@ def derive_recipe(base: Path, out: Path, **updates) -> dict:
     configs/), so the derived recipe works from any folder. Returns the recipe."""
     import yaml
 
-    if not base.is_file():
-        raise FileNotFoundError(f"{base}: training recipe not found")
-    recipe = yaml.safe_load(base.read_text())
+    from camdetect.configs import load_mapping, validate_mapping
+    from camdetect.train.config import TrainRecipeFile
+
+    recipe = load_mapping(base, "training recipe")
+    validate_mapping(recipe, TrainRecipeFile, base)  # a bad base recipe fails now, not in the train stage
     for key, value in updates.items():
         section = recipe.get(key)
         recipe[key] = {**section, **value} if isinstance(value, dict) and isinstance(section, dict) else value

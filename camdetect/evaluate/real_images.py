@@ -36,9 +36,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field, field_validator
 
+from camdetect.configs import Real, StrictModel, validate_mapping
 from camdetect.evaluate.matching import box_iou
 from camdetect.records import Detections
 
@@ -244,16 +247,36 @@ def load_street_truth(path: Path | None) -> dict[str, np.ndarray]:
         raise EvalInputError(f"{path}: street truth file not found")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        cams = data["cameras"] if isinstance(data, dict) else data
-        out: dict[str, list] = {}
-        for c in cams:
-            x, y, w, h = (float(v) for v in c["bbox"])
-            out.setdefault(str(c["file"]), []).append([x, y, x + w, y + h])
     except json.JSONDecodeError as exc:
         raise EvalInputError(f"{path}: not valid JSON ({exc})") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise EvalInputError(f"{path}: each camera needs 'file' and 'bbox' [x, y, w, h] ({exc})") from None
+    doc = validate_mapping({"cameras": data} if isinstance(data, list) else data, StreetTruthFile, path)
+    out: dict[str, list] = {}
+    for c in doc.cameras:
+        x, y, w, h = (float(v) for v in c.bbox)
+        out.setdefault(c.file, []).append([x, y, x + w, y + h])
     return {k: np.asarray(v, np.float64).reshape(-1, 4) for k, v in out.items()}
+
+
+class StreetCamera(StrictModel):
+    """One real camera on a street view: ``file`` = the view key, ``bbox`` = [x, y, width, height] px."""
+
+    file: Annotated[str, Field(min_length=1)]
+    bbox: Annotated[list[Real], Field(min_length=4, max_length=4)]
+    note: str = ""
+
+    @field_validator("bbox")
+    @classmethod
+    def _positive_size(cls, value: list) -> list:
+        if value[2] <= 0 or value[3] <= 0:
+            raise ValueError("expected [x, y, width, height] with width and height > 0")
+        return value
+
+
+class StreetTruthFile(StrictModel):
+    """configs/eval/street_cameras.json: ``{"comment": ..., "cameras": [...]}`` (or the bare list)."""
+
+    comment: str = ""
+    cameras: list[StreetCamera]
 
 
 @dataclass
