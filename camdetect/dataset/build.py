@@ -38,6 +38,7 @@ from camdetect.dataset.sources import (
 )
 from camdetect.dataset.splits import SPLITS, SplitPlan, assign_splits, group_key
 from camdetect.dataset.tiling import boxes_in_window, tile_windows
+from camdetect.durable import atomic_open, atomic_write_bytes, atomic_write_text
 from camdetect.geometry import (
     ViewPlan,
     angular_distance,
@@ -46,6 +47,7 @@ from camdetect.geometry import (
     plan_views,
     sphere_boxes_to_view,
 )
+from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.records import Tag, View, write_table
 from camdetect.taxonomy import Taxonomy, load_taxonomy
 
@@ -263,29 +265,16 @@ def select_items(items: list[Item], opts: BuildOptions) -> list[Item]:
 
 
 # ------------------------------------------------------------------------------------ writing
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_jpeg(path: Path, image: np.ndarray, quality: int) -> None:
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise ValueError(f"{path}: could not encode JPEG")
-    _atomic_write_bytes(path, buf.tobytes())
+    atomic_write_bytes(path, buf.tobytes())
 
 
 def yolo_lines(item: Item, scheme: str, tax: Taxonomy) -> list[str]:
     """Ultralytics label lines (class cx cy w h, normalised) of one item."""
-    out = []
-    for b in item.boxes:
-        x1, y1, x2, y2 = b.xyxy
-        cx, cy = (x1 + x2) / 2 / item.width, (y1 + y2) / 2 / item.height
-        w, h = (x2 - x1) / item.width, (y2 - y1) / item.height
-        out.append(f"{class_index(b, scheme, tax)} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
-    return out
+    return [yolo_line(class_index(b, scheme, tax), b.xyxy, item.width, item.height) for b in item.boxes]
 
 
 def _mask(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -346,8 +335,7 @@ def write_items(items: list[Item], loaders: dict[str, Callable[[], tuple[np.ndar
                                                                            size=opts.crop_size), 95)
                     stats["crops"] += 1
             _write_jpeg(img_path, image, opts.jpeg_quality)
-            text = "\n".join(yolo_lines(it, opts.classes, tax))
-            _atomic_write_bytes(lbl_path, (text + "\n" if text else "").encode())
+            write_yolo_labels(lbl_path, yolo_lines(it, opts.classes, tax))
             stats["written"] += 1
     return stats
 
@@ -364,10 +352,9 @@ def write_tables(items: list[Item], out: Path, opts: BuildOptions, tax: Taxonomy
     names = class_names(opts.classes, tax)
     data = {"train": "images/train", "val": "images/val", "test": "images/test", "nc": len(names),
             "names": dict(enumerate(names))}
-    _atomic_write_bytes(out / "data.yaml", ("# written by camdetect dataset build; no `path:` key so the folder can move\n"
-                                            + yaml.safe_dump(data, sort_keys=False)).encode())
-    tmp = out / "views.csv.tmp"
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    atomic_write_text(out / "data.yaml", "# written by camdetect dataset build; no `path:` key so the folder can move\n"
+                      + yaml.safe_dump(data, sort_keys=False))
+    with atomic_open(out / "views.csv", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(VIEW_COLUMNS)
         for it in sorted(items, key=lambda i: (i.split, i.name)):
@@ -378,7 +365,6 @@ def write_tables(items: list[Item], out: Path, opts: BuildOptions, tax: Taxonomy
                         "" if v is None or math.isnan(v.pitch) else round(v.pitch, 4),
                         "" if v is None or math.isnan(v.fov) else round(v.fov, 4), it.width, it.height,
                         it.window[0] if tiled else "", it.window[1] if tiled else "", len(it.boxes), len(it.masked)])
-    os.replace(tmp, out / "views.csv")
     tags = []
     for it in sorted(items, key=lambda i: (i.split, i.name)):
         v = it.view
@@ -396,15 +382,13 @@ def write_tables(items: list[Item], out: Path, opts: BuildOptions, tax: Taxonomy
         for split in SPLITS:  # every mount folder in every split: the classifier's class list is the taxonomy's
             for m in tax.mounts:
                 (out / "crops" / split / m).mkdir(parents=True, exist_ok=True)
-        tmp = out / "crops.csv.tmp"
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
+        with atomic_open(out / "crops.csv", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["path", "split", "camera_id", "type", "mount", "mount_detail", "weak", "intersection"])
             for it in items:
                 for b in it.crops:
                     w.writerow([_crop_path(out, it.split, b).relative_to(out).as_posix(), it.split, b.camera_id,
                                 b.type, b.mount, b.mount_detail, int(b.weak), it.intersection])
-        os.replace(tmp, out / "crops.csv")
 
 
 def _guard_resume(out: Path, opts: BuildOptions, sources: dict) -> None:

@@ -95,7 +95,7 @@ def _dataset_json(out: Path, records: list[dict], opts, names: list[str], includ
     """``dataset.json`` as ``camdetect dataset build`` writes it, so training records the tile side the scorer
     must cut (``options.tile``) and the model card shows the splits."""
     from camdetect.dataset.card import dataset_hash
-    from camdetect.labels.exporters.common import atomic_write_json
+    from camdetect.durable import atomic_write_json
 
     splits: dict[str, dict] = {}
     for r in records:

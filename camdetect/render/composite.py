@@ -27,7 +27,8 @@ import numpy as np
 import yaml
 
 from camdetect.dataset.sources import IMAGE_SUFFIXES
-from camdetect.labels.exporters.common import atomic_write_json, atomic_write_text
+from camdetect.durable import atomic_write_json
+from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
 
@@ -226,14 +227,11 @@ def _write_tile(args) -> dict:
     (out / "labels" / rec.split).mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(out / "images" / rec.split / f"{name}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
     T = float(opts.tile)
-    lines = []
-    for b, c in zip(rec.boxes, rec.classes):
-        cls = names.index(c) if c in names else names.index("bullet")  # alpr before the taxonomy had it
-        lines.append(f"{cls} {(b[0] + b[2]) / 2 / T:.6f} {(b[1] + b[3]) / 2 / T:.6f} {(b[2] - b[0]) / T:.6f} "
-                     f"{(b[3] - b[1]) / T:.6f}")
+    lines = [yolo_line(names.index(c) if c in names else names.index("bullet"), b, T, T)  # alpr before the taxonomy
+             for b, c in zip(rec.boxes, rec.classes)]
     doc = asdict(rec)
     atomic_write_json(out / "meta" / f"{name}.json", doc)
-    atomic_write_text(out / "labels" / rec.split / f"{name}.txt", "".join(line + "\n" for line in lines))  # last: done
+    write_yolo_labels(out / "labels" / rec.split / f"{name}.txt", lines)  # last: the tile is done
     return doc
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from camdetect.durable import atomic_write_json
 from camdetect.records import Tag
 from camdetect.taxonomy import Taxonomy
 
-from .common import ExportResult, atomic_write_json, group_images, r2
+from .common import ExportResult, group_images, r2
 
 
 def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None = None, **_: object) -> ExportResult:

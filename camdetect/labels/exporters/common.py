@@ -1,10 +1,9 @@
-"""What every exporter shares: grouping tags by image, image sizes, atomic writes, the result summary."""
+"""What every exporter shares: grouping tags by image, image sizes, the result summary (files are
+written with :mod:`camdetect.durable`)."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,18 +91,6 @@ def group_images(tags: list[Tag], images_dir: Path | None, result: ExportResult,
     result.n_images = len(out)
     result.n_boxes = sum(len(e.tags) for e in out)
     return out
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: Path, doc: object) -> None:
-    atomic_write_text(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def r2(value: float) -> float:

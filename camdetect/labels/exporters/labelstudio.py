@@ -18,10 +18,11 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from camdetect.durable import atomic_write_json, atomic_write_text
 from camdetect.records import Tag
 from camdetect.taxonomy import Taxonomy
 
-from .common import ExportResult, atomic_write_json, atomic_write_text, group_images
+from .common import ExportResult, group_images
 
 DEFAULT_URL_PREFIX = "/data/local-files/?d="
 LABEL_NAME, MOUNT_NAME, IMAGE_NAME = "label", "mount", "image"

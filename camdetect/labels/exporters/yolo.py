@@ -17,15 +17,30 @@ from pathlib import Path
 
 import yaml
 
+from camdetect.durable import atomic_write_text
 from camdetect.records import Tag
 from camdetect.taxonomy import Taxonomy
 
 from ..importers.yolo import SIZES_FILE
-from .common import ExportResult, atomic_write_text, group_images
+from .common import ExportResult, group_images
 
 
 def class_names(taxonomy: Taxonomy) -> list[str]:
     return list(taxonomy.detector_classes) + [t for t in taxonomy.types if t not in taxonomy.detector_classes]
+
+
+def yolo_line(class_id: int, box: tuple[float, float, float, float] | list[float], width: float,
+              height: float) -> str:
+    """One ultralytics label line, ``class cx cy w h`` normalised to the image size, six decimals: the
+    one formatter for every YOLO label camdetect writes (this exporter, dataset build, render composites)."""
+    x1, y1, x2, y2 = box
+    return (f"{class_id} {(x1 + x2) / 2 / width:.6f} {(y1 + y2) / 2 / height:.6f} {(x2 - x1) / width:.6f} "
+            f"{(y2 - y1) / height:.6f}")
+
+
+def write_yolo_labels(path: Path, lines: list[str]) -> None:
+    """A YOLO label file (one line each, newline-terminated; empty for an image without boxes), atomically."""
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -51,13 +66,10 @@ def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None
     for entry in entries:
         lines = []
         for tag in entry.tags:
-            x1, y1 = max(tag.x1, 0.0), max(tag.y1, 0.0)
-            x2, y2 = min(tag.x2, float(entry.width)), min(tag.y2, float(entry.height))
-            cx, cy = (x1 + x2) / 2 / entry.width, (y1 + y2) / 2 / entry.height
-            w, h = (x2 - x1) / entry.width, (y2 - y1) / entry.height
-            lines.append(f"{index.get(tag.type, index['unknown'])} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
+            box = (max(tag.x1, 0.0), max(tag.y1, 0.0), min(tag.x2, float(entry.width)), min(tag.y2, float(entry.height)))
+            lines.append(yolo_line(index.get(tag.type, index['unknown']), box, entry.width, entry.height))
         key = Path(entry.key)
-        atomic_write_text(out / "labels" / key.with_suffix(".txt"), "".join(line + "\n" for line in lines))
+        write_yolo_labels(out / "labels" / key.with_suffix(".txt"), lines)
         writer.writerow([entry.key, entry.width, entry.height])
         if len(key.parts) > 1:
             splits.add(key.parts[0])
