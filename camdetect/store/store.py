@@ -153,7 +153,7 @@ class Store:
                 view_id = self._view_id(s, sug)
                 inter = self._intersection(s, sug.intersection or sug.pano_id, area, sug.lat, sug.lon)
                 u = uncertainty(sug.score)
-                row = {k: (_num(v) if isinstance(v, float) else v) for k, v in sug.as_dict().items()}
+                row = sug.to_json_dict()  # the Suggestion codec: NaN -> NULL
                 row["model"] = row["model"] or model
                 row.update(view_id=view_id, uncertainty=u, priority=u, status="open",
                            slots=0, n_answers=0, intersection=sug.intersection or sug.pano_id)
