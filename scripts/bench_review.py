@@ -31,7 +31,7 @@ from camdetect.store.pg_server import PostgresUnavailable, TempPostgres
 
 
 def bench(url: str, backend: str, volunteers: int, seconds: float, suggestions: int, think: float) -> dict:
-    store = Store.open(url, pool_size=max(20, volunteers // 2))
+    store = Store.open(url, pool_size=max(20, volunteers // 2), create=True)
     fill_synthetic(store, suggestions)
     vols = make_volunteers(store, volunteers)
     with serve_in_thread(create_app(store, ReviewConfig(k=3, retire_agree=2))) as base:

@@ -29,6 +29,8 @@ from .security import LimitsMiddleware
 HERE = Path(__file__).parent
 SESSION_COOKIE = "camdetect_session"
 PRE_CSRF_COOKIE = "camdetect_csrf"  # double-submit token for the log-in and sign-up forms
+DEVICE_COOKIE = "camdetect_device"  # this browser logged in to this account before (log-in throttle)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; anything outside 1..MAX_ID is simply "not found"
 MEDIA_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 
@@ -71,10 +73,12 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(types=types, mounts=mounts)
     media_root = cfg.media.resolve() if cfg.media else None
+    secret = auth.load_secret(store)
+    auth.purge_failures(store, cfg.login_window)  # retention also holds across restarts
 
     app = FastAPI(title="camdetect review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.cfg, app.state.scheduler = store, cfg, sched
-    app.add_middleware(LimitsMiddleware, max_body=cfg.max_body)
+    app.add_middleware(LimitsMiddleware, max_body=cfg.max_body, hsts=cfg.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -96,22 +100,31 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         if not auth.csrf_ok(user.csrf, token):
             raise HTTPException(403, "missing or wrong CSRF token")
 
-    def page(request: Request, name: str, user: auth.CurrentUser | None, **ctx) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"user": user, **ctx})
+    def page(request: Request, name: str, user: auth.CurrentUser | None, status: int = 200, **ctx) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"user": user, **ctx}, status_code=status)
 
-    def anon_form(request: Request, name: str, error: str = "", status: int = 200) -> HTMLResponse:
+    def anon_form(request: Request, name: str, error: str = "", status: int = 200, notice: str = "",
+                  headers: dict | None = None) -> HTMLResponse:
         token = request.cookies.get(PRE_CSRF_COOKIE) or secrets.token_urlsafe(24)
-        resp = templates.TemplateResponse(request, name, {"user": None, "csrf": token, "error": error,
-                                                          "open_signup": cfg.open_signup}, status_code=status)
+        resp = templates.TemplateResponse(request, name, {"user": None, "csrf": token, "error": error, "notice": notice,
+                                                          "open_signup": cfg.open_signup}, status_code=status,
+                                          headers=headers)
         resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=cfg.secure_cookies)
         return resp
 
-    def login_response(user_id: int) -> RedirectResponse:
+    def login_response(user_id: int, username: str) -> RedirectResponse:
         resp = RedirectResponse("/task", status_code=303)
         resp.set_cookie(SESSION_COOKIE, auth.create_session(store, user_id, cfg.session_ttl), httponly=True,
                         samesite="lax", secure=cfg.secure_cookies, max_age=int(cfg.session_ttl))
+        resp.set_cookie(DEVICE_COOKIE, auth.device_cookie(secret, username), httponly=True, samesite="strict",
+                        secure=cfg.secure_cookies, max_age=int(cfg.device_ttl), path="/login")
         resp.delete_cookie(PRE_CSRF_COOKIE)
         return resp
+
+    def check_id(value: int) -> int:
+        if not 1 <= value <= MAX_ID:
+            raise HTTPException(404, "not found")
+        return value
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
@@ -130,8 +143,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         return RedirectResponse("/task" if current(request) else "/login", status_code=303)
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request):
-        return anon_form(request, "login.html")
+    def login_page(request: Request, deleted: str = ""):
+        return anon_form(request, "login.html", notice="Your account was deleted." if deleted == "1" else "")
 
     @app.post("/login")
     def login(request: Request, username: Annotated[str, Form(max_length=64)],
@@ -139,16 +152,26 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         if not auth.csrf_ok(request.cookies.get(PRE_CSRF_COOKIE), csrf_token):
             raise HTTPException(403, "missing or wrong CSRF token")
         client = request.client.host if request.client else "?"
-        keys = [f"user:{username.lower()}", f"ip:{client}"]
-        # per account: login_limit; per address: 10x (many volunteers may share one NAT address)
-        limits = {keys[0]: cfg.login_limit, keys[1]: 10 * cfg.login_limit}
-        if auth.rate_limited(store, limits, cfg.login_window):
-            return anon_form(request, "login.html", "Too many failed log-ins; wait a few minutes.", 429)
-        uid = auth.authenticate(store, username, password, keys)
+        account = auth.throttle_key(secret, "user", username.lower())
+        address = auth.throttle_key(secret, "addr", client)
+        nonce = auth.device_nonce(secret, username, request.cookies.get(DEVICE_COOKIE))
+        device = auth.throttle_key(secret, "device", nonce) if nonce else None
+        # a known device skips the account and address backoff until it fails login_limit times itself
+        trusted = device is not None and auth.failures(store, device, cfg.login_window) < cfg.login_limit
+        if not trusted:
+            wait = auth.throttle_wait(store, {account: cfg.login_limit, address: cfg.address_limit},
+                                      cfg.login_window, cfg.login_max_delay)
+            if wait > 0:
+                secs = auth.retry_after(wait)
+                return anon_form(request, "login.html", f"Too many failed log-ins; try again in {secs} seconds.",
+                                 429, headers={"retry-after": str(secs)})
+        uid = auth.check_password(store, username, password)
         if uid is None:
+            auth.record_failure(store, [account, address] + ([device] if device else []), cfg.login_window)
             return anon_form(request, "login.html", "Wrong username or password.", 401)
-        auth.clear_failures(store, [keys[0]])
-        return login_response(uid)
+        if device:
+            auth.clear_failures(store, [device])
+        return login_response(uid, username)
 
     @app.get("/signup", response_class=HTMLResponse)
     def signup_page(request: Request):
@@ -167,7 +190,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
             uid = auth.create_user(store, username, password)
         except ValueError as exc:
             return anon_form(request, "signup.html", str(exc), 400)
-        return login_response(uid)
+        return login_response(uid, username)
 
     @app.post("/logout")
     def logout(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
@@ -177,6 +200,77 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         resp = RedirectResponse("/login", status_code=303)
         resp.delete_cookie(SESSION_COOKIE)
         return resp
+
+    @app.get("/privacy", response_class=HTMLResponse)
+    def privacy(request: Request):
+        return page(request, "privacy.html", current(request), cfg=cfg,
+                    session_days=round(cfg.session_ttl / 86400, 1), device_days=round(cfg.device_ttl / 86400),
+                    window_min=round(cfg.login_window / 60))
+
+    @app.get("/account", response_class=HTMLResponse)
+    def account_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)], done: str = ""):
+        notice = {"password": "Password changed; your other sessions were logged out."}.get(done, "")
+        return page(request, "account.html", user, notice=notice, error="", on_delete=cfg.on_delete)
+
+    def account_error(request: Request, user: auth.CurrentUser, error: str, status: int,
+                      headers: dict | None = None) -> HTMLResponse:
+        resp = page(request, "account.html", user, status=status, notice="", error=error, on_delete=cfg.on_delete)
+        resp.headers.update(headers or {})
+        return resp
+
+    def recheck_password(request: Request, user: auth.CurrentUser, password: str) -> HTMLResponse | None:
+        """The current password again (a stolen session must not change or delete the account); the
+        same account backoff as the log-in form, so it cannot be used to guess the password either."""
+        account = auth.throttle_key(secret, "user", user.username.lower())
+        wait = auth.throttle_wait(store, {account: cfg.login_limit}, cfg.login_window, cfg.login_max_delay)
+        if wait > 0:
+            secs = auth.retry_after(wait)
+            return account_error(request, user, f"Too many wrong passwords; try again in {secs} seconds.", 429,
+                                 {"retry-after": str(secs)})
+        if auth.check_password(store, user.username, password) != user.id:
+            auth.record_failure(store, [account], cfg.login_window)
+            return account_error(request, user, "Your current password is not right.", 401)
+        return None
+
+    @app.post("/account/password")
+    def change_password(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
+                        current_password: Annotated[str, Form(max_length=256)],
+                        new_password: Annotated[str, Form(max_length=256)],
+                        csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        check_csrf(user, csrf_token)
+        refused = recheck_password(request, user, current_password)
+        if refused is not None:
+            return refused
+        try:
+            auth.set_password(store, user.id, new_password, keep_session=request.cookies.get(SESSION_COOKIE))
+        except ValueError as exc:
+            return account_error(request, user, str(exc), 400)
+        return RedirectResponse("/account?done=password", status_code=303)
+
+    @app.post("/account/delete")
+    def delete_account(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
+                       password: Annotated[str, Form(max_length=256)], confirm: Annotated[str, Form(max_length=10)] = "",
+                       csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        from .account import delete_account as _delete
+
+        check_csrf(user, csrf_token)
+        if confirm != "yes":
+            return account_error(request, user, "Tick the box to confirm that you want to delete your account.", 400)
+        refused = recheck_password(request, user, password)
+        if refused is not None:
+            return refused
+        _delete(store, user.id, cfg)
+        resp = RedirectResponse("/login?deleted=1", status_code=303)
+        resp.delete_cookie(SESSION_COOKIE)
+        resp.delete_cookie(DEVICE_COOKIE, path="/login")
+        return resp
+
+    @app.get("/api/me/export")
+    def my_data(user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        from .account import export_data
+
+        return JSONResponse(export_data(store, user.id), headers={
+            "content-disposition": f"attachment; filename=camdetect-review-{user.username}.json"})
 
     @app.get("/tutorial", response_class=HTMLResponse)
     def tutorial(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
@@ -200,6 +294,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
     @app.get("/api/tasks/{task_id}")
     def get_task(task_id: int, user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        check_id(task_id)
         try:
             return {"task": sched.get_task(user.id, task_id).to_json()}
         except TaskError as exc:
@@ -209,6 +304,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     def answer(task_id: int, body: AnswerIn, user: Annotated[auth.CurrentUser, Depends(need_user)],
                x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
         check_csrf(user, x_csrf_token)
+        check_id(task_id)
         try:
             task = sched.get_task(user.id, task_id)
         except TaskError as exc:
@@ -267,7 +363,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     def user_answers(user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]) -> dict:
         from .dashboard import answers_of
 
-        return {"answers": answers_of(store, user_id)}
+        return {"answers": answers_of(store, check_id(user_id))}
 
     @app.get("/map", response_class=HTMLResponse)
     def map_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):

@@ -1,14 +1,31 @@
-"""Users, passwords (argon2id), server-side sessions, CSRF tokens and the log-in rate limit.
+"""Users, passwords (argon2id), server-side sessions, CSRF tokens and the log-in throttle.
 
 The session cookie carries a random token; the database keeps only its SHA-256, so a leaked
 database does not leak live sessions. Each session has its own CSRF token, required on every
 state-changing request (form field ``csrf_token`` or header ``X-CSRF-Token``).
+
+Log-in throttle (slows guessing, never locks the owner out):
+
+- per account: ``login_limit`` failures in ``login_window`` are free, then every further attempt
+  waits ``2 ** (n - limit)`` seconds after the last failure, at most ``login_max_delay`` (429 with
+  Retry-After meanwhile, even with the right password);
+- per client address: the same backoff after ``address_limit`` failures (a shared NAT address is
+  slowed, not locked);
+- a browser that logged in to an account before holds a device cookie for it (HMAC-signed, on
+  ``/login`` only); its attempts skip both backoffs while that device has fewer than
+  ``login_limit`` failures of its own, so an attacker hammering an account or an address does not
+  keep its owner out.
+
+Failed log-ins are stored as keyed hashes (HMAC-SHA256 with a server key) of the typed username,
+the address and the device, never the raw values, and are deleted once older than the window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import os
 import re
 import secrets
 import time
@@ -19,13 +36,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 
 from camdetect.store import Store
-from camdetect.store.models import LoginFailure, SessionRow, User
+from camdetect.store.db import insert_ignore
+from camdetect.store.models import LoginFailure, ReviewSecret, SessionRow, User
 
 ROLES = ("volunteer", "coordinator")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()  # argon2id, library defaults
 _DUMMY_HASH = _hasher.hash("camdetect-dummy-password")
+SECRET_ENV = "CAMDETECT_REVIEW_SECRET"
 
 
 @dataclass(frozen=True)
@@ -78,37 +97,124 @@ def set_role(store: Store, username: str, role: str) -> None:
         user.role = role
 
 
-def rate_limited(store: Store, limits: dict[str, int], window: float) -> bool:
-    """True when any key (``user:NAME``, ``ip:ADDR``) has at least its limit of failures in ``window``."""
-    since = time.time() - window
+def load_secret(store: Store) -> bytes:
+    """The HMAC key: ``$CAMDETECT_REVIEW_SECRET`` when set, else a random key kept in the store
+    (made once, shared by every worker)."""
+    env = os.environ.get(SECRET_ENV, "")
+    if env:
+        return env.encode("utf-8")
     with store.read() as s:
-        counts = dict(s.execute(select(LoginFailure.key, func.count())
-                                .where(LoginFailure.key.in_(list(limits)), LoginFailure.at >= since)
-                                .group_by(LoginFailure.key)).all())
-    return any(counts.get(k, 0) >= n for k, n in limits.items())
+        value = s.scalar(select(ReviewSecret.value).where(ReviewSecret.name == "hmac"))
+    if value is None:
+        with store.write() as s:
+            s.execute(insert_ignore(store.dialect, ReviewSecret).values(
+                name="hmac", value=secrets.token_hex(32), created_at=time.time())
+                .on_conflict_do_nothing(index_elements=["name"]))
+            value = s.scalar(select(ReviewSecret.value).where(ReviewSecret.name == "hmac"))
+    return value.encode("utf-8")
 
 
-def authenticate(store: Store, username: str, password: str, keys: list[str]) -> int | None:
-    """The user id when the password is right; records a failure for ``keys`` otherwise."""
+def _mac(secret: bytes, msg: str) -> str:
+    return hmac.new(secret, msg.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def throttle_key(secret: bytes, kind: str, value: str) -> str:
+    """``kind:HMAC(kind|value)`` -- what login_failures stores instead of a username or address."""
+    return f"{kind}:{_mac(secret, f'{kind}|{value}')[:40]}"
+
+
+def device_cookie(secret: bytes, username: str) -> str:
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{_mac(secret, f'device|{username.lower()}|{nonce}')[:32]}"
+
+
+def device_nonce(secret: bytes, username: str, cookie: str | None) -> str | None:
+    """The nonce of a valid device cookie for ``username``, else None."""
+    if not cookie or len(cookie) > 100 or "." not in cookie:
+        return None
+    nonce, sig = cookie.rsplit(".", 1)
+    good = _mac(secret, f"device|{(username or '').lower()}|{nonce}")[:32]
+    return nonce if hmac.compare_digest(sig, good) else None
+
+
+def backoff(n_failures: int, free: int, max_delay: float) -> float:
+    """Seconds to wait after the last failure: 0 for the first ``free`` failures, then 1, 2, 4 ...
+    up to ``max_delay``."""
+    if n_failures < free:
+        return 0.0
+    return float(min(max_delay, 2.0 ** min(n_failures - free, 30)))
+
+
+def throttle_wait(store: Store, limits: dict[str, int], window: float, max_delay: float,
+                  now: float | None = None) -> float:
+    """Seconds until an attempt is allowed: the longest backoff over ``limits`` (key -> free failures)."""
+    now = time.time() if now is None else now
+    with store.read() as s:
+        rows = s.execute(select(LoginFailure.key, func.count(), func.max(LoginFailure.at))
+                         .where(LoginFailure.key.in_(list(limits)), LoginFailure.at >= now - window)
+                         .group_by(LoginFailure.key)).all()
+    wait = 0.0
+    for key, n, last in rows:
+        wait = max(wait, last + backoff(n, limits[key], max_delay) - now)
+    return max(0.0, wait)
+
+
+def failures(store: Store, key: str, window: float, now: float | None = None) -> int:
+    now = time.time() if now is None else now
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(LoginFailure)
+                        .where(LoginFailure.key == key, LoginFailure.at >= now - window)) or 0
+
+
+def record_failure(store: Store, keys: list[str], window: float, now: float | None = None) -> None:
+    """Store one failure per key and delete every record older than ``window`` (retention)."""
+    now = time.time() if now is None else now
+    with store.write() as s:
+        for key in keys:
+            s.add(LoginFailure(key=key, at=now))
+        s.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
+
+
+def purge_failures(store: Store, window: float, now: float | None = None) -> int:
+    now = time.time() if now is None else now
+    with store.write() as s:
+        return s.execute(delete(LoginFailure).where(LoginFailure.at < now - window)).rowcount or 0
+
+
+def check_password(store: Store, username: str, password: str) -> int | None:
+    """The user id when the password is right (same work whether or not the user exists)."""
     with store.read() as s:
         user = s.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
-    ok = False
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "") and user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    if ok:
-        return user.id
-    now = time.time()
-    with store.write() as s:
-        for key in keys:
-            s.add(LoginFailure(key=key, at=now))
-    return None
+    return user.id if ok else None
 
 
 def clear_failures(store: Store, keys: list[str]) -> None:
     with store.write() as s:
         s.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+
+
+def set_password(store: Store, user_id: int, password: str, keep_session: str | None = None) -> None:
+    """New password; every other session of the user ends (``keep_session``: the cookie token kept)."""
+    if len(password or "") < MIN_PASSWORD or len(password) > 256:
+        raise ValueError(f"password: {MIN_PASSWORD} to 256 characters")
+    pw_hash = _hasher.hash(password)
+    with store.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise ValueError("no such user")
+        user.password_hash = pw_hash
+        q = delete(SessionRow).where(SessionRow.user_id == user_id)
+        if keep_session:
+            q = q.where(SessionRow.token_hash != _token_hash(keep_session))
+        s.execute(q)
+
+
+def retry_after(wait: float) -> int:
+    return max(1, math.ceil(wait))
 
 
 def create_session(store: Store, user_id: int, ttl: float) -> str:

@@ -12,6 +12,20 @@ def register(app: typer.Typer) -> None:
                          "Example: camdetect review serve --db runs/review.db --media runs/media",
                          no_args_is_help=True)
 
+    @review.command("init")
+    def init(db: str = typer.Option(..., "--db", help="Review store URL or SQLite path to create.")) -> None:
+        """Create a new, empty review store on purpose (other commands refuse a missing store).
+
+        Example: camdetect review init --db runs/review/new.db
+        """
+        from camdetect.store import Store
+
+        store = Store.open(db, create=True)
+        with store.engine.connect() as conn:
+            rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        store.close()
+        typer.echo(f"review store ready: {db} (schema {rev})")
+
     @review.command("serve")
     def serve(
         db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
@@ -25,6 +39,12 @@ def register(app: typer.Typer) -> None:
         claim_ttl: float = typer.Option(600.0, "--claim-ttl", help="Seconds a claimed task stays reserved."),
         secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure (behind HTTPS)."),
         closed_signup: bool = typer.Option(False, "--closed-signup", help="Only `review add-user` creates accounts."),
+        create: bool = typer.Option(False, "--create", help="Create the store if it does not exist (else: exit 2)."),
+        trusted_proxy: list[str] = typer.Option([], "--trusted-proxy",
+                                                help="Address of a reverse proxy whose X-Forwarded-For/-Proto are "
+                                                     "believed (repeatable; default: none, headers ignored)."),
+        on_delete: str = typer.Option("anonymise", "--on-delete",
+                                      help="A deleted account's answers: anonymise (kept, unlinked) or remove."),
     ) -> None:
         """Start the review web app.
 
@@ -40,10 +60,11 @@ def register(app: typer.Typer) -> None:
         if media is not None and not media.is_dir():
             raise FileNotFoundError(f"{media}: --media folder not found")
         cfg = ReviewConfig(media=media, k=k, retire_agree=retire_agree, spot_share=spot_share, spot_rate=spot_rate,
-                           claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup)
-        app_ = create_app(Store.open(db), cfg)
+                           claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup,
+                           on_delete=on_delete, trusted_proxies=tuple(trusted_proxy))
+        app_ = create_app(Store.open(db, create=create), cfg)
         typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media})")
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(app_, host=host, port=port, log_level="warning", **uvicorn_options(cfg))
 
     @review.command("add-user")
     def add_user(
@@ -91,6 +112,33 @@ def register(app: typer.Typer) -> None:
         for fmt, path in done.items():
             typer.echo(f"{fmt}: {path}")
 
+    @review.command("delete-user")
+    def delete_user(
+        username: str = typer.Argument(..., help="Login name."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        on_delete: str = typer.Option("anonymise", "--on-delete", help="anonymise (answers kept, unlinked) or remove."),
+    ) -> None:
+        """Delete an account (a volunteer's request by e-mail, say), as the account page does.
+
+        Example: camdetect review delete-user alice --db runs/score/review.db --on-delete remove
+        """
+        from sqlalchemy import select
+
+        from camdetect.store import Store
+        from camdetect.store.models import User
+
+        from .account import delete_account
+        from .config import ReviewConfig
+
+        cfg = ReviewConfig(on_delete=on_delete)
+        store = Store.open(db)
+        with store.read() as s:
+            uid = s.scalar(select(User.id).where(User.username == username))
+        if uid is None:
+            raise ValueError(f"no user {username!r} in {db}")
+        delete_account(store, uid, cfg)
+        typer.echo(f"deleted {username} (answers: {on_delete})")
+
     @review.command("stats")
     def stats(db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path.")) -> None:
         """Print the dashboard totals as JSON.
@@ -124,7 +172,15 @@ def register(app: typer.Typer) -> None:
 
         if not city.is_dir():
             raise FileNotFoundError(f"{city}: city folder not found")
-        n = feed_from_synth(city, Store.open(db), media, limit=limit, seed=seed)
+        n = feed_from_synth(city, Store.open(db, create=True), media, limit=limit, seed=seed)  # fills a queue, like score
         typer.echo(f"{n} suggestions added to {db}; views in {media}")
 
     app.add_typer(review, name="review")
+
+
+def uvicorn_options(cfg) -> dict:
+    """Proxy headers only from the configured proxies (uvicorn trusts 127.0.0.1 by default); no
+    Server header."""
+    if cfg.trusted_proxies:
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(cfg.trusted_proxies), "server_header": False}
+    return {"proxy_headers": False, "server_header": False}

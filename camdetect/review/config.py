@@ -20,11 +20,17 @@ class ReviewConfig:
     w_uncertainty: float = 1.0  # priority = w_uncertainty * uncertainty + w_finish * intersection progress
     w_finish: float = 1.0
     session_ttl: float = 14 * 24 * 3600.0
-    login_limit: int = 5  # failed log-ins per username or address within login_window -> 429
-    login_window: float = 900.0
+    # log-in throttle (auth.py): free failures per account, then backoff 1, 2, 4 ... s up to login_max_delay
+    login_limit: int = 5
+    address_limit: int = 50  # free failures per client address, then the same backoff (NAT: slowed, not locked)
+    login_window: float = 900.0  # failures older than this are forgotten and deleted (retention)
+    login_max_delay: float = 300.0
+    device_ttl: float = 180 * 24 * 3600.0  # device cookie: this browser logged in to this account before
     max_body: int = 64 * 1024  # bytes per request
-    secure_cookies: bool = False  # set True behind HTTPS
+    secure_cookies: bool = False  # set True behind HTTPS (also sends HSTS)
     open_signup: bool = True
+    on_delete: str = "anonymise"  # a deleted account's answers: "anonymise" (kept, unlinked) or "remove"
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For / -Proto are believed
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -35,5 +41,12 @@ class ReviewConfig:
             raise ValueError("spot_share and spot_rate must be in [0, 1]")
         if self.claim_ttl <= 0 or self.spot_k < 1:
             raise ValueError("claim_ttl must be > 0 and spot_k >= 1")
+        if self.on_delete not in ("anonymise", "remove"):
+            raise ValueError(f"on_delete must be anonymise or remove, got {self.on_delete!r}")
+        if self.login_limit < 1 or self.address_limit < 1:
+            raise ValueError("login_limit and address_limit must be >= 1")
+        if not 0 < self.login_max_delay <= self.login_window:
+            raise ValueError("login_max_delay must be > 0 and <= login_window (failures expire after the window)")
+        self.trusted_proxies = tuple(p.strip() for p in self.trusted_proxies if p.strip())
         if self.media is not None:
             self.media = Path(self.media)

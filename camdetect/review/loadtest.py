@@ -26,15 +26,16 @@ class VolunteerLog:
 
 
 @contextmanager
-def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a background thread; yields the base URL."""
+def serve_in_thread(app, port: int | None = None, **uvicorn_kw) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a background thread; yields the base URL. ``uvicorn_kw``: more
+    ``uvicorn.Config`` options (e.g. ``camdetect.review.cli.uvicorn_options(cfg)``)."""
     import uvicorn
 
     from camdetect.store.pg_server import free_port
 
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           limit_concurrency=1000, backlog=2048))
+                                           limit_concurrency=1000, backlog=2048, **uvicorn_kw))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30

@@ -1,6 +1,11 @@
-"""HTTP hardening that is not about users: request size limit and security headers."""
+"""HTTP hardening that is not about users: request size limit, security headers on every
+response (errors and crashes included), and a plain 500 instead of a traceback."""
 
 from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("camdetect.review")
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -10,16 +15,22 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
 ]
+HSTS = (b"strict-transport-security", b"max-age=31536000")  # with --secure-cookies (served over HTTPS)
 
 
 class LimitsMiddleware:
     """Pure ASGI: refuse bodies over ``max_body`` bytes (413) -- by Content-Length, and by counting
-    streamed chunks when there is none -- and add security headers to every response."""
+    streamed chunks when there is none -- and add security headers to every response (``hsts``:
+    also Strict-Transport-Security). An exception in the app becomes a plain 500 with the same
+    headers (logged, never shown)."""
 
-    def __init__(self, app, max_body: int):
+    def __init__(self, app, max_body: int, hsts: bool = False):
         self.app = app
         self.max_body = max_body
+        self.headers = HEADERS + ([HSTS] if hsts else [])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -31,7 +42,7 @@ class LimitsMiddleware:
                 except ValueError:
                     too_big = True
                 if too_big:
-                    return await _reply(send, 413, b"request body too large")
+                    return await _reply(send, 413, b"request body too large", self.headers)
         seen = 0
         started = False
         refused = False
@@ -47,7 +58,7 @@ class LimitsMiddleware:
                     refused = True
                     if not started:
                         started = True
-                        await _reply(send, 413, b"request body too large")
+                        await _reply(send, 413, b"request body too large", self.headers)
                     return {"type": "http.disconnect"}  # the app stops reading
             return msg
 
@@ -58,19 +69,24 @@ class LimitsMiddleware:
             if msg["type"] == "http.response.start":
                 started = True
                 path = scope.get("path", "")
-                extra = [h for h in HEADERS if not (h[0] == b"cache-control" and path.startswith(("/static/", "/media/")))]
+                extra = [h for h in self.headers if not (h[0] == b"cache-control" and path.startswith(("/static/", "/media/")))]
                 msg = {**msg, "headers": list(msg.get("headers", [])) + extra}
             await send(msg)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except Exception:
-            if not refused:
-                raise
+            if refused:
+                return
+            log.exception("review app error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # headers already sent: nothing better to do than drop the connection
+            started = True
+            await _reply(send, 500, b"internal server error", self.headers)
 
 
-async def _reply(send, status: int, body: bytes) -> None:
+async def _reply(send, status: int, body: bytes, headers=HEADERS) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())] + HEADERS})
+                            (b"content-length", str(len(body)).encode())] + list(headers)})
     await send({"type": "http.response.body", "body": body})

@@ -31,7 +31,7 @@ def open_sink(url: str) -> ResultSink:
     """The review store (camdetect.store.Store: SQLite path/URL or postgresql://...)."""
     from camdetect.store import Store
 
-    return Store.open(url)
+    return Store.open(url, create=True)  # `camdetect score --db NEW.db` makes the queue on purpose
 
 
 def to_feature(rec: dict) -> dict:

@@ -17,19 +17,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 SQLITE_BUSY_MS = 30_000
 
 
-def normalize_url(url: str | os.PathLike) -> str:
-    """A path or URL -> SQLAlchemy URL (``x.db`` -> ``sqlite:///x.db``; postgres uses psycopg 3)."""
+def normalize_url(url: str | os.PathLike, mkdir: bool = True) -> str:
+    """A path or URL -> SQLAlchemy URL (``x.db`` -> ``sqlite:///x.db``; postgres uses psycopg 3).
+    ``mkdir``: create a SQLite file's parent folder (only when a new store is made on purpose)."""
     url = str(url)
     if not url.strip():
         raise ValueError("empty database URL")
     if "://" not in url:
         path = Path(url).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if mkdir:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     scheme, rest = url.split("://", 1)
     if scheme in ("postgres", "postgresql"):
         return f"postgresql+psycopg://{rest}"
-    if scheme.startswith("sqlite") and rest.startswith("/") and rest not in ("/", "/:memory:"):
+    if mkdir and scheme.startswith("sqlite") and rest.startswith("/") and rest not in ("/", "/:memory:"):
         Path(rest[1:]).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if not (scheme.startswith(("sqlite", "postgresql"))):
         raise ValueError(f"{url}: unsupported database URL (use a SQLite path/URL or postgresql://...)")
@@ -38,7 +40,7 @@ def normalize_url(url: str | os.PathLike) -> str:
 
 def make_engine(url: str, pool_size: int = 20) -> Engine:
     """Engine with the pragmas / pool this store needs."""
-    url = normalize_url(url)
+    url = normalize_url(url, mkdir=False)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
                                pool_size=pool_size, max_overflow=pool_size)
@@ -59,6 +61,16 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for in-memory SQLite and other databases)."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split("://", 1)[1]
+    if not rest.startswith("/") or rest in ("/", "/:memory:") or rest.startswith("/file:"):
+        return None
+    return Path(rest[1:].split("?", 1)[0]).expanduser()
 
 
 def insert_ignore(engine_or_dialect_name: str, table):

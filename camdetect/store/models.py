@@ -130,13 +130,26 @@ class SessionRow(Base):
 
 
 class LoginFailure(Base):
-    """Failed log-ins per username and per client address, for the rate limit (shared by workers)."""
+    """Failed log-ins for the log-in throttle (shared by workers). ``key`` is a keyed hash (HMAC) of
+    the typed username, the client address or a device cookie -- never the raw value -- and rows
+    older than the throttle window are deleted (camdetect.review.auth)."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     at: Mapped[float] = mapped_column(Float)
+
+
+class ReviewSecret(Base):
+    """Server-side random keys of the review app (the HMAC key of the log-in throttle and of the
+    device cookies), shared by every worker; ``CAMDETECT_REVIEW_SECRET`` overrides the stored one."""
+
+    __tablename__ = "review_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[float] = mapped_column(Float)
 
 
 class Assignment(Base):

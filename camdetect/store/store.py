@@ -3,7 +3,8 @@ app writes. One class, :class:`Store`, opened by URL (SQLite WAL by default, Pos
 
 Scorer API (docs/CONTRACTS.md)::
 
-    store = Store.open(url)                 # creates / migrates (Alembic)
+    store = Store.open(url, create=True)    # creates / migrates (Alembic); without create=True a
+                                            # missing or non-camdetect store is a StoreError
     store.record_image(image_key, model, suggestions, meta) -> int   # one transaction, idempotent
     store.done_images(model) -> set[str]
 
@@ -25,17 +26,63 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 
-from sqlalchemy import Engine, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from camdetect.records import Suggestion
 from camdetect.retry import with_retries
 
-from .db import insert_ignore, make_engine, normalize_url
+from .db import insert_ignore, make_engine, normalize_url, sqlite_path
 from .models import Intersection, ScoredImage, SuggestionRow, ViewRow
 
 PG_MIGRATION_LOCK = 0x63616D64  # "camd": advisory lock id serialising migrations on PostgreSQL
+SQLITE_MAGIC = b"SQLite format 3\x00"
+STORE_TABLES = {"alembic_version", "suggestions", "views"}  # a camdetect store has at least these
+
+
+class StoreError(ValueError):
+    """The URL names no usable review store (missing, empty, not ours, damaged): one line, for the CLI."""
+
+
+def _sqlite_tables(path, shown: str) -> set[str]:
+    """Table names, read through a read-only connection (the engine's WAL pragma would rewrite the
+    header of a file that turns out not to be ours)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{shown}: cannot read the store ({exc}); is it truncated or damaged? "
+                         "restore it from a backup") from None
+
+
+def _check_sqlite_file(path) -> bool:
+    """True when ``path`` holds a SQLite file (False: missing or 0 bytes); StoreError when it is not
+    SQLite or is shorter than its header says (a truncated copy)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{path}: not a SQLite file, so not a camdetect review store")
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the in-header page count is valid when these two agree
+    if valid and pages and size < page_size * pages:
+        raise StoreError(f"{path}: truncated or damaged store ({size} bytes, its header says "
+                         f"{page_size * pages}); restore it from a backup")
+    return True
 
 
 def uncertainty(score: float) -> float:
@@ -77,11 +124,41 @@ class Store:
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | os.PathLike, migrate: bool = True, pool_size: int = 20) -> Store:
-        """Open (and create / migrate to the newest schema) the store at ``url``."""
-        store = cls(make_engine(normalize_url(url), pool_size=pool_size))
-        if migrate:
-            store.migrate()
+    def open(cls, url: str | os.PathLike, migrate: bool = True, pool_size: int = 20,
+             create: bool = False) -> Store:
+        """Open the camdetect store at ``url`` and migrate it to the newest schema.
+
+        ``create=True`` makes a new store where there is none (a missing or 0-byte SQLite file, an
+        empty PostgreSQL database). Without it -- and always for a file or database that holds
+        something else, or a truncated / damaged SQLite file -- raises :class:`StoreError` with a
+        one-line reason, so a typo in ``--db`` never silently serves an empty store."""
+        full = normalize_url(url, mkdir=create)
+        shown = str(url)
+        path = sqlite_path(full)
+        if path is not None and not _check_sqlite_file(path) and not create:
+            raise StoreError(f"{shown}: no review store here (make one on purpose: "
+                             f"camdetect review init --db {shown}, or --create)")
+        tables = _sqlite_tables(path, shown) if path is not None and path.exists() else None
+        store = cls(make_engine(full, pool_size=pool_size))
+        try:
+            if tables is None:  # PostgreSQL / in-memory: nothing is written by just looking
+                tables = set(inspect(store.engine).get_table_names())
+            if tables and not STORE_TABLES <= tables:
+                raise StoreError(f"{shown}: not a camdetect review store (it has other tables: "
+                                 f"{', '.join(sorted(tables)[:5])})")
+            if not tables and not create:
+                raise StoreError(f"{shown}: empty database, not a review store (make one on purpose: "
+                                 f"camdetect review init --db {shown}, or --create)")
+            if migrate:
+                store.migrate()
+        except DatabaseError as exc:
+            store.close()
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise StoreError(f"{shown}: cannot read the store ({reason}); is it truncated or damaged? "
+                             "restore it from a backup") from None
+        except Exception:
+            store.close()
+            raise
         return store
 
     @property
@@ -92,6 +169,7 @@ class Store:
         """Run the Alembic migrations shipped in the package, under a lock (safe with many processes)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.util import CommandError
 
         cfg = Config()
         cfg.set_main_option("script_location", str(files("camdetect.store") / "migrations"))
@@ -100,7 +178,10 @@ class Store:
             if self.dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            try:
+                command.upgrade(cfg, revision)
+            except CommandError as exc:  # e.g. a store written by a newer camdetect
+                raise StoreError(f"{self.url}: cannot migrate the store ({exc})") from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -163,7 +163,7 @@ def test_cli_locate_from_review_store(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'review.db'}"
     sugs = [sug("a", (0, 0), (10, 15)), sug("b", (30, 0), (10, 15)), sug("c", (0, 30), (-20, 40), "bullet")]
-    store = Store.open(url)
+    store = Store.open(url, create=True)
     for s in sugs:
         store.record_image(s.image_path, "m", [s], {})
     with store.write() as session:

@@ -55,7 +55,7 @@ def template_store(tmp_path_factory) -> Path:
     """Migrate and fill once per test process; each test gets a copy (fast, still a real store)."""
     d = tmp_path_factory.mktemp("template")
     (d / "media").mkdir()
-    s = Store.open(d / "review.db")
+    s = Store.open(d / "review.db", create=True)
     fill_store(s, d / "media")
     with s.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

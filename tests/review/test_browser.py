@@ -180,7 +180,7 @@ def test_synthetic_city_screenshots(browser, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     city = tmp_path / "city"
     generate_city(city, 4, seed=1, width=4096)
-    store = Store.open(tmp_path / "r.db")
+    store = Store.open(tmp_path / "r.db", create=True)
     feed_from_synth(city, store, tmp_path / "media", progress=False)
     create_user(store, "alice", "password123", "volunteer")
     problems: list[str] = []

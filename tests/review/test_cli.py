@@ -44,7 +44,7 @@ def test_add_user_export_stats(tmp_path):
     db = str(tmp_path / "r.db")
     media = tmp_path / "media"
     media.mkdir()
-    fill_store(Store.open(db), media, n_images=1)
+    fill_store(Store.open(db, create=True), media, n_images=1)
     env = {"CAMDETECT_REVIEW_PASSWORD": "password123"}
     r = run("review", "add-user", "boss", "--role", "coordinator", "--db", db, env=env)
     assert r.returncode == 0, r.stderr

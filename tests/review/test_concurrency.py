@@ -34,7 +34,7 @@ def stress_url(request, tmp_path):
 @pytest.mark.slow
 def test_fifty_volunteers_no_lost_or_duplicated_answers(stress_url):
     k = 3
-    store = Store.open(stress_url, pool_size=30)
+    store = Store.open(stress_url, pool_size=30, create=True)
     fill_synthetic(store, max(400, int(40 * SECONDS)))  # enough work that the queue outlasts the run
     cfg = ReviewConfig(k=k, retire_agree=2, spot_share=0.05, spot_rate=0.1, spot_k=1)
     vols = make_volunteers(store, N_VOLUNTEERS)

@@ -20,7 +20,7 @@ def city(tmp_path_factory):
 
 
 def test_feed_from_synth(city, tmp_path):
-    store = Store.open(tmp_path / "r.db")
+    store = Store.open(tmp_path / "r.db", create=True)
     media = tmp_path / "media"
     n = feed_from_synth(city, store, media, progress=False)
     assert n > 0
@@ -36,4 +36,4 @@ def test_feed_from_synth(city, tmp_path):
 
 def test_feed_missing_city(tmp_path):
     with pytest.raises(FileNotFoundError, match="manifest.csv"):
-        feed_from_synth(tmp_path, Store.open(tmp_path / "r.db"), tmp_path / "m", progress=False)
+        feed_from_synth(tmp_path, Store.open(tmp_path / "r.db", create=True), tmp_path / "m", progress=False)

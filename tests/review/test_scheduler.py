@@ -18,7 +18,7 @@ from camdetect.store.models import SuggestionRow
 def store(request, tmp_path):
     url = (f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite"
            else request.getfixturevalue("pg_server").create_database())
-    s = Store.open(url)
+    s = Store.open(url, create=True)
     yield s
     s.close()
 

@@ -6,14 +6,14 @@ import multiprocessing as mp
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from camdetect.store import Store
 from camdetect.store.models import Base
 
 
 def test_migrations_match_models(db_url):
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         tables = set(inspect(conn).get_table_names())
@@ -23,7 +23,7 @@ def test_migrations_match_models(db_url):
 
 
 def _open(url: str) -> None:
-    Store.open(url).close()
+    Store.open(url, create=True).close()
 
 
 def test_parallel_open_in_processes(db_url):
@@ -35,3 +35,19 @@ def test_parallel_open_in_processes(db_url):
     for p in procs:
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0, 0]
+
+
+def test_upgrade_from_0001_forgets_raw_login_failures(db_url):
+    """Issue 13.5: an existing store upgrades (0001 -> head); the failed log-ins 0001 kept in plain
+    text (typed username, client address) are deleted, and the secrets table appears."""
+    store = Store.open(db_url, create=True, migrate=False)
+    store.migrate("0001")
+    with store.write() as s:
+        s.execute(text("INSERT INTO login_failures (key, at) VALUES ('user:alice', 1.0), ('ip:10.0.0.7', 1.0)"))
+    store.close()
+    store = Store.open(db_url)  # an ordinary open migrates to head
+    with store.read() as s:
+        assert s.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    assert "review_secrets" in set(inspect(store.engine).get_table_names())
+    store.close()

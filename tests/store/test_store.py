@@ -23,7 +23,7 @@ def count(store: Store, model) -> int:
 
 
 def test_record_image_is_idempotent_on_key(db_url):
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     sugg = [make_suggestion(i) for i in range(3)]
     assert store.record_image("p1", "m", sugg, {"views": 10}) == 3
     assert store.record_image("p1", "m", sugg, {"views": 10}) == 0
@@ -41,7 +41,7 @@ def test_record_image_is_idempotent_on_key(db_url):
     ([], "m1", set()),
 ])
 def test_done_images_per_model(db_url, calls, model, expected):
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     for key, m in calls:
         store.record_image(key, m, [], {"views": 0})  # an image with no suggestions is still done
     assert store.done_images(model) == expected
@@ -49,7 +49,7 @@ def test_done_images_per_model(db_url, calls, model, expected):
 
 
 def test_views_intersections_and_nan_fields(db_url):
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     sugg = [make_suggestion(0, view=0), make_suggestion(1, view=0), make_suggestion(2, view=1),
             make_suggestion(3, image="p2", lat=float("nan"), lon=float("nan"), type_score=float("nan"))]
     store.record_image("p1", "m", sugg[:3], {"area": "north"})
@@ -67,7 +67,7 @@ def test_views_intersections_and_nan_fields(db_url):
 
 def test_record_image_is_atomic(db_url):
     """A failure half-way leaves neither suggestions nor the done-mark behind."""
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     good = make_suggestion(0)
     bad = make_suggestion(1, x1=None)  # NOT NULL column -> the insert fails mid-transaction
     with pytest.raises(IntegrityError):
@@ -80,7 +80,7 @@ def test_record_image_is_atomic(db_url):
 
 def test_concurrent_writers_never_duplicate(db_url):
     """Eight threads record overlapping images at once: every key lands exactly once."""
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     errors: list[BaseException] = []
 
     def work(t: int) -> None:
@@ -105,9 +105,9 @@ def test_concurrent_writers_never_duplicate(db_url):
 
 
 def test_reopen_and_second_handle(db_url):
-    a = Store.open(db_url)
+    a = Store.open(db_url, create=True)
     a.record_image("p1", "m", [make_suggestion(0)], {})
-    b = Store.open(db_url)  # migrations already at head: a no-op
+    b = Store.open(db_url, create=True)  # migrations already at head: a no-op
     assert b.done_images("m") == {"p1"}
     a.close()
     b.close()
@@ -145,7 +145,7 @@ def test_spot_rank_in_unit_interval_and_stable(path):
 @given(batches=st.lists(st.lists(st.integers(0, 12), max_size=6), min_size=1, max_size=5))
 def test_property_union_of_keys(tmp_path_factory, batches):
     """However suggestions arrive (repeats, overlaps), the store holds each key once."""
-    store = Store.open(tmp_path_factory.mktemp("prop") / "r.db")
+    store = Store.open(tmp_path_factory.mktemp("prop") / "r.db", create=True)
     for n, batch in enumerate(batches):
         store.record_image(f"img{n}", "m", [make_suggestion(i) for i in batch], {})
     expected = {make_suggestion(i).key for b in batches for i in b}
@@ -157,7 +157,7 @@ def test_property_union_of_keys(tmp_path_factory, batches):
 
 def test_views_without_suggestions_from_meta(db_url):
     """meta["view_images"] registers empty views (spot-check candidates), idempotently."""
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=True)
     views = [{"image_path": f"m/p9_v{i}.jpg", "pano_id": "p9", "intersection": "i9", "view_heading": 36.0 * i,
               "view_pitch": 15.0, "view_fov": 48.0, "width": 640, "height": 640, "lat": 1.0, "lon": 2.0}
              for i in range(3)]
