@@ -30,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from camdetect.labels.consensus import ConsensusConfig, run_consensus
 from camdetect.labels.evaluate_consensus import format_table, measure
+from camdetect.labels.losses import dropped_votes, format_loss_tables, loss_table
 from camdetect.labels.report import clean_json
 from camdetect.labels.simulate import make_volunteers, random_city, simulate_tags
+from camdetect.labels.voting import KeepRule
 from camdetect.records import Camera, read_table
 
 
@@ -91,7 +93,6 @@ def sweeps(args) -> list[str]:
     reliability keep threshold (synth city of the first seed)."""
     from camdetect.labels.evaluate_consensus import score_cameras
     from camdetect.labels.importers import import_labels
-    from camdetect.labels.voting import KeepRule
 
     md = ["### clustering angle (majority keep, simulated crowd, mean of seeds 0-2, 500 intersections)", "",
           "| max angle (deg) | precision | recall | F1 |", "|---|---|---|---|"]
@@ -153,7 +154,14 @@ def main() -> None:
                  f"{sum(t.kind == 'tag' for t in tags)} volunteer tags by {n_vol} volunteers")
         md += [f"### {title}", "", format_table(rows), "",
                f"Dawid-Skene type accuracy vs simulated: Spearman rho = {rec['spearman']:.2f} over {rec['n']} volunteers", ""]
-        report[f"synth_seed{seed}"] = {"title": title, "rows": [r.as_dict() for r in rows], "reliability": rec}
+        losses = [loss_table(tags, truth, ConsensusConfig(keep=KeepRule.parse(k)), name=f"keep {k}")
+                  for k in ("majority", "any")]
+        md += [f"Where the truth cameras are lost (seed {seed}; buckets: docs/labels_consensus.md):", "",
+               format_loss_tables(losses), "",
+               "Dropped cameras had " + ", ".join(f"{k} tags ({n})" for k, n in dropped_votes(losses[0]).most_common())
+               + ".", ""]
+        report[f"synth_seed{seed}"] = {"title": title, "rows": [r.as_dict() for r in rows], "reliability": rec,
+                                       "losses": {t.name: t.counts for t in losses}}
         if seed == args.seeds[-1]:
             md += [f"Confidence of candidate cameras vs truth (seed {seed}):", "", *confidence_table(tags, truth), ""]
         compare.append((f"synthetic city seed {seed}", rows))

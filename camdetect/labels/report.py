@@ -19,12 +19,12 @@ import math
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from camdetect.durable import atomic_path, atomic_write_text
+from camdetect.durable import atomic_write_text, save_figure
 from camdetect.records import Camera, Tag, write_table
 
 from .agreement import agreement_order, intersection_counts
@@ -71,9 +71,7 @@ def _plt():
 
 
 def _save(fig, path: Path) -> None:
-    with atomic_path(path, keep_suffix=True) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    _plt().close(fig)
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
 
 
 def level_rows(scope: str, levels: Sequence[str]) -> list[LevelRow]:
@@ -214,6 +212,19 @@ def write_report(tags: Sequence[Tag], out: str | os.PathLike, cameras: Sequence[
         atomic_write_text(out / "measured.json", json.dumps(clean_json([r.as_dict() for r in rows]), indent=2))
         md += ["## Measured against truth\n", table, ""]
         summary["measured"] = [r.as_dict() for r in rows]
+        from .losses import LostCamera, format_loss_tables, loss_table
+        from .voting import KeepRule
+
+        base = config
+        losses = [loss_table(tags, truth, base, match_deg, name=f"this consensus (keep {base.keep})")]
+        if str(base.keep) != "any":
+            losses.append(loss_table(tags, truth, replace(base, keep=KeepRule.parse("any")), match_deg,
+                                     name="union of volunteers (keep any)"))
+        loss_md = format_loss_tables(losses)
+        write_table(out / "lost_cameras.csv", losses[0].rows, LostCamera)
+        atomic_write_text(out / "losses.md", loss_md + "\n")
+        md += ["## Where truth cameras are lost (docs/labels_consensus.md)\n", loss_md, ""]
+        summary["losses"] = {t.name: t.counts for t in losses}
     atomic_write_text(out / "report.md", "\n".join(md) + "\n")
     atomic_write_text(out / "summary.json", json.dumps(clean_json(summary), indent=2))
     return summary

@@ -74,6 +74,10 @@ def test_report_command_writes_tables_and_pngs(sim, tmp_path):
     assert {r["method"].split(" (")[0] for r in json.loads((rep / "measured.json").read_text())} >= {
         "majority vote", "Amnesty median counts", "best single volunteer"}
     assert "| majority vote |" in out
+    losses = summary["losses"]  # every truth camera of the tagged images lands in exactly one bucket
+    assert len(losses) == 2 and len({sum(c.values()) for c in losses.values()}) == 1
+    assert sum(1 for _ in csv.DictReader((rep / "lost_cameras.csv").open())) == sum(next(iter(losses.values())).values())
+    assert "Where truth cameras are lost" in (rep / "report.md").read_text()
     levels = {r["level"] for r in csv.DictReader((rep / "intersection_agreement.csv").open())}
     assert levels <= {"Unanimous", "2 vs 1", "All disagree"}
 
