@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-EARTH_RADIUS_M = 6371008.8
+from camdetect.geometry.earth import M_PER_DEG_LAT, haversine_m, m_per_deg_lon
 
 # highway=* values that count as streets (links of street classes included, motorways excluded).
 STREET_KINDS = frozenset({
@@ -39,13 +39,6 @@ def is_street(tags: Mapping[str, str]) -> bool:
     return kind in STREET_KINDS and kind not in EXCLUDED_KINDS and tags.get("area") != "yes"
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def shared_street_nodes(ways: Iterable[tuple[Mapping[str, str], Sequence[int]]]) -> dict[int, int]:
     """node id -> number of distinct street ways through it, for nodes on >= 2 street ways."""
     count: dict[int, int] = {}
@@ -70,13 +63,11 @@ def merge_close(points: list[tuple[int, float, float, int]], merge_m: float) -> 
 
     if merge_m > 0 and points:
         lat0 = sum(p[1] for p in points) / len(points)
-        m_per_deg_lat = math.pi * EARTH_RADIUS_M / 180
-        m_per_deg_lon = m_per_deg_lat * math.cos(math.radians(lat0))
+        ky, kx = M_PER_DEG_LAT, m_per_deg_lon(lat0)
         size = max(merge_m, 1.0)  # cells >= merge_m: neighbours within one cell cover every close pair
         cell: dict[tuple[int, int], list[int]] = {}
         for i, (_, lat, lon, _) in enumerate(points):
-            cell.setdefault((math.floor(lat * m_per_deg_lat / size),
-                             math.floor(lon * m_per_deg_lon / size)), []).append(i)
+            cell.setdefault((math.floor(lat * ky / size), math.floor(lon * kx / size)), []).append(i)
         for (cy, cx), members in cell.items():
             for dy in (-1, 0, 1):
                 for dx in (-1, 0, 1):

@@ -3,7 +3,7 @@
 Each suggestion is a ray: origin = panorama lat/lon, direction = ``heading`` (bearing of the camera).
 Rays of the same type from different panoramas that cross within ``max_range_m`` in front of both
 are associated (greedy, nearest crossing first, one ray per panorama per camera) and the camera is
-placed by weighted least squares on a local ENU plane: minimise sum_i (perpendicular distance_i /
+placed by weighted least squares on a local ENU plane (``geometry.earth.LocalPlane``): minimise sum_i (perpendicular distance_i /
 sigma_i)^2 with sigma_i = range_i * bearing noise. The covariance (sum_i w_i (I - d_i d_i^T))^-1 is
 inflated by the reduced chi-square when there are >= 3 rays and it exceeds 1; the reported
 uncertainty is the ``k_sigma`` error ellipse (default 3 sigma) and its semi-major axis in metres.
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from camdetect.citymap.intersections import EARTH_RADIUS_M
+from camdetect.geometry.earth import LocalPlane
+from camdetect.geometry.same_camera import LOCATE_MIN_DEG
 from camdetect.records import Suggestion
 
 MIN_RANGE_M = 2.0  # a camera closer than this to the panorama is a crossing artefact, not a camera
@@ -58,21 +59,6 @@ class CameraEstimate:
     @property
     def located(self) -> bool:
         return len(self.rays) >= 2
-
-
-class LocalPlane:
-    """Equirectangular east/north metres around (lat0, lon0): < 1 mm error over a few hundred metres."""
-
-    def __init__(self, lat0: float, lon0: float):
-        self.lat0, self.lon0 = lat0, lon0
-        self.ky = math.pi * EARTH_RADIUS_M / 180.0
-        self.kx = self.ky * math.cos(math.radians(lat0))
-
-    def to_xy(self, lat, lon) -> np.ndarray:
-        return np.stack([(np.asarray(lon) - self.lon0) * self.kx, (np.asarray(lat) - self.lat0) * self.ky], -1)
-
-    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
-        return self.lat0 + y / self.ky, self.lon0 + x / self.kx
 
 
 def _dir(bearing_deg) -> np.ndarray:
@@ -134,10 +120,13 @@ def _crossing(o1, d1, o2, d2) -> tuple[float, float] | None:
     return float(t1), float(t2)
 
 
-def rays_from_suggestions(suggestions: list[Suggestion], merge_deg: float = 3.0) -> list[Ray]:
-    """One ray per (panorama, type, bearing within ``merge_deg``): overlapping views of one panorama
-    see the same camera twice; the highest-scoring sighting is kept. Rows without lat/lon/heading are
+def rays_from_suggestions(suggestions: list[Suggestion], merge_deg: float = LOCATE_MIN_DEG) -> list[Ray]:
+    """One ray per camera seen from a panorama: suggestions of one panorama and type within ``merge_deg``
+    on the sphere are one camera (``geometry.same_camera``'s rule at its location tolerance; a row without
+    pitch counts as on the horizon), the highest-scoring sighting is kept. Rows without lat/lon/heading are
     skipped (they cannot be placed)."""
+    from camdetect.geometry.same_camera import group_on_sphere
+
     by_pano: dict[tuple[str, str], list[Suggestion]] = {}
     for s in suggestions:
         if any(math.isnan(float(v)) for v in (s.lat, s.lon, s.heading)):
@@ -145,10 +134,10 @@ def rays_from_suggestions(suggestions: list[Suggestion], merge_deg: float = 3.0)
         by_pano.setdefault((s.pano_id, s.type), []).append(s)
     rays: list[Ray] = []
     for (pano, typ), items in sorted(by_pano.items()):
-        kept: list[Suggestion] = []
-        for s in sorted(items, key=lambda s: -s.score):
-            if all(abs((s.heading - k.heading + 180) % 360 - 180) > merge_deg for k in kept):
-                kept.append(s)
+        items = sorted(items, key=lambda s: -s.score)
+        pitch = [0.0 if math.isnan(float(s.pitch)) else float(s.pitch) for s in items]
+        rep = group_on_sphere([float(s.heading) for s in items], pitch, min_deg=merge_deg)
+        kept = [s for i, s in enumerate(items) if rep[i] == i]
         rays += [Ray(pano, s.lat, s.lon, float(s.heading) % 360, typ, s.mount, float(s.score), s.key) for s in kept]
     return rays
 

@@ -14,8 +14,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from camdetect.geometry.earth import M_PER_DEG_LAT, m_per_deg_lon
+
 SPLITS = ("train", "val", "test")
-EARTH_M_PER_DEG = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ def spatial_block(lat: float, lon: float, block_m: float) -> str:
     """Id of the ~block_m x block_m square containing (lat, lon); '' without coordinates."""
     if block_m <= 0 or not (math.isfinite(lat) and math.isfinite(lon)):
         return ""
-    dy = block_m / EARTH_M_PER_DEG
-    dx = block_m / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 1e-6))
+    dy = block_m / M_PER_DEG_LAT
+    dx = block_m / max(m_per_deg_lon(lat), M_PER_DEG_LAT * 1e-6)
     return f"blk{math.floor(lat / dy)}_{math.floor(lon / dx)}"
 
 

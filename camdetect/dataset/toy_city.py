@@ -11,13 +11,13 @@ look-alikes (hard negatives).
 from __future__ import annotations
 
 import csv
-import math
 import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from camdetect.geometry.earth import offset_latlon
 from camdetect.records import Camera, write_table
 
 
@@ -103,8 +103,7 @@ def make_toy_city(out: str | os.PathLike, intersections: int = 6, seed: int = 0,
         img, c = _draw_pano(rng, pano_id, W, H, n, point_share)
         cv2.imwrite(str(out / "panoramas" / f"{pano_id}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
         cams += c
-        lat = 40.70 + (i // 4) * spacing_m / 111_320.0
-        lon = -73.95 + (i % 4) * spacing_m / (111_320.0 * math.cos(math.radians(40.7)))
+        lat, lon = offset_latlon(40.70, -73.95, (i % 4) * spacing_m, (i // 4) * spacing_m)
         rows.append({"intersection_id": pano_id, "pano_id": pano_id, "lat": f"{lat:.6f}", "lon": f"{lon:.6f}",
                      "image_path": f"panoramas/{pano_id}.jpg", "kind": "panorama", "pano_heading": "0",
                      "heading": "", "pitch": "", "fov": ""})

@@ -166,7 +166,8 @@ def align(truth: list[ImageTruth], preds: list[ImagePrediction], classes: tuple[
 # --------------------------------------------------------------------------------------- loaders
 def _group_physical(tags: list[Tag], max_deg: float) -> list[str]:
     """Physical camera id per box tag: the tag_id when the dataset repeats it across views, else
-    boxes in one panorama whose sphere centres lie within ``max_deg`` degrees, else the box itself."""
+    boxes in one panorama whose sphere centres lie within ``max_deg`` degrees (the one same-camera rule,
+    ``geometry.same_camera``, at its truth tolerance), else the box itself."""
     ids = [""] * len(tags)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for t in tags:
@@ -181,18 +182,13 @@ def _group_physical(tags: list[Tag], max_deg: float) -> list[str]:
             by_pano[t.intersection or t.image].append(i)
         else:
             ids[i] = f"{t.image}|{t.tag_id or i}"
-    if by_pano:
-        from camdetect.geometry import angular_distance  # only when boxes carry sphere centres
+    if by_pano:  # only when boxes carry sphere centres
+        from camdetect.geometry.same_camera import group_on_sphere
     for pano, idx in by_pano.items():
-        centres: list[tuple[float, float, str]] = []
-        for i in idx:
-            t = tags[i]
-            hit = next((cid for h, p, cid in centres
-                        if float(angular_distance(h, p, t.heading, t.pitch)) <= max_deg), None)
-            if hit is None:
-                hit = f"{pano}|cam{len(centres)}"
-                centres.append((t.heading, t.pitch, hit))
-            ids[i] = hit
+        rep = group_on_sphere([tags[i].heading for i in idx], [tags[i].pitch for i in idx], min_deg=max_deg)
+        cams = {r: f"{pano}|cam{k}" for k, r in enumerate(dict.fromkeys(rep.tolist()))}
+        for i, r in zip(idx, rep.tolist()):
+            ids[i] = cams[r]
     return ids
 
 

@@ -1,7 +1,8 @@
 """One camera seen in overlapping views of the same panorama is reported once.
 
-Each detection is placed on the sphere (``geometry.view_box_to_sphere``); detections from different
-views whose centres are closer than half the larger angular box size (at least ``min_sep``) are the
+Each detection is placed on the sphere (``geometry.view_box_to_sphere``) and grouped by the one
+same-camera rule, ``geometry.same_camera.group_on_sphere``, at the scorer's tolerance: detections from
+different views whose centres are within half the larger angular box size (at least ``min_sep``) are the
 same camera, and the highest-scoring one represents it. Detections in the same view were already
 separated by NMS and are never merged here.
 """
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from camdetect.geometry import angular_distance, view_box_to_sphere
+from camdetect.geometry import view_box_to_sphere
+from camdetect.geometry.same_camera import SCORING_MIN_DEG, SCORING_REL, group_on_sphere
 from camdetect.records import Detections, View
 
-MIN_SEP_DEG = 0.5
+MIN_SEP_DEG = SCORING_MIN_DEG
 
 
 @dataclass
@@ -48,19 +50,14 @@ def to_sphere(views: list[View], dets: list[Detections]) -> list[SphereDetection
 
 def merge_on_sphere(views: list[View], dets: list[Detections], min_sep: float = MIN_SEP_DEG) -> list[SphereDetection]:
     """Greedy (by score) merge across views; returns the kept detections, best first."""
-    cands = sorted(to_sphere(views, dets), key=lambda d: -d.score)
-    kept: list[SphereDetection] = []
-    for d in cands:
-        if kept:
-            kh = np.array([k.heading for k in kept])
-            kp = np.array([k.pitch for k in kept])
-            dist = np.atleast_1d(angular_distance(kh, kp, d.heading, d.pitch))
-            size = np.array([max(k.ang_w, k.ang_h) for k in kept])
-            radius = np.maximum(0.5 * np.maximum(size, max(d.ang_w, d.ang_h)), min_sep)
-            other_view = np.array([k.view_index != d.view_index for k in kept])
-            hit = np.flatnonzero((dist < radius) & other_view)
-            if hit.size:
-                kept[int(hit[0])].n_views += 1
-                continue
-        kept.append(d)
-    return kept
+    cands = to_sphere(views, dets)
+    if not cands:
+        return []
+    rep = group_on_sphere([d.heading for d in cands], [d.pitch for d in cands],
+                          size=[max(d.ang_w, d.ang_h) for d in cands], score=[d.score for d in cands],
+                          source=[d.view_index for d in cands], rel=SCORING_REL, min_deg=min_sep)
+    kept = {int(i): cands[i] for i in np.flatnonzero(rep == np.arange(len(cands)))}
+    for i, r in enumerate(rep):
+        if r != i:
+            kept[int(r)].n_views += 1
+    return sorted(kept.values(), key=lambda d: -d.score)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camdetect.citymap.fetch import FetchError, HttpClient, HttpConfig
-from camdetect.citymap.intersections import EARTH_RADIUS_M, haversine_m
 from camdetect.durable import atomic_write_bytes
+from camdetect.geometry.earth import EARTH_RADIUS_M, haversine_m
 
 DEFAULT_BASE = "https://graph.mapillary.com"
 FIELDS = "id,thumb_2048_url,computed_compass_angle,compass_angle,computed_geometry,geometry,is_pano,camera_parameters,width,height,captured_at,creator"
