@@ -37,7 +37,7 @@ from camdetect.dataset.sources import (
     to_sphere,
 )
 from camdetect.dataset.splits import SPLITS, SplitPlan, assign_splits, group_key
-from camdetect.dataset.tiling import boxes_in_window, tile_windows
+from camdetect.dataset.tiling import boxes_in_window
 from camdetect.durable import atomic_open, atomic_write_bytes, atomic_write_text
 from camdetect.geometry import (
     ViewPlan,
@@ -47,6 +47,7 @@ from camdetect.geometry import (
     plan_views,
     sphere_boxes_to_view,
 )
+from camdetect.geometry.tiles import tile_windows
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.records import Tag, View, write_table
 from camdetect.taxonomy import Taxonomy, load_taxonomy

@@ -2,32 +2,15 @@
 
 A 640 px view trained at imgsz 320 halves every camera; cut into 320 px tiles it keeps full
 resolution. Tiles overlap so a camera cut by one tile's border is whole in its neighbour; a box is
-kept in a tile when at least ``min_visible`` of its area is inside it.
+kept in a tile when at least ``min_visible`` of its area is inside it. The windows are
+``camdetect.geometry.tiles.tile_windows``, the same the scorer cuts (train/serve parity).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from camdetect.geometry import clip_box
-
-
-def tile_windows(width: int, height: int, tile: int, overlap: float = 0.2) -> list[tuple[int, int, int, int]]:
-    """(x0, y0, x1, y1) windows of ``tile`` px covering the image, evenly spread, overlapping >= ``overlap``."""
-    if tile <= 0:
-        raise ValueError(f"tile size must be positive, got {tile}")
-    if not 0 <= overlap < 1:
-        raise ValueError(f"tile overlap must be in [0, 1), got {overlap}")
-
-    def starts(size: int) -> list[int]:
-        if size <= tile:
-            return [0]
-        n = math.ceil((size - tile) / (tile * (1 - overlap))) + 1
-        return [round(i * (size - tile) / (n - 1)) for i in range(n)]
-
-    return [(x, y, min(x + tile, width), min(y + tile, height)) for y in starts(height) for x in starts(width)]
 
 
 def boxes_in_window(boxes: np.ndarray, window: tuple[int, int, int, int],

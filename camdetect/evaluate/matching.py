@@ -1,9 +1,10 @@
-"""Box IoU and one-to-one matching of predictions to ground truth on one image.
+"""One-to-one matching of predictions to ground truth on one image.
 
 COCO's rule, so that our confusion matrices and calibration agree with its AP: predictions in
 descending score order each take the unmatched truth box of highest IoU >= ``iou_thr`` (of the same
 class when ``class_aware``). Also the many-to-one "best overlapping score" per truth box that the
 review-effort curve needs (a camera is found when any suggestion at the threshold lies on it).
+IoU and the greedy pairing are ``camdetect.geometry.overlap``'s (shared with scoring and export parity).
 """
 
 from __future__ import annotations
@@ -12,20 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix (len(a), len(b)) of xyxy boxes; COCO's continuous convention (no +1 pixel)."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    if not len(a) or not len(b):
-        return np.zeros((len(a), len(b)))
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(axis=2)
-    area_a = np.clip(a[:, 2:] - a[:, :2], 0, None).prod(axis=1)
-    area_b = np.clip(b[:, 2:] - b[:, :2], 0, None).prod(axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+from camdetect.geometry.overlap import box_iou, greedy_match
 
 
 @dataclass
@@ -53,11 +41,10 @@ def match_image(gt_boxes: np.ndarray, pred_boxes: np.ndarray, pred_scores: np.nd
             same = np.asarray(pred_classes)[:, None] == np.asarray(gt_classes)[None, :]
             iou = np.where(same, iou, 0.0)
         order = np.argsort(-np.asarray(pred_scores, np.float64), kind="stable")
-        for j in order:
-            cand = np.where(gt_to_pred < 0, iou[j], -1.0)
-            i = int(np.argmax(cand))
-            if cand[i] >= iou_thr and cand[i] > 0:
-                pred_to_gt[j], gt_to_pred[i], ious_out[j] = i, j, cand[i]
+        pred_to_gt = greedy_match(iou, (iou >= iou_thr) & (iou > 0), order)
+        hit = np.flatnonzero(pred_to_gt >= 0)
+        gt_to_pred[pred_to_gt[hit]] = hit
+        ious_out[hit] = iou[hit, pred_to_gt[hit]]
     return Match(pred_to_gt, gt_to_pred, ious_out)
 
 

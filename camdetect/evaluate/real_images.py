@@ -17,7 +17,7 @@
   plan, the same as ``camdetect score --kind panorama``), per view, at the stored threshold and at the
   <= 1 FP/image threshold.
 * **Inference** (onnxruntime only, like the scorer): the scorer's pieces (``OnnxDetector`` = letterbox +
-  decode + NMS, ``tiling.tile_boxes`` / ``tile_size_for``) on native-resolution tiles at the model's
+  decode + NMS, ``geometry.tiles.tile_windows`` / ``tiling.tile_size_for``) on native-resolution tiles at the model's
   training tile size, one whole image letterboxed to the model input and, by default, one middle scale
   (the image shrunk by the geometric mean of 1 and the whole pass's scale, tiled again); all merged with
   one *class-agnostic* intersection-over-smaller suppression (``tiling.ios_nms``): a camera is one
@@ -42,7 +42,8 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from camdetect.configs import Real, StrictModel, validate_mapping
-from camdetect.evaluate.matching import box_iou
+from camdetect.geometry.overlap import box_iou
+from camdetect.geometry.overlap import greedy_match as _greedy_pairs
 from camdetect.records import Detections
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,21 +91,14 @@ def greedy_match(pred_xyxy, pred_scores, truth_xyxy, iou_thr: float = HIT_IOU,
     """``pred_to_truth`` (P,): the truth index each prediction takes, -1 for a false suggestion.
 
     Predictions in descending score order each take the unmatched truth they hit with the highest IoU
-    (COCO's order, :func:`camdetect.evaluate.matching.match_image` with the hit rule instead of IoU >= 0.5).
+    (a centre-only hit has IoU 0 but still counts): COCO's order, ``geometry.overlap.greedy_match`` as in
+    :func:`camdetect.evaluate.matching.match_image`, with the hit rule instead of IoU >= 0.5.
     """
     scores = np.asarray(pred_scores, np.float64).reshape(-1)
-    out = np.full(len(scores), -1, np.int64)
     hits = hit_matrix(pred_xyxy, truth_xyxy, iou_thr, grow)
     if not hits.size:
-        return out
-    iou = box_iou(pred_xyxy, truth_xyxy)
-    taken = np.zeros(hits.shape[1], bool)
-    for j in np.argsort(-scores, kind="stable"):
-        cand = np.where(hits[j] & ~taken, iou[j] + 1.0, -1.0)  # +1: a centre-only hit (IoU 0) still counts
-        i = int(np.argmax(cand))
-        if cand[i] >= 0:
-            out[j], taken[i] = i, True
-    return out
+        return np.full(len(scores), -1, np.int64)
+    return _greedy_pairs(box_iou(pred_xyxy, truth_xyxy), hits, np.argsort(-scores, kind="stable"))
 
 
 @dataclass
@@ -355,7 +349,8 @@ class MultiScale:
         """(pixels, scale, x0, y0) of every network input for one image."""
         import cv2
 
-        from camdetect.scoring.tiling import tile_boxes, tile_size_for
+        from camdetect.geometry.tiles import tile_windows
+        from camdetect.scoring.tiling import tile_size_for
 
         h, w = image.shape[:2]
         out = [(image, 1.0, 0, 0)]  # whole image, letterboxed to the model input
@@ -372,7 +367,7 @@ class MultiScale:
                 if s != 1.0:
                     out.append((im, s, 0, 0))
                 continue
-            out += [(im[y1:y2, x1:x2], s, x1, y1) for x1, y1, x2, y2 in tile_boxes(iw, ih, tile)]
+            out += [(im[y1:y2, x1:x2], s, x1, y1) for x1, y1, x2, y2 in tile_windows(iw, ih, tile)]
         return out
 
     def __call__(self, image: np.ndarray) -> Detections:

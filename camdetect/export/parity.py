@@ -93,26 +93,16 @@ class ParityReport:
 def match(a_xyxy, a_scores, a_cls, b_xyxy, b_scores, b_cls) -> list[tuple[int, int, float]]:
     """Greedy one-to-one matching of same-class pairs with IoU > 0.5, best ``(1 - IoU) + |score diff|``
     first (a random or weak model has many near-identical boxes; IoU alone pairs the wrong twins)."""
-    from camdetect.scoring.nms import box_iou
+    from camdetect.geometry.overlap import box_iou, greedy_match
 
     if len(a_xyxy) == 0 or len(b_xyxy) == 0:
         return []
     ious = box_iou(a_xyxy, b_xyxy)
     ious[np.asarray(a_cls)[:, None] != np.asarray(b_cls)[None, :]] = 0.0
     cost = (1.0 - ious) + np.abs(np.asarray(a_scores, np.float64)[:, None] - np.asarray(b_scores, np.float64)[None, :])
-    cost[ious <= 0.5] = np.inf
-    pairs = []
-    used_a, used_b = set(), set()
-    for flat in np.argsort(cost, axis=None):
-        i, j = divmod(int(flat), ious.shape[1])
-        if not np.isfinite(cost[i, j]):
-            break
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        pairs.append((i, j, float(ious[i, j])))
-    return pairs
+    a_to_b = greedy_match(-cost, ious > 0.5)
+    return sorted(((i, int(j), float(ious[i, j])) for i, j in enumerate(a_to_b) if j >= 0),
+                  key=lambda p: cost[p[0], p[1]])
 
 
 def synthetic_views(n: int, size: int = 640, seed: int = 0) -> list[np.ndarray]:

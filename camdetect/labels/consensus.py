@@ -35,7 +35,7 @@ from camdetect.taxonomy import load_taxonomy
 
 from .agreement import agreement_level
 from .dawid_skene import DSResult, dawid_skene
-from .fusion import box_iou, fuse_boxes, fuse_points
+from .fusion import fuse_boxes, fuse_points
 from .voting import KeepRule, majority_label
 
 PRESENT, ABSENT = "present", "absent"
@@ -144,25 +144,27 @@ def _direction(t: Tag | Camera) -> tuple[float, float] | None:
 
 
 def distance_matrix(tags: Sequence[Tag], max_angle: float = 4.0, min_iou: float = 0.3) -> np.ndarray:
-    """Normalised pairwise distances (<= 1 may merge; inf = never: same annotator or incomparable)."""
-    from camdetect.geometry import angular_distance
+    """Normalised pairwise distances (<= 1 may merge; inf = never: same annotator or incomparable).
 
-    n = len(tags)
-    d = np.full((n, n), np.inf)
+    Two boxes compare by IoU (``geometry.overlap``), anything else with a direction by its angle on the
+    sphere (``geometry.same_camera.angle_matrix``). Consensus keeps its own linkage rather than the greedy
+    same-camera rule: see ``geometry.same_camera`` for why.
+    """
+    from camdetect.geometry.overlap import box_iou
+    from camdetect.geometry.same_camera import angle_matrix
+
     dirs = [_direction(t) for t in tags]
-    has_box = [not math.isnan(t.x1) for t in tags]
-    for i in range(n):
-        d[i, i] = 0.0
-        for j in range(i + 1, n):
-            if tags[i].annotator == tags[j].annotator:
-                continue
-            if has_box[i] and has_box[j]:
-                v = (1.0 - box_iou(tags[i].box, tags[j].box)) / (1.0 - min_iou)
-            elif dirs[i] is not None and dirs[j] is not None:
-                v = float(angular_distance(dirs[i][0], dirs[i][1], dirs[j][0], dirs[j][1])) / max_angle
-            else:
-                continue
-            d[i, j] = d[j, i] = v
+    has_box = np.array([not math.isnan(t.x1) for t in tags], bool)
+    has_dir = np.array([x is not None for x in dirs], bool)
+    boxes = np.array([t.box if b else (0.0, 0.0, 0.0, 0.0) for t, b in zip(tags, has_box)], np.float64).reshape(-1, 4)
+    hp = np.array([x if x is not None else (0.0, 0.0) for x in dirs], np.float64).reshape(-1, 2)
+    by_box = (1.0 - box_iou(boxes, boxes)) / (1.0 - min_iou)
+    by_angle = angle_matrix(hp[:, 0], hp[:, 1]) / max_angle
+    d = np.where(has_box[:, None] & has_box[None, :], by_box,
+                 np.where(has_dir[:, None] & has_dir[None, :], by_angle, np.inf))
+    annot = np.array([t.annotator for t in tags], object)
+    d[annot[:, None] == annot[None, :]] = np.inf
+    np.fill_diagonal(d, 0.0)
     return d
 
 

@@ -12,17 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """IoU of two xyxy boxes (continuous convention). Labels precede evaluate, so no import from it."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
 def fuse_points(headings: Sequence[float], pitches: Sequence[float],
                 weights: Sequence[float] | None = None) -> tuple[float, float]:
     """Weighted mean direction (heading, pitch) in degrees of points on the sphere."""

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.durable import atomic_write_bytes
+from camdetect.geometry.tiles import tile_windows
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
-from camdetect.scoring.tiling import merge_tiles, tile_boxes, tile_size_for
+from camdetect.scoring.tiling import merge_tiles, tile_size_for
 
 PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
 
@@ -198,7 +199,7 @@ class Scorer:
             tile = tile_size_for(vw, vh, imgsz, self.tile, self.train_tile)
             if tile:
                 prep.units.append(Unit(index, vi, im))  # whole-view pass catches big objects
-                for x1, y1, x2, y2 in tile_boxes(vw, vh, tile):
+                for x1, y1, x2, y2 in tile_windows(vw, vh, tile):
                     prep.units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
             else:
                 prep.units.append(Unit(index, vi, im))

@@ -1,5 +1,6 @@
 """SAHI-style tiled scoring of large views, but batched: tiles (plus one whole-image pass) go through
-the same ORT batch as everything else, then boxes are shifted back and merged.
+the same ORT batch as everything else, then boxes are shifted back and merged. The tiles are
+``camdetect.geometry.tiles.tile_windows``: the windows dataset building cut the training tiles with.
 
 Merging uses class-aware NMS on intersection-over-smaller (IoS): a camera cut by a tile border
 leaves a partial box inside the whole one, which IoU would keep as a duplicate.
@@ -7,28 +8,10 @@ leaves a partial box inside the whole one, which IoU would keep as a duplicate.
 
 from __future__ import annotations
 
-import numpy as np
-
+from camdetect.geometry.overlap import greedy_nms
 from camdetect.records import Detections
 
-DEFAULT_OVERLAP = 0.2
 MERGE_IOS = 0.6
-
-
-def starts(length: int, tile: int, overlap: float) -> list[int]:
-    """Tile origins along one axis: covering [0, length), neighbours overlapping by ``overlap``."""
-    if length <= tile:
-        return [0]
-    step = max(1, int(tile * (1.0 - overlap)))
-    out = list(range(0, length - tile, step))
-    out.append(length - tile)  # last tile flush with the border
-    return sorted(set(out))
-
-
-def tile_boxes(width: int, height: int, tile: int, overlap: float = DEFAULT_OVERLAP) -> list[tuple[int, int, int, int]]:
-    """(x1, y1, x2, y2) of every tile of an image."""
-    return [(x, y, min(x + tile, width), min(y + tile, height))
-            for y in starts(height, tile, overlap) for x in starts(width, tile, overlap)]
 
 
 def tile_size_for(width: int, height: int, imgsz: int, tile: int, train_tile: int = 0) -> int:
@@ -58,20 +41,7 @@ def ios_nms(det: Detections, thresh: float = MERGE_IOS) -> Detections:
     """Class-aware greedy suppression by intersection over the smaller box."""
     if len(det) < 2:
         return det
-    order = np.argsort(-det.scores, kind="stable")
-    b = det.xyxy.astype(np.float64)
-    area = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
-    keep = []
-    while order.size:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        w = np.clip(np.minimum(b[i, 2], b[rest, 2]) - np.maximum(b[i, 0], b[rest, 0]), 0, None)
-        h = np.clip(np.minimum(b[i, 3], b[rest, 3]) - np.maximum(b[i, 1], b[rest, 1]), 0, None)
-        ios = w * h / np.maximum(np.minimum(area[i], area[rest]), 1e-9)
-        same = det.class_ids[rest] == det.class_ids[i]
-        order = rest[~(same & (ios > thresh))]
-    return det[np.asarray(keep, np.int64)]
+    return det[greedy_nms(det.xyxy, det.scores, thresh, det.class_ids, metric="ios")]
 
 
 def merge_tiles(parts: list[Detections], origins: list[tuple[int, int]], thresh: float = MERGE_IOS) -> Detections:

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from camdetect.scoring.nms import batched_nms, box_iou, nms
+from camdetect.geometry.overlap import box_iou
+from camdetect.scoring.nms import batched_nms, nms
 
 
 def random_boxes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,34 +1,12 @@
-"""Tiles cover the whole view with overlap; duplicates across tile borders merge to one box."""
+"""Tile sizes per image; duplicates across tile borders merge to one box (the windows: tests/geometry/test_tiles.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from camdetect.records import Detections
-from camdetect.scoring.tiling import merge_tiles, starts, tile_boxes, tile_size_for
-
-
-@settings(max_examples=80, deadline=None)
-@given(w=st.integers(1, 5000), h=st.integers(1, 5000), tile=st.integers(64, 1024), overlap=st.floats(0.0, 0.5))
-def test_tiles_cover_the_image_and_stay_inside(w, h, tile, overlap):
-    boxes = tile_boxes(w, h, tile, overlap)
-    cover_x = np.zeros(w, bool)
-    cover_y = np.zeros(h, bool)
-    for x1, y1, x2, y2 in boxes:
-        assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
-        assert x2 - x1 <= tile and y2 - y1 <= tile
-        cover_x[x1:x2] = True
-        cover_y[y1:y2] = True
-    assert cover_x.all() and cover_y.all()
-
-
-@pytest.mark.parametrize("length,tile,overlap,expected", [
-    (640, 640, 0.2, [0]), (1000, 640, 0.2, [0, 360]), (1500, 640, 0.2, [0, 512, 860]), (100, 640, 0.2, [0])])
-def test_starts(length, tile, overlap, expected):
-    assert starts(length, tile, overlap) == expected
+from camdetect.scoring.tiling import merge_tiles, tile_size_for
 
 
 @pytest.mark.parametrize("w,h,imgsz,tile,expected", [
