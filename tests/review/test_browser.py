@@ -222,3 +222,51 @@ def test_synthetic_city_screenshots(browser, tmp_path):
         page.screenshot(path=str(shots / "review_synth_spot_check.png"))
         ctx.close()
     assert problems == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 812}])
+def test_privacy_and_account_pages_accessible(browser, store, media, viewport):
+    """The issue-13 pages (privacy, account, log-in with its notice): axe-core finds no violations
+    (when axe-playwright-python is installed), no horizontal scroll at 375 px, >= 44 px buttons;
+    changing the password and deleting the account work through the real forms."""
+    create_user(store, "carol", "password123", "volunteer")
+    cfg = ReviewConfig(media=media, spot_rate=0.0)
+    problems: list[str] = []
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+        axe = Axe()
+    except ImportError:
+        axe = None
+    with serve_in_thread(create_app(store, cfg)) as base:
+        ctx = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 500,
+                                  has_touch=viewport["width"] < 500)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+
+        def check(path: str) -> None:
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
+            heights = page.eval_on_selector_all("main button", "els => els.map(e => e.getBoundingClientRect().height)")
+            assert not heights or min(heights) >= 44, path
+            if axe is not None:
+                found = axe.run(page)
+                assert found.violations_count == 0, (path, found.generate_report())
+
+        page.goto(f"{base}/privacy")
+        check("/privacy")
+        log_in(page, base, "carol")
+        page.goto(f"{base}/account")
+        check("/account")
+        page.fill("input[name=current_password]", "password123")
+        page.fill("input[name=new_password]", "a better password")
+        page.click("form[action='/account/password'] button[type=submit]")
+        page.wait_for_url(f"{base}/account?done=password")
+        check("/account?done=password")
+        page.fill("form[action='/account/delete'] input[name=password]", "a better password")
+        page.check("input[name=confirm]")
+        page.click("form[action='/account/delete'] button[type=submit]")
+        page.wait_for_url(f"{base}/login?deleted=1")
+        assert "Your account was deleted." in page.content()
+        check("/login?deleted=1")
+        ctx.close()
+    assert [p for p in problems if "favicon" not in p] == []
