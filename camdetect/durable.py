@@ -8,8 +8,8 @@ The rule, for every writer in the package:
   flushed and fsynced, renamed over ``NAME`` (``os.replace``, atomic on POSIX and Windows), and the
   folder is fsynced so the rename itself survives a power cut: :func:`atomic_write_bytes`,
   :func:`atomic_write_text`, :func:`atomic_write_json`, :func:`atomic_open` (a file handle, for csv
-  writers), :func:`atomic_path` (a path, for libraries that write files themselves: matplotlib,
-  onnx, cv2) and :func:`write_geojson`.
+  writers), :func:`atomic_path` (a path, for libraries that write files themselves: onnx, cv2),
+  :func:`write_csv`, :func:`save_figure` (matplotlib) and :func:`write_geojson`.
 - A log that grows while work is done (scored suggestions, fetched intersections, evaluation
   predictions) is a :class:`JsonlLedger`: appended a batch at a time with one fsync, repaired on
   reopen (a torn last line from a kill is cut off), de-duplicated by a key field, and with
@@ -21,8 +21,10 @@ Suggestions are encoded with :meth:`camdetect.records.Suggestion.to_json_dict` /
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +108,43 @@ def atomic_write_json(path: str | os.PathLike, doc: object, indent: int | None =
                       allow_nan: bool = False) -> None:
     """``doc`` as JSON plus a newline (``json.dumps`` options as given), atomically and durably."""
     atomic_write_text(path, json.dumps(doc, indent=indent, ensure_ascii=ensure_ascii, allow_nan=allow_nan) + "\n")
+
+
+def write_csv(path: str | os.PathLike, rows: Iterable[dict], columns: list[str], extrasaction: str = "raise") -> int:
+    """A CSV table with a fixed header (``csv.DictWriter``), atomically and durably; returns the row count."""
+    n = 0
+    with atomic_open(path, newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction=extrasaction)  # type: ignore[arg-type]
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+            n += 1
+    return n
+
+
+def save_figure(fig: Any, path: str | os.PathLike, **savefig: Any) -> Path:
+    """Save a matplotlib figure atomically and durably (the format from the suffix), then close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    try:
+        with atomic_path(path, keep_suffix=True) as tmp:
+            fig.savefig(tmp, **savefig)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def link_or_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """Hard-link ``src`` to ``dst`` (a copy where links are not possible); an existing ``dst`` is kept."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        return
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def write_geojson(path: str | os.PathLike, collection: dict, indent: int | None = 1) -> int:

@@ -8,7 +8,6 @@ write, or exceptions we raise (``redact``).
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from camdetect.durable import JsonlLedger, atomic_open
+from camdetect.durable import JsonlLedger, write_csv
 from camdetect.retry import TryAgain, exponential, parse_retry_after, with_retries
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -156,11 +155,7 @@ class FetchState:
 
 
 def write_manifest(path: Path, rows: list[dict]) -> None:
-    with atomic_open(path, newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FETCH_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in FETCH_COLUMNS})
+    write_csv(path, ({k: ("" if r.get(k) is None else r.get(k)) for k in FETCH_COLUMNS} for r in rows), FETCH_COLUMNS)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.dataset.splits import SPLITS
-from camdetect.durable import atomic_path, atomic_write_text
+from camdetect.durable import atomic_write_text, save_figure
 
 HASHED_TABLES = ("data.yaml", "views.csv", "boxes.csv")
 
@@ -64,9 +64,7 @@ def _histogram_png(path: Path, sizes: dict[str, list[float]]) -> None:
     ax.set_title("Camera box sizes per split")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_path(path, keep_suffix=True) as tmp:
-        fig.savefig(tmp)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def summarize(items, class_names: list[str], class_of) -> dict:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from camdetect.durable import atomic_open
+from camdetect.durable import write_csv
 
 
 def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[dict], bool],
@@ -28,11 +28,7 @@ def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[d
         if missing:
             raise ValueError(f"{src}: no {', '.join(missing)} column{hint}")
         rows = [r for r in reader if keep(r)]
-    with atomic_open(dst, newline="") as f:
-        w = csv.DictWriter(f, fieldnames=names)
-        w.writeheader()
-        w.writerows(rows)
-    return len(rows)
+    return write_csv(dst, rows, list(names))
 
 
 def split_manifest(dataset: str | os.PathLike, manifest: str | os.PathLike, out: str | os.PathLike,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camdetect.durable import atomic_path
+from camdetect.durable import save_figure
 from camdetect.evaluate.attributes import Confusion
 from camdetect.evaluate.calibration import Calibration
 from camdetect.evaluate.effort import EffortCurve
@@ -22,10 +22,7 @@ def _plt():
 
 
 def _save(fig, path: Path) -> Path:
-    with atomic_path(path, keep_suffix=True) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-    return path
+    return save_figure(fig, path, dpi=110, bbox_inches="tight")
 
 
 def pr_curves(curves: dict[str, dict[str, list[float]]], ap50: dict[str, float | None], path: Path) -> Path:

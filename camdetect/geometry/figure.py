@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from camdetect.durable import atomic_path
+from camdetect.durable import save_figure
 from camdetect.geometry.cut import cut_view
 from camdetect.geometry.planner import ViewPlan, plan_views
 from camdetect.geometry.projection import angles_to_pano, view_to_angles
@@ -110,8 +110,4 @@ def plan_figure(pano: np.ndarray, plan: ViewPlan, out: str | Path, pano_heading:
         a.set_xticks([])
         a.set_yticks([])
     fig.tight_layout()
-    out = Path(out)
-    with atomic_path(out, keep_suffix=True) as tmp:
-        fig.savefig(tmp)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

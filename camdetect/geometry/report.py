@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camdetect.durable import atomic_path
+from camdetect.durable import save_figure
 from camdetect.geometry.boxes import sphere_boxes_to_view, view_box_to_sphere
 from camdetect.geometry.planner import ViewPlan, plan_views
 from camdetect.geometry.projection import angles_to_view, angular_distance
@@ -182,11 +182,7 @@ def size_figure(plans: dict[str, ViewPlan], boxes: StanfordBoxes, out: str | Pat
     ax2.set_xlabel("Stanford cameras")
     fig.suptitle(f"{len(boxes)} real camera boxes (Stanford, 640 px / 90 deg views) moved into each view plan", fontsize=10)
     fig.tight_layout()
-    out = Path(out)
-    with atomic_path(out, keep_suffix=True) as tmp:
-        fig.savefig(tmp)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)
 
 
 def stanford_summary(boxes: StanfordBoxes) -> dict:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -27,7 +25,7 @@ import numpy as np
 import yaml
 
 from camdetect.dataset.sources import IMAGE_SUFFIXES
-from camdetect.durable import atomic_write_json
+from camdetect.durable import atomic_write_json, link_or_copy
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
@@ -259,18 +257,14 @@ def include_dataset(src: Path, out: Path, names: list[str]) -> Counter:
             dst = out / "images" / split / f"inc_{tag}_{img.name}"
             lab_src = src / "labels" / split / f"{img.stem}.txt"
             lab_dst = out / "labels" / split / f"inc_{tag}_{img.stem}.txt"
-            if not dst.exists():
-                try:
-                    os.link(img, dst)
-                except OSError:
-                    shutil.copy2(img, dst)
+            link_or_copy(img, dst)
             lines = []
             if lab_src.is_file():
                 for ln in lab_src.read_text(encoding="utf-8").splitlines():
                     parts = ln.split()
                     if parts:
                         lines.append(" ".join([str(remap[int(parts[0])])] + parts[1:]))
-            lab_dst.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+            write_yolo_labels(lab_dst, lines)
             counts[split] += 1
     return counts
 

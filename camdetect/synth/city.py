@@ -8,7 +8,6 @@ atomically; tables are rebuilt from the scenes, which is cheap).
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from camdetect.durable import atomic_open, atomic_write_bytes
+from camdetect.durable import atomic_write_bytes, write_csv
 from camdetect.geometry.earth import offset_latlon
 from camdetect.records import Camera, write_table
 from camdetect.synth.objects import CAMERA_TYPE
@@ -123,13 +122,6 @@ def truth_points(scene: Scene) -> list[TruthPoint]:
     return pts
 
 
-def _write_rows(path: Path, rows: list[dict], columns: list[str]) -> None:
-    with atomic_open(path, newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns)
-        w.writeheader()
-        w.writerows(rows)
-
-
 def generate_city(out: str | os.PathLike, intersections: int, seed: int = 0, width: int = 4096,
                   volunteers_per_pano: int = 3, workers: int = 1, resume: bool = True,
                   progress: bool = True, type_for_building: bool = True) -> CitySummary:
@@ -179,8 +171,8 @@ def generate_city(out: str | os.PathLike, intersections: int, seed: int = 0, wid
                          "heading": "", "pitch": "", "fov": ""})
     write_table(out / "truth" / "cameras.csv", cams, Camera)
     write_table(out / "truth" / "lookalikes.csv", looks, Camera)
-    _write_rows(out / "truth" / "details.csv", details, DETAIL_COLUMNS)
-    _write_rows(out / "manifest.csv", manifest, MANIFEST_COLUMNS)
+    write_csv(out / "truth" / "details.csv", details, DETAIL_COLUMNS)
+    write_csv(out / "manifest.csv", manifest, MANIFEST_COLUMNS)
     vrng = np.random.default_rng([seed, 999_983])
     cam_rows, count_rows, pool = simulate(vrng, [(sc.pano_id, truth_points(sc)) for sc in scenes],
                                           k=volunteers_per_pano, type_for_building=type_for_building)

@@ -16,7 +16,6 @@ it for every tag by default so that building cameras have types to learn from
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import asdict, dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camdetect.durable import atomic_open
+from camdetect.durable import write_csv
 
 CAMERAS_COLUMNS = ["DecoderId", "IntersectionId", "SubmissionId", "Type", "Attached", "Createdtime", "Id", "Title",
                    "Pov.heading", "Pov.pitch", "Pov.zoom", "Updatedtime", "DecoderGenericId"]
@@ -191,15 +190,6 @@ def simulate(rng: np.random.Generator, intersections: list[tuple[str, list[Truth
                                "StartTime": start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z",
                                "EndTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"), **count})
     return cam_rows, count_rows, pool
-
-
-def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> None:
-    """Atomic CSV write with a fixed header."""
-    with atomic_open(path, newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="raise")
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
 
 
 def write_volunteers(out_dir: str | os.PathLike, cam_rows, count_rows, pool) -> None:

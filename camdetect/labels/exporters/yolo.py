@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from pathlib import Path
 
 import yaml
 
-from camdetect.durable import atomic_write_text
+from camdetect.durable import atomic_write_text, link_or_copy
 from camdetect.records import Tag
 from camdetect.taxonomy import Taxonomy
 
@@ -43,16 +41,6 @@ def write_yolo_labels(path: Path, lines: list[str]) -> None:
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        return
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None = None, **_: object) -> ExportResult:
     out = Path(out)
     result = ExportResult("yolo", str(out))
@@ -76,7 +64,7 @@ def write(tags: list[Tag], out: Path, *, taxonomy: Taxonomy, images: Path | None
         if images is not None:
             src = images / entry.key
             if src.is_file():
-                _link_or_copy(src, out / "images" / entry.key)
+                link_or_copy(src, out / "images" / entry.key)
             else:
                 result.counts["images not found in --images"] += 1
     atomic_write_text(out / SIZES_FILE, sizes.getvalue())
