@@ -16,6 +16,7 @@ import numpy as np
 
 from camdetect.citymap.intersections import find_intersections
 from camdetect.citymap.locate import triangulate
+from camdetect.geometry.earth import M_PER_DEG_LAT
 
 
 def triangulation(trials: int, n_rays: int, sigma: float, noise: str, rng: np.random.Generator) -> dict:
@@ -39,7 +40,7 @@ def triangulation(trials: int, n_rays: int, sigma: float, noise: str, rng: np.ra
 
 def plan_speed(n: int) -> dict:
     nodes, ways = {}, []
-    d = 100 / 111195.0
+    d = 100 / M_PER_DEG_LAT
     for r in range(n):
         for c in range(n):
             nodes[r * n + c] = (40 + r * d, -74 + c * d / 0.766)

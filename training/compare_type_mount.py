@@ -37,20 +37,10 @@ from camdetect.dataset.crops import context_crop
 from camdetect.dataset.splits import SplitPlan
 from camdetect.dataset.toy_city import make_toy_city
 from camdetect.geometry import ViewPlan
+from camdetect.geometry.overlap import box_iou
 from camdetect.records import Tag, read_table
 from camdetect.train.config import TrainConfig
 from camdetect.train.detector import import_ultralytics, thread_callbacks, train_detector
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    bb = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (aa[:, None] + bb[None, :] - inter + 1e-9)
 
 
 def classify_tree(ds: Path, attr: str, out: Path) -> Path:
@@ -99,7 +89,7 @@ def evaluate(ds: Path, det, scheme: str, classifiers: dict, conf_report: float =
         g = gt.get(key, [])
         gb = np.array([t.box for t in g], np.float64).reshape(-1, 4)
         used = np.zeros(len(g), bool)
-        m = iou(boxes, gb) if len(g) and len(boxes) else np.zeros((len(boxes), len(g)))
+        m = box_iou(boxes, gb) if len(g) and len(boxes) else np.zeros((len(boxes), len(g)))
         for i in range(len(boxes)):
             j = int(np.argmax(m[i])) if len(g) else -1
             hit = j >= 0 and m[i, j] >= 0.3 and not used[j]

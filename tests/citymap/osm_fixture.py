@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from camdetect.geometry.earth import M_PER_DEG_LAT, m_per_deg_lon
+
 LAT0, LON0 = 52.5, 13.4
-DLAT = 100 / 111195.0  # 100 m
-DLON = 100 / (111195.0 * 0.6087614)  # cos(52.5)
+DLAT = 100 / M_PER_DEG_LAT  # 100 m
+DLON = 100 / m_per_deg_lon(LAT0)
 
 
 def build() -> tuple[dict[int, tuple[float, float]], list[tuple[int, dict, list[int]]]]:

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from camdetect.citymap.intersections import find_intersections, haversine_m, is_street, merge_close
+from camdetect.geometry.earth import M_PER_DEG_LAT
 
 
 @pytest.mark.parametrize("tags, expected", [
@@ -24,7 +25,7 @@ points_st = st.lists(st.tuples(st.floats(-300, 300), st.floats(-300, 300)), min_
 @given(pts=points_st, merge_m=st.floats(0, 30))
 def test_merge_is_a_partition_with_gaps(pts, merge_m):
     """Every point lands in exactly one cluster, and points of different clusters are >= merge_m apart."""
-    ky = 111195.0
+    ky = M_PER_DEG_LAT
     points = [(i, 10 + y / ky, 20 + x / (ky * 0.98481), 2) for i, (x, y) in enumerate(pts)]
     groups = merge_close(points, merge_m)
     assert sorted(p[0] for g in groups for p in g) == list(range(len(points)))
