@@ -127,10 +127,21 @@ def _parse(value: str, typ: object) -> object:
     if "float" in typ:
         return math.nan if value in ("", "nan", "NaN", "None") else float(value)
     if "int" in typ:
-        return 0 if value == "" else int(float(value))
+        if value == "":
+            return 0
+        number = float(value)  # "3.0" (a float column written by pandas) is 3
+        if not number.is_integer():
+            raise ValueError(f"expected an integer, got {value!r}")
+        return int(number)
     if "bool" in typ:
-        return value.strip().lower() in ("1", "true", "yes")
+        flag = value.strip().lower()
+        if flag not in _TRUE + _FALSE:
+            raise ValueError(f"expected 1/0 or true/false, got {value!r}")
+        return flag in _TRUE
     return value
+
+
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
 
 
 def _format(value: object) -> str:
@@ -163,8 +174,14 @@ def iter_table(path: str | os.PathLike, cls: type[T]) -> Iterator[T]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         for lineno, rec in enumerate(reader, start=2):
+            kw = {}
+            for k, v in rec.items():
+                if k in types and v is not None:
+                    try:
+                        kw[k] = _parse(v, types[k])
+                    except ValueError as exc:
+                        raise ValueError(f"{path}:{lineno}: bad {cls.__name__} row: {k}: {exc}") from None
             try:
-                kw = {k: _parse(v, types[k]) for k, v in rec.items() if k in types and v is not None}
                 yield cls(**kw)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{lineno}: bad {cls.__name__} row: {exc}") from None

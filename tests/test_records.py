@@ -34,6 +34,37 @@ def test_bad_row_names_file_and_line(tmp_path):
         read_table(path, Camera)
 
 
+@pytest.mark.parametrize("column, value, problem", [
+    ("heading", "north", "heading: could not convert string to float: 'north'"),
+    ("n_tags", "three", "n_tags: could not convert string to float: 'three'"),
+    ("n_tags", "2.5", "n_tags: expected an integer, got '2.5'"),
+    ("weak", "maybe", "weak: expected 1/0 or true/false, got 'maybe'"),
+])
+def test_a_wrong_type_in_a_column_is_one_line_naming_file_line_and_column(tmp_path, column, value, problem):
+    path = tmp_path / "cams.csv"
+    write_table(path, [Camera(camera_id="c1", image="p"), Camera(camera_id="c2", image="p")], Camera)
+    header, first, second = path.read_text().splitlines()
+    cells = second.split(",")
+    cells[header.split(",").index(column)] = value
+    path.write_text("\n".join([header, first, ",".join(cells)]) + "\n")
+    with pytest.raises(ValueError) as err:
+        read_table(path, Camera)
+    assert str(err.value) == f"{path}:3: bad Camera row: {problem}"
+
+
+def test_table_flags_and_whole_floats_read_as_before(tmp_path):
+    path = tmp_path / "cams.csv"
+    write_table(path, [Camera(camera_id="c1", image="p")], Camera)
+    header, first = path.read_text().splitlines()
+    rows = []
+    for weak, n in (("True", "3.0"), ("false", "2"), ("", "")):
+        cells = first.split(",")
+        cells[header.split(",").index("weak")], cells[header.split(",").index("n_tags")] = weak, n
+        rows.append(",".join(cells))
+    path.write_text("\n".join([header, *rows]) + "\n")
+    assert [(c.weak, c.n_tags) for c in read_table(path, Camera)] == [(True, 3), (False, 2), (False, 0)]
+
+
 def test_detections_concat_and_index():
     a = Detections(np.array([[0, 0, 10, 10]], np.float32), np.array([0.9], np.float32), np.array([1]))
     b = Detections(np.array([[5, 5, 8, 8], [1, 1, 2, 2]], np.float32), np.array([0.2, 0.5], np.float32),
