@@ -152,13 +152,16 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 
 def _split_items(view: View, name: str, pano: Panorama, group: str, boxes: list[Box], xyxy: np.ndarray,
-                 opts: BuildOptions) -> list[Item]:
+                 opts: BuildOptions, ignore: np.ndarray | None = None) -> list[Item]:
     windows = (tile_windows(view.width, view.height, opts.tile, opts.tile_overlap) if opts.tile
                else [(0, 0, view.width, view.height)])
+    ignore = _ignored_away_from_labels(xyxy, ignore)
     items = []
     for win in windows:
         kept, idx, partial = boxes_in_window(xyxy, win, opts.min_visible)
-        shifted = xyxy[partial] - np.array([win[0], win[1], win[0], win[1]], np.float64)
+        _, touching, _ = boxes_in_window(ignore, win, 1e-9)  # any part inside: greyed out
+        masked = np.concatenate([xyxy[partial], ignore[touching]]).reshape(-1, 4)
+        shifted = masked - np.array([win[0], win[1], win[0], win[1]], np.float64)
         tile_boxes = [Box(tuple(float(v) for v in kept[j]), **{k: getattr(boxes[i], k) for k in
                       ("camera_id", "type", "mount", "mount_detail", "weak", "heading", "pitch", "agreement")})
                       for j, i in enumerate(idx)]
@@ -168,13 +171,39 @@ def _split_items(view: View, name: str, pano: Panorama, group: str, boxes: list[
     return items
 
 
+def _ignored_away_from_labels(xyxy: np.ndarray, ignore: np.ndarray | None) -> np.ndarray:
+    """The ignored boxes that touch no labelled box: greying one out must never hide a real label."""
+    if ignore is None or not len(ignore):
+        return np.zeros((0, 4))
+    if not len(xyxy):
+        return ignore
+    ix = np.minimum(ignore[:, None, 2], xyxy[None, :, 2]) - np.maximum(ignore[:, None, 0], xyxy[None, :, 0])
+    iy = np.minimum(ignore[:, None, 3], xyxy[None, :, 3]) - np.maximum(ignore[:, None, 1], xyxy[None, :, 1])
+    return ignore[~((ix > 0) & (iy > 0)).any(axis=1)]
+
+
+def _view_boxes(view: View, spheres: list[SphereCamera]) -> np.ndarray:
+    """Sphere boxes of ``spheres`` in ``view`` pixels; cameras behind the view land far outside."""
+    if not spheres:
+        return np.zeros((0, 4))
+    arr = np.array([(s.heading, s.pitch, s.ang_w, s.ang_h) for s in spheres])
+    xyxy, visible = sphere_boxes_to_view(view, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+    return np.where(visible[:, None], xyxy, -1e6)  # invisible: far outside, frac 0
+
+
 def plan_panorama_items(panos: list[Panorama], cameras_path: str | os.PathLike, opts: BuildOptions,
-                        warnings: list[str]) -> list[Item]:
-    """All candidate images (views or tiles) with their boxes; no pixels are read except image headers."""
+                        warnings: list[str], ignore_path: str | os.PathLike | None = None) -> list[Item]:
+    """All candidate images (views or tiles) with their boxes; no pixels are read except image headers.
+
+    ``ignore_path``: cameras in doubt (e.g. candidates the consensus did not keep, ``labels consensus
+    --doubtful``): greyed out wherever they appear, so they are neither labels nor negatives."""
     cams = load_cameras(cameras_path)
     by_pano: dict[str, list] = defaultdict(list)
     for i, c in enumerate(cams):
         by_pano[c.image].append((i + 2, c))
+    ignore_by_pano: dict[str, list] = defaultdict(list)
+    for i, c in enumerate(load_cameras(ignore_path) if ignore_path else []):
+        ignore_by_pano[c.image].append((i + 2, c))
     known = {p.pano_id for p in panos}
     orphans = sorted(set(by_pano) - known)
     if orphans:
@@ -186,17 +215,11 @@ def plan_panorama_items(panos: list[Panorama], cameras_path: str | os.PathLike, 
                                        for line, c in by_pano.get(pano.pano_id, [])]
         boxes = [Box((0, 0, 0, 0), s.camera.camera_id, s.camera.type, s.camera.mount, s.camera.mount_detail,
                      s.weak, s.heading, s.pitch, s.camera.agreement) for s in spheres]
+        doubtful = [to_sphere(c, W, H, pano.pano_heading, where=f"{ignore_path}:{line}")
+                    for line, c in ignore_by_pano.get(pano.pano_id, [])]
         group = group_key(pano.intersection, pano.lat, pano.lon, opts.split.block_m)
         views = plan_views(pano.pano_id, opts.plan)
-        per_view = []
-        for view in views:
-            if spheres:
-                arr = np.array([(s.heading, s.pitch, s.ang_w, s.ang_h) for s in spheres])
-                xyxy, visible = sphere_boxes_to_view(view, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
-                xyxy = np.where(visible[:, None], xyxy, -1e6)  # invisible: far outside, frac 0
-            else:
-                xyxy = np.zeros((0, 4))
-            per_view.append(xyxy)
+        per_view = [_view_boxes(view, spheres) for view in views]
         # Each camera's context crop comes from the view where its box is whole and most central.
         best: dict[int, int] = {}
         for ci, s in enumerate(spheres):
@@ -208,7 +231,8 @@ def plan_panorama_items(panos: list[Panorama], cameras_path: str | os.PathLike, 
             if cands:
                 best[ci] = min(cands)[1]
         for vi, view in enumerate(views):
-            view_items = _split_items(view, view.view_id, pano, group, boxes, per_view[vi], opts)
+            view_items = _split_items(view, view.view_id, pano, group, boxes, per_view[vi], opts,
+                                      _view_boxes(view, doubtful))
             crop_boxes = [Box(tuple(float(v) for v in per_view[vi][ci]), **{k: getattr(boxes[ci], k) for k in
                           ("camera_id", "type", "mount", "mount_detail", "weak", "heading", "pitch", "agreement")})
                           for ci, bv in best.items() if bv == vi]
@@ -402,9 +426,14 @@ def _guard_resume(out: Path, opts: BuildOptions, sources: dict) -> None:
     if not path.is_file():
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8")).get("options")
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return
+    old = doc.get("options")
+    was, now = str((doc.get("sources") or {}).get("ignore") or ""), str(sources.get("ignore") or "")
+    if was != now:  # masked pixels differ: images already written would be wrong
+        raise ValueError(f"{path}: {out} was built with --ignore {was or '(none)'}, now {now or '(none)'}; "
+                         "use a new --out or delete it")
     if old is not None and old != _options_dict(opts):
         changed = sorted(k for k in _options_dict(opts) if old.get(k) != _options_dict(opts)[k])
         raise ValueError(f"{path}: {out} was built with other options ({', '.join(changed)} differ); "
@@ -414,7 +443,7 @@ def _guard_resume(out: Path, opts: BuildOptions, sources: dict) -> None:
 def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None = None,
                   cameras: str | os.PathLike | None = None, images: str | os.PathLike | None = None,
                   tags: str | os.PathLike | None = None, opts: BuildOptions | None = None,
-                  progress: bool = True, command: str = "") -> dict:
+                  progress: bool = True, command: str = "", ignore: str | os.PathLike | None = None) -> dict:
     """Build (or resume) a dataset in ``out``; returns the summary also written to dataset.json.
 
     Panorama mode: ``panoramas`` + ``cameras``. Photo mode (images that are already views, e.g. a VOC
@@ -431,11 +460,13 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
         if cameras is None:
             raise ValueError("--cameras is required with --panoramas")
         panos = load_panoramas(panoramas)
-        items = plan_panorama_items(panos, cameras, opts, warnings)
+        items = plan_panorama_items(panos, cameras, opts, warnings, ignore)
         for p in panos:
             loaders[p.pano_id] = (lambda p=p: (_read_bgr(p.path), p.pano_heading))
         mode = "panoramas"
     elif images is not None:
+        if ignore is not None:
+            raise ValueError("--ignore works with --panoramas (cameras on the sphere), not with --images")
         if tags is None:
             raise ValueError("--tags is required with --images")
         photos = load_photos(images, tags)
@@ -448,13 +479,15 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
     items = select_items(items, opts)
     if not any(it.boxes for it in items):
         raise ValueError(f"{cameras or tags}: no camera box falls inside any view; nothing to train on")
-    _guard_resume(out, opts, {"panoramas": panoramas, "cameras": cameras, "images": images, "tags": tags})
+    sources = {"panoramas": panoramas, "cameras": cameras, "images": images, "tags": tags}
+    if ignore is not None:  # recorded only when used: datasets built before --ignore still resume
+        sources["ignore"] = ignore
+    _guard_resume(out, opts, sources)
     out.mkdir(parents=True, exist_ok=True)
     stats = write_items(items, loaders, out, opts, tax, progress)
     write_tables(items, out, opts, tax)
     summary = write_card(out, items, opts, tax, mode=mode, warnings=warnings, command=command,
-                         sources={"panoramas": str(panoramas or ""), "cameras": str(cameras or ""),
-                                  "images": str(images or ""), "tags": str(tags or "")})
+                         sources={k: str(v or "") for k, v in sources.items()})
     summary["write"] = stats
     return summary
 

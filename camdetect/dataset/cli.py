@@ -19,6 +19,8 @@ def register(app: typer.Typer) -> None:
         cameras: Path | None = typer.Option(None, "--cameras", help="Camera table (consensus) or Tag table."),
         images: Path | None = typer.Option(None, "--images", help="Photo mode: folder of images that are already views."),
         tags: Path | None = typer.Option(None, "--tags", help="Photo mode: Tag table with boxes on those images."),
+        ignore: Path | None = typer.Option(None, "--ignore", help="Camera table of cameras in doubt (labels consensus "
+                                           "--doubtful): greyed out in every image, neither label nor negative."),
         views: Path | None = typer.Option(None, "--views", help="View plan YAML (default configs/views/default.yaml)."),
         negatives_ratio: float = typer.Option(1.0, "--negatives-ratio", help="Negative images per positive image (-1: all)."),
         tile: int = typer.Option(0, "--tile", help="Cut views into overlapping tiles of N px (0: off)."),
@@ -43,7 +45,7 @@ def register(app: typer.Typer) -> None:
                             split=SplitPlan(1.0 - val - test, val, test, block_m, seed), crops=not no_crops)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         s = build_dataset(out, panoramas=panoramas, cameras=cameras, images=images, tags=tags, opts=opts,
-                          command=command)
+                          command=command, ignore=ignore)
         sp = s["splits"]
         typer.echo(f"{out}: " + ", ".join(f"{k} {v['images']} images / {v['boxes']} boxes" for k, v in sp.items())
                    + f"; written {s['write']['written']}, resumed {s['write']['skipped']}; hash {s['hash']}")

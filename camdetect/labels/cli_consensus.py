@@ -47,6 +47,8 @@ def consensus_cmd(
     max_angle: float = typer.Option(4.0, "--max-angle", help="Degrees: points further apart are different cameras."),
     min_iou: float = typer.Option(0.3, "--min-iou", help="Boxes on one image overlapping less are different cameras."),
     volunteers: Path | None = typer.Option(None, "--volunteers", help="Also write per-volunteer reliability CSV."),
+    doubtful: Path | None = typer.Option(None, "--doubtful", help="Also write the candidates the keep rule rejected "
+                                         "(camera table; dataset build --ignore greys them out)."),
 ) -> None:
     """Merge volunteers' tags into one row per physical camera, with agreement and confidence.
 
@@ -65,6 +67,11 @@ def consensus_cmd(
     typer.echo(f"{sum(t.kind == 'tag' for t in rows)} tags -> {len(result.candidates)} candidates -> {n} cameras "
                f"(keep {config.keep}, labels {config.labels}); agreement: "
                + (", ".join(f"{k} {v}" for k, v in levels.most_common()) or "none"))
+    if doubtful is not None:
+        from camdetect.labels.consensus import doubtful_cameras
+
+        m = write_table(doubtful, doubtful_cameras(result), Camera)
+        typer.echo(f"wrote {m} candidates in doubt to {doubtful}")
     if volunteers is not None:
         write_table(volunteers, result.reliability, Reliability)
         typer.echo(f"wrote {len(result.reliability)} volunteers to {volunteers}")

@@ -306,6 +306,23 @@ def run_consensus(tags: Iterable[Tag], config: ConsensusConfig | None = None,
     return ConsensusResult(cameras, candidates, reliability, presence, type_ds, mount_ds)
 
 
+def doubtful_cameras(result: ConsensusResult) -> list[Camera]:
+    """The candidates the keep rule rejected, fused like kept ones (type/mount by majority, confidence =
+    presence posterior): cameras in doubt that training should neither learn nor learn to ignore."""
+    weight = _annotator_weights(result.presence)
+    out: list[Camera] = []
+    per_image: Counter = Counter()
+    for c in result.candidates:
+        if c.kept:
+            continue
+        said = [t.type for t in c.tags if t.type != "unknown"] or [t.type for t in c.tags]
+        cam = _camera(c, majority_label(said)[0], majority_label([t.mount for t in c.tags])[0], weight)
+        per_image[c.image] += 1
+        cam.camera_id = f"{c.image}#doubt{per_image[c.image]:03d}"
+        out.append(cam)
+    return out
+
+
 def _annotator_weights(presence: DSResult | None) -> dict[str, float]:
     """Fusion weight per annotator: the log-odds of their presence answers being right, floored."""
     if presence is None:

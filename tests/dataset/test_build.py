@@ -197,3 +197,39 @@ def test_alpr_cameras_become_class_2(toy_city, tmp_path):
     from camdetect.dataset.check import check_dataset
 
     assert [p for p in check_dataset(out) if p.severity == "error"] == []
+
+
+def test_ignored_cameras_are_greyed_out_never_over_a_label(toy_city, tmp_path):
+    """--ignore: cameras in doubt are masked wherever they show; the labels stay those of --cameras."""
+    cams = read_table(toy_city / "truth" / "cameras.csv", Camera)
+    kept, doubt = cams[::2], cams[1::2]
+    write_table(tmp_path / "kept.csv", kept, Camera)
+    write_table(tmp_path / "doubt.csv", doubt, Camera)
+    opts = BuildOptions(plan=PLAN, negatives_ratio=-1, crops=False, split=SplitPlan(block_m=0, seed=0))
+
+    def build(name: str, ignore: Path | None) -> tuple[dict, dict]:
+        build_dataset(tmp_path / name, panoramas=toy_city / "manifest.csv", cameras=tmp_path / "kept.csv",
+                      opts=opts, progress=False, ignore=ignore)
+        rows = {r["image"]: r for r in _views(tmp_path / name)}
+        labels = {p.name: p.read_text() for p in (tmp_path / name / "labels").rglob("*.txt")}
+        return rows, labels
+
+    plain_rows, plain_labels = build("plain", None)
+    rows, labels = build("ignore", tmp_path / "doubt.csv")
+    assert labels == plain_labels  # same labels, same images
+    masked = sum(int(r["n_masked"]) for r in rows.values())
+    assert masked > sum(int(r["n_masked"]) for r in plain_rows.values())
+    # a view that shows a doubtful camera is no longer a clean negative: its pixels there are grey
+    changed = [k for k in rows if rows[k]["n_masked"] != plain_rows[k]["n_masked"]]
+    img = next(p for p in (tmp_path / "ignore" / "images").rglob("*.jpg") if p.stem == Path(changed[0]).stem)
+    ref = next(p for p in (tmp_path / "plain" / "images").rglob("*.jpg") if p.stem == img.stem)
+    assert np.abs(cv2.imread(str(img)).astype(int) - cv2.imread(str(ref)).astype(int)).max() > 20
+
+    # ignoring the labelled cameras themselves masks nothing more: a label is never greyed out
+    same_rows, same_labels = build("same", tmp_path / "kept.csv")
+    assert same_labels == plain_labels
+    assert {k: r["n_masked"] for k, r in same_rows.items()} == {k: r["n_masked"] for k, r in plain_rows.items()}
+
+    with pytest.raises(ValueError, match="--ignore"):  # resuming with another ignore list would mix pixels
+        build_dataset(tmp_path / "ignore", panoramas=toy_city / "manifest.csv", cameras=tmp_path / "kept.csv",
+                      opts=opts, progress=False)

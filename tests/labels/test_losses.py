@@ -63,3 +63,26 @@ def test_images_nobody_looked_at_are_not_counted() -> None:
     truth = [_truth("x", 10.0), _truth("never-shown", 10.0)]
     table = loss_table(tags, truth)
     assert table.n_truth == 1 and table.counts["found"] == 1
+
+
+def test_doubtful_cameras_are_the_rejected_candidates(tmp_path) -> None:
+    """labels consensus --doubtful: the candidates the keep rule rejected, as a camera table."""
+    import subprocess
+    import sys
+
+    from camdetect.labels.consensus import doubtful_cameras, run_consensus
+    from camdetect.records import read_table, write_table
+
+    tags = (_seen("p") + [_tag("p", v, 100.0) for v in VOLS] + [_tag("p", "a", 200.0)]
+            + _seen("q") + [_tag("q", "b", 50.0)])
+    doubt = doubtful_cameras(run_consensus(tags, ConsensusConfig()))
+    assert sorted((c.image, round(c.heading)) for c in doubt) == [("p", 200), ("q", 50)]
+    assert all("#doubt" in c.camera_id and c.n_tags == 1 for c in doubt)
+
+    write_table(tmp_path / "tags.csv", tags, Tag)
+    proc = subprocess.run([sys.executable, "-m", "camdetect.cli", "labels", "consensus", str(tmp_path / "tags.csv"),
+                           "--out", str(tmp_path / "cams.csv"), "--doubtful", str(tmp_path / "doubt.csv")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_table(tmp_path / "cams.csv", Camera)) == 1
+    assert len(read_table(tmp_path / "doubt.csv", Camera)) == 2 and "2 candidates in doubt" in proc.stdout
