@@ -1,4 +1,4 @@
-"""``camdetect render sprites`` and ``camdetect render composite``."""
+"""``camdetect render sprites``, ``camdetect render drawn`` and ``camdetect render composite``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,30 @@ def register(app: typer.Typer) -> None:
         opts = LibraryOptions(count, seed, size, large_share, spp, decoy_share,
                               tuple(k.strip() for k in kinds.split(",")) if kinds else (), workers)
         counts = render_library(out, hdri, opts, progress=progress)
+        typer.echo(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+
+    @rd.command("drawn")
+    def drawn(
+        out: Path = typer.Option(..., "--out", help="Sprite folder (ID.png + ID.json); re-running resumes."),
+        count: int = typer.Option(600, "--count", "-n", help="Sprites to draw (cameras and look-alikes)."),
+        seed: int = typer.Option(0, "--seed", help="Seed; sprite i depends only on (seed, i)."),
+        size: int = typer.Option(160, "--size", help="Sprite frame in px (a share is drawn at twice this)."),
+        large_share: float = typer.Option(0.2, "--large-share", help="Share drawn at twice --size."),
+        decoy_share: float = typer.Option(0.35, "--decoy-share", help="Share of the city's look-alikes."),
+        workers: int = typer.Option(1, "--workers", help="Processes."),
+        progress: bool = typer.Option(True, "--progress/--no-progress"),
+    ) -> None:
+        """Draw the synthetic city's 2-D cameras and look-alikes as a sprite library (same format as
+        `render sprites`, for the "PBR vs drawn" ablation through `render composite`).
+
+        Example: camdetect render drawn --out runs/sprites/drawn --count 1337 --seed 1
+        """
+        from camdetect.render.drawn import DrawnOptions, draw_library
+
+        if count < 1 or size < 16 or not 0 <= large_share <= 1 or not 0 <= decoy_share < 1 or workers < 1:
+            raise ValueError("--count and --workers must be positive, --size >= 16, "
+                             "--large-share in [0, 1], --decoy-share in [0, 1)")
+        counts = draw_library(out, DrawnOptions(count, seed, size, large_share, decoy_share, workers), progress=progress)
         typer.echo(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
     @rd.command("composite")
