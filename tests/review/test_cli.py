@@ -69,6 +69,7 @@ def test_add_user_export_stats(tmp_path):
 def test_bad_input_exits_2(tmp_path, args, message):
     args = [str(tmp_path / "OUT") if a == "OUT" else a for a in args]
     if "--db" not in args:
+        Store.open(tmp_path / "r.db", create=True).close()  # a real store: the error under test is another
         args += ["--db", str(tmp_path / "r.db")]
     r = run(*args)
     assert r.returncode == 2, (r.stdout, r.stderr)
