@@ -1,31 +1,76 @@
 #!/usr/bin/env bash
-# The ablation of docs/training.md ("Real cameras"): one ingredient off at a time, same budget, same
-# evaluation. Each variant fine-tunes models/camdetect-city.pt for EPOCHS epochs on its own composites;
-# ~4 min per epoch on 2 CPU threads, so the full table is ~5 x EPOCHS x 4 min (not yet run: see the doc).
-# Run from the repository root after `make install` and the steps 1-2 of training/make_real_model.sh.
+# The ablation of docs/training.md ("Real cameras: what each ingredient bought"): one ingredient changed
+# at a time, same budget, same evaluation. Each variant fine-tunes the v1 synthetic-city checkpoint
+# (models/camdetect-city.pt, configs/train/real.yaml) for EPOCHS epochs on its own TILES composites
+# (seed 0) plus, unless said, the c11 city's truth tiles; then exports, scores real-cameras-dev and the
+# real street views (scripts/eval_real_cameras.py) and the 37 held-out c11 panoramas.
+# Budget as run (2 CPU threads): TILES=2000 EPOCHS=5, ~13 min per variant. Every step skips what exists.
+# Run from the repository root after `make install` and steps 1-2 of training/make_real_model.sh.
+# Usage: training/ablation_real.sh [VARIANT ...]   (default: all variants but `drawn`, then the table)
 set -euo pipefail
 C=.venv/bin/camdetect
+PY=.venv/bin/python
 D=../shared/data
-SPRITES=runs/sprites/v1 CITYDS=runs/ds/c11 EPOCHS=${EPOCHS:-10}
+SPRITES=runs/sprites/v1 CITY=runs/city/c11 CITYDS=runs/ds/c11
+TILES=${TILES:-2000} EPOCHS=${EPOCHS:-5}
 BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1
     --exclude opensfm/ --exclude geovisio_pypi/)
+STREET=(--backgrounds $D/street-backgrounds --exclude opensfm/ --exclude geovisio_pypi/)
+CITYNEG=runs/ds/c11-negatives   # the city's camera-free training tiles: synthetic backgrounds
 
-variant() {  # NAME, then extra `render composite` arguments
-  local name=$1; shift
-  $C render composite --sprites $SPRITES --out runs/ds/abl-$name --tiles 4000 --seed 0 --workers 2 \
-      --include $CITYDS "$@"
-  $C train --config configs/train/real.yaml --data runs/ds/abl-$name --epochs "$EPOCHS" --name abl-$name
-  $C export runs/train/abl-$name --out runs/export/abl-$name/abl-$name.onnx --tile 320
-  .venv/bin/python scripts/eval_real_cameras.py --model runs/export/abl-$name/abl-$name.onnx \
-      --out runs/eval/real-abl-$name --no-progress
+city_negatives() {  # symlinks to c11 train tiles with an empty label file (no camera in them)
+  [ -d $CITYNEG ] && return
+  mkdir -p $CITYNEG.tmp
+  for lab in $CITYDS/labels/train/*.txt; do
+    [ -s "$lab" ] && continue
+    stem=$(basename "$lab" .txt)
+    ln -s "$(realpath $CITYDS/images/train/$stem.jpg)" $CITYNEG.tmp/$stem.jpg
+  done
+  mv $CITYNEG.tmp $CITYNEG
 }
 
-variant all "${BG[@]}"                                  # everything (the shipped recipe's phase 1)
-variant no-harmonise "${BG[@]}" --no-harmonise          # plain paste: no exposure/colour match, no blur
-variant no-decoys "${BG[@]}" --no-decoys                # no rendered look-alikes
-variant synthetic-bg --backgrounds runs/city/c11/panoramas   # the drawn city's panoramas as backgrounds
-variant street-only --backgrounds $D/street-backgrounds --exclude opensfm/ --exclude geovisio_pypi/
-# model size: the same composites, camdetect-p2 at scale n (edit `scale:` in a copy of the model yaml)
-.venv/bin/python scripts/real_summary.py v1=runs/eval/real \
-    $(for n in all no-harmonise no-decoys synthetic-bg street-only; do echo "$n=runs/eval/real-abl-$n"; done) \
-    --out runs/eval/ablation_real.json
+variant() {  # NAME SPRITE_DIR INCLUDE(yes|no), then extra `render composite` arguments
+  local name=$1 sprites=$2 include=$3; shift 3
+  local ds=runs/ds/abl-$name onnx=runs/export/abl-$name/abl-$name.onnx inc=()
+  [ "$include" = yes ] && inc=(--include $CITYDS)
+  [ -f $ds/data.yaml ] || $C render composite --sprites "$sprites" --out $ds --tiles "$TILES" --seed 0 \
+      --workers 2 --no-progress "${inc[@]}" "$@"
+  [ -f runs/train/abl-$name/weights/best.pt ] || $C train --config configs/train/real.yaml --data $ds \
+      --epochs "$EPOCHS" --name abl-$name --threads 2 --overwrite
+  [ -f $onnx ] || $C export runs/train/abl-$name --out $onnx --tile 320
+  [ -f runs/eval/real-abl-$name/real_cameras.json ] || $PY scripts/eval_real_cameras.py --model $onnx \
+      --out runs/eval/real-abl-$name --no-progress
+  if [ ! -f runs/eval/c11-abl-$name/report.json ]; then
+    rm -rf runs/score/c11-abl-$name
+    $C score $CITY/manifest_test.csv --model $onnx --conf 0.01 --no-progress \
+        --db runs/score/c11-abl-$name/review.db --media runs/score/c11-abl-$name/media \
+        --out runs/score/c11-abl-$name
+    $C eval --predictions runs/score/c11-abl-$name/suggestions.jsonl --truth $CITY \
+        --manifest $CITY/manifest_test.csv --out runs/eval/c11-abl-$name
+  fi
+}
+
+run() {
+  case $1 in
+    all)          variant all $SPRITES yes "${BG[@]}" ;;                 # the shipped recipe's ingredients
+    no-harmonise) variant no-harmonise $SPRITES yes "${BG[@]}" --no-harmonise ;;  # plain paste
+    no-decoys)    variant no-decoys $SPRITES yes "${BG[@]}" --no-decoys ;;        # no rendered look-alikes
+    synthetic-bg) city_negatives; variant synthetic-bg $SPRITES yes --backgrounds $CITYNEG ;;  # drawn city as backgrounds
+    street-only)  variant street-only $SPRITES yes "${STREET[@]}" ;;     # no Open Images photos (handheld-camera negatives)
+    no-city)      variant no-city $SPRITES no "${BG[@]}" ;;              # composites only: no synthetic-city tiles
+    drawn)        [ -d runs/sprites/drawn ] || $C render drawn --out runs/sprites/drawn --count 1337 --seed 1
+                  variant drawn runs/sprites/drawn yes "${BG[@]}" ;;     # the synthetic city's 2-D drawn cameras, same pipeline
+    *) echo "unknown variant: $1" >&2; exit 2 ;;
+  esac
+}
+
+VARIANTS=("$@")
+[ ${#VARIANTS[@]} -eq 0 ] && VARIANTS=(all no-harmonise no-decoys synthetic-bg street-only no-city)
+for v in "${VARIANTS[@]}"; do run "$v"; done
+
+args=(v1=runs/eval/real) panos=(--panos v1=runs/eval/c11-city)
+for n in all no-harmonise no-decoys synthetic-bg street-only no-city drawn; do
+  [ -f runs/eval/real-abl-$n/real_cameras.json ] || continue
+  args+=("$n=runs/eval/real-abl-$n"); panos+=(--panos "$n=runs/eval/c11-abl-$n")
+done
+$PY scripts/real_summary.py "${args[@]}" "${panos[@]}" --out runs/eval/ablation_real.json
