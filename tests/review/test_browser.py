@@ -227,16 +227,14 @@ def test_synthetic_city_screenshots(browser, tmp_path):
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 812}])
 def test_privacy_and_account_pages_accessible(browser, store, media, viewport):
     """The issue-13 pages (privacy, account, log-in with its notice): axe-core finds no violations
-    (when axe-playwright-python is installed), no horizontal scroll at 375 px, >= 44 px buttons;
+    (axe-playwright-python, a dev dependency), no horizontal scroll at 375 px, >= 44 px buttons;
     changing the password and deleting the account work through the real forms."""
     create_user(store, "carol", "password123", "volunteer")
     cfg = ReviewConfig(media=media, spot_rate=0.0)
     problems: list[str] = []
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-        axe = Axe()
-    except ImportError:
-        axe = None
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     with serve_in_thread(create_app(store, cfg)) as base:
         ctx = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 500,
                                   has_touch=viewport["width"] < 500)
@@ -248,9 +246,8 @@ def test_privacy_and_account_pages_accessible(browser, store, media, viewport):
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
             heights = page.eval_on_selector_all("main button", "els => els.map(e => e.getBoundingClientRect().height)")
             assert not heights or min(heights) >= 44, path
-            if axe is not None:
-                found = axe.run(page)
-                assert found.violations_count == 0, (path, found.generate_report())
+            found = axe.run(page)
+            assert found.violations_count == 0, (path, found.generate_report())
 
         page.goto(f"{base}/privacy")
         check("/privacy")
