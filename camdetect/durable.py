@@ -268,6 +268,12 @@ class JsonlLedger:
                 fsync_dir(self.path.parent)
         return self._fh
 
+    def touch(self) -> Self:
+        """Create the file now (empty when new): for logs whose empty file means "ran, found nothing",
+        which readers must tell from "never ran"."""
+        self._open()
+        return self
+
     def append(self, records: Iterable[dict], sync: bool = True) -> int:
         """Append ``records`` (those whose key is new) as whole lines; returns how many were written."""
         new = []

@@ -115,3 +115,16 @@ def test_fsync_reaches_the_file_and_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
     atomic_write_text(tmp_path / "a.txt", "x")
     assert len(synced) >= 2  # the file, then its folder
+
+
+def test_touch_creates_an_empty_ledger_and_keeps_an_existing_one(tmp_path):
+    """A scorer that finds nothing still leaves its (empty) log: 'ran, found nothing' != 'never ran'."""
+    path = tmp_path / "sub" / "s.jsonl"
+    with JsonlLedger(path).touch():
+        pass
+    assert path.exists() and path.read_bytes() == b""
+    with JsonlLedger(path, key="k") as led:
+        led.append([{"k": "a"}])
+    with JsonlLedger(path, key="k").touch() as led:
+        assert led.keys == {"a"}
+    assert path.read_text().count("\n") == 1

@@ -429,7 +429,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
     out = Path(cfg.out) if cfg.out else None
-    log = JsonlLedger(out / "suggestions.jsonl", key="key") if out else None
+    # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
+    log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None
     bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score")
 
     def on_done(prep: Prepared, sugg: list[Suggestion]) -> None:

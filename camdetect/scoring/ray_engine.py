@@ -91,7 +91,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
     out_dir = Path(cfg.out) if cfg.out else None
-    log = JsonlLedger(out_dir / "suggestions.jsonl", key="key") if out_dir else None
+    log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     if todo:
         started_here = not ray.is_initialized()
         if started_here:
