@@ -17,6 +17,9 @@ def register(app: typer.Typer) -> None:
         epochs: int = typer.Option(None, "--epochs", help="Override the training epochs."),
         force: bool = typer.Option(False, "--force", help="Re-run stages whose outputs already exist."),
         config: Path = typer.Option(None, "--config", help="Sizes YAML (default configs/demo.yaml)."),
+        ignore_doubtful: bool = typer.Option(None, "--ignore-doubtful/--no-ignore-doubtful",
+                                             help="Grey out candidates the consensus rejected instead of using "
+                                                  "their views as negatives (default: configs/demo.yaml)."),
     ) -> None:
         """Run the main job end to end on a synthetic city and print the key numbers.
 
@@ -26,7 +29,8 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.demo.pipeline import DemoSettings, run_demo
 
-        settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed)
+        settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
+                                     ignore_doubtful=ignore_doubtful)
         code = run_demo(out, settings, force=force)
         if code:
             raise typer.Exit(code)

@@ -63,6 +63,8 @@ class DemoSettings:
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
     mount_fallback: str = ""         # export --mount-model: used only when the run's own mount classifier was
                                      # skipped or is degenerate, and the summary says so ("" or missing: none)
+    ignore_doubtful: bool = False    # consensus --doubtful + dataset --ignore: candidates the keep rule rejected
+                                     # are greyed out in training images instead of counting as negatives
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -94,6 +96,7 @@ class DemoSection(StrictModel):
     recipe: YamlFile = None
     weights: CheckpointFile = None
     mount_fallback: OnnxFile = None
+    ignore_doubtful: bool = None
 
     @model_validator(mode="after")
     def _splits(self) -> DemoSection:
@@ -163,16 +166,17 @@ def _repo_path(path: str) -> Path:
 def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     """The stages in order. Paths are absolute so the plan does not depend on the working directory."""
     L = layout
-    tags, cameras = L.labels / "tags.csv", L.labels / "cameras.csv"
+    tags, cameras, doubtful = L.labels / "tags.csv", L.labels / "cameras.csv", L.labels / "doubtful.csv"
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
               ["synth", "--out", str(L.city), "--intersections", str(s.intersections), "--seed", str(s.seed),
                "--width", str(s.width), "--workers", "2"]),
         Stage("labels import", [tags],
               ["labels", "import", "--format", "decoders", str(L.city / "volunteers"), "--out", str(tags)]),
-        Stage("labels consensus", [cameras],
+        Stage("labels consensus", [cameras] + ([doubtful] if s.ignore_doubtful else []),
               ["labels", "consensus", str(tags), "--out", str(cameras),
-               "--volunteers", str(L.labels / "volunteers.csv")]),
+               "--volunteers", str(L.labels / "volunteers.csv")]
+              + (["--doubtful", str(doubtful)] if s.ignore_doubtful else [])),
         Stage("labels report", [L.labels / "report"],
               ["labels", "report", str(tags), "--cameras", str(cameras), "--truth",
                str(L.city / "truth" / "cameras.csv"), "--out", str(L.labels / "report")]),
@@ -181,7 +185,8 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
                "--out", str(L.ds), "--block-m", "0", "--test", str(s.test), "--val", str(s.val),
                "--seed", str(s.seed)]
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
-              + (["--tile", str(s.tile)] if s.tile else []), clean=[L.ds]),
+              + (["--tile", str(s.tile)] if s.tile else [])
+              + (["--ignore", str(doubtful)] if s.ignore_doubtful else []), clean=[L.ds]),
         Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=f"{s!r} weights={weights_used(s)}"),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),

@@ -160,3 +160,15 @@ def test_export_stage_passes_the_fallback_and_cleans_the_old_classifier(tmp_path
     assert layout.mount_model in stage.clean
     quick = next(s for s in plan(layout, DemoSettings.load(quick=True)) if s.name == "export")
     assert "--mount-model" not in quick.args
+
+
+def test_ignore_doubtful_wires_consensus_to_dataset(tmp_path: Path) -> None:
+    """ignore_doubtful: consensus writes the rejected candidates, the dataset greys them out."""
+    L = Layout(tmp_path)
+    on = {s.name: s for s in plan(L, DemoSettings.load(quick=True, ignore_doubtful=True))}
+    off = {s.name: s for s in plan(L, DemoSettings.load(quick=True))}
+    doubtful = str(L.labels / "doubtful.csv")
+    assert on["labels consensus"].args[-2:] == ["--doubtful", doubtful]
+    assert on["dataset build"].args[-2:] == ["--ignore", doubtful]
+    assert L.labels / "doubtful.csv" in on["labels consensus"].outputs
+    assert "--doubtful" not in off["labels consensus"].args and "--ignore" not in off["dataset build"].args
