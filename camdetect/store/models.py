@@ -115,6 +115,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="volunteer")  # volunteer | coordinator
     created_at: Mapped[float] = mapped_column(Float)
+    # review app language the volunteer chose ("fr", "es" ...); None: follow the browser (migration 0003)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class SessionRow(Base):

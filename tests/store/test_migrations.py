@@ -48,6 +48,21 @@ def test_upgrade_from_0001_forgets_raw_login_failures(db_url):
     store = Store.open(db_url)  # an ordinary open migrates to head
     with store.read() as s:
         assert s.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     assert "review_secrets" in set(inspect(store.engine).get_table_names())
+    store.close()
+
+
+def test_upgrade_from_0002_adds_user_language(db_url):
+    """Issue 13 (languages): users get a nullable ``language`` column; existing users keep NULL
+    (the app then follows their browser)."""
+    store = Store.open(db_url, create=True, migrate=False)
+    store.migrate("0002")
+    with store.write() as s:
+        s.execute(text("INSERT INTO users (username, password_hash, role, created_at) VALUES ('ana', 'x', 'volunteer', 1.0)"))
+    store.close()
+    store = Store.open(db_url)
+    with store.read() as s:
+        assert s.execute(text("SELECT language FROM users WHERE username = 'ana'")).scalar() is None
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     store.close()
