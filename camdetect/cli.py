@@ -76,6 +76,14 @@ def main() -> None:
     except (CliError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except ModuleNotFoundError as exc:  # an optional dependency this command needs (camdetect.extras)
+        from camdetect.extras import missing_extra
+
+        line = missing_extra(exc)
+        if line is None:
+            raise
+        typer.echo(f"error: {line}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from camdetect.geometry import angular_distance
 from camdetect.geometry.overlap import box_iou
-from camdetect.labels.fusion import fuse_boxes, fuse_points
+from camdetect.labels.fusion import fuse_boxes, fuse_points, weighted_boxes_fusion
 from camdetect.labels.size_prior import SIZE_PRIOR_DEG, measure_prior, point_box, weak_pano_box, weak_view_box
 from camdetect.records import Tag, View
 
@@ -41,6 +44,31 @@ def test_fused_point_lies_between_two_points(h, p, dh, dp):
 ])
 def test_fuse_boxes_is_weighted_boxes_fusion(boxes, weights, expected):
     assert fuse_boxes(boxes, weights, 640, 640) == pytest.approx(expected, abs=0.01)
+
+
+_box = st.tuples(st.floats(-0.1, 1.1), st.floats(-0.1, 1.1), st.floats(0, 0.5), st.floats(0, 0.5)).map(
+    lambda b: [b[0], b[1], b[0] + b[2], b[1] + b[3]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_box, st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.7])), min_size=1, max_size=8),
+       st.sampled_from([0.0, 0.3, 0.55]))
+def test_weighted_boxes_fusion_port_matches_ensemble_boxes(tagged, iou_thr):
+    """camdetect's WBF port gives ensemble-boxes' answer (the package is only in the [dev] extra)."""
+    ensemble_boxes = pytest.importorskip("ensemble_boxes")
+    boxes, weights = [b for b, _ in tagged], [w for _, w in tagged]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ensemble-boxes warns on clipped / zero-area boxes
+        ref_boxes, ref_scores, _ = ensemble_boxes.weighted_boxes_fusion(
+            [[b] for b in boxes], [[1.0]] * len(boxes), [[0]] * len(boxes), weights=weights,
+            iou_thr=iou_thr, skip_box_thr=0.0, conf_type="avg")
+    got_boxes, got_scores = weighted_boxes_fusion(np.array(boxes), weights, iou_thr=iou_thr)
+    np.testing.assert_array_equal(got_boxes, ref_boxes)
+    np.testing.assert_array_equal(got_scores, ref_scores)
+
+
+def test_fuse_boxes_of_zero_area_keeps_the_heaviest():
+    assert fuse_boxes([[10, 10, 10, 20], [5, 5, 5, 5]], [1, 2], 640, 640) == (5, 5, 5, 5)
 
 
 @pytest.mark.parametrize("a, b, iou", [
