@@ -37,6 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from camdetect.render.library import run_sprite_jobs
 from camdetect.render.sprites import Sprite, SpriteMeta, save_sprite
 from camdetect.synth.objects import LOOKALIKE_KINDS, parts_to_shapes, sprite_parts
 from camdetect.synth.render import _light_xy, _stick_shapes, _wall_shadow
@@ -273,23 +274,4 @@ def draw_library(out: Path, opts: DrawnOptions, progress: bool = True) -> Counte
     """Draw sprites ``0 .. count-1`` into ``out`` (skipping finished ones); counts per kind."""
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(i, opts, out) for i in range(opts.count)]
-    counts: Counter = Counter()
-    if opts.workers > 1:
-        import multiprocessing as mp
-
-        pool = mp.get_context("spawn").Pool(opts.workers)
-        it = pool.imap_unordered(_draw_one, jobs, chunksize=4)
-    else:
-        pool, it = None, map(_draw_one, jobs)
-    try:
-        if progress:
-            from tqdm import tqdm
-
-            it = tqdm(it, total=len(jobs), desc="drawn sprites", unit="sprite")
-        for _, what in it:
-            counts[what] += 1
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
-    return counts
+    return run_sprite_jobs(_draw_one, jobs, opts.workers, progress, "drawn sprites", chunksize=4)

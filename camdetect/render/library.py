@@ -70,19 +70,25 @@ def render_library(out: Path, hdri_dir: Path, opts: LibraryOptions, progress: bo
     hdris = list_hdris(hdri_dir)
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(i, opts, hdris, out) for i in range(opts.count)]
+    return run_sprite_jobs(_render_one, jobs, opts.workers, progress, "sprites")
+
+
+def run_sprite_jobs(fn, jobs: list, workers: int, progress: bool, desc: str, chunksize: int = 1) -> Counter:
+    """Run ``fn(job) -> (index, what)`` over ``jobs`` (in spawned processes when ``workers`` > 1) and count
+    the ``what`` answers (written, resumed, skipped...): the one loop of every sprite library."""
     counts: Counter = Counter()
-    if opts.workers > 1:
+    if workers > 1:
         import multiprocessing as mp
 
-        pool = mp.get_context("spawn").Pool(opts.workers)
-        it = pool.imap_unordered(_render_one, jobs)
+        pool = mp.get_context("spawn").Pool(workers)
+        it = pool.imap_unordered(fn, jobs, chunksize=chunksize)
     else:
-        pool, it = None, map(_render_one, jobs)
+        pool, it = None, map(fn, jobs)
     try:
         if progress:
             from tqdm import tqdm
 
-            it = tqdm(it, total=len(jobs), desc="sprites", unit="sprite")
+            it = tqdm(it, total=len(jobs), desc=desc, unit="sprite")
         for _, what in it:
             counts[what] += 1
     finally:
