@@ -7,9 +7,11 @@ plain JavaScript (no build step) talking to a small JSON API. All assets ship in
 
 import math
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated
 
+import jinja2
 from fastapi import Depends, FastAPI, Form, Header, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,10 +20,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from camdetect.store import Store
-from camdetect.store.models import ViewRow
+from camdetect.store.models import User, ViewRow
 from camdetect.taxonomy import load_taxonomy
 
-from . import auth
+from . import auth, i18n
 from .config import ReviewConfig
 from .scheduler import Box, Scheduler, Submission, TaskError
 from .security import LimitsMiddleware
@@ -32,6 +34,35 @@ PRE_CSRF_COOKIE = "camdetect_csrf"  # double-submit token for the log-in and sig
 DEVICE_COOKIE = "camdetect_device"  # this browser logged in to this account before (log-in throttle)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; anything outside 1..MAX_ID is simply "not found"
 MEDIA_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+ROLE_NAMES = {"volunteer": i18n.N_("volunteer"), "coordinator": i18n.N_("coordinator")}
+# pages answered by a POST form; the language switcher on them goes back to the page with the form
+FORM_PAGES = {"/account/password": "/account", "/account/delete": "/account"}
+
+
+def safe_next(target: str) -> str:
+    """A local path to go back to after switching language (never another site: no //, no scheme)."""
+    if (not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > 500
+            or any(c in target for c in "\\\r\n\t\x00")):
+        return "/"
+    return target
+
+
+def here(request: Request) -> str:
+    """This page's address, for the language switcher to come back to."""
+    if request.method != "GET":
+        return FORM_PAGES.get(request.url.path, request.url.path)
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def make_templates(lang: i18n.Language, languages: dict, **globals_) -> Jinja2Templates:
+    """One Jinja environment per language: gettext bound once, so rendering is thread-safe."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True  # whitespace in {% trans %} blocks collapses, as when extracted
+    env.install_gettext_translations(lang.translations, newstyle=True)
+    env.globals.update(lang=lang, languages=languages, lang_days=i18n.LANG_COOKIE_DAYS,
+                       role_names={k: lang.gettext(v) for k, v in ROLE_NAMES.items()}, **globals_)
+    return Jinja2Templates(env=env)
 
 
 class BoxIn(BaseModel):
@@ -55,12 +86,12 @@ class AnswerIn(BaseModel):
 
 def _clip_box(b: list[float], w: int, h: int) -> tuple[float, float, float, float]:
     if any(not math.isfinite(v) for v in b):
-        raise HTTPException(422, "box coordinates must be finite numbers")
+        raise HTTPException(422, i18n.N_("box coordinates must be finite numbers"))
     x1, y1, x2, y2 = b
     x1, x2 = sorted((min(max(x1, 0.0), w), min(max(x2, 0.0), w)))
     y1, y2 = sorted((min(max(y1, 0.0), h), min(max(y2, 0.0), h)))
     if x2 - x1 < 1 or y2 - y1 < 1:
-        raise HTTPException(422, "box must be at least 1 pixel wide and high inside the image")
+        raise HTTPException(422, i18n.N_("box must be at least 1 pixel wide and high inside the image"))
     return (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2))
 
 
@@ -70,8 +101,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     types, mounts = list(tax.types), list(tax.mounts)
     sched = Scheduler(store, cfg)
     sched.reprioritize()
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(types=types, mounts=mounts)
+    langs = i18n.languages()
+    templates = {code: make_templates(lang, langs, types=types, mounts=mounts) for code, lang in langs.items()}
     media_root = cfg.media.resolve() if cfg.media else None
     secret = auth.load_secret(store)
     auth.purge_failures(store, cfg.login_window)  # retention also holds across restarts
@@ -88,32 +119,63 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     def need_user(request: Request) -> auth.CurrentUser:
         user = current(request)
         if user is None:
-            raise HTTPException(401, "log in first")
+            raise HTTPException(401, i18n.N_("log in first"))
         return user
 
     def need_coordinator(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> auth.CurrentUser:
         if not user.is_coordinator:
-            raise HTTPException(403, "coordinators only")
+            raise HTTPException(403, i18n.N_("coordinators only"))
         return user
 
     def check_csrf(user: auth.CurrentUser, token: str | None) -> None:
         if not auth.csrf_ok(user.csrf, token):
-            raise HTTPException(403, "missing or wrong CSRF token")
+            raise HTTPException(403, i18n.N_("missing or wrong CSRF token"))
+
+    def language(request: Request, user: auth.CurrentUser | None) -> i18n.Language:
+        """The volunteer's saved choice, else the language cookie, else Accept-Language, else English."""
+        code = i18n.pick(user.language if user else None, request.cookies.get(i18n.LANG_COOKIE),
+                         request.headers.get("accept-language"), langs)
+        return langs[code]
+
+    def say(lang: i18n.Language, message: str | Exception) -> str:
+        """A marked message (N_) or a UserMessage in the page's language."""
+        if isinstance(message, Exception):
+            return lang.message(message)
+        return lang.gettext(message) if message else ""
+
+    def render(request: Request, name: str, lang: i18n.Language, ctx: dict, status: int = 200,
+               headers: dict | None = None) -> HTMLResponse:
+        resp = templates[lang.code].TemplateResponse(request, name, {"here": here(request), **ctx},
+                                                     status_code=status, headers=headers)
+        resp.headers["content-language"] = lang.code
+        return resp
 
     def page(request: Request, name: str, user: auth.CurrentUser | None, status: int = 200, **ctx) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"user": user, **ctx}, status_code=status)
+        lang = language(request, user)
+        for key in ("notice", "error"):
+            if key in ctx:
+                ctx[key] = say(lang, ctx[key])
+        return render(request, name, lang, {"user": user, **ctx}, status)
 
-    def anon_form(request: Request, name: str, error: str = "", status: int = 200, notice: str = "",
+    def anon_form(request: Request, name: str, error: str | Exception = "", status: int = 200, notice: str = "",
                   headers: dict | None = None) -> HTMLResponse:
         token = request.cookies.get(PRE_CSRF_COOKIE) or secrets.token_urlsafe(24)
-        resp = templates.TemplateResponse(request, name, {"user": None, "csrf": token, "error": error, "notice": notice,
-                                                          "open_signup": cfg.open_signup}, status_code=status,
-                                          headers=headers)
+        lang = language(request, None)
+        resp = render(request, name, lang, {"user": None, "csrf": token, "error": say(lang, error),
+                                            "notice": say(lang, notice), "open_signup": cfg.open_signup},
+                      status, headers)
         resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=cfg.secure_cookies)
         return resp
 
-    def login_response(user_id: int, username: str) -> RedirectResponse:
+    def login_response(request: Request, user_id: int, username: str) -> RedirectResponse:
         resp = RedirectResponse("/task", status_code=303)
+        # the language follows the volunteer: a saved choice wins (and sets this browser's cookie); a
+        # choice made on the log-in page before there was one is saved
+        saved, chosen = auth.user_language(store, user_id), request.cookies.get(i18n.LANG_COOKIE)
+        if saved in langs:
+            set_lang_cookie(resp, saved)
+        elif chosen in langs:
+            auth.set_language(store, user_id, chosen)
         resp.set_cookie(SESSION_COOKIE, auth.create_session(store, user_id, cfg.session_ttl), httponly=True,
                         samesite="lax", secure=cfg.secure_cookies, max_age=int(cfg.session_ttl))
         resp.set_cookie(DEVICE_COOKIE, auth.device_cookie(secret, username), httponly=True, samesite="strict",
@@ -121,9 +183,13 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         resp.delete_cookie(PRE_CSRF_COOKIE)
         return resp
 
+    def set_lang_cookie(resp: Response, code: str) -> None:
+        resp.set_cookie(i18n.LANG_COOKIE, code, max_age=i18n.LANG_COOKIE_DAYS * 86400, httponly=True,
+                        samesite="lax", secure=cfg.secure_cookies)
+
     def check_id(value: int) -> int:
         if not 1 <= value <= MAX_ID:
-            raise HTTPException(404, "not found")
+            raise HTTPException(404, i18n.N_("not found"))
         return value
 
     @app.exception_handler(HTTPException)
@@ -131,7 +197,10 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
         if exc.status_code == 401 and wants_html:
             return RedirectResponse("/login", status_code=303)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        detail = exc.detail
+        if isinstance(detail, str) and detail:  # messages marked N_() read in the volunteer's language
+            detail = language(request, current(request) if exc.status_code != 401 else None).gettext(detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     # -- pages ------------------------------------------------------------------------------------
     @app.get("/healthz")
@@ -144,13 +213,13 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, deleted: str = ""):
-        return anon_form(request, "login.html", notice="Your account was deleted." if deleted == "1" else "")
+        return anon_form(request, "login.html", notice=i18n.N_("Your account was deleted.") if deleted == "1" else "")
 
     @app.post("/login")
     def login(request: Request, username: Annotated[str, Form(max_length=64)],
               password: Annotated[str, Form(max_length=256)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
         if not auth.csrf_ok(request.cookies.get(PRE_CSRF_COOKIE), csrf_token):
-            raise HTTPException(403, "missing or wrong CSRF token")
+            raise HTTPException(403, i18n.N_("missing or wrong CSRF token"))
         client = request.client.host if request.client else "?"
         account = auth.throttle_key(secret, "user", username.lower())
         address = auth.throttle_key(secret, "addr", client)
@@ -163,34 +232,34 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
                                       cfg.login_window, cfg.login_max_delay)
             if wait > 0:
                 secs = auth.retry_after(wait)
-                return anon_form(request, "login.html", f"Too many failed log-ins; try again in {secs} seconds.",
-                                 429, headers={"retry-after": str(secs)})
+                msg = i18n.UserMessage(i18n.N_("Too many failed log-ins; try again in %(secs)s seconds."), secs=secs)
+                return anon_form(request, "login.html", msg, 429, headers={"retry-after": str(secs)})
         uid = auth.check_password(store, username, password)
         if uid is None:
             auth.record_failure(store, [account, address] + ([device] if device else []), cfg.login_window)
-            return anon_form(request, "login.html", "Wrong username or password.", 401)
+            return anon_form(request, "login.html", i18n.N_("Wrong username or password."), 401)
         if device:
             auth.clear_failures(store, [device])
-        return login_response(uid, username)
+        return login_response(request, uid, username)
 
     @app.get("/signup", response_class=HTMLResponse)
     def signup_page(request: Request):
         if not cfg.open_signup:
-            raise HTTPException(404, "sign-up is closed; ask a coordinator")
+            raise HTTPException(404, i18n.N_("sign-up is closed; ask a coordinator"))
         return anon_form(request, "signup.html")
 
     @app.post("/signup")
     def signup(request: Request, username: Annotated[str, Form(max_length=64)],
                password: Annotated[str, Form(max_length=256)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
         if not cfg.open_signup:
-            raise HTTPException(404, "sign-up is closed; ask a coordinator")
+            raise HTTPException(404, i18n.N_("sign-up is closed; ask a coordinator"))
         if not auth.csrf_ok(request.cookies.get(PRE_CSRF_COOKIE), csrf_token):
-            raise HTTPException(403, "missing or wrong CSRF token")
+            raise HTTPException(403, i18n.N_("missing or wrong CSRF token"))
         try:
             uid = auth.create_user(store, username, password)
         except ValueError as exc:
-            return anon_form(request, "signup.html", str(exc), 400)
-        return login_response(uid, username)
+            return anon_form(request, "signup.html", exc, 400)
+        return login_response(request, uid, username)
 
     @app.post("/logout")
     def logout(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
@@ -201,6 +270,22 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         resp.delete_cookie(SESSION_COOKIE)
         return resp
 
+    @app.post("/language")
+    def set_language(request: Request, lang: Annotated[str, Form(max_length=16)],
+                     next: Annotated[str, Form(max_length=500)] = "/",
+                     csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        """The language switcher: a cookie for this browser, and the volunteer's saved choice when logged in
+        (that one needs the session's CSRF token; a cookie alone changes nothing on the server)."""
+        if lang not in langs:
+            raise HTTPException(422, i18n.N_("unknown language"))
+        user = current(request)
+        if user is not None:
+            check_csrf(user, csrf_token)
+            auth.set_language(store, user.id, lang)
+        resp = RedirectResponse(safe_next(next), status_code=303)
+        set_lang_cookie(resp, lang)
+        return resp
+
     @app.get("/privacy", response_class=HTMLResponse)
     def privacy(request: Request):
         return page(request, "privacy.html", current(request), cfg=cfg,
@@ -209,12 +294,21 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
     @app.get("/account", response_class=HTMLResponse)
     def account_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)], done: str = ""):
-        notice = {"password": "Password changed; your other sessions were logged out."}.get(done, "")
-        return page(request, "account.html", user, notice=notice, error="", on_delete=cfg.on_delete)
+        notice = {"password": i18n.N_("Password changed; your other sessions were logged out.")}.get(done, "")
+        return page(request, "account.html", user, notice=notice, error="", on_delete=cfg.on_delete,
+                    **account_facts(user))
 
-    def account_error(request: Request, user: auth.CurrentUser, error: str, status: int,
+    def account_facts(user: auth.CurrentUser) -> dict:
+        from .dashboard import my_summary
+
+        with store.read() as s:
+            created = s.scalar(select(User.created_at).where(User.id == user.id))
+        return {"created_at": created or 0.0, "answers": my_summary(store, user.id)["answers"]}
+
+    def account_error(request: Request, user: auth.CurrentUser, error: str | Exception, status: int,
                       headers: dict | None = None) -> HTMLResponse:
-        resp = page(request, "account.html", user, status=status, notice="", error=error, on_delete=cfg.on_delete)
+        resp = page(request, "account.html", user, status=status, notice="", error=error, on_delete=cfg.on_delete,
+                    **account_facts(user))
         resp.headers.update(headers or {})
         return resp
 
@@ -225,11 +319,11 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         wait = auth.throttle_wait(store, {account: cfg.login_limit}, cfg.login_window, cfg.login_max_delay)
         if wait > 0:
             secs = auth.retry_after(wait)
-            return account_error(request, user, f"Too many wrong passwords; try again in {secs} seconds.", 429,
-                                 {"retry-after": str(secs)})
+            msg = i18n.UserMessage(i18n.N_("Too many wrong passwords; try again in %(secs)s seconds."), secs=secs)
+            return account_error(request, user, msg, 429, {"retry-after": str(secs)})
         if auth.check_password(store, user.username, password) != user.id:
             auth.record_failure(store, [account], cfg.login_window)
-            return account_error(request, user, "Your current password is not right.", 401)
+            return account_error(request, user, i18n.N_("Your current password is not right."), 401)
         return None
 
     @app.post("/account/password")
@@ -244,7 +338,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         try:
             auth.set_password(store, user.id, new_password, keep_session=request.cookies.get(SESSION_COOKIE))
         except ValueError as exc:
-            return account_error(request, user, str(exc), 400)
+            return account_error(request, user, exc, 400)
         return RedirectResponse("/account?done=password", status_code=303)
 
     @app.post("/account/delete")
@@ -255,7 +349,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
         check_csrf(user, csrf_token)
         if confirm != "yes":
-            return account_error(request, user, "Tick the box to confirm that you want to delete your account.", 400)
+            return account_error(request, user, i18n.N_("Tick the box to confirm that you want to delete your account."),
+                                 400)
         refused = recheck_password(request, user, password)
         if refused is not None:
             return refused
@@ -316,7 +411,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         added = []
         for b in body.added:
             if b.type not in types or b.mount not in mounts:
-                raise HTTPException(422, "added box: unknown type or mount")
+                raise HTTPException(422, i18n.N_("added box: unknown type or mount"))
             added.append(Box(*_clip_box([b.x1, b.y1, b.x2, b.y2], task.width, task.height), b.type, b.mount))
         box = _clip_box(body.box, task.width, task.height) if body.box is not None else None
         sub = Submission(body.answer, body.type, body.mount, box, added, body.comment, body.seconds)
@@ -338,12 +433,12 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         if media_root is None:
             raise HTTPException(404, "no media folder configured")
         if "\x00" in path or "\\" in path or Path(path).suffix.lower() not in MEDIA_SUFFIXES:
-            raise HTTPException(404, "not found")
+            raise HTTPException(404, i18n.N_("not found"))
         with store.read() as s:
             known = s.scalar(select(ViewRow.id).where(ViewRow.image_path == path))
         target = (media_root / path).resolve()
         if known is None or not target.is_relative_to(media_root) or not target.is_file():
-            raise HTTPException(404, "not found")
+            raise HTTPException(404, i18n.N_("not found"))
         return FileResponse(target, headers={"cache-control": "private, max-age=3600"})
 
     # -- coordinator ------------------------------------------------------------------------------
@@ -351,7 +446,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     def dashboard(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
         from .dashboard import dashboard_data
 
-        return page(request, "dashboard.html", user, d=dashboard_data(store, cfg))
+        return page(request, "dashboard.html", user, d=dashboard_data(store, cfg), now=time.time())
 
     @app.get("/api/dashboard")
     def dashboard_json(user: Annotated[auth.CurrentUser, Depends(need_coordinator)]) -> dict:

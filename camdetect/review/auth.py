@@ -39,6 +39,8 @@ from camdetect.store import Store
 from camdetect.store.db import insert_ignore
 from camdetect.store.models import LoginFailure, ReviewSecret, SessionRow, User
 
+from .i18n import N_, UserMessage
+
 ROLES = ("volunteer", "coordinator")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 MIN_PASSWORD = 8
@@ -53,6 +55,7 @@ class CurrentUser:
     username: str
     role: str
     csrf: str
+    language: str | None = None  # the review app language the user chose (None: follow the browser)
 
     @property
     def is_coordinator(self) -> bool:
@@ -65,9 +68,9 @@ def _token_hash(token: str) -> str:
 
 def validate_credentials(username: str, password: str) -> None:
     if not USERNAME_RE.match(username or ""):
-        raise ValueError("username: 3-32 letters, digits, '.', '_' or '-'")
+        raise UserMessage(N_("username: 3-32 letters, digits, '.', '_' or '-'"))
     if len(password or "") < MIN_PASSWORD or len(password) > 256:
-        raise ValueError(f"password: {MIN_PASSWORD} to 256 characters")
+        raise UserMessage(N_("password: %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=256)
 
 
 def create_user(store: Store, username: str, password: str, role: str | None = None) -> int:
@@ -78,7 +81,7 @@ def create_user(store: Store, username: str, password: str, role: str | None = N
     pw_hash = _hasher.hash(password)
     with store.write() as s:
         if s.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
-            raise ValueError(f"username {username!r} is taken")
+            raise UserMessage(N_("username '%(name)s' is taken"), name=username)
         if role is None:
             role = "coordinator" if s.scalar(select(func.count()).select_from(User)) == 0 else "volunteer"
         user = User(username=username, password_hash=pw_hash, role=role, created_at=time.time())
@@ -200,7 +203,7 @@ def clear_failures(store: Store, keys: list[str]) -> None:
 def set_password(store: Store, user_id: int, password: str, keep_session: str | None = None) -> None:
     """New password; every other session of the user ends (``keep_session``: the cookie token kept)."""
     if len(password or "") < MIN_PASSWORD or len(password) > 256:
-        raise ValueError(f"password: {MIN_PASSWORD} to 256 characters")
+        raise UserMessage(N_("password: %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=256)
     pw_hash = _hasher.hash(password)
     with store.write() as s:
         user = s.get(User, user_id)
@@ -236,7 +239,20 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
     if row is None or row[0].expires_at < time.time():
         return None
     sess, user = row
-    return CurrentUser(user.id, user.username, user.role, sess.csrf)
+    return CurrentUser(user.id, user.username, user.role, sess.csrf, user.language)
+
+
+def user_language(store: Store, user_id: int) -> str | None:
+    with store.read() as s:
+        return s.scalar(select(User.language).where(User.id == user_id))
+
+
+def set_language(store: Store, user_id: int, code: str | None) -> None:
+    """Remember the review app language of a user (None: follow the browser again)."""
+    with store.write() as s:
+        user = s.get(User, user_id)
+        if user is not None:
+            user.language = code
 
 
 def delete_session(store: Store, token: str | None) -> None:

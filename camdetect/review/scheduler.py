@@ -34,6 +34,7 @@ from camdetect.store import Store, retryable
 from camdetect.store.models import AddedBox, Answer, Assignment, Intersection, SuggestionRow, ViewRow
 
 from .config import ReviewConfig
+from .i18n import N_
 
 ANSWERS = ("yes", "no", "unsure")
 
@@ -210,7 +211,7 @@ class Scheduler:
         with self.store.read() as s:
             a = s.get(Assignment, assignment_id)
             if a is None or a.user_id != user_id:
-                raise TaskError("no such task")
+                raise TaskError(N_("no such task"))
             return self._task(s, a)
 
     # -- answering ------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class Scheduler:
             for name, progress in todo:
                 self._reprioritize_intersection(name, progress)
             return answer_id
-        raise TaskError("could not store the answer, try again", 409)
+        raise TaskError(N_("could not store the answer, try again"), 409)
 
     def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
         q = select(Assignment).where(Assignment.id == assignment_id)
@@ -239,7 +240,7 @@ class Scheduler:
             q = q.with_for_update()
         a = s.scalar(q)
         if a is None or a.user_id != user_id:
-            raise TaskError("no such task")
+            raise TaskError(N_("no such task"))
         if a.status == "answered":
             return s.scalar(select(Answer.id).where(Answer.assignment_id == a.id))
         if a.kind == "suggestion" and sub.answer not in ANSWERS:
@@ -247,11 +248,11 @@ class Scheduler:
         if a.kind == "spot":
             sub.answer = "done"
         if a.status == "expired" and not self._retake(s, a):
-            raise TaskError("this task expired and was given to someone else", 409)
+            raise TaskError(N_("this task expired and was given to someone else"), 409)
         updated = s.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status.in_(["claimed", "expired"]))
                             .values(status="answered", answered_at=now).returning(Assignment.id)).first()
         if updated is None:
-            raise TaskError("task already answered", 409)
+            raise TaskError(N_("task already answered"), 409)
         box = sub.box if (sub.answer == "yes" and sub.box is not None) else (None, None, None, None)
         ans = Answer(assignment_id=a.id, user_id=user_id, kind=a.kind, suggestion_id=a.suggestion_id,
                      view_id=a.view_id, answer=sub.answer, type=sub.type if sub.answer == "yes" else None,

@@ -32,7 +32,7 @@ def test_privacy_page_is_public_and_states_retention(make_client):
     c = make_client(session_ttl=7 * 86400.0, login_window=600.0, login_max_delay=120.0)
     r = c.get("/privacy")
     assert r.status_code == 200
-    for words in ("no longer linked", "7.0 days", "10 minutes", "keyed hashes", "Download everything"):
+    for words in ("no longer linked", "7 days", "10 minutes", "keyed hashes", "Download everything"):
         assert words in r.text
     assert 'href="/privacy"' in c.get("/signup").text and 'href="/privacy"' in c.get("/login").text
     assert "deleted too" in make_client(on_delete="remove").get("/privacy").text

@@ -10,6 +10,11 @@
   const canvas = document.getElementById("canvas");
   const ctx = canvas.getContext("2d");
   const $ = (id) => document.getElementById(id);
+  const _ = window.camdetectI18n.gettext, num = window.camdetectI18n.number;
+  const TYPE_NAMES = { dome: _("Dome / PTZ"), bullet: _("Bullet"), alpr: _("Licence-plate reader"), unknown: _("Can't tell") };
+  const MOUNT_NAMES = { street_furniture: _("Pole / light / signal"), building: _("Building"), other: _("Other") };
+  const typeName = (t) => TYPE_NAMES[t] || (t ? t.replace("_", " ") : "?");
+  const mountName = (m) => MOUNT_NAMES[m] || (m ? m.replace("_", " ") : "?");
   let task = null, img = null, crop = null, whole = false, box = null, answer = null, type = null, mount = null;
   let added = [], mode = "edit", drag = null, started = 0, busy = false;
 
@@ -137,27 +142,27 @@
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
 
-  function select(options, value, onchange, label) {
+  function select(options, value, onchange, label, names) {
     const s = document.createElement("select");
     s.setAttribute("aria-label", label);
-    options.forEach((o) => { const op = document.createElement("option"); op.value = o; op.textContent = o.replace("_", " "); s.appendChild(op); });
+    options.forEach((o) => { const op = document.createElement("option"); op.value = o; op.textContent = names(o); s.appendChild(op); });
     s.value = value; s.addEventListener("change", () => onchange(s.value));
     return s;
   }
 
   function addBox(b) {
     const a = { box: b.map((v) => Math.round(v * 10) / 10), type: "unknown", mount: "other" };
-    added.push(a); renderAdded(); status("Added camera " + added.length + ": set its type and mount below.");
+    added.push(a); renderAdded(); status(_("Added camera %(n)s: set its type and mount below.", { n: added.length }));
   }
 
   function renderAdded() {
     const ul = $("added"); ul.textContent = "";
     added.forEach((a, i) => {
       const li = document.createElement("li");
-      const t = document.createElement("span"); t.textContent = "Missed camera +" + (i + 1); li.appendChild(t);
-      li.appendChild(select(TYPES, a.type, (v) => { a.type = v; }, "type of missed camera " + (i + 1)));
-      li.appendChild(select(MOUNTS, a.mount, (v) => { a.mount = v; }, "mount of missed camera " + (i + 1)));
-      const rm = document.createElement("button"); rm.type = "button"; rm.textContent = "Remove";
+      const t = document.createElement("span"); t.textContent = _("Missed camera +%(n)s", { n: i + 1 }); li.appendChild(t);
+      li.appendChild(select(TYPES, a.type, (v) => { a.type = v; }, _("type of missed camera %(n)s", { n: i + 1 }), typeName));
+      li.appendChild(select(MOUNTS, a.mount, (v) => { a.mount = v; }, _("mount of missed camera %(n)s", { n: i + 1 }), mountName));
+      const rm = document.createElement("button"); rm.type = "button"; rm.textContent = _("Remove");
       rm.addEventListener("click", () => { added.splice(i, 1); renderAdded(); draw(); });
       li.appendChild(rm); ul.appendChild(li);
     });
@@ -165,7 +170,7 @@
   }
 
   function setMode(m) { mode = m; $("add").classList.toggle("on", m === "add"); $("add").setAttribute("aria-pressed", m === "add" ? "true" : "false");
-    if (m === "add") status("Draw a box around the camera the model missed."); }
+    if (m === "add") status(_("Draw a box around the camera the model missed.")); }
 
   function show(t) {
     task = t; whole = false; added = []; mode = "edit"; drag = null; answer = null; type = null; mount = null;
@@ -176,42 +181,43 @@
     box = t.box ? t.box.slice() : null;
     if (spot) {
       whole = true;
-      $("prompt").textContent = "Spot check: find every camera in this view. Press A (or Add) and draw a box around each, then Submit.";
+      $("prompt").textContent = _("Spot check: find every camera in this view. Press A (or Add) and draw a box around each, then Submit.");
       $("guess").textContent = "";
     } else {
       type = t.model_type; mount = t.model_mount;
       setPressed("type", type); setPressed("mount", mount);
-      $("prompt").textContent = "Is there a surveillance camera in the yellow box?";
-      $("guess").textContent = "Model's guess: " + (t.model_type || "?") + " on " + (t.model_mount || "?").replace("_", " ") +
-        " (score " + (t.score != null ? t.score.toFixed(2) : "?") + ") · intersection " + t.intersection;
+      $("prompt").textContent = _("Is there a surveillance camera in the yellow box?");
+      $("guess").textContent = _("Model's guess: %(type)s on %(mount)s (score %(score)s) · intersection %(intersection)s", {
+        type: typeName(t.model_type), mount: mountName(t.model_mount), score: t.score != null ? num(t.score, 2) : "?",
+        intersection: t.intersection });
     }
     img = new Image();
     img.onload = () => layout();
-    img.onerror = () => status("Could not load the image.", true);
+    img.onerror = () => status(_("Could not load the image."), true);
     img.src = "/media/" + t.image_path.split("/").map(encodeURIComponent).join("/");
     layout(); started = Date.now();
   }
 
   async function next() {
-    status("Loading...");
+    status(_("Loading..."));
     const r = await fetch("/api/tasks/next", { headers: { accept: "application/json" } });
     if (r.status === 401) { location.href = "/login"; return; }
     const j = await r.json();
-    if (!j.task) { task = null; $("prompt").textContent = "No tasks left. Thank you!"; root.classList.add("empty"); status(""); return; }
+    if (!j.task) { task = null; $("prompt").textContent = _("No tasks left. Thank you!"); root.classList.add("empty"); status(""); return; }
     root.classList.remove("empty"); show(j.task);
   }
 
   async function submit() {
     if (!task || busy) return;
-    if (task.kind === "suggestion" && !answer) { status("Choose Camera (Y), No camera (N) or Not sure (U) first.", true); return; }
+    if (task.kind === "suggestion" && !answer) { status(_("Choose Camera (Y), No camera (N) or Not sure (U) first."), true); return; }
     const body = { answer: task.kind === "spot" ? "done" : answer, added: added.map((a) => ({ x1: a.box[0], y1: a.box[1], x2: a.box[2], y2: a.box[3], type: a.type, mount: a.mount })),
       comment: $("comment").value, seconds: (Date.now() - started) / 1000 };
     if (answer === "yes") { body.type = type || "unknown"; body.mount = mount || "other"; body.box = box.map((v) => Math.round(v * 100) / 100); }
     busy = true;
     try {
       const r = await fetch("/api/tasks/" + task.id + "/answer", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body) });
-      if (!r.ok) { const j = await r.json().catch(() => ({})); status("Not saved: " + (j.detail || r.status), true); if (r.status === 409) await next(); return; }
-      status("Saved."); await next();
+      if (!r.ok) { const j = await r.json().catch(() => ({})); status(_("Not saved: %(reason)s", { reason: j.detail || r.status }), true); if (r.status === 409) await next(); return; }
+      status(_("Saved.")); await next();
     } finally { busy = false; }
   }
 
