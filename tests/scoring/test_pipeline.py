@@ -130,17 +130,20 @@ from camdetect.cli import app
 try:
     app({args!r}, standalone_mode=False)
 finally:
-    print(json.dumps({{m: m in sys.modules for m in ("torch", "ultralytics", "onnxruntime")}}))
+    print(json.dumps({{m: m in sys.modules for m in ("torch", "ultralytics", "onnxruntime", "numba", "pandas",
+                                                     "scipy", "matplotlib", "ensemble_boxes")}}))
 """
 
 
 def test_scorer_process_never_imports_torch_or_ultralytics(tiny_onnx, views_dir, tmp_path):
+    """Nor anything else [score] does not install (numba, pandas, scipy, matplotlib: see pyproject)."""
     args = ["score", str(views_dir), "--model", str(tiny_onnx), "--db", str(tmp_path / "r.db"),
             "--out", str(tmp_path / "out"), "--threads", "1", "--no-progress"]
     proc = subprocess.run([PY, "-c", SCRIPT.format(args=args)], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert loaded == {"torch": False, "ultralytics": False, "onnxruntime": True}
+    assert loaded == {"torch": False, "ultralytics": False, "onnxruntime": True, "numba": False, "pandas": False,
+                      "scipy": False, "matplotlib": False, "ensemble_boxes": False}
 
 
 def test_bad_score_inputs_exit_2_with_one_line(tiny_onnx, tmp_path):
