@@ -292,3 +292,20 @@ def iter_jsonl(path: str | os.PathLike, what: str = "a JSON object per line") ->
             if not isinstance(rec, dict):
                 raise ValueError(f"{path}:{lineno}: expected {what}")
             yield lineno, rec
+
+
+def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
+    """Suggestion rows from JSONL (one object per line, decoded by :meth:`Suggestion.from_dict`) or CSV
+    (records table)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: suggestions file not found")
+    if path.suffix.lower() == ".csv":
+        return read_table(path, Suggestion)
+    out = []
+    for lineno, rec in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
+        try:
+            out.append(Suggestion.from_dict(rec))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{lineno}: not a Suggestion row: {exc}") from None
+    return out

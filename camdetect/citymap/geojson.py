@@ -8,12 +8,10 @@ files are written with :func:`camdetect.durable.write_geojson`.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 from camdetect.citymap.locate import CameraEstimate, LocalPlane, locate_cameras
 from camdetect.durable import write_geojson  # noqa: F401 (the one GeoJSON writer; review imports it here)
-from camdetect.records import Suggestion, iter_jsonl
+from camdetect.records import Suggestion, read_suggestions  # noqa: F401 (read_suggestions: re-exported)
 from camdetect.taxonomy import load_taxonomy
 
 
@@ -53,25 +51,6 @@ def cameras_geojson(suggestions: list[Suggestion], max_range_m: float = 40.0, si
     cams = locate_cameras(suggestions, max_range_m=max_range_m, sigma_deg=sigma_deg, k_sigma=k_sigma)
     return {"type": "FeatureCollection", "features": [_feature(c, taxonomy) for c in cams],
             "properties": {"max_range_m": max_range_m, "bearing_sigma_deg": sigma_deg, "k_sigma": k_sigma}}
-
-
-def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
-    """Suggestion rows from JSONL (one object per line, decoded by :meth:`Suggestion.from_dict`) or CSV
-    (records table)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: suggestions file not found")
-    if path.suffix.lower() == ".csv":
-        from camdetect.records import read_table
-
-        return read_table(path, Suggestion)
-    out = []
-    for lineno, rec in iter_jsonl(path, "a JSON object (one Suggestion per line)"):
-        try:
-            out.append(Suggestion.from_dict(rec))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}:{lineno}: not a Suggestion row: {exc}") from None
-    return out
 
 
 def suggestions_from_store(url: str, accepted_only: bool = True) -> list[Suggestion]:

@@ -49,6 +49,10 @@ def consensus_cmd(
     volunteers: Path | None = typer.Option(None, "--volunteers", help="Also write per-volunteer reliability CSV."),
     doubtful: Path | None = typer.Option(None, "--doubtful", help="Also write the candidates the keep rule rejected "
                                          "(camera table; dataset build --ignore greys them out)."),
+    model_suggestions: Path | None = typer.Option(None, "--model-suggestions", help="The detector as one more voter: "
+                                                  "suggestions.jsonl of camdetect score on the same panoramas; keeps a "
+                                                  "volunteer majority, or the model plus one volunteer (replaces --keep)."),
+    model_threshold: float = typer.Option(0.25, "--model-threshold", help="Score at which a suggestion is a vote."),
 ) -> None:
     """Merge volunteers' tags into one row per physical camera, with agreement and confidence.
 
@@ -61,7 +65,16 @@ def consensus_cmd(
 
     config = _config(keep, labels, max_angle, min_iou)
     rows = _read_tags(tags)
-    result = run_consensus(rows, config, progress=True)
+    if model_suggestions is not None:
+        from camdetect.labels.model_voter import ModelVote, consensus_with_model
+        from camdetect.records import read_suggestions
+
+        vote = ModelVote(model_threshold=model_threshold)
+        result = consensus_with_model(rows, read_suggestions(model_suggestions), config, vote)
+        typer.echo(f"model as a voter: {model_suggestions} (threshold {model_threshold:g}; keep: volunteer "
+                   "majority, or the model plus one volunteer)")
+    else:
+        result = run_consensus(rows, config, progress=True)
     n = write_table(out, result.cameras, Camera)
     levels = Counter(c.agreement for c in result.cameras)
     typer.echo(f"{sum(t.kind == 'tag' for t in rows)} tags -> {len(result.candidates)} candidates -> {n} cameras "

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -267,8 +267,11 @@ def _choose(c: Candidate, i: int, attr: str, ds: DSResult | None, config: Consen
 
 
 def run_consensus(tags: Iterable[Tag], config: ConsensusConfig | None = None,
-                  progress: bool = False) -> ConsensusResult:
-    """The whole consensus: candidates -> kept cameras with type, mount, geometry, agreement."""
+                  progress: bool = False, decide: Callable[[Candidate], bool] | None = None) -> ConsensusResult:
+    """The whole consensus: candidates -> kept cameras with type, mount, geometry, agreement.
+
+    ``decide``: keep a candidate by this instead of ``config.keep`` (the model as a voter,
+    :mod:`camdetect.labels.model_voter`)."""
     config = config or ConsensusConfig()
     tags = list(tags)
     candidates = find_candidates(tags, config, progress)
@@ -283,7 +286,7 @@ def run_consensus(tags: Iterable[Tag], config: ConsensusConfig | None = None,
         for i, c in enumerate(candidates):
             c.posterior = float(presence.post(i)[0])
     for c in candidates:
-        c.kept = config.keep.keep(len(c.tags), len(c.seen), c.posterior)
+        c.kept = decide(c) if decide is not None else config.keep.keep(len(c.tags), len(c.seen), c.posterior)
     kept = [c for c in candidates if c.kept]
 
     type_ds = _attribute_ds(kept, "type", config.types, config)

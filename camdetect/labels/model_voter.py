@@ -1,0 +1,137 @@
+"""The detector as one more voter in the consensus (Branson et al., "Lean Crowdsourcing", CVPR 2017).
+
+The model's suggestions on the tagged panoramas become the tags of one extra annotator, ``model``,
+who looked at every panorama it scored. They are clustered with the volunteers' tags as usual; a
+candidate is then kept when
+
+- a strict majority of the *volunteers* who saw the image tagged it (the volunteers-only rule), or
+- the model found it (score >= ``model_threshold``) and at least ``min_volunteers`` volunteer agrees.
+
+So a confident model plus one agreeing volunteer settles a camera that majority voting drops as "1 of
+3", and a lone model detection is never kept without a person.
+
+:func:`adaptive_answers` replays the volunteers one at a time per image, as a live campaign would ask
+them: after each answer, every candidate is settled (kept: model + a volunteer, or a volunteer
+majority already certain; dropped: nobody tagged it and the model did not either) or in dispute
+(the model and the volunteers disagree), and the image gets another volunteer only while something
+is in dispute. It reports how many volunteer answers each image needed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from camdetect.records import Suggestion, Tag
+
+from .consensus import Candidate, ConsensusConfig, ConsensusResult, find_candidates, run_consensus
+
+MODEL = "model"
+
+
+@dataclass(frozen=True)
+class ModelVote:
+    """How the model's detections count."""
+
+    model_threshold: float = 0.25   # a suggestion at or above this is the model saying "camera here"
+    min_volunteers: int = 1         # volunteers who must agree with the model
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.model_threshold <= 1.0 or self.min_volunteers < 1:
+            raise ValueError("model_threshold must be in [0, 1] and min_volunteers >= 1")
+
+    def keep(self, c: Candidate) -> bool:
+        volunteers = sum(t.annotator != MODEL for t in c.tags)
+        seen = sum(a != MODEL for a in c.seen)
+        model = any(t.annotator == MODEL for t in c.tags)
+        return 2 * volunteers > seen or (model and volunteers >= self.min_volunteers)
+
+
+def model_tags(suggestions: Iterable[Suggestion], images: Iterable[str], threshold: float) -> list[Tag]:
+    """The model as an annotator: a 'seen' row for every image it scored and a tag per suggestion at or
+    above ``threshold`` (its direction on the sphere; type, mount and score kept)."""
+    images = sorted(set(images))
+    tags = [Tag("model", im, MODEL, kind="seen") for im in images]
+    wanted = set(images)
+    for s in suggestions:
+        if s.pano_id not in wanted or s.score < threshold or math.isnan(s.heading) or math.isnan(s.pitch):
+            continue
+        tags.append(Tag("model", s.pano_id, MODEL, tag_id=s.key, type=s.type, mount=s.mount,
+                        heading=float(s.heading), pitch=float(s.pitch), score=float(s.score),
+                        intersection=s.intersection))
+    return tags
+
+
+def consensus_with_model(tags: Sequence[Tag], suggestions: Iterable[Suggestion],
+                         config: ConsensusConfig | None = None, vote: ModelVote | None = None) -> ConsensusResult:
+    """run_consensus on volunteers + the model, kept by :class:`ModelVote` (the model scored every
+    image of ``tags``). Cameras carry the model's tag among their annotators."""
+    vote = vote or ModelVote()
+    images = {t.image for t in tags}
+    return run_consensus(list(tags) + model_tags(suggestions, images, vote.model_threshold), config,
+                         decide=vote.keep)
+
+
+@dataclass
+class AdaptiveResult:
+    """What a campaign that asks volunteers one at a time would have kept, and what it cost."""
+
+    kept: list[Candidate]
+    answers: dict[str, int]   # image -> volunteers asked
+
+    @property
+    def answers_per_image(self) -> float:
+        return sum(self.answers.values()) / len(self.answers) if self.answers else math.nan
+
+
+def _settled(c: Candidate, asked: Sequence[str], n_total: int) -> bool | None:
+    """True (keep) / False (drop) once no further volunteer can change the outcome, else None."""
+    vol = sum(t.annotator in asked for t in c.tags)
+    model = any(t.annotator == MODEL for t in c.tags)
+    if model and vol >= 1:
+        return True
+    if 2 * vol > n_total:               # a volunteer majority whatever the rest say
+        return True
+    if not model and vol == 0:          # nobody, model included, sees a camera here
+        return False
+    if len(asked) == n_total:           # everyone answered: the final rule
+        return 2 * vol > n_total
+    return None
+
+
+def adaptive_answers(tags: Sequence[Tag], suggestions: Iterable[Suggestion], config: ConsensusConfig | None = None,
+                     threshold: float = 0.25, min_answers: int = 1, seed: int = 0) -> AdaptiveResult:
+    """Replay each image's volunteers in a seeded random order, asking the next one only while a
+    candidate is in dispute (and at least ``min_answers``). An image where neither the model nor the
+    volunteers asked so far see anything is finished: the cameras only a later volunteer would have
+    tagged are the recall this costs, measured against the fixed three answers."""
+    config = config or ConsensusConfig()
+    by_image: dict[str, list[Tag]] = defaultdict(list)
+    for t in tags:
+        by_image[t.image].append(t)
+    machine: dict[str, list[Tag]] = defaultdict(list)
+    for t in model_tags(suggestions, by_image, threshold):
+        machine[t.image].append(t)
+    rng = random.Random(seed)
+    kept: list[Candidate] = []
+    answers: dict[str, int] = {}
+    for image in sorted(by_image):
+        people = sorted({t.annotator for t in by_image[image]})
+        rng.shuffle(people)
+        n = len(people)
+        for k in range(1, n + 1):
+            asked = people[:k]
+            visible = [t for t in by_image[image] if t.annotator in asked]
+            cands = find_candidates(visible + machine[image], config)
+            verdicts = [_settled(c, asked, n) for c in cands]
+            if (k >= min(min_answers, n) and all(v is not None for v in verdicts)) or k == n:
+                answers[image] = k
+                kept += [c for c, v in zip(cands, verdicts) if v]
+                break
+    return AdaptiveResult(kept, answers)
+
+
+__all__ = ["MODEL", "AdaptiveResult", "ModelVote", "adaptive_answers", "consensus_with_model", "model_tags"]
