@@ -154,6 +154,40 @@ def register(app: typer.Typer) -> None:
 
         typer.echo(json.dumps(dashboard_data(Store.open(db), ReviewConfig())["totals"], indent=2))
 
+    @review.command("translations")
+    def translations(
+        init: str = typer.Option(None, "--init", help="Start a catalog for a new language (a CLDR code: de, pt_BR, ar)."),
+        check: bool = typer.Option(False, "--check", help="Only report coverage; exit 1 on a missing, fuzzy or stale entry."),
+    ) -> None:
+        """Extract the app's messages (templates, page scripts, Python) into locale/messages.pot and merge
+        them into every locale/<lang>/LC_MESSAGES/messages.po: new messages empty, changed ones fuzzy,
+        removed ones dropped. Then translate the empty and fuzzy entries (any PO editor) and re-run --check.
+
+        Example: camdetect review translations --init de && camdetect review translations --check
+        """
+        from babel.core import UnknownLocaleError
+
+        from . import i18n
+
+        if not check:
+            try:
+                codes = i18n.update_catalogs(init=init)
+            except UnknownLocaleError:
+                raise ValueError(f"--init {init}: not a locale Babel knows (CLDR codes: de, pt_BR, ar ...)") from None
+            typer.echo(f"updated {i18n.LOCALE_DIR}: {', '.join(codes)}")
+        template = i18n.extract()
+        bad = False
+        for code in i18n.available():
+            r = i18n.check_catalog(code, template)
+            bad |= not r.ok
+            typer.echo(f"{code}: {r.translated}/{r.total} translated ({r.coverage:.0%}), missing {len(r.missing)}, "
+                       f"fuzzy {len(r.fuzzy)}, stale {len(r.stale)}, errors {len(r.errors)}")
+            for kind in ("missing", "fuzzy", "stale", "errors"):
+                for item in getattr(r, kind)[:20]:
+                    typer.echo(f"  {kind}: {item}")
+        if check and bad:
+            raise typer.Exit(1)
+
     @review.command("demo-feed")
     def demo_feed(
         city: Path = typer.Argument(..., help="A synthetic city folder (camdetect synth --out)."),

@@ -227,6 +227,8 @@ def update_catalogs(root: Path = LOCALE_DIR, init: str | None = None) -> list[st
     """Re-extract, write ``messages.pot``, merge it into every catalog (new entries empty, changed ones
     fuzzy, removed ones dropped; the source language copies each msgid). ``init``: start a new language.
     Returns the codes updated."""
+    if init:
+        Locale.parse(init.replace("-", "_"))  # an unknown code fails here, before any file is written
     template = extract()
     _write(root / f"{DOMAIN}.pot", template, omit_header=False)
     codes = set(available(root)) | ({init} if init else set())
@@ -235,7 +237,6 @@ def update_catalogs(root: Path = LOCALE_DIR, init: str | None = None) -> list[st
         if path.is_file():
             cat = _read(path, code)
         else:
-            Locale.parse(code.replace("-", "_"))  # unknown code -> babel's UnknownLocaleError
             cat = Catalog(locale=code.replace("-", "_"), domain=DOMAIN, project="camdetect review",
                           creation_date=TEMPLATE_DATE, charset="utf-8", fuzzy=False)
         cat.update(copy.deepcopy(template), update_creation_date=True)  # update() adopts new Message objects
