@@ -82,7 +82,7 @@ class Language:
 
     # -- numbers and dates (Babel, CLDR data) --------------------------------------------------------
     def number(self, value: float | None, digits: int | None = None) -> str:
-        """1234.5 -> "1,234.5" (en), "1 234,5" (fr), "1234,5" (es); ``digits`` fixes the decimals."""
+        """1234.5 -> "1,234.5" (en), "1 234,5" (fr), "1.234,5" (es); ``digits`` fixes the decimals."""
         if value is None:
             return "-"
         if digits is not None:
@@ -167,11 +167,13 @@ def parse_accept_language(header: str | None) -> list[str]:
         tag, _, params = item.strip().partition(";")
         tag = tag.strip()
         q = 1.0
-        m = re.search(r"q\s*=\s*([0-9.]+)", params)
+        m = re.search(r"q\s*=\s*([^;\s]*)", params)
         if m:
             try:
                 q = float(m.group(1))
             except ValueError:
+                continue  # a malformed weight: drop the entry rather than read it as q=1
+            if not 0.0 <= q <= 1.0:
                 continue
         if _TAG.match(tag) and q > 0:
             prefs.append((-q, i, tag))
