@@ -221,7 +221,7 @@ def _read(path: Path, code: str) -> Catalog:
 def _write(path: Path, cat: Catalog, **kw) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    write_po(buf, cat, width=100, sort_output=False, **kw)
+    write_po(buf, cat, width=100, sort_output=False, include_lineno=False, **kw)  # file names only: less churn
     path.write_bytes(buf.getvalue())
 
 

@@ -38,7 +38,7 @@ def log_in(page, base: str, user: str, password: str = "password123") -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/task")
 
 
@@ -170,8 +170,8 @@ def last_answer_wait(page, store, task_id: int) -> Answer:
 
 
 def test_synthetic_city_screenshots(browser, tmp_path):
-    """The app on real cut views of a synthetic city (demo-feed): task on laptop and phone, whole view,
-    a spot check; answers go through. Screenshots: review_synth_*.png."""
+    """The app on real cut views of a synthetic city (demo-feed): task on laptop (English) and phone (a
+    French browser: French pages), whole view, a spot check; answers go through. Screenshots: review_synth_*.png."""
     from camdetect.review.demo_feed import feed_from_synth
     from camdetect.store import Store
     from camdetect.synth.city import generate_city
@@ -188,7 +188,7 @@ def test_synthetic_city_screenshots(browser, tmp_path):
     with serve_in_thread(create_app(store, cfg)) as base:
         for name, kw in (("laptop", {"viewport": {"width": 1280, "height": 800}}),
                          ("phone", {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2,
-                                    "is_mobile": True, "has_touch": True})):
+                                    "is_mobile": True, "has_touch": True, "locale": "fr-FR"})):  # phone in French
             ctx = browser.new_context(**kw)
             page = ctx.new_page()
             page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
@@ -197,6 +197,7 @@ def test_synthetic_city_screenshots(browser, tmp_path):
             page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
             page.wait_for_timeout(300)
             assert st["task"]["kind"] == "suggestion" and 0.0 < st["task"]["score"] <= 1.0
+            assert page.evaluate("document.documentElement.lang") == ("fr" if name == "phone" else "en")
             page.screenshot(path=str(shots / f"review_synth_{name}.png"))
             if name == "laptop":
                 page.keyboard.press("v")
@@ -265,5 +266,67 @@ def test_privacy_and_account_pages_accessible(browser, store, media, viewport):
         page.wait_for_url(f"{base}/login?deleted=1")
         assert "Your account was deleted." in page.content()
         check("/login?deleted=1")
+        ctx.close()
+    assert [p for p in problems if "favicon" not in p] == []
+
+
+LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("locale, device", [("en-US", LAPTOP), ("fr-FR", PHONE), ("fr-FR", LAPTOP), ("es-ES", PHONE)],
+                         ids=["en-laptop", "fr-phone", "fr-laptop", "es-phone"])
+def test_every_page_in_each_language_accessible(browser, store, media, locale, device):
+    """Issue 13, languages: the browser's language (Accept-Language from the context locale) picks the
+    page language; every page -- log-in, task (with its script's messages), tutorial, privacy, account,
+    dashboard, map -- has 0 axe-core violations in it, no horizontal scroll on a phone; the switcher
+    changes the language and it stays after logging in again."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from camdetect.review import i18n
+
+    code = locale[:2]
+    lang = i18n.languages()[code]
+    create_user(store, "dana", "password123", "coordinator")
+    axe = Axe()
+    problems: list[str] = []
+    width = device["viewport"]["width"]
+    with serve_in_thread(create_app(store, ReviewConfig(media=media, spot_rate=0.0))) as base:
+        ctx = browser.new_context(locale=locale, **device)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+
+        def check(path: str) -> None:
+            assert page.evaluate("document.documentElement.lang") == code, path
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            found = axe.run(page)
+            assert found.violations_count == 0, (locale, path, found.generate_report())
+
+        page.goto(f"{base}/login")
+        assert page.inner_text("h1") == lang.gettext("Log in")
+        check("/login")
+        log_in(page, base, "dana")
+        wait_task(page)
+        page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
+        assert page.inner_text("#prompt") == lang.gettext("Is there a surveillance camera in the yellow box?")
+        check("/task")
+        for path in ("/tutorial", "/privacy", "/account", "/dashboard"):
+            page.goto(f"{base}{path}")
+            check(path)
+        page.goto(f"{base}/map")
+        page.wait_for_function("() => !document.getElementById('mapinfo').textContent.endsWith('...')"
+                               " && !document.getElementById('mapinfo').textContent.endsWith('…')")
+        check("/map")
+        # switch with the buttons; the choice follows the volunteer into a fresh browser
+        other = "es" if code != "es" else "fr"
+        page.click(f"form.langs button[value={other}]")
+        page.wait_for_url(f"{base}/map")
+        assert page.evaluate("document.documentElement.lang") == other
+        ctx.close()
+        ctx = browser.new_context(locale="en-US", **device)
+        page = ctx.new_page()
+        log_in(page, base, "dana")
+        assert page.evaluate("document.documentElement.lang") == other
         ctx.close()
     assert [p for p in problems if "favicon" not in p] == []
