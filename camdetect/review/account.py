@@ -62,6 +62,7 @@ def export_data(store: Store, user_id: int) -> dict:
     return {
         "exported_at": time.time(),
         "account": {"username": user.username, "role": user.role, "created_at": user.created_at,
+                    "language": user.language,
                     "password": "stored only as an argon2id hash (not exported)"},
         "answers": [dict(r._mapping) for r in answers],
         "added_boxes": [dict(r._mapping) for r in boxes],

@@ -276,3 +276,24 @@ def test_pages_show_localised_numbers_and_dates(make_client):
     assert "Vous avez donné 0 réponse." in account
     dashboard = c.get("/dashboard").text
     assert re.search(r"\d+ suggestions : \d+ clôturées, \d+ ouvertes\.", dashboard) and "Au " in dashboard
+
+
+# -- the maintenance command -----------------------------------------------------------------------------
+def test_translations_command_checks_and_refuses_unknown_locales():
+    from .test_cli import run
+
+    r = run("review", "translations", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for code in LANGS:
+        assert re.search(rf"^{code}: (\d+)/\1 translated \(100%\), missing 0, fuzzy 0, stale 0", r.stdout, re.MULTILINE)
+    before = {p: p.read_bytes() for p in i18n.LOCALE_DIR.rglob("*.po*")}
+    r = run("review", "translations", "--init", "xx")
+    assert r.returncode == 2 and "not a locale Babel knows" in r.stderr
+    assert {p: p.read_bytes() for p in i18n.LOCALE_DIR.rglob("*.po*")} == before
+
+
+def test_my_data_export_names_the_language(make_client):
+    c = make_client()
+    signup(c, "gina")
+    c.post("/language", data={"lang": "es", "csrf_token": c.get("/api/me").json()["csrf"]})
+    assert c.get("/api/me/export").json()["account"]["language"] == "es"
