@@ -421,6 +421,37 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
             raise HTTPException(exc.status, str(exc)) from None
         return {"ok": True, "answer_id": answer_id}
 
+    @app.post("/api/tasks/{task_id}/skip")
+    def skip(task_id: int, user: Annotated[auth.CurrentUser, Depends(need_user)],
+             x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
+        """Give the task back to the pool unanswered (it comes back to you only when nothing new is left)."""
+        check_csrf(user, x_csrf_token)
+        check_id(task_id)
+        try:
+            sched.skip(user.id, task_id)
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return {"ok": True}
+
+    @app.post("/api/me/undo")
+    def undo(user: Annotated[auth.CurrentUser, Depends(need_user)],
+             x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
+        """Take back your last answer while its suggestion is still open; its task is yours again."""
+        check_csrf(user, x_csrf_token)
+        try:
+            task_id = sched.undo(user.id)
+            return {"ok": True, "task": sched.get_task(user.id, task_id).to_json()}
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+
+    @app.get("/api/me/history")
+    def history(user: Annotated[auth.CurrentUser, Depends(need_user)], limit: int = 10,
+                since: float | None = None) -> dict:
+        """Your last answers (newest first) and how many you gave since ``since`` (your day's start)."""
+        if since is not None and not math.isfinite(since):
+            since = None
+        return sched.history(user.id, min(max(limit, 1), 50), since)
+
     @app.get("/api/me/answers")
     def my_answers(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
         from .dashboard import answers_of

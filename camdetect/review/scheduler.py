@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from .config import ReviewConfig
 from .i18n import N_
 
 ANSWERS = ("yes", "no", "unsure")
+UNDO_SECONDS = 900.0  # an answer can be undone this long after it was given (if not yet decided)
 
 
 class TaskError(ValueError):
@@ -117,7 +118,8 @@ class Scheduler:
                         a = self._claim_spot(s, user_id, now) if kind == "spot" else self._claim_suggestion(s, user_id, now)
                         if a is not None:
                             return self._task(s, a)
-                    return None
+                    a = self._reclaim_skipped(s, user_id, now)
+                    return self._task(s, a) if a is not None else None
             except IntegrityError:
                 continue
             except OperationalError as exc:  # PostgreSQL deadlock / serialization failure: try again
@@ -169,6 +171,102 @@ class Scheduler:
         s.add(a)
         s.flush()
         return a
+
+    def _reclaim_skipped(self, s: Session, user_id: int, now: float) -> Assignment | None:
+        """Nothing new left: offer again the oldest task this volunteer skipped, if it is still open."""
+        for a in s.scalars(select(Assignment).where(Assignment.user_id == user_id, Assignment.status == "skipped")
+                           .order_by(Assignment.id).limit(20)):
+            if a.kind == "suggestion":
+                got = s.execute(update(SuggestionRow).where(
+                    SuggestionRow.id == a.target_id, SuggestionRow.status == "open", SuggestionRow.slots < self.cfg.k)
+                    .values(slots=SuggestionRow.slots + 1).returning(SuggestionRow.id)).first()
+            else:
+                got = s.execute(update(ViewRow).where(ViewRow.id == a.target_id, ViewRow.spot_slots < self.cfg.spot_k)
+                                .values(spot_slots=ViewRow.spot_slots + 1).returning(ViewRow.id)).first()
+            if got is None:
+                continue
+            s.execute(update(Assignment).where(Assignment.id == a.id)
+                      .values(status="claimed", claimed_at=now, expires_at=now + self.cfg.claim_ttl))
+            s.refresh(a)
+            return a
+        return None
+
+    def skip(self, user_id: int, assignment_id: int, now: float | None = None) -> None:
+        """Give a claimed task back to the pool (others may take it; it comes back to this volunteer only
+        when nothing new is left)."""
+        now = time.time() if now is None else now
+        with self.store.write() as s:
+            q = select(Assignment).where(Assignment.id == assignment_id)
+            if self.pg:
+                q = q.with_for_update()
+            a = s.scalar(q)
+            if a is None or a.user_id != user_id:
+                raise TaskError(N_("no such task"))
+            if a.status == "answered":
+                raise TaskError(N_("task already answered"), 409)
+            if a.status == "skipped":
+                return
+            row = s.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status == "claimed")
+                            .values(status="skipped", expires_at=now).returning(Assignment.kind)).first()
+            if row is not None:  # an expired claim already gave its slot back
+                self._release(s, a.kind, a.target_id)
+            else:
+                s.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status == "expired")
+                          .values(status="skipped"))
+
+    def undo(self, user_id: int, now: float | None = None) -> int:
+        """Take back this volunteer's last answer: it is deleted and its task is claimed again (returns the
+        task id). Refused (409) once the suggestion was decided or after ``UNDO_SECONDS``."""
+        now = time.time() if now is None else now
+        with self.store.write() as s:
+            ans = s.scalar(select(Answer).where(Answer.user_id == user_id).order_by(Answer.id.desc()).limit(1))
+            if ans is None:
+                raise TaskError(N_("You have no answer to undo."), 409)
+            why = self._undo_refusal(s, ans, now)
+            if why:
+                raise TaskError(why, 409)
+            a = s.get(Assignment, ans.assignment_id)
+            s.execute(delete(AddedBox).where(AddedBox.answer_id == ans.id))
+            s.execute(delete(Answer).where(Answer.id == ans.id))
+            # the claim keeps the slot the answer held
+            s.execute(update(Assignment).where(Assignment.id == a.id)
+                      .values(status="claimed", answered_at=None, claimed_at=now, expires_at=now + self.cfg.claim_ttl))
+            if a.kind == "suggestion":
+                s.execute(update(SuggestionRow).where(SuggestionRow.id == a.target_id)
+                          .values(n_answers=SuggestionRow.n_answers - 1))
+            else:
+                s.execute(update(ViewRow).where(ViewRow.id == a.target_id)
+                          .values(spot_answers=ViewRow.spot_answers - 1))
+            return a.id
+
+    def _undo_refusal(self, s: Session, ans: Answer, now: float) -> str:
+        """Why this answer can no longer be undone ("" when it can)."""
+        if now - ans.created_at > UNDO_SECONDS:
+            return N_("This answer is too old to undo.")
+        if ans.kind == "suggestion":
+            status = s.scalar(select(SuggestionRow.status).where(SuggestionRow.id == ans.suggestion_id))
+            if status != "open":
+                return N_("This answer can no longer be undone: the suggestion has already been decided.")
+        return ""
+
+    def history(self, user_id: int, limit: int = 10, since: float | None = None,
+                now: float | None = None) -> dict:
+        """The volunteer's last ``limit`` answers (newest first; the newest says whether it can be undone)
+        and how many answers they gave since ``since`` (the start of their day)."""
+        now = time.time() if now is None else now
+        with self.store.read() as s:
+            rows = list(s.execute(select(Answer, ViewRow.image_path).join(ViewRow, ViewRow.id == Answer.view_id)
+                                  .where(Answer.user_id == user_id).order_by(Answer.id.desc()).limit(limit)).all())
+            out = []
+            for i, (ans, image_path) in enumerate(rows):
+                n_added = s.scalar(select(func.count()).select_from(AddedBox).where(AddedBox.answer_id == ans.id))
+                out.append({"id": ans.id, "task_id": ans.assignment_id, "kind": ans.kind, "answer": ans.answer,
+                            "type": ans.type, "mount": ans.mount, "added": n_added, "created_at": ans.created_at,
+                            "image_path": image_path,
+                            "undoable": i == 0 and not self._undo_refusal(s, ans, now)})
+            today = s.scalar(select(func.count()).select_from(Answer).where(
+                Answer.user_id == user_id, Answer.created_at >= (since if since is not None else now - 86400)))
+        return {"answers": out, "today": today}
 
     def expire_claims(self, now: float | None = None) -> int:
         """Give the slots of claims older than ``claim_ttl`` back to the pool."""
@@ -247,9 +345,10 @@ class Scheduler:
             raise TaskError(f"answer must be one of {', '.join(ANSWERS)}", 422)
         if a.kind == "spot":
             sub.answer = "done"
-        if a.status == "expired" and not self._retake(s, a):
+        if a.status in ("expired", "skipped") and not self._retake(s, a):
             raise TaskError(N_("this task expired and was given to someone else"), 409)
-        updated = s.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status.in_(["claimed", "expired"]))
+        updated = s.execute(update(Assignment).where(Assignment.id == a.id,
+                                                     Assignment.status.in_(["claimed", "expired", "skipped"]))
                             .values(status="answered", answered_at=now).returning(Assignment.id)).first()
         if updated is None:
             raise TaskError(N_("task already answered"), 409)

@@ -173,7 +173,7 @@ class Assignment(Base):
     target_id: Mapped[int] = mapped_column(Integer)  # suggestion id or view id
     suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"), nullable=True, index=True)
     view_id: Mapped[int] = mapped_column(ForeignKey("views.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | answered | expired
+    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | answered | expired | skipped
     claimed_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float)
     answered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
