@@ -45,8 +45,7 @@ def log_in(page, base: str, user: str, password: str = "password123") -> None:
 def wait_task(page, previous: int | None = None) -> dict:
     page.wait_for_function("prev => { const s = window.camdetectTask && window.camdetectTask.state();"
                            " return s && s.task && s.task.id !== prev; }", arg=previous)
-    page.wait_for_function("() => document.getElementById('status').textContent === ''"
-                           " || document.getElementById('status').textContent === 'Saved.'")
+    page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
     return page.evaluate("window.camdetectTask.state()")
 
 
@@ -328,5 +327,102 @@ def test_every_page_in_each_language_accessible(browser, store, media, locale, d
         page = ctx.new_page()
         log_in(page, base, "dana")
         assert page.evaluate("document.documentElement.lang") == other
+        ctx.close()
+    assert [p for p in problems if "favicon" not in p] == []
+
+
+@pytest.mark.parametrize("device", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_task_view_zoom_skip_undo_keyboard_box(browser, store, media, tmp_path, device):
+    """Issue 13, item 3: zoom by keys changes the view transform, a context thumbnail, nothing
+    pre-selected, Submit within the first screen on a phone, after Submit the page is at the top with
+    the confirmation visible, skip and undo work, a box drawn with the keyboard alone is submitted;
+    axe finds 0 violations on the task page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    shots = Path(os.environ.get("CAMDETECT_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    create_user(store, "fay", "password123", "volunteer")
+    phone = device is PHONE
+    problems: list[str] = []
+    with serve_in_thread(create_app(store, ReviewConfig(media=media, spot_rate=0.0, spot_share=0.0))) as base:
+        ctx = browser.new_context(**device)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+        log_in(page, base, "fay")
+        st = wait_task(page)
+        page.wait_for_timeout(200)
+        # nothing pre-selected: no answer, type or mount; the model's guess is not shown before answering
+        assert (st["answer"], st["type"], st["mount"]) == (None, None, None)
+        assert page.eval_on_selector_all("[aria-pressed=true]", "els => els.length") == 0
+        assert page.locator("#thumb").is_visible()
+        found = Axe().run(page)
+        assert found.violations_count == 0, found.generate_report()
+        if phone:  # image and answer buttons on the first screen, no scrolling
+            bottom = page.evaluate("document.getElementById('submit').getBoundingClientRect().bottom")
+            assert bottom <= device["viewport"]["height"] and page.evaluate("window.scrollY") == 0
+        name = "phone" if phone else "laptop"
+        page.screenshot(path=str(shots / f"review_task_view_{name}.png"))
+
+        # zoom and pan by keys change the transform
+        t0, z0 = page.evaluate("document.getElementById('canvas').dataset.transform"), st["view"]["z"]
+        page.keyboard.press("+")
+        page.keyboard.press("+")
+        z1 = page.evaluate("window.camdetectTask.state().view.z")
+        assert z1 == pytest.approx(z0 * 2.25, rel=0.01)
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("document.getElementById('canvas').dataset.transform") != t0
+        page.keyboard.press("-")
+        assert page.evaluate("window.camdetectTask.state().view.z") < z1
+
+        # skip: the task goes back, another comes
+        page.click("#skip")
+        st2 = wait_task(page, st["task"]["id"])
+        page.wait_for_function("() => document.getElementById('status').textContent.length > 0")
+
+        # a missed camera drawn by keyboard alone: A, move, grow, Enter; then No camera, Enter
+        page.keyboard.press("a")
+        for key in ("ArrowRight", "ArrowRight", "Shift+ArrowRight", "Shift+ArrowDown"):
+            page.keyboard.press(key)
+        pend = page.evaluate("window.camdetectTask.state().pending")
+        page.keyboard.press("Enter")
+        assert len(page.evaluate("window.camdetectTask.state().added")) == 1
+        page.screenshot(path=str(shots / f"review_task_keyboard_box_{name}.png"))
+        if phone:
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.keyboard.press("n")
+        page.keyboard.press("Enter")
+        a = last_answer_wait(page, store, st2["task"]["id"])
+        with store.read() as s:
+            boxes = list(s.scalars(select(AddedBox).where(AddedBox.answer_id == a.id)))
+        assert a.answer == "no" and len(boxes) == 1
+        assert boxes[0].x1 == pytest.approx(min(pend[0], pend[2]), abs=0.1) and boxes[0].x2 > boxes[0].x1
+        # after Submit: at the top, the confirmation visible (it stays until the next action), counter
+        st3 = wait_task(page, st2["task"]["id"])
+        assert page.evaluate("window.scrollY") == 0
+        page.wait_for_timeout(300)
+        status = page.locator("#status")
+        assert status.is_visible() and status.inner_text().startswith("Saved.")
+        assert "No camera" in status.inner_text() and "model guessed" in status.inner_text()
+        assert page.evaluate("(() => { const r = document.getElementById('status').getBoundingClientRect();"
+                             " return r.bottom <= window.innerHeight; })()") or not phone
+        page.wait_for_function("() => document.getElementById('counter').textContent.includes('1')")
+        page.screenshot(path=str(shots / f"review_task_saved_{name}.png"))
+        found = Axe().run(page)
+        assert found.violations_count == 0, found.generate_report()
+
+        # undo: the answer is gone and its task is shown again; answer it anew
+        page.wait_for_function("() => !document.getElementById('undo').disabled")
+        page.keyboard.press("z")
+        page.wait_for_function("id => window.camdetectTask.state().task && window.camdetectTask.state().task.id === id",
+                               arg=st2["task"]["id"])
+        assert last_answer(store, st2["task"]["id"]) is None
+        assert "taken back" in page.inner_text("#status")
+        page.keyboard.press("u")
+        page.keyboard.press("Enter")
+        assert last_answer_wait(page, store, st2["task"]["id"]).answer == "unsure"
+        assert st3["task"]["id"] != st2["task"]["id"]
+        page.click("details.history summary")
+        page.wait_for_function("() => document.querySelectorAll('#history-list li a').length >= 1")
         ctx.close()
     assert [p for p in problems if "favicon" not in p] == []

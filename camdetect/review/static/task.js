@@ -1,24 +1,33 @@
 // camdetect review: one task at a time. Plain JS, no build step, no inline script (strict CSP).
-// The canvas shows the view zoomed on the suggestion (or the whole view); the box has corner
-// handles (pointer events: mouse, touch and pen alike). All user text goes in via textContent.
+// The canvas draws the full-resolution view image under a zoom/pan transform (wheel, pinch, drag,
+// + / - / arrow keys); a thumbnail shows where the visible part sits in the whole view. Boxes have
+// handles outside their corners (so small boxes stay visible) and can be drawn and adjusted with the
+// keyboard alone. Pointer events: mouse, touch and pen alike. All user text goes in via textContent.
 (function () {
   "use strict";
   const root = document.getElementById("task");
   const csrf = root.dataset.csrf;
   const TYPES = root.dataset.types.split(",");
   const MOUNTS = root.dataset.mounts.split(",");
-  const canvas = document.getElementById("canvas");
-  const ctx = canvas.getContext("2d");
+  const canvas = document.getElementById("canvas"), thumb = document.getElementById("thumb");
+  const ctx = canvas.getContext("2d"), tctx = thumb.getContext("2d");
   const $ = (id) => document.getElementById(id);
   const _ = window.camdetectI18n.gettext, num = window.camdetectI18n.number;
   const TYPE_NAMES = { dome: _("Dome / PTZ"), bullet: _("Bullet"), alpr: _("Licence-plate reader"), unknown: _("Can't tell") };
   const MOUNT_NAMES = { street_furniture: _("Pole / light / signal"), building: _("Building"), other: _("Other") };
+  const ANSWER_NAMES = { yes: _("Camera"), no: _("No camera"), unsure: _("Not sure"), done: _("Spot check") };
   const typeName = (t) => TYPE_NAMES[t] || (t ? t.replace("_", " ") : "?");
   const mountName = (m) => MOUNT_NAMES[m] || (m ? m.replace("_", " ") : "?");
-  let task = null, img = null, crop = null, whole = false, box = null, answer = null, type = null, mount = null;
-  let added = [], mode = "edit", drag = null, started = 0, busy = false;
+  const NATIVE_MAX = 2;  // a new task opens at most 2x enlarged; more only when the volunteer zooms
+  let task = null, img = null, box = null, answer = null, type = null, mount = null, whole = false;
+  let added = [], mode = "edit", drag = null, pending = null, adjustFrom = null, saved = null, started = 0, busy = false;
+  let view = { z: 1, cx: 0, cy: 0 }, cssW = 0, cssH = 0;
+  const pointers = new Map();
 
+  // -- messages: the confirmation stays until the volunteer's next action -------------------------
   function status(msg, bad) { const s = $("status"); s.textContent = msg; s.className = "status" + (bad ? " bad" : ""); }
+  function acted() { if ($("status").dataset.kind === "saved") { $("status").dataset.kind = ""; status(""); } }
+  function confirmSaved(msg) { status(msg); $("status").dataset.kind = "saved"; }
 
   function setPressed(attr, value) {
     root.querySelectorAll("[data-" + attr + "]").forEach((b) => {
@@ -29,111 +38,173 @@
   }
 
   function choose(kind, value) {
+    acted();
     if (kind === "answer") { answer = value; setPressed("answer", value); }
     if (kind === "type") { type = value; setPressed("type", value); if (!answer) choose("answer", "yes"); }
     if (kind === "mount") { mount = value; setPressed("mount", value); if (!answer) choose("answer", "yes"); }
+    draw();
   }
 
-  function cropFor() {
-    const W = task.width, H = task.height;
-    if (whole || !task.box) return { x: 0, y: 0, w: W, h: H };
+  // -- the view transform: z CSS px per image px, (cx, cy) the image point at the canvas centre -----
+  function fitZ(w, h) { return Math.min(cssW / w, cssH / h); }
+  function focusBox() {
+    if (!task) return;
+    if (whole || !task.box) { view = { z: fitZ(task.width, task.height), cx: task.width / 2, cy: task.height / 2 }; return; }
     const [x1, y1, x2, y2] = task.box;
-    const cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
-    let half = Math.max(80, 3 * Math.max(x2 - x1, y2 - y1));
-    half = Math.min(half, W / 2, H / 2);
-    const x = Math.min(Math.max(cx - half, 0), W - 2 * half), y = Math.min(Math.max(cy - half, 0), H - 2 * half);
-    return { x: x, y: y, w: 2 * half, h: 2 * half };
+    const half = Math.max(80, 3 * Math.max(x2 - x1, y2 - y1));
+    view = { z: Math.min(fitZ(2 * half, 2 * half), NATIVE_MAX), cx: (x1 + x2) / 2, cy: (y1 + y2) / 2 };
+    clampView();
+  }
+  function zLimits() { const zMin = Math.min(fitZ(task.width, task.height), 1); return [zMin, Math.max(zMin, 16)]; }
+  function clampView() {
+    const [zMin, zMax] = zLimits();
+    view.z = Math.min(Math.max(view.z, zMin), zMax);
+    const hw = cssW / 2 / view.z, hh = cssH / 2 / view.z;  // keep the image in sight (centred when smaller)
+    view.cx = hw * 2 >= task.width ? task.width / 2 : Math.min(Math.max(view.cx, hw), task.width - hw);
+    view.cy = hh * 2 >= task.height ? task.height / 2 : Math.min(Math.max(view.cy, hh), task.height - hh);
+  }
+  function zoomAt(factor, sx, sy) {  // keep the image point under (sx, sy) (CSS px) where it is
+    if (!task) return;
+    acted();
+    if (sx == null) { sx = cssW / 2; sy = cssH / 2; }
+    const [ix, iy] = fromCanvas(sx, sy);
+    view.z *= factor; clampView();
+    view.cx = ix - (sx - cssW / 2) / view.z; view.cy = iy - (sy - cssH / 2) / view.z;
+    clampView(); draw();
+  }
+  function pan(dx, dy) { if (!task) return; acted(); view.cx -= dx / view.z; view.cy -= dy / view.z; clampView(); draw(); }
+  function toCanvas(x, y) { return [(x - view.cx) * view.z + cssW / 2, (y - view.cy) * view.z + cssH / 2]; }
+  function fromCanvas(sx, sy) { return [view.cx + (sx - cssW / 2) / view.z, view.cy + (sy - cssH / 2) / view.z]; }
+  function local(ev) { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; }
+  function toImage(ev) {
+    const p = fromCanvas(...local(ev));
+    return [Math.min(Math.max(p[0], 0), task.width), Math.min(Math.max(p[1], 0), task.height)];
   }
 
   function layout() {
     if (!task) return;
-    crop = cropFor();
-    const cssW = canvas.parentElement.clientWidth;
-    const cssH = Math.min(cssW * crop.h / crop.w, window.innerHeight * (window.innerWidth >= 1000 ? 0.8 : 0.55));
-    const w = cssH * crop.w / crop.h;
+    const stage = canvas.parentElement;
+    const wide = window.innerWidth >= 1000;
+    cssW = stage.clientWidth;
+    cssH = Math.round(Math.min(cssW * (wide ? 0.75 : 0.8), window.innerHeight * (wide ? 0.78 : 0.4)));
     const dpr = window.devicePixelRatio || 1;
-    canvas.style.width = w + "px"; canvas.style.height = cssH + "px";
-    canvas.width = Math.round(w * dpr); canvas.height = Math.round(cssH * dpr);
-    draw();
+    canvas.style.width = cssW + "px"; canvas.style.height = cssH + "px";
+    canvas.width = Math.round(cssW * dpr); canvas.height = Math.round(cssH * dpr);
+    focusBox(); draw();
   }
 
-  function scale() { return canvas.width / crop.w; }
-  function toCanvas(x, y) { // image px -> CSS px relative to the canvas
-    const s = parseFloat(canvas.style.width) / crop.w;
-    return [(x - crop.x) * s, (y - crop.y) * s];
+  // -- drawing ------------------------------------------------------------------------------------
+  const HANDLE = () => (matchMedia("(pointer: coarse)").matches ? 9 : 6);  // half size, CSS px
+  function handleCentres(b) {  // outside the corners: they never hide a small box
+    const [x1, y1] = toCanvas(b[0], b[1]), [x2, y2] = toCanvas(b[2], b[3]), o = HANDLE() + 3;
+    return [[0, 1, x1 - o, y1 - o], [2, 1, x2 + o, y1 - o], [0, 3, x1 - o, y2 + o], [2, 3, x2 + o, y2 + o]];
   }
-  function toImage(ev) {
-    const r = canvas.getBoundingClientRect();
-    const s = r.width / crop.w;
-    const x = crop.x + (ev.clientX - r.left) / s, y = crop.y + (ev.clientY - r.top) / s;
-    return [Math.min(Math.max(x, 0), task.width), Math.min(Math.max(y, 0), task.height)];
-  }
-
-  function rect(b, color, width, handles, label) {
-    const s = scale();
-    const x = (b[0] - crop.x) * s, y = (b[1] - crop.y) * s, w = (b[2] - b[0]) * s, h = (b[3] - b[1]) * s;
-    ctx.lineWidth = width; ctx.strokeStyle = "#000"; ctx.strokeRect(x - 1, y - 1, w + 2, h + 2);
-    ctx.strokeStyle = color; ctx.strokeRect(x, y, w, h);
-    const dpr = window.devicePixelRatio || 1;
-    if (handles && (w < 24 * dpr || h < 24 * dpr)) {  // too small for handles: ring it instead
-      ctx.beginPath(); ctx.arc(x + w / 2, y + h / 2, Math.max(w, h) / 2 + 14 * dpr, 0, 2 * Math.PI);
-      ctx.strokeStyle = color; ctx.stroke();
-      handles = false;
-    }
+  function rect(b, color, handles, label, dashed) {
+    const [x, y] = toCanvas(b[0], b[1]), w = (b[2] - b[0]) * view.z, h = (b[3] - b[1]) * view.z;
+    ctx.setLineDash(dashed ? [5, 4] : []);
+    ctx.lineWidth = 3; ctx.strokeStyle = "#000"; ctx.strokeRect(x - 1.5, y - 1.5, w + 3, h + 3);
+    ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.strokeRect(x - 1.5, y - 1.5, w + 3, h + 3);
+    ctx.setLineDash([]);
     if (handles) {
-      const r = 7 * dpr;
-      ctx.fillStyle = color;
-      [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].forEach(([hx, hy]) => { ctx.fillRect(hx - r, hy - r, 2 * r, 2 * r); });
+      const r = HANDLE();
+      handleCentres(b).forEach(([, , hx, hy]) => {
+        ctx.fillStyle = "#000"; ctx.fillRect(hx - r - 1, hy - r - 1, 2 * r + 2, 2 * r + 2);
+        ctx.fillStyle = color; ctx.fillRect(hx - r, hy - r, 2 * r, 2 * r);
+      });
     }
-    if (label) { ctx.fillStyle = color; ctx.font = (14 * (window.devicePixelRatio || 1)) + "px sans-serif"; ctx.fillText(label, x, y - 6); }
+    if (label) { ctx.font = "bold 14px sans-serif"; ctx.fillStyle = "#000"; ctx.fillText(label, x + 1, y - 7); ctx.fillStyle = color; ctx.fillText(label, x, y - 8); }
   }
 
   function draw() {
-    ctx.fillStyle = "#222"; ctx.fillRect(0, 0, canvas.width, canvas.height);
-    if (img && img.complete) ctx.drawImage(img, crop.x, crop.y, crop.w, crop.h, 0, 0, canvas.width, canvas.height);
-    const lw = 2 * (window.devicePixelRatio || 1);
-    if (box) rect(box, answer === "no" ? "#f55" : "#ff0", lw, mode === "edit", null);
-    added.forEach((a, i) => rect(a.box, "#3cf", lw, false, "+" + (i + 1)));
-    if (drag && drag.kind === "new") rect(norm(drag.box), "#3cf", lw, false, null);
+    if (!cssW) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#222"; ctx.fillRect(0, 0, cssW, cssH);
+    if (task && img && img.complete && img.naturalWidth) {
+      ctx.imageSmoothingEnabled = view.z < 4;  // past 4x show the real pixels, not a blur
+      ctx.imageSmoothingQuality = "high";
+      const [x, y] = toCanvas(0, 0);
+      ctx.drawImage(img, 0, 0, img.naturalWidth, img.naturalHeight, x, y, task.width * view.z, task.height * view.z);
+    }
+    if (box) rect(box, answer === "no" ? "#f55" : "#ff0", mode === "edit" || mode === "adjust", null, mode === "adjust");
+    added.forEach((a, i) => rect(a.box, "#3cf", false, "+" + (i + 1)));
+    if (pending) rect(norm(pending), "#3cf", true, "+" + (added.length + 1), true);
+    canvas.dataset.transform = "scale(" + view.z.toFixed(4) + ") translate(" + (-view.cx).toFixed(1) + "," + (-view.cy).toFixed(1) + ")";
+    drawThumb();
+  }
+
+  function drawThumb() {
+    if (!task) return;
+    const tw = thumb.width, th = Math.max(1, Math.round(tw * task.height / task.width));
+    if (thumb.height !== th) thumb.height = th;
+    const s = tw / task.width;
+    tctx.fillStyle = "#222"; tctx.fillRect(0, 0, tw, th);
+    if (img && img.complete && img.naturalWidth) tctx.drawImage(img, 0, 0, tw, th);
+    if (task.box) { tctx.fillStyle = "#ff0"; const b = task.box; tctx.fillRect(b[0] * s - 1, b[1] * s - 1, Math.max(3, (b[2] - b[0]) * s + 2), Math.max(3, (b[3] - b[1]) * s + 2)); }
+    const [x1, y1] = fromCanvas(0, 0), [x2, y2] = fromCanvas(cssW, cssH);
+    tctx.lineWidth = 2; tctx.strokeStyle = "#fff";
+    tctx.strokeRect(Math.max(x1, 0) * s, Math.max(y1, 0) * s, (Math.min(x2, task.width) - Math.max(x1, 0)) * s, (Math.min(y2, task.height) - Math.max(y1, 0)) * s);
+    thumb.hidden = false;
   }
 
   function norm(b) { return [Math.min(b[0], b[2]), Math.min(b[1], b[3]), Math.max(b[0], b[2]), Math.max(b[1], b[3])]; }
 
-  function hit(p) {
-    if (!box || mode !== "edit") return null;
-    const tol = (matchMedia("(pointer: coarse)").matches ? 22 : 14) / (parseFloat(canvas.style.width) / crop.w);
-    const corners = [[0, 1], [2, 1], [0, 3], [2, 3]];
-    for (const [ix, iy] of corners) if (Math.abs(p[0] - box[ix]) < tol && Math.abs(p[1] - box[iy]) < tol) return { kind: "corner", ix: ix, iy: iy };
-    if (p[0] > box[0] && p[0] < box[2] && p[1] > box[1] && p[1] < box[3]) return { kind: "move", from: p, orig: box.slice() };
+  // -- pointer: drag handles / box, draw a new box, pan with one finger, pinch with two, wheel zoom ---
+  function hit(sx, sy) {
+    if (!box || (mode !== "edit" && mode !== "adjust")) return null;
+    const reach = HANDLE() + (matchMedia("(pointer: coarse)").matches ? 12 : 6);
+    for (const [ix, iy, hx, hy] of handleCentres(box)) if (Math.abs(sx - hx) <= reach && Math.abs(sy - hy) <= reach) return { kind: "corner", ix: ix, iy: iy };
+    const [x1, y1] = toCanvas(box[0], box[1]), [x2, y2] = toCanvas(box[2], box[3]);
+    if (sx >= x1 && sx <= x2 && sy >= y1 && sy <= y2) return { kind: "move", from: fromCanvas(sx, sy), orig: box.slice() };
     return null;
   }
 
   canvas.addEventListener("pointerdown", (ev) => {
     if (!task) return;
-    const p = toImage(ev);
+    acted();
+    pointers.set(ev.pointerId, local(ev));
+    canvas.setPointerCapture(ev.pointerId); ev.preventDefault();
+    if (pointers.size === 2) {  // pinch: zoom about the midpoint
+      const [a, b] = [...pointers.values()];
+      drag = { kind: "pinch", d0: Math.hypot(a[0] - b[0], a[1] - b[1]) || 1, z0: view.z,
+        at: fromCanvas((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) };
+      return;
+    }
+    const [sx, sy] = local(ev), p = toImage(ev);
     if (mode === "add") drag = { kind: "new", box: [p[0], p[1], p[0], p[1]] };
-    else drag = hit(p);
-    if (drag) { canvas.setPointerCapture(ev.pointerId); ev.preventDefault(); }
+    else drag = hit(sx, sy) || { kind: "pan", last: [sx, sy] };
   });
   canvas.addEventListener("pointermove", (ev) => {
+    if (!pointers.has(ev.pointerId)) return;
+    pointers.set(ev.pointerId, local(ev));
     if (!drag) return;
-    const p = toImage(ev);
-    if (drag.kind === "new") { drag.box[2] = p[0]; drag.box[3] = p[1]; }
-    else if (drag.kind === "corner") { box[drag.ix] = p[0]; box[drag.iy] = p[1]; }
+    const [sx, sy] = local(ev);
+    if (drag.kind === "pinch") {
+      if (pointers.size < 2) return;
+      const [a, b] = [...pointers.values()], mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
+      view.z = drag.z0 * Math.hypot(a[0] - b[0], a[1] - b[1]) / drag.d0; clampView();
+      view.cx = drag.at[0] - (mx - cssW / 2) / view.z; view.cy = drag.at[1] - (my - cssH / 2) / view.z; clampView();
+    } else if (drag.kind === "pan") { pan(sx - drag.last[0], sy - drag.last[1]); drag.last = [sx, sy]; return; }
     else {
-      const dx = p[0] - drag.from[0], dy = p[1] - drag.from[1], o = drag.orig;
-      const cx = Math.min(Math.max(dx, -o[0]), task.width - o[2]), cy = Math.min(Math.max(dy, -o[1]), task.height - o[3]);
-      box = [o[0] + cx, o[1] + cy, o[2] + cx, o[3] + cy];
+      const p = toImage(ev);
+      if (drag.kind === "new") { pending = [drag.box[0], drag.box[1], p[0], p[1]]; }
+      else if (drag.kind === "corner") { box[drag.ix] = p[0]; box[drag.iy] = p[1]; }
+      else {
+        const dx = p[0] - drag.from[0], dy = p[1] - drag.from[1], o = drag.orig;
+        const cx = Math.min(Math.max(dx, -o[0]), task.width - o[2]), cy = Math.min(Math.max(dy, -o[1]), task.height - o[3]);
+        box = [o[0] + cx, o[1] + cy, o[2] + cx, o[3] + cy];
+      }
     }
     draw();
   });
-  function endDrag() {
+  function endDrag(ev) {
+    pointers.delete(ev.pointerId);
     if (!drag) return;
+    if (drag.kind === "pinch") { if (pointers.size === 0) drag = null; return; }
     if (drag.kind === "new") {
-      const b = norm(drag.box);
-      if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) addBox(b);
-      setMode("edit");
-    } else {
+      const b = pending ? norm(pending) : null;
+      if (b && (b[2] - b[0]) * view.z >= 4 && (b[3] - b[1]) * view.z >= 4) { pending = null; addBox(b); setMode("edit"); }
+    } else if (drag.kind === "corner" || drag.kind === "move") {
       box = norm(box);
       if (task.kind === "suggestion" && answer !== "yes") choose("answer", "yes");
     }
@@ -141,6 +212,38 @@
   }
   canvas.addEventListener("pointerup", endDrag);
   canvas.addEventListener("pointercancel", endDrag);
+  canvas.addEventListener("wheel", (ev) => {
+    if (!task) return;
+    ev.preventDefault();
+    const [sx, sy] = local(ev);
+    zoomAt(Math.exp(-Math.max(-100, Math.min(100, ev.deltaY)) * 0.003), sx, sy);
+  }, { passive: false });
+  thumb.addEventListener("click", (ev) => {  // jump there
+    if (!task) return;
+    const r = thumb.getBoundingClientRect();
+    view.cx = (ev.clientX - r.left) / r.width * task.width; view.cy = (ev.clientY - r.top) / r.height * task.height;
+    clampView(); draw();
+  });
+
+  // -- keyboard boxes: A starts a box at the centre, E adjusts the yellow box -----------------------
+  function startKeyboardBox() {
+    if (!task) return;
+    const s = Math.max(4, 40 / view.z);
+    pending = [view.cx - s / 2, view.cy - s / 2, view.cx + s / 2, view.cy + s / 2].map((v, i) => Math.min(Math.max(v, 0), i % 2 ? task.height : task.width));
+    setMode("add");
+    status(_("New box at the centre: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels. Or draw it with the mouse or a finger."));
+    draw();
+  }
+  function nudge(b, key, shift) {
+    const step = Math.max(0.5, 8 / view.z);
+    const d = { arrowleft: [-step, 0], arrowright: [step, 0], arrowup: [0, -step], arrowdown: [0, step] }[key];
+    if (shift) { b[2] = Math.max(b[0] + 1, Math.min(task.width, b[2] + d[0])); b[3] = Math.max(b[1] + 1, Math.min(task.height, b[3] + d[1])); }
+    else {
+      const dx = Math.min(Math.max(d[0], -b[0]), task.width - b[2]), dy = Math.min(Math.max(d[1], -b[1]), task.height - b[3]);
+      b[0] += dx; b[2] += dx; b[1] += dy; b[3] += dy;
+    }
+    draw();
+  }
 
   function select(options, value, onchange, label, names) {
     const s = document.createElement("select");
@@ -169,42 +272,56 @@
     draw();
   }
 
-  function setMode(m) { mode = m; $("add").classList.toggle("on", m === "add"); $("add").setAttribute("aria-pressed", m === "add" ? "true" : "false");
-    if (m === "add") status(_("Draw a box around the camera the model missed.")); }
+  function setMode(m) {
+    if (m !== "add") pending = null;
+    mode = m;
+    $("add").classList.toggle("on", m === "add"); $("add").setAttribute("aria-pressed", m === "add" ? "true" : "false");
+    $("adjust").classList.toggle("on", m === "adjust"); $("adjust").setAttribute("aria-pressed", m === "adjust" ? "true" : "false");
+    draw();
+  }
 
+  // -- tasks --------------------------------------------------------------------------------------
   function show(t) {
-    task = t; whole = false; added = []; mode = "edit"; drag = null; answer = null; type = null; mount = null;
-    renderAdded(); setPressed("answer", null); setPressed("type", null); setPressed("mount", null);
-    $("comment").value = ""; status("");
+    task = t; whole = t.kind === "spot"; added = []; mode = "edit"; drag = null; pending = null; answer = null; type = null; mount = null;
+    renderAdded(); setMode("edit"); setPressed("answer", null); setPressed("type", null); setPressed("mount", null);
+    $("comment").value = "";
+    $("whole").classList.toggle("on", whole);
     const spot = t.kind === "spot";
     root.classList.toggle("spot", spot);
     box = t.box ? t.box.slice() : null;
-    if (spot) {
-      whole = true;
-      $("prompt").textContent = _("Spot check: find every camera in this view. Press A (or Add) and draw a box around each, then Submit.");
-      $("guess").textContent = "";
-    } else {
-      type = t.model_type; mount = t.model_mount;
-      setPressed("type", type); setPressed("mount", mount);
-      $("prompt").textContent = _("Is there a surveillance camera in the yellow box?");
-      $("guess").textContent = _("Model's guess: %(type)s on %(mount)s (score %(score)s) · intersection %(intersection)s", {
-        type: typeName(t.model_type), mount: mountName(t.model_mount), score: t.score != null ? num(t.score, 2) : "?",
-        intersection: t.intersection });
-    }
+    // no pre-selected answer, type or mount: the model's guess is shown only after the answer
+    $("prompt").textContent = spot
+      ? _("Spot check: find every camera in this view. Press A (or Add) and draw a box around each, then Submit.")
+      : _("Is there a surveillance camera in the yellow box?");
     img = new Image();
-    img.onload = () => layout();
+    img.onload = () => draw();
     img.onerror = () => status(_("Could not load the image."), true);
     img.src = "/media/" + t.image_path.split("/").map(encodeURIComponent).join("/");
     layout(); started = Date.now();
+    window.scrollTo(0, 0);  // each new task starts at the top (phones)
+    const f = document.activeElement;  // Enter must not press the Skip / Undo button that was clicked last
+    if (f && f.tagName === "BUTTON" && (f.id === "skip" || f.id === "undo" || f.id === "submit")) f.blur();
   }
 
   async function next() {
-    status(_("Loading..."));
+    task = null;
+    $("prompt").textContent = _("Loading...");
     const r = await fetch("/api/tasks/next", { headers: { accept: "application/json" } });
     if (r.status === 401) { location.href = "/login"; return; }
     const j = await r.json();
-    if (!j.task) { task = null; $("prompt").textContent = _("No tasks left. Thank you!"); root.classList.add("empty"); status(""); return; }
+    if (!j.task) { $("prompt").textContent = _("No tasks left. Thank you!"); root.classList.add("empty"); window.scrollTo(0, 0); return; }
     root.classList.remove("empty"); show(j.task);
+  }
+
+  function describe(a) {
+    const what = ANSWER_NAMES[a.answer] || a.answer;
+    return a.answer === "yes" ? _("%(answer)s: %(type)s on %(mount)s", { answer: what, type: typeName(a.type), mount: mountName(a.mount) }) : what;
+  }
+
+  async function post(path, body) {
+    const r = await fetch(path, { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body ? JSON.stringify(body) : "{}" });
+    const j = await r.json().catch(() => ({}));
+    return { ok: r.ok, status: r.status, j: j };
   }
 
   async function submit() {
@@ -215,34 +332,108 @@
     if (answer === "yes") { body.type = type || "unknown"; body.mount = mount || "other"; body.box = box.map((v) => Math.round(v * 100) / 100); }
     busy = true;
     try {
-      const r = await fetch("/api/tasks/" + task.id + "/answer", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body) });
-      if (!r.ok) { const j = await r.json().catch(() => ({})); status(_("Not saved: %(reason)s", { reason: j.detail || r.status }), true); if (r.status === 409) await next(); return; }
-      status(_("Saved.")); await next();
+      const t = task, r = await post("/api/tasks/" + t.id + "/answer", body);
+      if (!r.ok) { status(_("Not saved: %(reason)s", { reason: r.j.detail || r.status }), true); if (r.status === 409) await next(); return; }
+      let msg = _("Saved.") + " " + _("Your answer: %(what)s.", { what: describe(body) });
+      if (added.length) msg += " " + _("Missed cameras added: %(n)s.", { n: added.length });
+      if (t.kind === "suggestion") msg += " " + _("The model guessed %(type)s on %(mount)s (score %(score)s).", {
+        type: typeName(t.model_type), mount: mountName(t.model_mount), score: t.score != null ? num(t.score, 2) : "?" });
+      await next();
+      confirmSaved(msg);
+      history();
     } finally { busy = false; }
+  }
+
+  async function skip() {
+    if (!task || busy) return;
+    busy = true;
+    try {
+      const r = await post("/api/tasks/" + task.id + "/skip");
+      if (!r.ok) { status(_("Could not skip: %(reason)s", { reason: r.j.detail || r.status }), true); return; }
+      await next();
+      confirmSaved(_("Skipped: the task went back to the pool."));
+    } finally { busy = false; }
+  }
+
+  async function undo() {
+    if (busy) return;
+    busy = true;
+    try {
+      const r = await post("/api/me/undo");
+      if (!r.ok) { status(_("Cannot undo: %(reason)s", { reason: r.j.detail || r.status }), true); history(); return; }
+      root.classList.remove("empty"); show(r.j.task);
+      confirmSaved(_("Your last answer was taken back: answer this task again."));
+      history();
+    } finally { busy = false; }
+  }
+
+  async function history() {
+    const since = new Date(); since.setHours(0, 0, 0, 0);
+    const r = await fetch("/api/me/history?limit=5&since=" + since.getTime() / 1000, { headers: { accept: "application/json" } });
+    if (!r.ok) return;
+    const h = await r.json();
+    $("counter").textContent = _("Answers today: %(n)s", { n: num(h.today) });
+    $("undo").disabled = !(h.answers.length && h.answers[0].undoable);
+    const ol = $("history-list"); ol.textContent = "";
+    h.answers.forEach((a) => {
+      const li = document.createElement("li"), link = document.createElement("a");
+      link.href = "/media/" + a.image_path.split("/").map(encodeURIComponent).join("/");
+      link.textContent = describe(a) + (a.added ? " (+" + a.added + ")" : "");
+      const when = document.createElement("span"); when.className = "small";
+      when.textContent = " " + new Date(a.created_at * 1000).toLocaleTimeString(window.camdetectI18n.lang, { hour: "2-digit", minute: "2-digit" });
+      li.appendChild(link); li.appendChild(when); ol.appendChild(li);
+    });
+    $("history-empty").hidden = h.answers.length > 0;
   }
 
   root.querySelectorAll("[data-answer]").forEach((b) => b.addEventListener("click", () => choose("answer", b.dataset.answer)));
   root.querySelectorAll("[data-type]").forEach((b) => b.addEventListener("click", () => choose("type", b.dataset.type)));
   root.querySelectorAll("[data-mount]").forEach((b) => b.addEventListener("click", () => choose("mount", b.dataset.mount)));
-  $("whole").addEventListener("click", () => { whole = !whole; $("whole").classList.toggle("on", whole); layout(); });
-  $("add").addEventListener("click", () => setMode(mode === "add" ? "edit" : "add"));
-  $("reset").addEventListener("click", () => { if (task && task.box) { box = task.box.slice(); draw(); } });
+  $("whole").addEventListener("click", () => { if (!task) return; acted(); whole = !whole; $("whole").classList.toggle("on", whole); focusBox(); draw(); });
+  $("zoomin").addEventListener("click", () => zoomAt(1.5));
+  $("zoomout").addEventListener("click", () => zoomAt(1 / 1.5));
+  $("add").addEventListener("click", () => { acted(); if (mode === "add") setMode("edit"); else startKeyboardBox(); });
+  $("adjust").addEventListener("click", () => { acted(); if (!box) return; if (mode === "adjust") setMode("edit"); else { adjustFrom = box.slice(); setMode("adjust");
+    status(_("Adjusting the box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels.")); } });
+  $("reset").addEventListener("click", () => { acted(); if (task && task.box) { box = task.box.slice(); draw(); } });
   $("submit").addEventListener("click", submit);
+  $("skip").addEventListener("click", skip);
+  $("undo").addEventListener("click", undo);
   const KEYS = { y: ["answer", "yes"], n: ["answer", "no"], u: ["answer", "unsure"], d: ["type", "dome"], b: ["type", "bullet"],
     l: ["type", "alpr"], k: ["type", "unknown"], p: ["mount", "street_furniture"], w: ["mount", "building"], o: ["mount", "other"] };
+  const ARROWS = ["arrowleft", "arrowright", "arrowup", "arrowdown"];
   document.addEventListener("keydown", (ev) => {
     const tag = (ev.target && ev.target.tagName) || "";
     if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const k = ev.key.toLowerCase();
+    const editing = mode === "add" ? pending : mode === "adjust" ? box : null;
+    if (ARROWS.includes(k)) {
+      if (!task) return;
+      if (editing) nudge(editing, k, ev.shiftKey);
+      else { const s = 60; pan(k === "arrowleft" ? s : k === "arrowright" ? -s : 0, k === "arrowup" ? s : k === "arrowdown" ? -s : 0); }
+      ev.preventDefault(); return;
+    }
+    if (k === "enter" && editing) {
+      if (mode === "add") { const b = norm(pending); pending = null; addBox(b); }
+      else if (task.kind === "suggestion" && answer !== "yes") choose("answer", "yes");
+      adjustFrom = null; setMode("edit"); ev.preventDefault(); return;
+    }
+    if (k === "escape") { if (mode === "adjust" && adjustFrom) box = adjustFrom; adjustFrom = null; setMode("edit"); acted(); return; }
     if (KEYS[k] && task && task.kind === "suggestion") { choose(KEYS[k][0], KEYS[k][1]); ev.preventDefault(); }
+    else if (k === "+" || k === "=") zoomAt(1.5);
+    else if (k === "-" || k === "_") zoomAt(1 / 1.5);
+    else if (k === "0") { acted(); whole = false; $("whole").classList.remove("on"); focusBox(); draw(); }
     else if (k === "v") $("whole").click();
     else if (k === "a") $("add").click();
+    else if (k === "e" && task && task.kind === "suggestion") $("adjust").click();
     else if (k === "r") $("reset").click();
-    else if (k === "escape") setMode("edit");
+    else if (k === "s") skip();
+    else if (k === "z") undo();
     else if (k === "enter" && tag !== "BUTTON") { submit(); ev.preventDefault(); }
   });
-  window.addEventListener("resize", layout);
+  window.addEventListener("resize", () => { if (!task) return; const keep = view; layout(); if (cssW) { view = keep; clampView(); draw(); } });
   // test hook (Playwright): where an image point is on screen, and the live state
-  window.camdetectTask = { toCanvas: toCanvas, state: () => ({ task: task, box: box, answer: answer, type: type, mount: mount, added: added, whole: whole }) };
-  next();
+  window.camdetectTask = { toCanvas: toCanvas, state: () => ({ task: task, box: box, answer: answer, type: type, mount: mount, added: added,
+    whole: whole, view: Object.assign({}, view), mode: mode, pending: pending }) };
+  next().then(history);
 })();
