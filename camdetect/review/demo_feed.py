@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import random
 from pathlib import Path
 
+from camdetect.durable import atomic_write_bytes
 from camdetect.records import Suggestion, View
 from camdetect.store import Store
 
@@ -74,9 +74,7 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
                     ok, buf = cv2.imencode(".jpg", cut_view(pano, view, pano_heading), [cv2.IMWRITE_JPEG_QUALITY, 90])
                     if not ok:
                         raise ValueError(f"{pano_id}: cannot encode view {rel}")
-                    tmp = path.with_name(path.name + ".tmp")
-                    tmp.write_bytes(buf.tobytes())
-                    os.replace(tmp, path)
+                    atomic_write_bytes(path, buf.tobytes())
                 cut[i] = rel
             return cut[i]
 

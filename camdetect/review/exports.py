@@ -152,9 +152,10 @@ def camera_position(cam: Camera, view: ViewRow | None) -> tuple[float, float, fl
         bearing = float(h) % 360.0
     if math.isnan(bearing):
         return view.lat, view.lon, math.nan
-    d = PLACEMENT_M / 6_371_000.0
-    lat = view.lat + math.degrees(d * math.cos(math.radians(bearing)))
-    lon = view.lon + math.degrees(d * math.sin(math.radians(bearing)) / max(math.cos(math.radians(view.lat)), 1e-6))
+    from camdetect.geometry.earth import offset_latlon
+
+    b = math.radians(bearing)
+    lat, lon = offset_latlon(view.lat, view.lon, PLACEMENT_M * math.sin(b), PLACEMENT_M * math.cos(b))
     return lat, lon, bearing
 
 

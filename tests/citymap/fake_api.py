@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -25,8 +24,9 @@ def jpeg_bytes(w: int = 32, h: int = 16, value: int = 128) -> bytes:
 
 
 def _dist_m(lat1, lon1, lat2, lon2) -> float:
-    ky = 111195.0
-    return math.hypot((lat2 - lat1) * ky, (lon2 - lon1) * ky * math.cos(math.radians(lat1)))
+    from camdetect.geometry.earth import haversine_m
+
+    return haversine_m(lat1, lon1, lat2, lon2)
 
 
 class FakeApi:

@@ -12,6 +12,7 @@ from camdetect.citymap.providers.mapillary import MapillaryProvider
 from camdetect.citymap.providers.streetview import StreetViewProvider
 from camdetect.cli import app
 from camdetect.geometry import ViewPlan
+from camdetect.geometry.earth import M_PER_DEG_LAT
 from camdetect.scoring.inputs import read_manifest
 
 from .fake_api import FakeApi
@@ -19,7 +20,7 @@ from .fake_api import FakeApi
 TOKEN = "MLY|SENTINEL-TOKEN-7f3a9c"
 KEY = "AIzaSENTINEL-KEY-0b1d2e"
 FAST = HttpConfig(rate=1000, burst=1000, retries=3, backoff=0.0, max_backoff=0.0, timeout=10)
-KY = 111195.0
+KY = M_PER_DEG_LAT
 LAT0, LON0 = 40.75, -73.99
 KX = KY * math.cos(math.radians(LAT0))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
+from camdetect.geometry.earth import M_PER_DEG_LAT
 from camdetect.records import Camera
 from camdetect.review.exports import Verified, located_geojson
 from camdetect.store.models import ViewRow
 
 LAT0, LON0 = 40.7, -74.0
-M_PER_DEG_LAT = 111_195.0
 
 
 def _view(name: str, pano: str, east_m: float, heading: float) -> ViewRow:
