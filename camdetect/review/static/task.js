@@ -86,7 +86,7 @@
     const stage = canvas.parentElement;
     const wide = window.innerWidth >= 1000;
     cssW = stage.clientWidth;
-    cssH = Math.round(Math.min(cssW * (wide ? 0.75 : 0.8), window.innerHeight * (wide ? 0.78 : 0.4)));
+    cssH = Math.round(Math.min(Math.max(cssW * task.height / task.width, 220), window.innerHeight * (wide ? 0.78 : 0.4)));
     const dpr = window.devicePixelRatio || 1;
     canvas.style.width = cssW + "px"; canvas.style.height = cssH + "px";
     canvas.width = Math.round(cssW * dpr); canvas.height = Math.round(cssH * dpr);
