@@ -219,10 +219,11 @@ class Scheduler:
         task id). Refused (409) once the suggestion was decided or after ``UNDO_SECONDS``."""
         now = time.time() if now is None else now
         with self.store.write() as s:
-            ans = s.scalar(select(Answer).where(Answer.user_id == user_id).order_by(Answer.id.desc()).limit(1))
+            q = select(Answer).where(Answer.user_id == user_id).order_by(Answer.id.desc()).limit(1)
+            ans = s.scalar(q.with_for_update() if self.pg else q)  # SQLite: BEGIN IMMEDIATE serialises
             if ans is None:
                 raise TaskError(N_("You have no answer to undo."), 409)
-            why = self._undo_refusal(s, ans, now)
+            why = self._undo_refusal(s, ans, now, lock=self.pg)
             if why:
                 raise TaskError(why, 409)
             a = s.get(Assignment, ans.assignment_id)
@@ -239,12 +240,14 @@ class Scheduler:
                           .values(spot_answers=ViewRow.spot_answers - 1))
             return a.id
 
-    def _undo_refusal(self, s: Session, ans: Answer, now: float) -> str:
-        """Why this answer can no longer be undone ("" when it can)."""
+    def _undo_refusal(self, s: Session, ans: Answer, now: float, lock: bool = False) -> str:
+        """Why this answer can no longer be undone ("" when it can). ``lock``: hold the suggestion row
+        (PostgreSQL), so a concurrent answer cannot retire it on the strength of the answer being undone."""
         if now - ans.created_at > UNDO_SECONDS:
             return N_("This answer is too old to undo.")
         if ans.kind == "suggestion":
-            status = s.scalar(select(SuggestionRow.status).where(SuggestionRow.id == ans.suggestion_id))
+            q = select(SuggestionRow.status).where(SuggestionRow.id == ans.suggestion_id)
+            status = s.scalar(q.with_for_update() if lock else q)
             if status != "open":
                 return N_("This answer can no longer be undone: the suggestion has already been decided.")
         return ""

@@ -143,3 +143,47 @@ def test_history_lists_last_answers_and_today(make_client):
     c2 = make_client(spot_rate=0.0, spot_share=0.0)
     signup(c2, "u02")
     assert c2.get("/api/me/history").json() == {"answers": [], "today": 0}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path):
+    from camdetect.store import Store
+
+    from .conftest import fill_store
+
+    url = f"sqlite:///{tmp_path / 'b.db'}" if request.param == "sqlite" else \
+        request.getfixturevalue("pg_server").create_database()
+    (tmp_path / "media").mkdir()
+    s = Store.open(url, create=True)
+    fill_store(s, tmp_path / "media", n_images=1, per_view=1)
+    yield s
+    s.close()
+
+
+def test_skip_and_undo_keep_the_slot_counts_on_both_backends(any_store):
+    """Slots = live claims + answers after skip, re-claim and undo (SQLite and PostgreSQL)."""
+    from sqlalchemy import func
+
+    from camdetect.review.auth import create_user
+    from camdetect.review.config import ReviewConfig
+    from camdetect.review.scheduler import Scheduler, Submission
+
+    store = any_store
+    sched = Scheduler(store, ReviewConfig(spot_rate=0.0, spot_share=0.0, k=3, retire_agree=0))
+    uid = create_user(store, "zed", "password123", "volunteer")
+    a = sched.next_task(uid)
+    sched.skip(uid, a.id)
+    b = sched.next_task(uid)
+    assert b.id != a.id
+    sched.submit(uid, b.id, Submission("no"))
+    again = sched.next_task(uid)  # nothing new left: the skipped one comes back
+    assert again.id == a.id
+    sched.submit(uid, a.id, Submission("unsure"))
+    assert sched.undo(uid) == a.id
+    with store.read() as s:
+        for sug in s.scalars(select(SuggestionRow)):
+            live = s.scalar(select(func.count()).select_from(Assignment).where(
+                Assignment.suggestion_id == sug.id, Assignment.status.in_(["claimed", "answered"])))
+            answers = s.scalar(select(func.count()).select_from(Answer).where(Answer.suggestion_id == sug.id))
+            assert sug.slots == live and sug.n_answers == answers
+    assert sched.next_task(uid).id == a.id
