@@ -377,6 +377,14 @@ def test_task_view_zoom_skip_undo_keyboard_box(browser, store, media, tmp_path, 
         assert page.evaluate("document.getElementById('canvas').dataset.transform") != t0
         page.keyboard.press("-")
         assert page.evaluate("window.camdetectTask.state().view.z") < z1
+        if phone:  # a two-finger pinch (pointer events, as a touch screen sends them) doubles the zoom
+            z2 = page.evaluate("window.camdetectTask.state().view.z")
+            page.evaluate("""() => { const c = document.getElementById('canvas'), r = c.getBoundingClientRect();
+                const ev = (type, id, x) => c.dispatchEvent(new PointerEvent(type, { pointerId: id, bubbles: true,
+                    pointerType: 'touch', clientX: r.left + x, clientY: r.top + 60 }));
+                ev('pointerdown', 11, 100); ev('pointerdown', 12, 140); ev('pointermove', 12, 180);
+                ev('pointerup', 11, 100); ev('pointerup', 12, 180); }""")
+            assert page.evaluate("window.camdetectTask.state().view.z") == pytest.approx(min(2 * z2, 16), rel=0.01)
         if not phone:  # the wheel zooms about the pointer
             bb = page.locator("#canvas").bounding_box()
             page.mouse.move(bb["x"] + bb["width"] / 3, bb["y"] + bb["height"] / 2)

@@ -163,7 +163,8 @@
     if (!task) return;
     acted();
     pointers.set(ev.pointerId, local(ev));
-    canvas.setPointerCapture(ev.pointerId); ev.preventDefault();
+    try { canvas.setPointerCapture(ev.pointerId); } catch (e) { /* not an active pointer (synthetic event) */ }
+    ev.preventDefault();
     if (pointers.size === 2) {  // pinch: zoom about the midpoint
       const [a, b] = [...pointers.values()];
       drag = { kind: "pinch", d0: Math.hypot(a[0] - b[0], a[1] - b[1]) || 1, z0: view.z,
