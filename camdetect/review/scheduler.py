@@ -30,6 +30,7 @@ from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from camdetect.retry import with_retries
 from camdetect.store import Store, retryable
 from camdetect.store.models import AddedBox, Answer, Assignment, Intersection, SuggestionRow, ViewRow
 
@@ -38,6 +39,15 @@ from .i18n import N_
 
 ANSWERS = ("yes", "no", "unsure")
 UNDO_SECONDS = 900.0  # an answer can be undone this long after it was given (if not yet decided)
+
+
+
+def _retry_lost_race(fn):
+    """``fn()`` up to five times when it loses a race (unique violation; PostgreSQL deadlock or
+    serialization failure): the next try sees the winner's row. No wait: the race is already over."""
+    return with_retries(fn, retries=4, wait=lambda _attempt: 0.0,
+                        retry_on=lambda exc: isinstance(exc, IntegrityError)
+                        or (isinstance(exc, OperationalError) and retryable(exc)))
 
 
 class TaskError(ValueError):
@@ -105,27 +115,27 @@ class Scheduler:
         now = time.time() if now is None else now
         if now - self._last_expiry > 5.0:
             self.expire_claims(now)
-        for _ in range(5):  # retry on a lost race (unique violation)
-            try:
-                with self.store.write() as s:
-                    live = s.scalar(select(Assignment).where(
-                        Assignment.user_id == user_id, Assignment.status == "claimed",
-                        Assignment.expires_at > now).order_by(Assignment.id).limit(1))
-                    if live is not None:
-                        return self._task(s, live)
-                    order = ("spot", "suggestion") if self.rng.random() < self.cfg.spot_rate else ("suggestion", "spot")
-                    for kind in order:
-                        a = self._claim_spot(s, user_id, now) if kind == "spot" else self._claim_suggestion(s, user_id, now)
-                        if a is not None:
-                            return self._task(s, a)
-                    a = self._reclaim_skipped(s, user_id, now)
-                    return self._task(s, a) if a is not None else None
-            except IntegrityError:
-                continue
-            except OperationalError as exc:  # PostgreSQL deadlock / serialization failure: try again
-                if not retryable(exc):
-                    raise
-        return None
+        def claim() -> Task | None:
+            with self.store.write() as s:
+                live = s.scalar(select(Assignment).where(
+                    Assignment.user_id == user_id, Assignment.status == "claimed",
+                    Assignment.expires_at > now).order_by(Assignment.id).limit(1))
+                if live is not None:
+                    return self._task(s, live)
+                order = ("spot", "suggestion") if self.rng.random() < self.cfg.spot_rate else ("suggestion", "spot")
+                for kind in order:
+                    a = self._claim_spot(s, user_id, now) if kind == "spot" else self._claim_suggestion(s, user_id, now)
+                    if a is not None:
+                        return self._task(s, a)
+                a = self._reclaim_skipped(s, user_id, now)
+                return self._task(s, a) if a is not None else None
+
+        try:
+            return _retry_lost_race(claim)
+        except (IntegrityError, OperationalError) as exc:  # five lost races in a row: no task this time
+            if isinstance(exc, OperationalError) and not retryable(exc):
+                raise
+            return None
 
     def _claim_suggestion(self, s: Session, user_id: int, now: float) -> Assignment | None:
         mine = exists().where(Assignment.user_id == user_id, Assignment.kind == "suggestion",
@@ -319,21 +329,19 @@ class Scheduler:
     def submit(self, user_id: int, assignment_id: int, sub: Submission, now: float | None = None) -> int:
         """Store the answer (once), update counters, retire the suggestion when the rule says so."""
         now = time.time() if now is None else now
-        for _ in range(5):
-            try:
-                with self.store.write() as s:
-                    answer_id = self._submit(s, user_id, assignment_id, sub, now)
-                    todo = s.info.pop("reprioritize", [])
-            except IntegrityError:
-                continue  # a concurrent duplicate submit won; the next pass returns its answer
-            except OperationalError as exc:
-                if not retryable(exc):
-                    raise
-                continue
-            for name, progress in todo:
-                self._reprioritize_intersection(name, progress)
-            return answer_id
-        raise TaskError(N_("could not store the answer, try again"), 409)
+        def store_answer() -> tuple[int, list]:
+            with self.store.write() as s:  # a lost race (a concurrent duplicate submit won) just tries again
+                return self._submit(s, user_id, assignment_id, sub, now), s.info.pop("reprioritize", [])
+
+        try:
+            answer_id, todo = _retry_lost_race(store_answer)
+        except (IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not retryable(exc):
+                raise
+            raise TaskError(N_("could not store the answer, try again"), 409) from None
+        for name, progress in todo:
+            self._reprioritize_intersection(name, progress)
+        return answer_id
 
     def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
         q = select(Assignment).where(Assignment.id == assignment_id)
