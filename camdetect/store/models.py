@@ -7,7 +7,7 @@ models must stay in step with them (``tests/store/test_migrations.py`` checks it
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -117,6 +117,8 @@ class User(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # review app language the volunteer chose ("fr", "es" ...); None: follow the browser (migration 0003)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # a coordinator disabled the account: no log-in, no sessions; answers kept (migration 0004)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SessionRow(Base):

@@ -48,7 +48,7 @@ def test_upgrade_from_0001_forgets_raw_login_failures(db_url):
     store = Store.open(db_url)  # an ordinary open migrates to head
     with store.read() as s:
         assert s.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     assert "review_secrets" in set(inspect(store.engine).get_table_names())
     store.close()
 
@@ -64,5 +64,21 @@ def test_upgrade_from_0002_adds_user_language(db_url):
     store = Store.open(db_url)
     with store.read() as s:
         assert s.execute(text("SELECT language FROM users WHERE username = 'ana'")).scalar() is None
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+    store.close()
+
+
+def test_upgrade_from_0003_adds_user_disabled(db_url):
+    """Issue 13 (coordinator tools): users get ``disabled``; existing users stay enabled and can be disabled."""
+    store = Store.open(db_url, create=True, migrate=False)
+    store.migrate("0003")
+    with store.write() as s:
+        s.execute(text("INSERT INTO users (username, password_hash, role, created_at) VALUES ('ana', 'x', 'volunteer', 1.0)"))
+    store.close()
+    store = Store.open(db_url)
+    with store.write() as s:
+        assert not s.execute(text("SELECT disabled FROM users WHERE username = 'ana'")).scalar()
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        s.execute(text("UPDATE users SET disabled = :d WHERE username = 'ana'"), {"d": True})
+        assert s.execute(text("SELECT disabled FROM users WHERE username = 'ana'")).scalar()
     store.close()
