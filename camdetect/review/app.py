@@ -6,6 +6,7 @@ plain JavaScript (no build step) talking to a small JSON API. All assets ship in
 
 
 import math
+import re
 import secrets
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from camdetect.taxonomy import load_taxonomy
 
 from . import auth, i18n
 from .config import ReviewConfig
+from .mapcontext import context_geojson, read_plan, tile_origin
 from .scheduler import Box, Scheduler, Submission, TaskError
 from .security import LimitsMiddleware
 
@@ -35,8 +37,11 @@ DEVICE_COOKIE = "camdetect_device"  # this browser logged in to this account bef
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; anything outside 1..MAX_ID is simply "not found"
 MEDIA_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 ROLE_NAMES = {"volunteer": i18n.N_("volunteer"), "coordinator": i18n.N_("coordinator")}
+ANSWER_NAMES = {"yes": i18n.N_("Yes"), "no": i18n.N_("No"), "unsure": i18n.N_("Not sure"),
+                "done": i18n.N_("Spot check")}
 # pages answered by a POST form; the language switcher on them goes back to the page with the form
 FORM_PAGES = {"/account/password": "/account", "/account/delete": "/account"}
+USER_FORM = re.compile(r"^/users/(\d+)/(disable|enable|role|password)$")
 
 
 def safe_next(target: str) -> str:
@@ -50,7 +55,8 @@ def safe_next(target: str) -> str:
 def here(request: Request) -> str:
     """This page's address, for the language switcher to come back to."""
     if request.method != "GET":
-        return FORM_PAGES.get(request.url.path, request.url.path)
+        m = USER_FORM.match(request.url.path)
+        return f"/users/{m.group(1)}" if m else FORM_PAGES.get(request.url.path, request.url.path)
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
@@ -61,7 +67,8 @@ def make_templates(lang: i18n.Language, languages: dict, **globals_) -> Jinja2Te
     env.policies["ext.i18n.trimmed"] = True  # whitespace in {% trans %} blocks collapses, as when extracted
     env.install_gettext_translations(lang.translations, newstyle=True)
     env.globals.update(lang=lang, languages=languages, lang_days=i18n.LANG_COOKIE_DAYS,
-                       role_names={k: lang.gettext(v) for k, v in ROLE_NAMES.items()}, **globals_)
+                       role_names={k: lang.gettext(v) for k, v in ROLE_NAMES.items()},
+                       answer_names={k: lang.gettext(v) for k, v in ANSWER_NAMES.items()}, **globals_)
     return Jinja2Templates(env=env)
 
 
@@ -109,7 +116,9 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
     app = FastAPI(title="camdetect review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.cfg, app.state.scheduler = store, cfg, sched
-    app.add_middleware(LimitsMiddleware, max_body=cfg.max_body, hsts=cfg.secure_cookies)
+    tile_hosts = (tile_origin(cfg.tiles),) if cfg.tiles else ()
+    app.add_middleware(LimitsMiddleware, max_body=cfg.max_body, hsts=cfg.secure_cookies, img_hosts=tile_hosts)
+    plan_features = read_plan(cfg.plan) if cfg.plan else []
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -491,9 +500,93 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
         return {"answers": answers_of(store, check_id(user_id))}
 
+    # -- coordinator: one volunteer's page and account actions -------------------------------------
+    USER_DONE = {"disabled": i18n.N_("Account disabled; its sessions were logged out."),
+                 "enabled": i18n.N_("Account enabled."),
+                 "role": i18n.N_("Role changed."),
+                 "password": i18n.N_("Password set; the volunteer's sessions were logged out.")}
+
+    def volunteer_page(request: Request, user: auth.CurrentUser, user_id: int, status: int = 200,
+                       notice: str = "", error: str | Exception = "", temp_password: str = "") -> HTMLResponse:
+        from .dashboard import volunteer_data
+
+        v = volunteer_data(store, cfg, check_id(user_id))
+        if v is None:
+            raise HTTPException(404, i18n.N_("not found"))
+        return page(request, "volunteer.html", user, status=status, v=v, notice=notice, error=error,
+                    temp_password=temp_password, roles=list(auth.ROLES), min_password=auth.MIN_PASSWORD)
+
+    @app.get("/users/{user_id}", response_class=HTMLResponse)
+    def volunteer(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                  done: str = ""):
+        return volunteer_page(request, user, user_id, notice=USER_DONE.get(done, ""))
+
+    @app.get("/api/users/{user_id}")
+    def volunteer_json(user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]) -> dict:
+        from .dashboard import volunteer_data
+
+        v = volunteer_data(store, cfg, check_id(user_id))
+        if v is None:
+            raise HTTPException(404, i18n.N_("not found"))
+        return v
+
+    def user_action(request: Request, user: auth.CurrentUser, user_id: int, token: str, action, done: str):
+        check_csrf(user, token)
+        check_id(user_id)
+        try:
+            action()
+        except ValueError as exc:  # the last-coordinator guard, an unknown role (no such user: 404 below)
+            return volunteer_page(request, user, user_id, status=409, error=exc)
+        return RedirectResponse(f"/users/{user_id}?done={done}", status_code=303)
+
+    @app.post("/users/{user_id}/disable")
+    def disable_user(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                     csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        if user_id == user.id:
+            check_csrf(user, csrf_token)
+            return volunteer_page(request, user, user_id, status=409,
+                                  error=i18n.N_("You cannot disable your own account."))
+        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, True),
+                           "disabled")
+
+    @app.post("/users/{user_id}/enable")
+    def enable_user(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                    csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, False),
+                           "enabled")
+
+    @app.post("/users/{user_id}/role")
+    def role_user(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                  role: Annotated[str, Form(max_length=16)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        return user_action(request, user, user_id, csrf_token, lambda: auth.change_role(store, user_id, role), "role")
+
+    @app.post("/users/{user_id}/password")
+    def reset_password(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                       new_password: Annotated[str, Form(max_length=256)] = "",
+                       csrf_token: Annotated[str, Form(max_length=100)] = ""):
+        """Set the given password, or (empty) a generated one shown once on the answer page; every
+        session of the volunteer ends (the coordinator's own session stays when it is their account)."""
+        check_csrf(user, csrf_token)
+        check_id(user_id)
+        generated = not new_password
+        password = new_password or auth.temporary_password()
+        keep = request.cookies.get(SESSION_COOKIE) if user_id == user.id else None
+        try:
+            auth.set_password(store, user_id, password, keep_session=keep)
+        except ValueError as exc:  # too short or long (no such user: 404 below)
+            return volunteer_page(request, user, user_id, status=400, error=exc)
+        if generated:
+            return volunteer_page(request, user, user_id, notice=USER_DONE["password"], temp_password=password)
+        return RedirectResponse(f"/users/{user_id}?done=password", status_code=303)
+
     @app.get("/map", response_class=HTMLResponse)
     def map_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
-        return page(request, "map.html", user)
+        return page(request, "map.html", user, tiles=cfg.tiles or "", attribution=cfg.tiles_attribution)
+
+    @app.get("/api/map/context")
+    def map_context(user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
+        """Offline context for the map: the store's intersections and the --plan file's streets."""
+        return JSONResponse(context_geojson(store, plan_features), media_type="application/geo+json")
 
     @app.get("/export/{name}")
     def export(name: str, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):

@@ -93,11 +93,51 @@ def create_user(store: Store, username: str, password: str, role: str | None = N
 def set_role(store: Store, username: str, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    with store.read() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+    if uid is None:
+        raise ValueError(f"no user {username!r}")
+    change_role(store, uid, role)
+
+
+def _other_coordinators(s, user_id: int) -> int:
+    """Enabled coordinators besides ``user_id`` (rows locked on PostgreSQL: two coordinators demoting
+    each other at once cannot both win)."""
+    ids = s.scalars(select(User.id).where(User.role == "coordinator", User.disabled.is_(False), User.id != user_id)
+                    .with_for_update()).all()
+    return len(ids)
+
+
+def change_role(store: Store, user_id: int, role: str) -> None:
+    """Volunteer <-> coordinator; never leaves the app without an enabled coordinator."""
+    if role not in ROLES:
+        raise UserMessage(N_("unknown role"))
     with store.write() as s:
-        user = s.scalar(select(User).where(User.username == username))
+        user = s.get(User, user_id)
         if user is None:
-            raise ValueError(f"no user {username!r}")
+            raise UserMessage(N_("not found"))
+        if user.role == "coordinator" and role != "coordinator" and not _other_coordinators(s, user_id):
+            raise UserMessage(N_("This is the last coordinator; make someone else coordinator first."))
         user.role = role
+
+
+def set_disabled(store: Store, user_id: int, disabled: bool) -> None:
+    """Disable (no log-in; every session ends now) or enable an account. The last enabled coordinator
+    cannot be disabled."""
+    with store.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise UserMessage(N_("not found"))
+        if disabled and user.role == "coordinator" and not user.disabled and not _other_coordinators(s, user_id):
+            raise UserMessage(N_("This is the last coordinator; make someone else coordinator first."))
+        user.disabled = disabled
+        if disabled:
+            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+
+
+def temporary_password() -> str:
+    """A one-time password a coordinator hands over (16 characters, about 95 bits)."""
+    return secrets.token_urlsafe(12)
 
 
 def load_secret(store: Store) -> bytes:
@@ -192,7 +232,7 @@ def check_password(store: Store, username: str, password: str) -> int | None:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "") and user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    return user.id if ok else None
+    return user.id if ok and not user.disabled else None
 
 
 def clear_failures(store: Store, keys: list[str]) -> None:
@@ -236,7 +276,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
     with store.read() as s:
         row = s.execute(select(SessionRow, User).join(User, User.id == SessionRow.user_id)
                         .where(SessionRow.token_hash == _token_hash(token))).first()
-    if row is None or row[0].expires_at < time.time():
+    if row is None or row[0].expires_at < time.time() or row[1].disabled:
         return None
     sess, user = row
     return CurrentUser(user.id, user.username, user.role, sess.csrf, user.language)

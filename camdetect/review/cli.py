@@ -45,6 +45,14 @@ def register(app: typer.Typer) -> None:
                                                      "believed (repeatable; default: none, headers ignored)."),
         on_delete: str = typer.Option("anonymise", "--on-delete",
                                       help="A deleted account's answers: anonymise (kept, unlinked) or remove."),
+        tiles: str = typer.Option("", "--tiles",
+                                  help="Map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+                                       "(default: none, offline; the CSP then allows that host only)."),
+        tiles_attribution: str = typer.Option("", "--tiles-attribution",
+                                              help="Attribution shown on the map (default for OpenStreetMap tiles: "
+                                                   "'© OpenStreetMap contributors')."),
+        plan: Path = typer.Option(None, "--plan", help="City plan drawn under the cameras when offline: GeoJSON "
+                                                       "(street lines, intersection points) or a `camdetect plan` CSV."),
     ) -> None:
         """Start the review web app.
 
@@ -61,7 +69,8 @@ def register(app: typer.Typer) -> None:
             raise FileNotFoundError(f"{media}: --media folder not found")
         cfg = ReviewConfig(media=media, k=k, retire_agree=retire_agree, spot_share=spot_share, spot_rate=spot_rate,
                            claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup,
-                           on_delete=on_delete, trusted_proxies=tuple(trusted_proxy))
+                           on_delete=on_delete, trusted_proxies=tuple(trusted_proxy), tiles=tiles or None,
+                           tiles_attribution=tiles_attribution, plan=plan)
         app_ = create_app(Store.open(db, create=create), cfg)
         typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media})")
         uvicorn.run(app_, host=host, port=port, log_level="warning", **uvicorn_options(cfg))

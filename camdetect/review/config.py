@@ -31,6 +31,10 @@ class ReviewConfig:
     open_signup: bool = True
     on_delete: str = "anonymise"  # a deleted account's answers: "anonymise" (kept, unlinked) or "remove"
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For / -Proto are believed
+    # coordinator map: a tile URL template (None: offline, no tile requests); CSP allows its host only
+    tiles: str | None = None
+    tiles_attribution: str = ""  # shown on the map; default for OpenStreetMap tiles: "© OpenStreetMap contributors"
+    plan: Path | None = None  # city plan drawn as context: GeoJSON (points, street lines) or a `camdetect plan` CSV
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -50,3 +54,12 @@ class ReviewConfig:
         self.trusted_proxies = tuple(p.strip() for p in self.trusted_proxies if p.strip())
         if self.media is not None:
             self.media = Path(self.media)
+        if self.plan is not None:
+            self.plan = Path(self.plan)
+        if self.tiles:
+            from .mapcontext import default_attribution, tile_origin
+
+            tile_origin(self.tiles)  # ValueError on a bad template
+            self.tiles_attribution = self.tiles_attribution or default_attribution(self.tiles)
+        else:
+            self.tiles = None

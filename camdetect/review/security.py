@@ -9,6 +9,15 @@ log = logging.getLogger("camdetect.review")
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def csp(img_hosts: tuple[str, ...] = ()) -> str:
+    """The policy; ``img_hosts``: extra image sources (the map's tile server, only when configured)."""
+    if not img_hosts:
+        return CSP
+    return CSP.replace("img-src 'self' data: blob:", "img-src 'self' data: blob: " + " ".join(img_hosts))
+
+
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -27,10 +36,11 @@ class LimitsMiddleware:
     also Strict-Transport-Security). An exception in the app becomes a plain 500 with the same
     headers (logged, never shown)."""
 
-    def __init__(self, app, max_body: int, hsts: bool = False):
+    def __init__(self, app, max_body: int, hsts: bool = False, img_hosts: tuple[str, ...] = ()):
         self.app = app
         self.max_body = max_body
-        self.headers = HEADERS + ([HSTS] if hsts else [])
+        self.headers = ([(b"content-security-policy", csp(img_hosts).encode())] + HEADERS[1:]
+                        + ([HSTS] if hsts else []))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
