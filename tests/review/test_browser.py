@@ -443,3 +443,59 @@ def test_task_view_zoom_skip_undo_keyboard_box(browser, store, media, tmp_path, 
         page.wait_for_function("() => document.querySelectorAll('#history-list li a').length >= 1")
         ctx.close()
     assert [p for p in problems if "favicon" not in p] == []
+
+
+@pytest.mark.parametrize("locale, device", [("en-US", LAPTOP), ("fr-FR", PHONE)], ids=["en-laptop", "fr-phone"])
+def test_coordinator_tools_accessible(browser, store, media, tmp_path, locale, device):
+    """Issue 13, coordinator tools: the dashboard with a volunteer's note, the volunteer's page (after a
+    generated password is shown), and the map drawing the offline plan (no tiles): 0 axe-core
+    violations, no horizontal scroll on a phone; disabling the volunteer works by clicks."""
+    import json
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    from camdetect.review.scheduler import Scheduler, Submission
+
+    create_user(store, "dana", "password123", "coordinator")
+    vid = create_user(store, "vic", "password123", "volunteer")
+    cfg = ReviewConfig(media=media, spot_rate=0.0, plan=tmp_path / "streets.geojson")
+    cfg.plan.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[-73.991, 40.70], [-73.989, 40.703]]},
+         "properties": {"name": "Main St"}}]}))
+    sched = Scheduler(store, cfg)
+    task = sched.next_task(vid)
+    sched.submit(vid, task.id, Submission("no", None, None, None, [], "looks like a bird house", None))
+    axe = Axe()
+    problems: list[str] = []
+    width = device["viewport"]["width"]
+    with serve_in_thread(create_app(store, cfg)) as base:
+        ctx = browser.new_context(locale=locale, **device)
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: problems.append(f"pageerror {e}"))
+        page.on("console", lambda m: problems.append(f"console {m.text}") if m.type == "error" else None)
+
+        def check(path: str) -> None:
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            found = axe.run(page)
+            assert found.violations_count == 0, (locale, path, found.generate_report())
+
+        log_in(page, base, "dana")
+        page.goto(f"{base}/dashboard")
+        assert "looks like a bird house" in page.inner_text("main")
+        check("/dashboard")
+        page.click(f"main a[href='/users/{vid}']")
+        page.wait_for_url(f"{base}/users/{vid}")
+        assert "looks like a bird house" in page.inner_text("main")
+        check("/users/vic")
+        page.click(f"form[action='/users/{vid}/password'] button")
+        page.wait_for_selector("#temp-password")
+        check("/users/vic (temporary password)")
+        page.click(f"form[action='/users/{vid}/disable'] button")
+        page.wait_for_url(f"{base}/users/{vid}?done=disabled")
+        assert page.locator(f"form[action='/users/{vid}/enable']").count() == 1
+        check("/users/vic (disabled)")
+        page.goto(f"{base}/map")
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 2")
+        check("/map (plan)")
+        ctx.close()
+    assert [p for p in problems if "favicon" not in p] == []
