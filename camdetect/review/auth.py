@@ -91,13 +91,15 @@ def create_user(store: Store, username: str, password: str, role: str | None = N
 
 
 def set_role(store: Store, username: str, role: str) -> None:
+    """The operator's command (``review add-user`` on an existing name): no last-coordinator guard, the
+    command line can always promote someone again."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    with store.read() as s:
-        uid = s.scalar(select(User.id).where(User.username == username))
-    if uid is None:
-        raise ValueError(f"no user {username!r}")
-    change_role(store, uid, role)
+    with store.write() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise ValueError(f"no user {username!r}")
+        user.role = role
 
 
 def _other_coordinators(s, user_id: int) -> int:
