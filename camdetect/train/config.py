@@ -203,7 +203,7 @@ class TrainRecipeFile(StrictModel):
     workers: NonNegativeInt = None
     threads: NonNegativeInt = None
     patience: NonNegativeInt = None
-    lr0: Annotated[Real, Field(gt=0.0, le=1.0)] = None
+    lr0: Annotated[Real, Field(ge=0.0, le=1.0)] = None  # 0: no update (tests that check weights carry over)
     optimizer: Annotated[str, Field(min_length=1)] = None
     mosaic: Probability = None
     close_mosaic: NonNegativeInt = None
