@@ -76,21 +76,44 @@ def _f(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+BY_MODEL = [("real-cameras-dev recall at <= 1 false/image", "recall_at_1fp"), ("AP50 (hit rule)", "ap50"),
+            ("IoU-only AP50", "iou_only_ap50"),
+            ("false/view, held-out street-backgrounds", "street_backgrounds_held_out_false_per_view"),
+            ("false/view, street-scenes", "street-scenes_false_per_view")]
+
+
+def by_model_table(rows: dict[str, dict]) -> str:
+    """Markdown, one row per model: the real-image columns, then synthetic mAP@0.5 / highest recall."""
+    head = [name for name, _ in BY_MODEL] + ["synthetic held-out panoramas mAP@0.5 / highest recall"]
+    lines = ["| model | " + " | ".join(head) + " |", "|---|" + "---|" * len(head)]
+    for name, r in rows.items():
+        cells = [_f(r.get(key)) for _, key in BY_MODEL]
+        m, rec = r.get("synthetic_panos_map50"), r.get("synthetic_panos_max_recall")
+        cells.append("not run" if m is None else f"{m:.3f} / {100 * rec:.1f} %")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+", type=_pair, help="NAME=DIR of an eval_real_cameras.py output")
     ap.add_argument("--panos", action="append", type=_pair, default=[], help="NAME=DIR of a camdetect eval report")
     ap.add_argument("--held-out", default=",".join(HELD_OUT), help="street-backgrounds folders never used as backgrounds")
     ap.add_argument("--out", type=Path, help="write the rows as JSON")
+    ap.add_argument("--by-model", action="store_true", help="one row per model with the ablation's columns "
+                    "(docs/training.md) instead of one row per measure")
     args = ap.parse_args(argv)
     panos = {n: _load(p, "report.json") for n, p in args.panos}
     held = tuple(x for x in args.held_out.split(",") if x)
     rows = {n: summarize(_load(p, "real_cameras.json"), panos.get(n), held) for n, p in args.runs}
-    keys = list(next(iter(rows.values())))
-    print("| measure | " + " | ".join(rows) + " |")
-    print("|---|" + "---|" * len(rows))
-    for k in keys:
-        print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
+    if args.by_model:
+        print(by_model_table(rows))
+    else:
+        keys = list(next(iter(rows.values())))
+        print("| measure | " + " | ".join(rows) + " |")
+        print("|---|" + "---|" * len(rows))
+        for k in keys:
+            print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")

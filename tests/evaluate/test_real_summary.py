@@ -54,3 +54,13 @@ def test_cli_missing_file_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "real_summary.py"), f"x={tmp_path}"],
                        check=False, capture_output=True, text=True)
     assert r.returncode != 0 and r.stderr.strip().startswith(f"error: {tmp_path}/real_cameras.json")
+
+
+def test_by_model_prints_one_row_per_model(tmp_path):
+    a, b = _real(tmp_path, "a"), _real(tmp_path, "b")
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "real_summary.py"), f"v1={a}", f"all={b}",
+                        "--by-model"], check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("| model | real-cameras-dev recall") and len(lines) == 4
+    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | not run |")
