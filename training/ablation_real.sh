@@ -68,9 +68,19 @@ VARIANTS=("$@")
 [ ${#VARIANTS[@]} -eq 0 ] && VARIANTS=(all no-harmonise no-decoys synthetic-bg street-only no-city)
 for v in "${VARIANTS[@]}"; do run "$v"; done
 
-args=(v1=runs/eval/real) panos=(--panos v1=runs/eval/c11-city)
+# the starting point, measured the same way: v1 (models/camdetect-city.onnx)
+[ -f runs/eval/real-v1-t2/real_cameras.json ] || $PY scripts/eval_real_cameras.py --model models/camdetect-city.onnx \
+    --out runs/eval/real-v1-t2 --no-progress
+if [ ! -f runs/eval/c11-v1-t2/report.json ]; then
+  rm -rf runs/score/c11-v1-t2
+  $C score $CITY/manifest_test.csv --model models/camdetect-city.onnx --conf 0.01 --no-progress \
+      --db sqlite:///$PWD/runs/score/c11-v1-t2/review.db --out runs/score/c11-v1-t2
+  $C eval --predictions runs/score/c11-v1-t2/suggestions.jsonl --truth $CITY --manifest $CITY/manifest_test.csv \
+      --out runs/eval/c11-v1-t2
+fi
+args=(v1=runs/eval/real-v1-t2) panos=(--panos v1=runs/eval/c11-v1-t2)
 for n in all no-harmonise no-decoys synthetic-bg street-only no-city drawn; do
   [ -f runs/eval/real-abl-$n/real_cameras.json ] || continue
   args+=("$n=runs/eval/real-abl-$n"); panos+=(--panos "$n=runs/eval/c11-abl-$n")
 done
-$PY scripts/real_summary.py "${args[@]}" "${panos[@]}" --out runs/eval/ablation_real.json
+$PY scripts/real_summary.py "${args[@]}" "${panos[@]}" --by-model --out runs/eval/ablation_real.json
