@@ -21,7 +21,8 @@ def test_constants_agree():
 @given(lat=st.floats(-70, 70), lon=st.floats(-179, 179), east=st.floats(-300, 300), north=st.floats(-300, 300))
 def test_offset_plane_and_haversine_agree(lat, lon, east, north):
     la, lo = offset_latlon(lat, lon, east, north)
-    assert haversine_m(lat, lon, la, lo) == pytest.approx(math.hypot(east, north), abs=0.01)
+    # the local plane drifts from the sphere with distance and latitude: 1 cm at 357 m and 69 degrees
+    assert haversine_m(lat, lon, la, lo) == pytest.approx(math.hypot(east, north), rel=2e-4)
     x, y = LocalPlane(lat, lon).to_xy(la, lo)
     assert (x, y) == pytest.approx((east, north), abs=1e-6)
     assert LocalPlane(lat, lon).to_latlon(x, y) == pytest.approx((la, lo), abs=1e-9)
