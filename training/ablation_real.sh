@@ -2,8 +2,9 @@
 # The ablation of docs/training.md ("Real cameras: what each ingredient bought"): one ingredient changed
 # at a time, same budget, same evaluation. Each variant fine-tunes the v1 synthetic-city checkpoint
 # (models/camdetect-city.pt, configs/train/real.yaml) for EPOCHS epochs on its own TILES composites
-# (seed 0) plus, unless said, the c11 city's truth tiles; then exports, scores real-cameras-dev and the
-# real street views (scripts/eval_real_cameras.py) and the 37 held-out c11 panoramas.
+# (seed 0) plus, unless said, the c11 city's truth tiles; then exports and evaluates it with
+# scripts/eval_real_cameras.py (its real-camera photos and the real street views) and on the 37 held-out
+# c11 panoramas.
 # Budget as run on 2026-12-01 (2 CPU threads, shared box): TILES=2000 EPOCHS=5, 10-20 min per variant; every
 # variant but no-city ran (docs/training.md). Every step skips what exists.
 # Run from the repository root after `make install` and steps 1-2 of training/make_real_model.sh.

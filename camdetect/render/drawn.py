@@ -44,8 +44,9 @@ from camdetect.synth.render import _light_xy, _stick_shapes, _wall_shadow
 from camdetect.synth.scene import Placed, Scene, anchor_scale, build_scene
 from camdetect.synth.shapes import Shape, draw_group
 
-# Traffic video sensors are look-alikes in the city but cameras in real-cameras-dev, so (as in the
-# Mitsuba library) they are neither drawn as negatives nor left in another sprite's context.
+# Traffic video sensors (Iteris/FLIR units on signal arms) are cameras, but for traffic (../shared/CAMERAS.md,
+# look-alikes): the city draws them unlabelled, so (as in the Mitsuba library) they are neither drawn as
+# negatives, which would teach that a camera on a signal arm is not one, nor left in another sprite's context.
 LEFT_OUT = ("traffic_sensor",)
 DECOY_KINDS = tuple(k for k in LOOKALIKE_KINDS if k not in LEFT_OUT)
 NEAR_M = 1.0  # context: items with a stick or sprite this close (metres, 3-D) to the object
