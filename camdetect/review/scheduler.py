@@ -206,12 +206,7 @@ class Scheduler:
         when nothing new is left)."""
         now = time.time() if now is None else now
         with self.store.write() as s:
-            q = select(Assignment).where(Assignment.id == assignment_id)
-            if self.pg:
-                q = q.with_for_update()
-            a = s.scalar(q)
-            if a is None or a.user_id != user_id:
-                raise TaskError(N_("no such task"))
+            a = self._own_assignment(s, user_id, assignment_id)
             if a.status == "answered":
                 raise TaskError(N_("task already answered"), 409)
             if a.status == "skipped":
@@ -343,13 +338,16 @@ class Scheduler:
             self._reprioritize_intersection(name, progress)
         return answer_id
 
-    def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
+    def _own_assignment(self, s: Session, user_id: int, assignment_id: int) -> Assignment:
+        """The volunteer's own assignment, row-locked on PostgreSQL (SQLite's BEGIN IMMEDIATE serialises)."""
         q = select(Assignment).where(Assignment.id == assignment_id)
-        if self.pg:
-            q = q.with_for_update()
-        a = s.scalar(q)
+        a = s.scalar(q.with_for_update() if self.pg else q)
         if a is None or a.user_id != user_id:
             raise TaskError(N_("no such task"))
+        return a
+
+    def _submit(self, s: Session, user_id: int, assignment_id: int, sub: Submission, now: float) -> int:
+        a = self._own_assignment(s, user_id, assignment_id)
         if a.status == "answered":
             return s.scalar(select(Answer.id).where(Answer.assignment_id == a.id))
         if a.kind == "suggestion" and sub.answer not in ANSWERS:
