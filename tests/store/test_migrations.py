@@ -11,6 +11,8 @@ from sqlalchemy import inspect, text
 from camdetect.store import Store
 from camdetect.store.models import Base
 
+HEAD = "0004"  # the newest migration: every upgrade test ends there
+
 
 def test_migrations_match_models(db_url):
     store = Store.open(db_url, create=True)
@@ -48,37 +50,37 @@ def test_upgrade_from_0001_forgets_raw_login_failures(db_url):
     store = Store.open(db_url)  # an ordinary open migrates to head
     with store.read() as s:
         assert s.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     assert "review_secrets" in set(inspect(store.engine).get_table_names())
     store.close()
+
+
+def _with_user_at(db_url: str, revision: str) -> Store:
+    """A store stopped at ``revision`` holding volunteer 'ana', reopened (and so upgraded to HEAD)."""
+    store = Store.open(db_url, create=True, migrate=False)
+    store.migrate(revision)
+    with store.write() as s:
+        s.execute(text("INSERT INTO users (username, password_hash, role, created_at) VALUES ('ana', 'x', 'volunteer', 1.0)"))
+    store.close()
+    return Store.open(db_url)
 
 
 def test_upgrade_from_0002_adds_user_language(db_url):
     """Issue 13 (languages): users get a nullable ``language`` column; existing users keep NULL
     (the app then follows their browser)."""
-    store = Store.open(db_url, create=True, migrate=False)
-    store.migrate("0002")
-    with store.write() as s:
-        s.execute(text("INSERT INTO users (username, password_hash, role, created_at) VALUES ('ana', 'x', 'volunteer', 1.0)"))
-    store.close()
-    store = Store.open(db_url)
+    store = _with_user_at(db_url, "0002")
     with store.read() as s:
         assert s.execute(text("SELECT language FROM users WHERE username = 'ana'")).scalar() is None
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     store.close()
 
 
 def test_upgrade_from_0003_adds_user_disabled(db_url):
     """Issue 13 (coordinator tools): users get ``disabled``; existing users stay enabled and can be disabled."""
-    store = Store.open(db_url, create=True, migrate=False)
-    store.migrate("0003")
-    with store.write() as s:
-        s.execute(text("INSERT INTO users (username, password_hash, role, created_at) VALUES ('ana', 'x', 'volunteer', 1.0)"))
-    store.close()
-    store = Store.open(db_url)
+    store = _with_user_at(db_url, "0003")
     with store.write() as s:
         assert not s.execute(text("SELECT disabled FROM users WHERE username = 'ana'")).scalar()
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         s.execute(text("UPDATE users SET disabled = :d WHERE username = 'ana'"), {"d": True})
         assert s.execute(text("SELECT disabled FROM users WHERE username = 'ana'")).scalar()
     store.close()
