@@ -88,7 +88,8 @@ def loss_table(tags: Sequence[Tag], truth: Sequence[Camera], config: ConsensusCo
     for image, cams in sorted(truth_by_image.items()):
         kept = kept_cams.get(image, [])
         pairs = match_image([cam for _, cam in kept], cams, match_deg)
-        matched_truth = {j: i for i, j in pairs}
+        matched_truth, matched_kept = {j for _, j in pairs}, {i for i, _ in pairs}
+        kept_index = {id(c): i for i, (c, _) in enumerate(kept)}
         for j, cam in enumerate(cams):
             row = LostCamera(image, cam.camera_id, cam.type, cam.mount, "found", n_seen=len(seen[image]))
             rows.append(row)
@@ -103,9 +104,8 @@ def loss_table(tags: Sequence[Tag], truth: Sequence[Camera], config: ConsensusCo
             kept_holding = [c for c in holding if c.kept]
             if not near_tags:
                 row.bucket = "untagged"
-            elif kept_holding:
-                kept_ids = [i for i, (c, _) in enumerate(kept) if c in kept_holding]
-                row.bucket = "merged" if any(i in {p for p, _ in pairs} for i in kept_ids) else "misplaced"
+            elif kept_holding:  # kept, but matched to a neighbour (merged) or to nothing (misplaced)
+                row.bucket = "merged" if any(kept_index[id(c)] in matched_kept for c in kept_holding) else "misplaced"
             elif len(holding) >= 2:
                 row.bucket = "split"
             else:
