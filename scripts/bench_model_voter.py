@@ -63,7 +63,8 @@ def main() -> None:
         add(f"volunteers + model >= {thr:g} (3 answers)",
             consensus_with_model(tags, sugg, ConsensusConfig(), ModelVote(model_threshold=thr)).cameras, 3.0)
         for min_answers in (1, 2):
-            res = [adaptive_answers(tags, sugg, ConsensusConfig(), thr, min_answers, seed) for seed in args.seeds]
+            res = [adaptive_answers(tags, sugg, ConsensusConfig(), ModelVote(model_threshold=thr), min_answers, seed)
+                   for seed in args.seeds]
             scores = [score_cameras("x", [_camera(c, "unknown", "other", {}) for c in r.kept], truth, images)
                       for r in res]
             rows.append({"method": f"adaptive, model >= {thr:g}, >= {min_answers} answer(s) "

@@ -49,6 +49,19 @@ class ModelVote:
         model = any(t.annotator == MODEL for t in c.tags)
         return 2 * volunteers > seen or (model and volunteers >= self.min_volunteers)
 
+    def settled(self, c: Candidate, asked: Sequence[str], n_total: int) -> bool | None:
+        """:meth:`keep` while volunteers are still being asked: True / False once no further volunteer
+        can change the outcome (``asked`` of ``n_total`` have answered), else None (in dispute)."""
+        vol = sum(t.annotator in asked for t in c.tags)
+        model = any(t.annotator == MODEL for t in c.tags)
+        if (model and vol >= self.min_volunteers) or 2 * vol > n_total:  # kept whatever the rest say
+            return True
+        if not model and vol == 0:          # nobody, model included, sees a camera here
+            return False
+        if len(asked) == n_total:           # everyone answered: the volunteer majority decides
+            return 2 * vol > n_total
+        return None
+
 
 def model_tags(suggestions: Iterable[Suggestion], images: Iterable[str], threshold: float) -> list[Tag]:
     """The model as an annotator: a 'seen' row for every image it scored and a tag per suggestion at or
@@ -87,33 +100,18 @@ class AdaptiveResult:
         return sum(self.answers.values()) / len(self.answers) if self.answers else math.nan
 
 
-def _settled(c: Candidate, asked: Sequence[str], n_total: int) -> bool | None:
-    """True (keep) / False (drop) once no further volunteer can change the outcome, else None."""
-    vol = sum(t.annotator in asked for t in c.tags)
-    model = any(t.annotator == MODEL for t in c.tags)
-    if model and vol >= 1:
-        return True
-    if 2 * vol > n_total:               # a volunteer majority whatever the rest say
-        return True
-    if not model and vol == 0:          # nobody, model included, sees a camera here
-        return False
-    if len(asked) == n_total:           # everyone answered: the final rule
-        return 2 * vol > n_total
-    return None
-
-
 def adaptive_answers(tags: Sequence[Tag], suggestions: Iterable[Suggestion], config: ConsensusConfig | None = None,
-                     threshold: float = 0.25, min_answers: int = 1, seed: int = 0) -> AdaptiveResult:
+                     vote: ModelVote | None = None, min_answers: int = 1, seed: int = 0) -> AdaptiveResult:
     """Replay each image's volunteers in a seeded random order, asking the next one only while a
     candidate is in dispute (and at least ``min_answers``). An image where neither the model nor the
     volunteers asked so far see anything is finished: the cameras only a later volunteer would have
     tagged are the recall this costs, measured against the fixed three answers."""
-    config = config or ConsensusConfig()
+    config, vote = config or ConsensusConfig(), vote or ModelVote()
     by_image: dict[str, list[Tag]] = defaultdict(list)
     for t in tags:
         by_image[t.image].append(t)
     machine: dict[str, list[Tag]] = defaultdict(list)
-    for t in model_tags(suggestions, by_image, threshold):
+    for t in model_tags(suggestions, by_image, vote.model_threshold):
         machine[t.image].append(t)
     rng = random.Random(seed)
     kept: list[Candidate] = []
@@ -126,7 +124,7 @@ def adaptive_answers(tags: Sequence[Tag], suggestions: Iterable[Suggestion], con
             asked = people[:k]
             visible = [t for t in by_image[image] if t.annotator in asked]
             cands = find_candidates(visible + machine[image], config)
-            verdicts = [_settled(c, asked, n) for c in cands]
+            verdicts = [vote.settled(c, asked, n) for c in cands]
             if (k >= min(min_answers, n) and all(v is not None for v in verdicts)) or k == n:
                 answers[image] = k
                 kept += [c for c, v in zip(cands, verdicts) if v]

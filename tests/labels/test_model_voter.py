@@ -59,7 +59,7 @@ def test_model_plus_one_volunteer_keeps_model_alone_never() -> None:
 
 def test_adaptive_answers_stop_when_nothing_is_in_dispute() -> None:
     tags, sugg = _table()
-    res = adaptive_answers(tags, sugg, ConsensusConfig(), threshold=0.25, seed=0)
+    res = adaptive_answers(tags, sugg, ConsensusConfig(), ModelVote(model_threshold=0.25), seed=0)
     assert res.answers["q"] == 3          # the model sees a camera nobody tags: all three are asked
     assert 1 <= res.answers["p"] <= 3
     assert math.isclose(res.answers_per_image, (res.answers["p"] + res.answers["q"]) / 2)
