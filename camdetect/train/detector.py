@@ -85,7 +85,7 @@ def progress_callbacks(model, every: float = 0.25) -> None:
     def _epoch_start(_trainer) -> None:
         state["batch"], state["mark"] = 0, every
 
-    def _line(trainer, done: float, what: str) -> None:
+    def _line(done: float, what: str) -> None:
         elapsed = time.perf_counter() - state["t0"]
         ran = done - state["done0"]
         left = elapsed * (1 - done) / ran if ran > 0 else float("nan")
@@ -98,13 +98,13 @@ def progress_callbacks(model, every: float = 0.25) -> None:
         if state["batch"] / nb >= state["mark"] and state["batch"] < nb:
             state["mark"] += every
             done = (trainer.epoch + state["batch"] / nb) / max(1, trainer.epochs)
-            _line(trainer, done, f"epoch {trainer.epoch + 1}/{trainer.epochs}, batch {state['batch']}/{nb}")
+            _line(done, f"epoch {trainer.epoch + 1}/{trainer.epochs}, batch {state['batch']}/{nb}")
 
     def _epoch_end(trainer) -> None:
         m = getattr(trainer, "metrics", None) or {}
         val = m.get("metrics/mAP50(B)")
         tail = f" (val mAP50 {val:.3f})" if isinstance(val, float) else ""
-        _line(trainer, (trainer.epoch + 1) / max(1, trainer.epochs), f"epoch {trainer.epoch + 1}/{trainer.epochs} done{tail}")
+        _line((trainer.epoch + 1) / max(1, trainer.epochs), f"epoch {trainer.epoch + 1}/{trainer.epochs} done{tail}")
 
     model.add_callback("on_train_start", _start)
     model.add_callback("on_train_epoch_start", _epoch_start)
