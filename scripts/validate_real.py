@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from camdetect.demo.stages import Stage, StageDirs, atomic_write, derive_recipe, run_stages
+from camdetect.demo.stages import Stage, StageDirs, derive_recipe, run_stages
+from camdetect.durable import atomic_write_text
 
 DEFAULT_MODEL = REPO / "models" / "camdetect-default.onnx"
 
@@ -171,8 +172,8 @@ def main() -> int:
     for k, v in rows:
         t.add_row(k, v)
     console.print(t)
-    atomic_write(args.out / "summary.json", json.dumps(res, indent=1))
-    atomic_write(args.out / "table.md", "| what | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows))
+    atomic_write_text(args.out / "summary.json", json.dumps(res, indent=1))
+    atomic_write_text(args.out / "table.md", "| what | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows))
     console.print(f"written: {args.out / 'summary.json'}, {args.out / 'table.md'}")
     return 0
 

@@ -32,12 +32,12 @@ from camdetect.demo.stages import (
     REPO,
     Stage,
     StageDirs,
-    atomic_write,
     derive_recipe,
     is_done,
     run_stage,
     run_stages,
 )
+from camdetect.durable import atomic_write_text
 
 __all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"
@@ -257,7 +257,7 @@ def summarize(layout: Layout) -> dict:
     baseline = layout.out / "baseline" / "eval" / "report.json"
     if baseline.exists():
         out.update({f"baseline_{k}": v for k, v in _eval_numbers(json.loads(baseline.read_text())).items()})
-    atomic_write(layout.out / "summary.json", json.dumps(out, indent=1))
+    atomic_write_text(layout.out / "summary.json", json.dumps(out, indent=1))
     return out
 
 

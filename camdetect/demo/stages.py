@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camdetect.durable import atomic_write_text as atomic_write  # the demo's name for it (pipeline, scripts)
+from camdetect.durable import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -153,7 +153,7 @@ def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = F
             (dirs.stamps / slug(later.name)).unlink(missing_ok=True)
         (dirs.stamps / slug(stage.name)).write_text(f"{stage.identity()}\n{dt:.1f}\n")
         times[stage.name] = round(dt, 1)
-        atomic_write(times_path, json.dumps(times, indent=1))
+        atomic_write_text(times_path, json.dumps(times, indent=1))
         console.print(f"{label} [green]done[/] in {dt:6.1f} s")
     console.print(f"all stages finished; this invocation took {time.monotonic() - t_total:.1f} s "
                   f"(stage times: {times_path})")
@@ -222,7 +222,7 @@ def derive_recipe(base: Path, out: Path, **updates) -> dict:
         recipe[key] = {**section, **value} if isinstance(value, dict) and isinstance(section, dict) else value
     model = Path(recipe["model"])
     recipe["model"] = str(model if model.is_absolute() else REPO / model)
-    atomic_write(out, yaml.safe_dump(recipe, sort_keys=False))
+    atomic_write_text(out, yaml.safe_dump(recipe, sort_keys=False))
     return recipe
 
 
