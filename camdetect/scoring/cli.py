@@ -29,6 +29,11 @@ def register(app: typer.Typer) -> None:
         spot_share: float = typer.Option(0.05, "--spot-share", min=0.0, max=1.0,
                                          help="Share of views without suggestions written to --media as "
                                               "spot-check views (match `review serve --spot-share`)."),
+        skip_tiles: str = typer.Option("none", "--skip-tiles",
+                                       help="Tiles not sent to the detector: none | geometry (road far below / "
+                                            "sky far above the horizon, views with pitch+fov) | geometry+texture "
+                                            "(also near-uniform tiles); thresholds as MODE:key=value,... "
+                                            "(docs/scoring.md). The whole-view pass always runs."),
     ) -> None:
         """Score new images with an ONNX detector; resumable, idempotent, no torch.
 
@@ -44,9 +49,12 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--conf must be in [0, 1], got {conf}")
         if not model.is_file():
             raise FileNotFoundError(f"{model}: model not found")
+        from camdetect.scoring.tile_policy import TilePolicy
+
+        policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
-                          spot_share=spot_share)
+                          spot_share=spot_share, skip_tiles=policy)
         if engine == "ray":
             from camdetect.scoring.ray_engine import score_ray
 

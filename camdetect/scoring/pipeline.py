@@ -26,6 +26,7 @@ from camdetect.geometry.tiles import tile_windows
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
+from camdetect.scoring.tile_policy import TilePolicy
 from camdetect.scoring.tiling import merge_tiles, tile_size_for
 
 PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
@@ -49,6 +50,7 @@ class ScoreConfig:
     limit: int | None = None
     progress: bool = True
     spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
+    skip_tiles: TilePolicy | str = "none"  # tile policy (camdetect.scoring.tile_policy): none | geometry | ...
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Prepared:
     reason: str = ""
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    tiles: int = 0  # tile windows cut (scored or skipped by the tile policy)
+    tiles_skipped: Counter = field(default_factory=Counter)  # tile policy reason -> tiles not inferred
 
 
 @dataclass
@@ -89,6 +93,14 @@ class ScoreSummary:
     startup_seconds: float = 0.0  # model load, store open/migrate, input listing, resume set
     reasons: Counter = field(default_factory=Counter)  # skipped: reason -> count
     notes: Counter = field(default_factory=Counter)  # handled oddities -> count
+    tiles: int = 0  # tile windows cut; units = views' whole passes + tiles - skipped tiles
+    tiles_skipped: Counter = field(default_factory=Counter)  # tile policy reason -> tiles not inferred
+    tile_policy: dict = field(default_factory=dict)  # the policy's settings, so the run can be reproduced
+
+    def add_tiles(self, meta: dict) -> None:
+        """Count one image's tiles from its stored meta (both engines)."""
+        self.tiles += int(meta.get("tiles", 0))
+        self.tiles_skipped.update(meta.get("tiles_skipped") or {})
 
     @property
     def views_per_s(self) -> float:
@@ -102,7 +114,8 @@ class ScoreSummary:
     def to_json(self) -> dict:
         d = asdict(self)
         d.update(reasons=dict(self.reasons), notes=dict(self.notes), views_per_s=round(self.views_per_s, 2),
-                 steady_views_per_s=round(self.steady_views_per_s, 2))
+                 steady_views_per_s=round(self.steady_views_per_s, 2), tiles_skipped=dict(self.tiles_skipped),
+                 tiles_skipped_share=round(sum(self.tiles_skipped.values()) / self.tiles, 4) if self.tiles else 0.0)
         return d
 
 
@@ -136,7 +149,8 @@ class Scorer:
 
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
-                 mount_model: str | os.PathLike | None = None, spot_share: float = 0.05):
+                 mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
+                 tile_policy: TilePolicy | str | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -146,6 +160,7 @@ class Scorer:
         self.conf = self.detector.conf if conf is None else conf
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile
+        self.tile_policy = TilePolicy.parse(tile_policy)
         self.train_tile = int(self.detector.metadata.training_run.get("tile") or 0)
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
@@ -193,22 +208,48 @@ class Scorer:
             else:  # a plain photo: no geometry; View only carries the size and the id
                 view = View(job.key, math.nan, math.nan, math.nan, w, h)
             prep.views, prep.images = [view], [img]
-        imgsz = max(self.detector.imgsz)
         for vi, im in enumerate(prep.images):
-            vh, vw = im.shape[:2]
-            tile = tile_size_for(vw, vh, imgsz, self.tile, self.train_tile)
-            if tile:
-                prep.units.append(Unit(index, vi, im))  # whole-view pass catches big objects
-                for x1, y1, x2, y2 in tile_windows(vw, vh, tile):
-                    prep.units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
-            else:
-                prep.units.append(Unit(index, vi, im))
+            prep.tiles += self.view_units(prep.units, prep.tiles_skipped, index, vi, prep.views[vi], im)
         if len(prep.units) <= PRE_BLOB_UNITS:  # preprocessing off the inference thread; a heavily tiled
             for u in prep.units:  # view letterboxes at inference time instead (129 blobs = 630 MB)
                 blob, params = to_blob([u.image], self.detector.imgsz)
                 u.blob, u.params = blob[0], params[0]
         prep.seconds = time.perf_counter() - t
         return prep
+
+    def view_units(self, units: list[Unit], skipped: Counter, index: int, vi: int, view: View,
+                   im: np.ndarray) -> int:
+        """Append one view's network inputs to ``units``: the whole view, plus (large views) the tiles the
+        tile policy keeps; skipped tiles are counted in ``skipped`` by reason. Returns the tiles cut."""
+        vh, vw = im.shape[:2]
+        tile = tile_size_for(vw, vh, max(self.detector.imgsz), self.tile, self.train_tile)
+        units.append(Unit(index, vi, im))  # whole-view pass, always: it catches big objects
+        if not tile:
+            return 0
+        windows = tile_windows(vw, vh, tile)
+        for (x1, y1, x2, y2), why in zip(windows, self.tile_policy.decide(view, im, windows)):
+            if why:  # cannot hold a camera (tile_policy): not inferred
+                skipped[why] += 1
+            else:
+                units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
+        return len(windows)
+
+    def detect_view(self, image: np.ndarray, view: View | None = None, stats: Counter | None = None) -> Detections:
+        """Detections of one in-memory view, exactly as a job's view is scored (whole pass + kept tiles,
+        IoS merge); ``view`` None = a photo without geometry. ``stats`` gains ``tiles`` (cut) and the skipped
+        tiles per reason. For benchmarks and evaluations."""
+        h, w = image.shape[:2]
+        view = view or View("image", math.nan, math.nan, math.nan, w, h)
+        units: list[Unit] = []
+        skipped: Counter = Counter()
+        cut = self.view_units(units, skipped, 0, 0, view, image)
+        if stats is not None:
+            stats["tiles"] += cut
+            stats.update(skipped)
+        dets = self.infer(units)
+        if len(units) == 1:
+            return dets[0]
+        return merge_tiles(dets, [u.origin for u in units])
 
     # -- stage 2: inference (caller's thread) -----------------------------------------------
     def infer(self, units: list[Unit]) -> list[Detections]:
@@ -334,7 +375,8 @@ class Scorer:
                           "intersection": job.intersection, "view_heading": v.heading, "view_pitch": v.pitch,
                           "view_fov": v.fov, "width": v.width, "height": v.height, "lat": job.lat, "lon": job.lon})
         return {"path": str(job.path), "kind": job.kind, "views": len(prep.views), "suggestions": len(suggestions),
-                "skipped": prep.reason, "notes": list(prep.notes), "view_images": views}
+                "skipped": prep.reason, "notes": list(prep.notes), "view_images": views,
+                "tiles": prep.tiles, "tiles_skipped": dict(prep.tiles_skipped)}
 
 
 def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_done=None, progress=None):
@@ -420,14 +462,15 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
 
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
-                    plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share)
+                    plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
     sink = open_sink(cfg.db)
     done = sink.done_images(scorer.model_name)
     todo = [j for j in jobs if j.key not in done]
-    summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
+    summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
+                           tile_policy=scorer.tile_policy.to_json())
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None
@@ -441,7 +484,9 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
         if log is not None:
             log.append(s.to_json_dict() for s in sugg)  # 1. JSONL (deduplicated by key, fsynced)
         scorer.write_media(prep, sugg)  # 2. view JPEGs
-        sink.record_image(prep.job.key, scorer.model_name, sugg, scorer.meta(prep, sugg))  # 3. commit
+        meta = scorer.meta(prep, sugg)
+        sink.record_image(prep.job.key, scorer.model_name, sugg, meta)  # 3. commit
+        summary.add_tiles(meta)
         summary.scored += 0 if prep.reason else 1
         summary.views += len(prep.views)
         summary.units += len(prep.units)

@@ -30,7 +30,7 @@ class ScoreActor:
     """Holds one ORT session; ``__call__`` scores a batch of jobs (a dict of columns)."""
 
     def __init__(self, model_ref, model_name: str, batch: int, tile: int, conf, iou, plan: dict, media: str | None,
-                 threads: int = 1, spot_share: float = 0.05):
+                 threads: int = 1, spot_share: float = 0.05, skip_tiles: dict | None = None):
         import ray
 
         from camdetect.geometry import ViewPlan
@@ -44,7 +44,7 @@ class ScoreActor:
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None,
-                             spot_share=spot_share)
+                             spot_share=spot_share, tile_policy=skip_tiles)
 
     def __call__(self, rows: dict) -> dict:
         keys = list(rows["key"])
@@ -80,6 +80,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     from camdetect.geometry import ViewPlan
     from camdetect.scoring.detector import OnnxDetector
     from camdetect.scoring.outputs import open_sink
+    from camdetect.scoring.tile_policy import TilePolicy
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
@@ -89,7 +90,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     sink = open_sink(cfg.db)
     done = sink.done_images(model_name)
     todo = [j for j in jobs if j.key not in done]
-    summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo))
+    summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
+                           tile_policy=TilePolicy.parse(cfg.skip_tiles).to_json())  # validates it up front
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     if todo:
@@ -119,6 +121,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
                                            tile=cfg.tile, conf=cfg.conf, iou=cfg.iou, plan=plan.to_dict(),
                                            media=str(cfg.media) if cfg.media else None,
                                            spot_share=cfg.spot_share,
+                                           skip_tiles=dataclasses.asdict(TilePolicy.parse(cfg.skip_tiles)),
                                            threads=cfg.threads or 1))
             bar = tqdm(total=len(todo), unit="img", disable=not cfg.progress, dynamic_ncols=True, desc="score[ray]")
             try:
@@ -126,7 +129,9 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
                     sugg = [Suggestion.from_dict(d) for d in json.loads(row["suggestions"])]
                     if log is not None:
                         log.append(s.to_json_dict() for s in sugg)
-                    sink.record_image(str(row["key"]), model_name, sugg, json.loads(row["meta"]))
+                    meta = json.loads(row["meta"])
+                    sink.record_image(str(row["key"]), model_name, sugg, meta)
+                    summary.add_tiles(meta)
                     if row["reason"]:
                         summary.reasons[str(row["reason"])] += 1
                     else:
