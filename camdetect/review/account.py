@@ -23,6 +23,8 @@ from camdetect.store.models import (
     Answer,
     Assignment,
     Intersection,
+    PracticeAnswer,
+    PracticeItem,
     SessionRow,
     SuggestionRow,
     User,
@@ -59,6 +61,11 @@ def export_data(store: Store, user_id: int) -> dict:
                            .where(Assignment.user_id == user_id).order_by(Assignment.id)).all()
         sessions = s.execute(select(SessionRow.created_at, SessionRow.expires_at)
                              .where(SessionRow.user_id == user_id).order_by(SessionRow.created_at)).all()
+        practice = s.execute(select(PracticeAnswer.round, PracticeItem.key.label("item"), PracticeAnswer.answer,
+                                    PracticeAnswer.type, PracticeAnswer.mount, PracticeAnswer.correct,
+                                    PracticeAnswer.created_at)
+                             .join(PracticeItem, PracticeItem.id == PracticeAnswer.item_id)
+                             .where(PracticeAnswer.user_id == user_id).order_by(PracticeAnswer.id)).all()
     return {
         "exported_at": time.time(),
         "account": {"username": user.username, "role": user.role, "created_at": user.created_at,
@@ -68,6 +75,7 @@ def export_data(store: Store, user_id: int) -> dict:
         "added_boxes": [dict(r._mapping) for r in boxes],
         "tasks": [dict(r._mapping) for r in claims],
         "sessions": [dict(r._mapping) for r in sessions],
+        "practice_answers": [dict(r._mapping) for r in practice],
         "notes": "Times are UNIX seconds. Failed log-ins are kept only as keyed hashes for the throttle "
                  "window and cannot be linked back to you, so they are not part of this file.",
     }
@@ -84,6 +92,7 @@ def delete_account(store: Store, user_id: int, cfg: ReviewConfig) -> None:
         if user is None or user.role == DELETED_ROLE:
             raise ValueError("no such user")
         s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+        s.execute(delete(PracticeAnswer).where(PracticeAnswer.user_id == user_id))  # never counted anywhere
         # live claims go back to the pool first (same as claim expiry)
         for kind, target in s.execute(select(Assignment.kind, Assignment.target_id)
                                       .where(Assignment.user_id == user_id, Assignment.status == "claimed")).all():

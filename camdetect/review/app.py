@@ -24,7 +24,7 @@ from camdetect.store import Store
 from camdetect.store.models import User, ViewRow
 from camdetect.taxonomy import load_taxonomy
 
-from . import auth, i18n
+from . import auth, i18n, practice
 from .config import ReviewConfig
 from .mapcontext import context_geojson, read_plan, tile_origin
 from .scheduler import Box, Scheduler, Submission, TaskError
@@ -91,6 +91,13 @@ class AnswerIn(BaseModel):
     seconds: float | None = Field(default=None, ge=0, le=86400)
 
 
+class PracticeAnswerIn(BaseModel):
+    answer: str = Field(max_length=8)
+    type: str | None = Field(default=None, max_length=40)
+    mount: str | None = Field(default=None, max_length=40)
+    round: int = Field(ge=1, le=MAX_ID)
+
+
 def _clip_box(b: list[float], w: int, h: int) -> tuple[float, float, float, float]:
     if any(not math.isfinite(v) for v in b):
         raise HTTPException(422, i18n.N_("box coordinates must be finite numbers"))
@@ -113,6 +120,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     media_root = cfg.media.resolve() if cfg.media else None
     secret = auth.load_secret(store)
     auth.purge_failures(store, cfg.login_window)  # retention also holds across restarts
+    practice.seed_builtin(store)  # a store without practice items gets the built-in set
+    prac = practice.Practice(store)
 
     app = FastAPI(title="camdetect review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.cfg, app.state.scheduler = store, cfg, sched
@@ -176,8 +185,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
         resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=cfg.secure_cookies)
         return resp
 
-    def login_response(request: Request, user_id: int, username: str) -> RedirectResponse:
-        resp = RedirectResponse("/task", status_code=303)
+    def login_response(request: Request, user_id: int, username: str, target: str = "/task") -> RedirectResponse:
+        resp = RedirectResponse(target, status_code=303)
         # the language follows the volunteer: a saved choice wins (and sets this browser's cookie); a
         # choice made on the log-in page before there was one is saved
         saved, chosen = auth.user_language(store, user_id), request.cookies.get(i18n.LANG_COOKIE)
@@ -268,7 +277,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
             uid = auth.create_user(store, username, password)
         except ValueError as exc:
             return anon_form(request, "signup.html", exc, 400)
-        return login_response(request, uid, username)
+        return login_response(request, uid, username, "/tutorial?welcome=1")  # onboarding: tutorial, practice
 
     @app.post("/logout")
     def logout(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)],
@@ -312,7 +321,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
 
         with store.read() as s:
             created = s.scalar(select(User.created_at).where(User.id == user.id))
-        return {"created_at": created or 0.0, "answers": my_summary(store, user.id)["answers"]}
+        return {"created_at": created or 0.0, "answers": my_summary(store, user.id)["answers"],
+                "progress": practice.progress(store, user.id)}
 
     def account_error(request: Request, user: auth.CurrentUser, error: str | Exception, status: int,
                       headers: dict | None = None) -> HTMLResponse:
@@ -377,8 +387,55 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
             "content-disposition": f"attachment; filename=camdetect-review-{user.username}.json"})
 
     @app.get("/tutorial", response_class=HTMLResponse)
-    def tutorial(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
-        return page(request, "tutorial.html", user)
+    def tutorial(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)], welcome: str = ""):
+        return page(request, "tutorial.html", user, welcome=welcome == "1", round_size=practice.ROUND_SIZE)
+
+    # -- onboarding: field guide, practice with known answers, personal progress --------------------
+    @app.get("/guide", response_class=HTMLResponse)
+    def guide(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        return page(request, "guide.html", user, explanations=practice.EXPLANATIONS)
+
+    @app.get("/practice", response_class=HTMLResponse)
+    def practice_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        return page(request, "task.html", user, practice=True)
+
+    @app.get("/practice/image/{item_id}")
+    def practice_image(item_id: int, user: Annotated[auth.CurrentUser, Depends(need_user)]):
+        data = prac.image(check_id(item_id))
+        if data is None:
+            raise HTTPException(404, i18n.N_("not found"))
+        return Response(data, media_type="image/jpeg")
+
+    @app.get("/api/practice/next")
+    def practice_next(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> dict:
+        """The next practice task of your round (a new round once the last one is finished)."""
+        return {"task": prac.next(user.id)}
+
+    @app.post("/api/practice/{item_id}/answer")
+    def practice_answer(request: Request, item_id: int, body: PracticeAnswerIn,
+                        user: Annotated[auth.CurrentUser, Depends(need_user)],
+                        x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
+        """Grade a practice answer at once: right or wrong, the right answer and why. Never a real answer."""
+        check_csrf(user, x_csrf_token)
+        check_id(item_id)
+        if body.type is not None and body.type not in types:
+            raise HTTPException(422, f"type must be one of {', '.join(types)}")
+        if body.mount is not None and body.mount not in mounts:
+            raise HTTPException(422, f"mount must be one of {', '.join(mounts)}")
+        try:
+            fb = prac.answer(user.id, item_id, body.round, body.answer, body.type, body.mount)
+        except TaskError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        fb["explanation"] = language(request, user).gettext(fb["explanation"])
+        return fb
+
+    @app.get("/api/me/progress")
+    def my_progress(user: Annotated[auth.CurrentUser, Depends(need_user)], since: float | None = None) -> dict:
+        """Your answers today (since ``since``, your local midnight; default UTC midnight) and in all,
+        agreement with the settled outcomes, practice scores."""
+        if since is not None and not math.isfinite(since):
+            since = None
+        return practice.progress(store, user.id, since)
 
     @app.get("/task", response_class=HTMLResponse)
     def task_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)]):

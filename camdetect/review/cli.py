@@ -218,6 +218,181 @@ def register(app: typer.Typer) -> None:
         n = feed_from_synth(city, Store.open(db, create=True), media, limit=limit, seed=seed)  # fills a queue, like score
         typer.echo(f"{n} suggestions added to {db}; views in {media}")
 
+    @review.command("simulate")
+    def simulate(
+        city: Path = typer.Argument(..., help="The synthetic city the store's views come from (its truth decides "
+                                    "what a simulated volunteer sees)."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        out: Path = typer.Option(..., "--out", help="JSON report of the round (answers, hours, errors vs truth)."),
+        volunteers: int = typer.Option(12, "--volunteers", min=1, help="Simulated volunteers."),
+        seed: int = typer.Option(0, "--seed"),
+        effort: Path = typer.Option(None, "--effort", help="Effort model YAML (seconds per answer; default "
+                                    "configs/effort/default.yaml when present)."),
+        max_answers: int = typer.Option(0, "--max-answers", min=0, help="Stop after N answers (0: until the queue "
+                                        "is empty)."),
+    ) -> None:
+        """Simulated volunteers answer the queue through the web app's HTTP API (the demo's review round).
+
+        Error rates are the synthetic Decoders crowd's; seconds per answer the effort model's. Re-running goes
+        on with the same volunteers. Example: camdetect review simulate runs/demo/city --db runs/demo/review.db
+        --out runs/demo/review_round.json
+        """
+        import json
+
+        from camdetect.durable import atomic_write_text
+        from camdetect.evaluate.cli import DEFAULT_EFFORT
+        from camdetect.evaluate.effort import EffortModel
+        from camdetect.store import Store
+
+        from .simulate import simulate_review
+
+        path = effort or (DEFAULT_EFFORT if DEFAULT_EFFORT.exists() else None)
+        model = EffortModel.from_yaml(path) if path else EffortModel()
+        rep = simulate_review(Store.open(db), city, volunteers=volunteers, seed=seed, effort=model,
+                              max_answers=max_answers)
+        doc = rep.to_json()
+        atomic_write_text(out, json.dumps(doc, indent=1))
+        typer.echo(f"{rep.answers} answers ({', '.join(f'{k} {v}' for k, v in sorted(rep.by_answer.items()))}) "
+                   f"by {volunteers} volunteers on {rep.intersections} intersections: "
+                   f"{doc['hours_per_1000_intersections']} volunteer hours per 1,000 intersections "
+                   f"(Decoders: {doc['decoders_hours_per_1000_intersections']:.0f}); {out}")
+
+    practice_cli = typer.Typer(help="Practice tasks with known answers (onboarding): list, add, import, remove.\n\n"
+                               "Example: camdetect review practice import-city runs/city --db runs/review.db",
+                               no_args_is_help=True)
+
+    @practice_cli.command("list")
+    def practice_list(db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path.")) -> None:
+        """List the practice items (id, source, answer, kind, type, mount, key).
+
+        Example: camdetect review practice list --db runs/score/review.db
+        """
+        from camdetect.store import Store
+
+        from .practice import list_items
+
+        items = list_items(Store.open(db))
+        for it in items:
+            typer.echo(f"{it['id']}\t{it['source']}\t{it['answer']}\t{it['kind']}\t{it['type'] or '-'}\t"
+                       f"{it['mount'] or '-'}\t{it['key']}")
+        typer.echo(f"{len(items)} practice items")
+
+    @practice_cli.command("add")
+    def practice_add(
+        image: Path = typer.Argument(..., help="A JPEG view (keep it small: a crop around the object)."),
+        box: str = typer.Option(..., "--box", help="x1,y1,x2,y2 in image pixels: the box the volunteer is asked about."),
+        answer: str = typer.Option(..., "--answer", help="yes (a camera) or no (a look-alike)."),
+        kind: str = typer.Option("", "--kind", help="Fine kind for the built-in explanation: dome, ptz, bullet, alpr, "
+                                                   "lamp_cobra, lamp_globe, signal_head, dish ... (default: the type)."),
+        type_: str = typer.Option(None, "--type", help="Camera type (taxonomy): dome, bullet, alpr, unknown."),
+        mount: str = typer.Option(None, "--mount", help="Camera mount: street_furniture, building, other."),
+        note: str = typer.Option("", "--note", help="Your explanation, shown after the answer (not translated)."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+    ) -> None:
+        """Add one practice item from an image of yours.
+
+        Example: camdetect review practice add lamp.jpg --box 120,80,150,96 --answer no --kind lamp_cobra --db review.db
+        """
+        import cv2
+
+        from camdetect.store import Store
+        from camdetect.taxonomy import load_taxonomy
+
+        from .practice import add_item
+
+        tax = load_taxonomy()
+        if type_ is not None and type_ not in tax.types:
+            raise ValueError(f"--type must be one of {', '.join(tax.types)}")
+        if mount is not None and mount not in tax.mounts:
+            raise ValueError(f"--mount must be one of {', '.join(tax.mounts)}")
+        data = image.read_bytes()
+        img = cv2.imread(str(image), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError(f"{image}: not an image")
+        try:
+            coords = [float(v) for v in box.split(",")]
+        except ValueError:
+            coords = []
+        if len(coords) != 4:
+            raise ValueError("--box must be x1,y1,x2,y2")
+        h, w = img.shape[:2]
+        added = add_item(Store.open(db), key=f"file:{image.name}:{box}", source="file",
+                         kind=kind or type_ or ("camera" if answer == "yes" else "lookalike"), answer=answer,
+                         box=coords, width=w, height=h, image=data, type=type_, mount=mount, note=note)
+        typer.echo("added 1 practice item" if added else "already there (same file name and box)")
+
+    @practice_cli.command("import-city")
+    def practice_import_city(
+        city: Path = typer.Argument(..., help="A synthetic city folder (camdetect synth --out)."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        limit: int = typer.Option(20, "--limit", help="At most this many panoramas (0: all)."),
+        per_pano: int = typer.Option(2, "--per-pano", help="Cameras, and as many look-alikes, per panorama."),
+        seed: int = typer.Option(0, "--seed"),
+    ) -> None:
+        """Practice items cut around a synthetic city's true cameras and look-alikes.
+
+        Example: camdetect review practice import-city runs/city --db runs/score/review.db --limit 10
+        """
+        from camdetect.store import Store
+
+        from .practice import import_city
+
+        if not city.is_dir():
+            raise FileNotFoundError(f"{city}: city folder not found")
+        n = import_city(Store.open(db), city, limit=limit, seed=seed, per_pano=per_pano)
+        typer.echo(f"{n} practice items added from {city}")
+
+    @practice_cli.command("import-verified")
+    def practice_import_verified(
+        media: Path = typer.Option(..., "--media", help="The view JPEG folder of the store."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        limit: int = typer.Option(50, "--limit", help="At most this many new items."),
+        min_answers: int = typer.Option(2, "--min-answers", help="Only suggestions with this many agreeing answers."),
+    ) -> None:
+        """Practice items from settled suggestions where every volunteer agreed (a crop around the box).
+
+        Example: camdetect review practice import-verified --db runs/score/review.db --media runs/score/media
+        """
+        from camdetect.store import Store
+
+        from .practice import import_verified
+
+        if not media.is_dir():
+            raise FileNotFoundError(f"{media}: --media folder not found")
+        n = import_verified(Store.open(db), media, limit=limit, min_answers=min_answers)
+        typer.echo(f"{n} practice items added from verified answers")
+
+    @practice_cli.command("builtin")
+    def practice_builtin(db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path.")) -> None:
+        """(Re-)insert the built-in practice set (synthetic city views shipped with camdetect).
+
+        Example: camdetect review practice builtin --db runs/score/review.db
+        """
+        from camdetect.store import Store
+
+        from .practice import seed_builtin
+
+        typer.echo(f"{seed_builtin(Store.open(db), force=True)} built-in practice items added")
+
+    @practice_cli.command("remove")
+    def practice_remove(
+        ids: list[int] = typer.Argument(None, help="Item ids (see practice list)."),
+        source: str = typer.Option(None, "--source", help="Remove every item of this source: builtin, city, verified, file."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+    ) -> None:
+        """Remove practice items (and the practice answers given to them).
+
+        Example: camdetect review practice remove --source builtin --db runs/score/review.db
+        """
+        from camdetect.store import Store
+
+        from .practice import remove_items
+
+        if not ids and not source:
+            raise ValueError("give item ids or --source")
+        typer.echo(f"{remove_items(Store.open(db), ids or [], source)} practice items removed")
+
+    review.add_typer(practice_cli, name="practice")
     app.add_typer(review, name="review")
 
 

@@ -7,7 +7,18 @@ models must stay in step with them (``tests/store/test_migrations.py`` checks it
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -219,4 +230,48 @@ class AddedBox(Base):
     y2: Mapped[float] = mapped_column(Float)
     type: Mapped[str] = mapped_column(String(40), default="unknown")
     mount: Mapped[str] = mapped_column(String(40), default="other")
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class PracticeItem(Base):
+    """A practice task with a known answer (onboarding, issue 13): a small view image with one box.
+
+    Kept apart from suggestions and answers, so practice never reaches the queue, the consensus or an
+    export. ``kind`` is the fine kind shown in the feedback (dome, ptz, bullet, alpr, lamp_cobra ...,
+    or ``verified`` for an item imported from settled answers); ``answer`` is yes (a camera) or no."""
+
+    __tablename__ = "practice_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(40), default="builtin")  # builtin | city | verified | file
+    kind: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(String(8))  # yes | no
+    type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    mount: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    x1: Mapped[float] = mapped_column(Float)
+    y1: Mapped[float] = mapped_column(Float)
+    x2: Mapped[float] = mapped_column(Float)
+    y2: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    image: Mapped[bytes] = mapped_column(LargeBinary)  # JPEG
+    note: Mapped[str] = mapped_column(String(500), default="")  # the coordinator's own explanation
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class PracticeAnswer(Base):
+    """One volunteer's answer to a practice item in one practice round (never a real answer)."""
+
+    __tablename__ = "practice_answers"
+    __table_args__ = (UniqueConstraint("user_id", "round", "item_id", name="uq_practice_answers_user_round_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("practice_items.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    mount: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    correct: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[float] = mapped_column(Float)

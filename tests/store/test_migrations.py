@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from camdetect.store import Store
 from camdetect.store.models import Base
 
-HEAD = "0004"  # the newest migration: every upgrade test ends there
+HEAD = "0005"  # the newest migration: every upgrade test ends there
 
 
 def test_migrations_match_models(db_url):

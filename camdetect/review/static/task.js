@@ -9,6 +9,7 @@
   const csrf = root.dataset.csrf;
   const TYPES = root.dataset.types.split(",");
   const MOUNTS = root.dataset.mounts.split(",");
+  const PRACTICE = root.dataset.mode === "practice";  // practice: known answers, feedback after each one
   const canvas = document.getElementById("canvas"), thumb = document.getElementById("thumb");
   const ctx = canvas.getContext("2d"), tctx = thumb.getContext("2d");
   const $ = (id) => document.getElementById(id);
@@ -21,7 +22,7 @@
   const NATIVE_MAX = 2;  // a new task opens at most 2x enlarged; more only when the volunteer zooms
   let task = null, img = null, box = null, answer = null, type = null, mount = null, whole = false;
   let added = [], mode = "edit", drag = null, pending = null, adjustFrom = null, saved = null, started = 0, busy = false;
-  let view = { z: 1, cx: 0, cy: 0 }, cssW = 0, cssH = 0;
+  let view = { z: 1, cx: 0, cy: 0 }, cssW = 0, cssH = 0, graded = null;
   const pointers = new Map();
 
   // -- messages: the confirmation stays until the volunteer's next action -------------------------
@@ -126,7 +127,8 @@
       const [x, y] = toCanvas(0, 0);
       ctx.drawImage(img, 0, 0, img.naturalWidth, img.naturalHeight, x, y, task.width * view.z, task.height * view.z);
     }
-    if (box) rect(box, answer === "no" ? "#f55" : "#ff0", mode === "edit" || mode === "adjust", null, mode === "adjust");
+    const boxColor = graded ? (graded.correct ? "#3d3" : "#f55") : answer === "no" ? "#f55" : "#ff0";
+    if (box) rect(box, boxColor, !graded && (mode === "edit" || mode === "adjust"), null, mode === "adjust");
     added.forEach((a, i) => rect(a.box, "#3cf", false, "+" + (i + 1)));
     if (pending) rect(norm(pending), "#3cf", true, "+" + (added.length + 1), true);
     canvas.dataset.transform = "scale(" + view.z.toFixed(4) + ") translate(" + (-view.cx).toFixed(1) + "," + (-view.cy).toFixed(1) + ")";
@@ -283,7 +285,8 @@
 
   // -- tasks --------------------------------------------------------------------------------------
   function show(t) {
-    task = t; whole = t.kind === "spot"; added = []; mode = "edit"; drag = null; pending = null; answer = null; type = null; mount = null;
+    task = t; whole = t.kind === "spot"; added = []; graded = null;
+    if (PRACTICE) { root.classList.remove("answered"); $("feedback").hidden = true; } mode = "edit"; drag = null; pending = null; answer = null; type = null; mount = null;
     renderAdded(); setMode("edit"); setPressed("answer", null); setPressed("type", null); setPressed("mount", null);
     $("comment").value = "";
     $("whole").classList.toggle("on", whole);
@@ -293,11 +296,12 @@
     // no pre-selected answer, type or mount: the model's guess is shown only after the answer
     $("prompt").textContent = spot
       ? _("Spot check: find every camera in this view. Press A (or Add) and draw a box around each, then Submit.")
+      : PRACTICE ? _("Practice %(n)s of %(total)s: is there a surveillance camera in the yellow box?", { n: t.number, total: t.total })
       : _("Is there a surveillance camera in the yellow box?");
     img = new Image();
     img.onload = () => draw();
     img.onerror = () => status(_("Could not load the image."), true);
-    img.src = "/media/" + t.image_path.split("/").map(encodeURIComponent).join("/");
+    img.src = t.image_url || "/media/" + t.image_path.split("/").map(encodeURIComponent).join("/");
     layout(); started = Date.now();
     window.scrollTo(0, 0);  // each new task starts at the top (phones)
     const f = document.activeElement;  // Enter must not press the Skip / Undo button that was clicked last
@@ -307,10 +311,10 @@
   async function next() {
     task = null;
     $("prompt").textContent = _("Loading...");
-    const r = await fetch("/api/tasks/next", { headers: { accept: "application/json" } });
+    const r = await fetch(PRACTICE ? "/api/practice/next" : "/api/tasks/next", { headers: { accept: "application/json" } });
     if (r.status === 401) { location.href = "/login"; return; }
     const j = await r.json();
-    if (!j.task) { $("prompt").textContent = _("No tasks left. Thank you!"); root.classList.add("empty"); window.scrollTo(0, 0); return; }
+    if (!j.task) { $("prompt").textContent = PRACTICE ? _("There are no practice tasks yet; a coordinator can add some.") : _("No tasks left. Thank you!"); root.classList.add("empty"); window.scrollTo(0, 0); return; }
     root.classList.remove("empty"); show(j.task);
   }
 
@@ -332,6 +336,7 @@
       comment: $("comment").value, seconds: (Date.now() - started) / 1000 };
     if (answer === "yes") { body.type = type || "unknown"; body.mount = mount || "other"; body.box = box.map((v) => Math.round(v * 100) / 100); }
     busy = true;
+    if (PRACTICE) { try { await practiceSubmit(body); } finally { busy = false; } return; }
     try {
       const t = task, r = await post("/api/tasks/" + t.id + "/answer", body);
       if (!r.ok) { status(_("Not saved: %(reason)s", { reason: r.j.detail || r.status }), true); if (r.status === 409) await next(); return; }
@@ -343,6 +348,37 @@
       confirmSaved(msg);
       history();
     } finally { busy = false; }
+  }
+
+  // -- practice: grade at once, say what the right answer was and why --------------------------------
+  function expectedText(e) {
+    if (e.answer !== "yes") return ANSWER_NAMES.no;
+    if (!e.type && !e.mount) return ANSWER_NAMES.yes;
+    return describe({ answer: "yes", type: e.type || "unknown", mount: e.mount || "other" });
+  }
+  async function practiceSubmit(body) {
+    const t = task;
+    const r = await post("/api/practice/" + t.id + "/answer", { answer: body.answer, type: body.type || null, mount: body.mount || null, round: t.round });
+    if (!r.ok) { status(_("Not saved: %(reason)s", { reason: r.j.detail || r.status }), true); if (r.status === 409) await next(); return; }
+    const f = r.j, e = f.expected;
+    graded = f;
+    $("fb-verdict").textContent = f.correct ? _("Right!") : _("Not quite.");
+    $("feedback").className = "feedback " + (f.correct ? "right" : "wrong");
+    $("fb-expected").textContent = _("The right answer: %(what)s.", { what: expectedText(e) });
+    let detail = "";
+    if (body.answer === "unsure") detail = _("On real tasks, Not sure is right when you cannot tell; here the answer is known.");
+    else if (f.answer_ok && f.type_ok === false) detail = _("The type is %(right)s, not %(yours)s.", { right: typeName(e.type), yours: typeName(body.type) });
+    if (f.answer_ok && f.mount_ok === false) detail += (detail ? " " : "") + _("The mount is %(right)s, not %(yours)s.", { right: mountName(e.mount), yours: mountName(body.mount) });
+    $("fb-detail").textContent = detail; $("fb-detail").hidden = !detail;
+    $("fb-why").textContent = f.explanation + (f.note ? " " + f.note : "");
+    $("fb-yours").textContent = _("Your answer: %(what)s.", { what: describe(body) });
+    $("fb-score").textContent = f.round_done ? _("Practice finished: %(right)s of %(total)s right.", { right: num(f.right), total: num(f.total) })
+      : _("%(right)s of %(done)s right so far (%(total)s in this round).", { right: num(f.right), done: num(f.done), total: num(f.total) });
+    $("fb-next").hidden = f.round_done; $("fb-done").hidden = !f.round_done;
+    root.classList.add("answered"); $("feedback").hidden = false;
+    draw();
+    $("feedback").scrollIntoView({ block: "nearest" });
+    (f.round_done ? $("fb-done").querySelector("a") : $("fb-next")).focus();
   }
 
   async function skip() {
@@ -400,6 +436,7 @@
   $("submit").addEventListener("click", submit);
   $("skip").addEventListener("click", skip);
   $("undo").addEventListener("click", undo);
+  if (PRACTICE) $("fb-next").addEventListener("click", () => { if (graded && !busy) next(); });
   const KEYS = { y: ["answer", "yes"], n: ["answer", "no"], u: ["answer", "unsure"], d: ["type", "dome"], b: ["type", "bullet"],
     l: ["type", "alpr"], k: ["type", "unknown"], p: ["mount", "street_furniture"], w: ["mount", "building"], o: ["mount", "other"] };
   const ARROWS = ["arrowleft", "arrowright", "arrowup", "arrowdown"];
@@ -407,6 +444,11 @@
     const tag = (ev.target && ev.target.tagName) || "";
     if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const k = ev.key.toLowerCase();
+    if (PRACTICE && graded) {  // feedback on screen: Enter goes on, answer keys wait for the next task
+      if (k === "enter" && tag !== "BUTTON" && tag !== "A" && !graded.round_done) { $("fb-next").click(); ev.preventDefault(); }
+      if (KEYS[k] || k === "enter") return;
+    }
+    if (PRACTICE && "aesz".includes(k) && k.length === 1) return;  // no extra boxes, skip or undo in practice
     const editing = mode === "add" ? pending : mode === "adjust" ? box : null;
     if (ARROWS.includes(k)) {
       if (!task) return;
@@ -435,6 +477,6 @@
   window.addEventListener("resize", () => { if (!task) return; const keep = view; layout(); if (cssW) { view = keep; clampView(); draw(); } });
   // test hook (Playwright): where an image point is on screen, and the live state
   window.camdetectTask = { toCanvas: toCanvas, state: () => ({ task: task, box: box, answer: answer, type: type, mount: mount, added: added,
-    whole: whole, view: Object.assign({}, view), mode: mode, pending: pending }) };
-  next().then(history);
+    whole: whole, view: Object.assign({}, view), mode: mode, pending: pending, graded: graded }) };
+  next().then(() => { if (!PRACTICE) history(); });
 })();
