@@ -10,6 +10,11 @@ Measures (all CPU, same ONNX file, same batch size):
                      camdetect's batched tiling vs SAHI get_sliced_prediction (ultralytics ONNX backend)
   int8               raw ORT throughput of the int8 QDQ model vs fp32
   ray (optional)     `--engine ray` on the panoramas, for the per-node overhead
+  tile policies      one column per `--skip-tiles` policy (camdetect.scoring.tile_policy): tiles skipped,
+                     s/panorama (real + synthetic), held-out synthetic recall/mAP (`camdetect score --conf 0.01`
+                     + `camdetect eval`, as training/ablation_real.sh), cameras left in a kept tile (policy
+                     only, truth boxes: every c11 panorama and real-cameras-dev) and false suggestions per view
+                     on street-backgrounds (camdetect.evaluate.real_images.evaluate_street)
 and extrapolates hours for the 43,406 New York intersections (one panorama each).
 
 Without --model it builds YOLO11n with random weights (same speed as a trained one). Every engine
@@ -18,6 +23,8 @@ otherwise a random model's thousands of boxes turn the benchmark into a post-pro
 
     .venv/bin/python scripts/bench_score.py                      # writes runs/bench/score.json
     .venv/bin/python scripts/bench_score.py --model models/demo.onnx --no-ray
+    .venv/bin/python scripts/bench_score.py --model models/camdetect-default.onnx --policies-only \
+        --out runs/tileskip/bench       # the tile-policy table only
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -133,6 +141,251 @@ def sahi_sliced(model: Path, pano: Path, imgsz: int, batch: int, conf: float) ->
     return {"seconds": round(sec, 2), "boxes": len(res.object_prediction_list), "batch": used}
 
 
+POLICIES = "none,geometry,geometry+texture,geometry+texture:edge_contrast=32,min_edge_px=64"
+CITY = ROOT / "runs" / "city" / "c11"  # the synthetic city the default model's held-out panoramas come from
+
+
+def split_policies(text: str) -> list[str]:
+    """Comma-separated specs; a ``key=value`` item belongs to the spec before it."""
+    out: list[str] = []
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        if "=" in item and ":" not in item and out:
+            out[-1] += ("," if ":" in out[-1] else ":") + item
+        else:
+            out.append(item)
+    return out
+
+
+def policy_ceiling(policies: list, city: Path) -> dict:
+    """Share of truth cameras still whole inside at least one kept tile, per policy (decisions only, no model):
+    every c11 panorama cut into the default plan's views, and real-cameras-dev's photos (no geometry). The
+    whole-view pass is not counted, so this is the policy's worst case for cameras too small for it."""
+    import csv
+
+    from camdetect.evaluate.real_images import load_coco_boxes
+    from camdetect.geometry import ViewPlan, cut_view, plan_views
+    from camdetect.geometry.boxes import pano_box_to_view_box
+    from camdetect.geometry.tiles import tile_windows
+    from camdetect.records import View
+    from camdetect.scoring.inputs import decode_image
+    from camdetect.scoring.tiling import tile_size_for
+
+    skipped = np.zeros(len(policies))
+    cut = [0]
+
+    def reachable(view, image, boxes, tile, pols=policies) -> np.ndarray:
+        """(policies, boxes) bool: box whole inside a tile the policy keeps."""
+        windows = tile_windows(image.shape[1], image.shape[0], tile)
+        w = np.asarray(windows, np.float64)
+        inside = ((boxes[:, None, 0] >= w[None, :, 0]) & (boxes[:, None, 1] >= w[None, :, 1])
+                  & (boxes[:, None, 2] <= w[None, :, 2]) & (boxes[:, None, 3] <= w[None, :, 3]))
+        kept = np.array([[not r for r in p.decide(view, image, windows)] for p in pols])
+        if pols is policies:
+            skipped[:] += (~kept).sum(axis=1)
+            cut[0] += len(windows)
+        return (inside[None, :, :] & kept[:, None, :]).any(axis=2)
+
+    out: dict = {}
+    try:  # Stanford's 2,021 real camera boxes on the sphere, in the default plan's views: geometry rule only
+        import dataclasses
+
+        from camdetect.geometry.boxes import sphere_boxes_to_view
+        from camdetect.geometry.report import load_stanford_boxes
+
+        sb = load_stanford_boxes()
+        geo_only = [dataclasses.replace(p, mode="geometry" if p.geometry else "none") for p in policies]
+        seen = np.zeros((len(policies), len(sb)), bool)
+        blank = np.zeros((640, 640, 3), np.uint8)
+        for v in plan_views("stanford", ViewPlan.from_yaml()):
+            xyxy, _ = sphere_boxes_to_view(v, sb.heading, sb.pitch, sb.ang_w, sb.ang_h)
+            seen |= reachable(v, blank, np.where(np.isfinite(xyxy), xyxy, np.nan), 320, geo_only)
+        whole = seen[0].sum()
+        out["stanford_geometry_only"] = {"cameras": len(sb), "in_a_tile_when_all_kept": int(whole),
+                                         "kept_share": [round(float(s.sum() / max(whole, 1)), 4) for s in seen]}
+    except FileNotFoundError:
+        pass
+    truth = city / "truth" / "cameras.csv"
+    if truth.is_file():
+        plan = ViewPlan.from_yaml()
+        by_pano: dict[str, list] = {}
+        with truth.open(newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                by_pano.setdefault(r["image"], []).append([float(r[k]) for k in ("x1", "y1", "x2", "y2")])
+        seen = np.zeros((len(policies), 0), bool)
+        for pano_id, boxes in sorted(by_pano.items()):
+            img = decode_image(city / "panoramas" / f"{pano_id}.jpg").image
+            if img is None:
+                continue
+            hit = np.zeros((len(policies), len(boxes)), bool)
+            for v in plan_views(pano_id, plan):
+                im = cut_view(img, v)
+                vb = np.array([b if (b := pano_box_to_view_box(v, box, img.shape[1], img.shape[0])) is not None
+                               else [np.nan] * 4 for box in boxes], np.float64)
+                hit |= reachable(v, im, vb, 320)
+            seen = np.concatenate([seen, hit], axis=1)
+        whole = seen[0].sum()
+        out["c11_all_panoramas"] = {"cameras": int(seen.shape[1]), "in_a_tile_when_all_kept": int(whole),
+                                    "kept_share": [round(float(s.sum() / max(whole, 1)), 4) for s in seen],
+                                    "tiles_skipped_share": [round(float(k / max(cut[0], 1)), 4) for k in skipped]}
+    real = SHARED / "real-cameras-dev" / "boxes.json"
+    if real.is_file():
+        seen = []
+        for t in load_coco_boxes(real):
+            im = decode_image(t.path).image
+            h, w = im.shape[:2]
+            tile = tile_size_for(w, h, 320, -1, 320)
+            if not tile or not len(t.boxes):
+                continue
+            seen.append(reachable(View("photo", np.nan, np.nan, np.nan, w, h), im, np.asarray(t.boxes, float), tile))
+        seen = np.concatenate(seen, axis=1)
+        whole = seen[0].sum()
+        out["real_cameras_dev"] = {"cameras": int(seen.shape[1]), "in_a_tile_when_all_kept": int(whole),
+                                   "kept_share": [round(float(s.sum() / max(whole, 1)), 4) for s in seen]}
+    return out
+
+
+def street_false(model: Path, spec: str, threads: int | None, batch: int, work: Path,
+                 limit: int | None = None) -> dict:
+    """False suggestions per view on street-backgrounds at the model's stored threshold, scored as
+    `camdetect score --kind view` scores a photo (Scorer.detect_view), counted by real_images.evaluate_street."""
+    from collections import Counter
+
+    from camdetect.evaluate.real_images import DEFAULT_STREET_TRUTH, evaluate_street, load_street_truth
+    from camdetect.scoring.pipeline import Scorer
+
+    src = SHARED / "street-backgrounds"
+    if not src.is_dir():
+        return {}
+    root = work / "street-root"  # evaluate_street reads every street set under its root: show it this one only
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / src.name).exists():
+        (root / src.name).symlink_to(src.resolve())
+    scorer = Scorer(model, threads=threads, batch=batch, conf=0.01, tile_policy=spec)
+    stats: Counter = Counter()  # "tiles" cut + skipped tiles per reason
+
+    def infer(image):
+        return scorer.detect_view(image, stats=stats)
+
+    truth_path = ROOT / DEFAULT_STREET_TRUTH
+    t0 = time.perf_counter()
+    per_set, _ = evaluate_street(infer, root, {"stored": scorer.detector.conf}, load_street_truth(
+        truth_path if truth_path.is_file() else None), limit=limit)
+    row = per_set.get(src.name, {})
+    return {"views": row.get("views"), "false_per_view": row.get("stored", {}).get("false_per_view"),
+            "false": row.get("stored", {}).get("false"), "threshold": scorer.detector.conf,
+            "tiles": stats["tiles"], "tiles_skipped": {k: v for k, v in stats.items() if k != "tiles"},
+            "tiles_skipped_share": round(sum(v for k, v in stats.items() if k != "tiles") / stats["tiles"], 4)
+            if stats["tiles"] else 0.0,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def held_out(model: Path, spec: str, city: Path, work: Path, batch: int, threads: int | None,
+             all_city: bool = False) -> dict:
+    """`camdetect score MANIFEST --conf 0.01 --skip-tiles SPEC` then `camdetect eval` (training/ablation_real.sh)
+    on the held-out panoramas; ``all_city``: every panorama of the city is scored once and evaluated twice
+    (held-out manifest; whole manifest, whose other panoramas the model was trained on: for the policy's
+    recall relative to scoring every tile, on more cameras)."""
+    import subprocess
+
+    manifest = city / ("manifest.csv" if all_city else "manifest_test.csv")
+    res = camdetect_score(model, manifest, work / "score", batch, threads, 0.01, skip_tiles=spec)
+    summary = json.loads((work / "score" / "out" / "summary.json").read_text(encoding="utf-8"))
+
+    def evaluate(man: Path, name: str) -> dict:
+        cmd = [str(ROOT / ".venv" / "bin" / "camdetect"), "eval", "--predictions", str(work / "score" / "out" /
+               "suggestions.jsonl"), "--truth", str(city), "--manifest", str(man), "--out", str(work / name)]
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+        rep = json.loads((work / name / "report.json").read_text(encoding="utf-8"))
+        n = rep["meta"]["n_physical_cameras"]
+        rec = rep["effort"]["max_recall"]
+        return {"panoramas": rep["meta"]["n_images"], "mAP50": round(rep["coco"]["mAP50"], 4),
+                "mAP50_95": round(rep["coco"]["mAP50_95"], 4), "highest_recall": round(rec, 4),
+                "cameras_found": round(rec * n), "cameras": n}
+
+    out = {"scored_panoramas": res["jobs"], "manifest": str(manifest.relative_to(ROOT) if manifest.is_relative_to(
+               ROOT) else manifest), "seconds_per_panorama": round(res["busy_seconds"] / max(res["jobs"], 1), 3),
+           "tiles": summary["tiles"], "tiles_skipped_share": summary["tiles_skipped_share"],
+           "suggestions": res["suggestions"], **evaluate(city / "manifest_test.csv", "eval")}
+    if all_city:
+        out["all_panoramas"] = evaluate(city / "manifest.csv", "eval-all")
+    return out
+
+
+def tile_policy_table(model: Path, specs: list[str], out: Path, batch: int, threads: int | None,
+                      conf: float, city: Path, rounds: int = 3, all_city: bool = False,
+                      street_limit: int | None = None) -> dict:
+    """One column per tile policy (see the module docstring); every measure with its command in the JSON.
+    Seconds per real panorama: median of ``rounds`` interleaved rounds (the shared machine's load drifts)."""
+    from camdetect.scoring.tile_policy import TilePolicy
+
+    policies = [TilePolicy.parse(s) for s in specs]
+    res: dict = {"policies": [p.to_json() for p in policies], "columns": {p.label: {} for p in policies},
+                 "real_rounds": []}
+    print("tile policies: decisions vs truth boxes (no model)", flush=True)
+    res["ceiling"] = policy_ceiling(policies, city)
+    for r in range(max(1, rounds)):
+        row = {}
+        for i, (spec, pol) in enumerate(zip(specs, policies)):
+            work = out / f"policy-{i}"
+            pr = camdetect_score(model, SHARED / "panoramas", work / "real", batch, threads, conf, kind="panorama",
+                                 skip_tiles=spec)
+            summ = json.loads((work / "real" / "out" / "summary.json").read_text(encoding="utf-8"))
+            row[pol.label] = round(pr["busy_seconds"] / max(pr["jobs"], 1), 3)
+            res["columns"][pol.label]["real_panoramas"] = {
+                "panoramas": pr["jobs"], "units": pr["units"], "tiles": summ["tiles"],
+                "tiles_skipped": summ["tiles_skipped"], "tiles_skipped_share": summ["tiles_skipped_share"]}
+        row["load_avg_1min"] = os.getloadavg()[0]
+        res["real_rounds"].append(row)
+        print("real panoramas, round", r, row, flush=True)
+    for pol in policies:
+        res["columns"][pol.label]["real_panoramas"]["seconds_per_panorama"] = float(
+            np.median([x[pol.label] for x in res["real_rounds"]]))
+    for i, (spec, pol) in enumerate(zip(specs, policies)):
+        col = res["columns"][pol.label]
+        work = out / f"policy-{i}"
+        if (city / "manifest_test.csv").is_file():
+            col["held_out"] = held_out(model, spec, city, work / "c11", batch, threads, all_city)
+        col["street_backgrounds"] = street_false(model, spec, threads, batch, work, street_limit)
+        print("policy", pol.label, json.dumps(col), flush=True)
+    return res
+
+
+def print_policy_table(res: dict) -> None:
+    cols = list(res["columns"])
+    ceil = res.get("ceiling", {})
+
+    def g(col, *keys):
+        d = res["columns"][col]
+        for k in keys:
+            d = d.get(k, {}) if isinstance(d, dict) else {}
+        return "-" if d in ({}, None) else d
+
+    rows = [("tiles skipped, real panoramas (share)", [g(c, "real_panoramas", "tiles_skipped_share") for c in cols]),
+            ("units/panorama, real (whole views + kept tiles)",
+             [round(g(c, "real_panoramas", "units") / g(c, "real_panoramas", "panoramas"), 1) for c in cols]),
+            ("s/panorama, real 8192x4096 (3; median of rounds)", [g(c, "real_panoramas", "seconds_per_panorama")
+                                                                  for c in cols]),
+            ("tiles skipped, c11 scored panoramas (share)", [g(c, "held_out", "tiles_skipped_share") for c in cols]),
+            ("s/panorama, c11 scored (one run)", [g(c, "held_out", "seconds_per_panorama") for c in cols]),
+            ("c11 held-out mAP@0.5", [g(c, "held_out", "mAP50") for c in cols]),
+            ("c11 held-out mAP@0.5:0.95", [g(c, "held_out", "mAP50_95") for c in cols]),
+            ("c11 held-out highest recall", [g(c, "held_out", "highest_recall") for c in cols]),
+            ("c11 held-out cameras found", [g(c, "held_out", "cameras_found") for c in cols]),
+            ("c11 all panoramas highest recall", [g(c, "held_out", "all_panoramas", "highest_recall") for c in cols]),
+            ("c11 all panoramas cameras found", [g(c, "held_out", "all_panoramas", "cameras_found") for c in cols]),
+            ("c11 all panoramas mAP@0.5", [g(c, "held_out", "all_panoramas", "mAP50") for c in cols]),
+            ("street-backgrounds false/view (stored thr.)", [g(c, "street_backgrounds", "false_per_view")
+                                                            for c in cols]),
+            ("tiles skipped, street-backgrounds (share)", [g(c, "street_backgrounds", "tiles_skipped_share")
+                                                          for c in cols])]
+    for name, d in ceil.items():
+        rows.append((f"{name}: cameras whole in a kept tile ({d['in_a_tile_when_all_kept']})", d["kept_share"]))
+    width = max(len(r[0]) for r in rows)
+    print("\n| measure | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols))
+    for name, vals in rows:
+        print(f"| {name.ljust(width)} | " + " | ".join(str(v) for v in vals) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, help="ONNX model (default: build YOLO11n random at --imgsz)")
@@ -146,6 +399,16 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-sahi", action="store_true")
     ap.add_argument("--no-int8", action="store_true")
+    ap.add_argument("--tile-policies", default=POLICIES,
+                    help=f"`--skip-tiles` specs, one column each ('' = none measured; default {POLICIES})")
+    ap.add_argument("--policies-only", action="store_true", help="only the tile-policy table (needs --model)")
+    ap.add_argument("--city", type=Path, default=CITY, help="synthetic city with manifest_test.csv + truth/")
+    ap.add_argument("--city-all", action="store_true",
+                    help="score every panorama of --city (not only the held-out ones) for the policies' relative recall")
+    ap.add_argument("--policy-rounds", type=int, default=3, help="interleaved timing rounds on the real panoramas")
+    ap.add_argument("--ceiling-only", action="store_true",
+                    help="only the policies' decisions against truth boxes (no model run): cameras left in a kept tile")
+    ap.add_argument("--street-limit", type=int, default=None, help="at most N street-backgrounds photos (smoke runs)")
     args = ap.parse_args()
 
     import cv2
@@ -155,6 +418,23 @@ def main() -> None:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    specs = split_policies(args.tile_policies)
+    if args.ceiling_only:
+        from camdetect.scoring.tile_policy import TilePolicy
+
+        pols = [TilePolicy.parse(x) for x in specs]
+        res = {"command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
+               "policies": [p.to_json() for p in pols], "ceiling": policy_ceiling(pols, args.city)}
+        (out / "ceiling.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+        print("\n| policy | " + " | ".join(f"{k}: cameras whole in a kept tile ({v['in_a_tile_when_all_kept']})"
+                                          for k, v in res["ceiling"].items()) + " | tiles skipped, c11 |")
+        print("|---|" + "---|" * (len(res["ceiling"]) + 1))
+        for i, p in enumerate(pols):
+            c11 = res["ceiling"].get("c11_all_panoramas", {}).get("tiles_skipped_share", ["-"] * len(pols))[i]
+            print(f"| {p.label} | " + " | ".join(str(v["kept_share"][i]) for v in res["ceiling"].values())
+                  + f" | {c11} |")
+        print(f"\nwrote {out / 'ceiling.json'}")
+        return
     panos = sorted((SHARED / "panoramas").glob("*.jpg"))
     if not panos:
         raise SystemExit(f"no panoramas in {SHARED / 'panoramas'} (set CAMDETECT_SHARED_DATA)")
@@ -175,6 +455,19 @@ def main() -> None:
     files = sorted(views_dir.glob("*.jpg"))
     model = args.model or build_model(out, args.imgsz, images[::2])
     conf = args.conf if args.conf is not None else round(realistic_conf(model, images), 4)
+    if args.policies_only:
+        if not args.model:
+            raise SystemExit("--policies-only needs --model (the policies are measured on a trained detector)")
+        res = {"model": str(model), "conf_real_panoramas": conf, "batch": args.batch, "threads": args.threads,
+               "load_avg_start": os.getloadavg(),
+               "command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
+               **tile_policy_table(model, specs, out, args.batch, args.threads, conf, args.city, args.policy_rounds,
+                                   args.city_all, args.street_limit),
+               "load_avg_end": os.getloadavg()}
+        (out / "score.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+        print_policy_table(res)
+        print(f"\nwrote {out / 'score.json'}")
+        return
     results: dict = {"model": str(model), "conf": conf, "imgsz": args.imgsz, "batch": args.batch, "threads": args.threads,
                      "cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(),
                      "views": len(files), "panoramas": [p.name for p in panos],
@@ -279,6 +572,9 @@ def main() -> None:
                      "hours_with_added_nodes": {n: round(hours / (1 + n), 1) for n in (1, 2, 4, 8)},
                      "note": "added nodes assumed identical to this machine with linear scaling (panoramas are "
                              "independent); excludes downloading panoramas"}
+    if specs and args.model:
+        results["tile_policies"] = tile_policy_table(model, specs, out, args.batch, args.threads, conf, args.city,
+                                                     args.policy_rounds, args.city_all, args.street_limit)
     results["load_avg_end"] = os.getloadavg()
     results["note"] = ("camdetect numbers exclude start-up (model load, store migration, listing: *_startup_seconds); "
                        "view engines: median of interleaved rounds on a shared machine (see view_rounds, load_avg_*)")
@@ -300,6 +596,8 @@ def main() -> None:
     print("\n| measure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name.ljust(width)} | {value} |")
+    if "tile_policies" in results:
+        print_policy_table(results["tile_policies"])
     print(f"\nwrote {out / 'score.json'}")
 
 
