@@ -52,6 +52,24 @@ def register(app: typer.Typer) -> None:
         for w in s["warnings"]:
             typer.echo(f"warning: {w}", err=True)
 
+    @ds.command("merge")
+    def merge(
+        sources: list[Path] = typer.Argument(..., help="Dataset folders to merge (train and val splits)."),
+        out: Path = typer.Option(..., "--out", help="Merged dataset folder to write."),
+    ) -> None:
+        """Merge datasets' train and val splits into one (hard links; class ids remapped by name; test splits
+        stay out). Example: camdetect dataset merge runs/ds/city runs/ds/reviewed --out runs/ds/round2
+        """
+        from camdetect.dataset.merge import merge_datasets
+
+        try:
+            done = merge_datasets(sources, out)
+        except (FileNotFoundError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"{out}: " + "; ".join(f"{k}: " + ", ".join(f"{s} {n}" for s, n in v.items())
+                                          for k, v in done.items()))
+
     @ds.command("check")
     def check(
         directory: Path = typer.Argument(..., help="Dataset folder (data.yaml, images/, labels/)."),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +23,9 @@ import cv2
 import numpy as np
 import yaml
 
+from camdetect.dataset.merge import include_dataset
 from camdetect.dataset.sources import IMAGE_SUFFIXES
-from camdetect.durable import atomic_write_json, link_or_copy
+from camdetect.durable import atomic_write_json
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
@@ -231,42 +231,6 @@ def _write_tile(args) -> dict:
     atomic_write_json(out / "meta" / f"{name}.json", doc)
     write_yolo_labels(out / "labels" / rec.split / f"{name}.txt", lines)  # last: the tile is done
     return doc
-
-
-def include_dataset(src: Path, out: Path, names: list[str]) -> Counter:
-    """Copy (hard-link where possible) another ultralytics dataset's train/val in, class ids remapped by name."""
-    data = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8")) or {}
-    src_names = data.get("names") or []
-    if isinstance(src_names, dict):
-        src_names = [src_names[k] for k in sorted(src_names, key=int)]
-    missing = [n for n in src_names if n not in names]
-    if missing:
-        raise ValueError(f"{src / 'data.yaml'}: classes {missing} are not detector classes {names}")
-    remap = {i: names.index(n) for i, n in enumerate(src_names)}
-    tag = src.name
-    counts: Counter = Counter()
-    for split in ("train", "val"):
-        img_dir = src / str(data.get(split, f"images/{split}"))
-        if not img_dir.is_dir():
-            continue
-        (out / "images" / split).mkdir(parents=True, exist_ok=True)
-        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
-        for img in sorted(img_dir.iterdir()):
-            if img.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
-            dst = out / "images" / split / f"inc_{tag}_{img.name}"
-            lab_src = src / "labels" / split / f"{img.stem}.txt"
-            lab_dst = out / "labels" / split / f"inc_{tag}_{img.stem}.txt"
-            link_or_copy(img, dst)
-            lines = []
-            if lab_src.is_file():
-                for ln in lab_src.read_text(encoding="utf-8").splitlines():
-                    parts = ln.split()
-                    if parts:
-                        lines.append(" ".join([str(remap[int(parts[0])])] + parts[1:]))
-            write_yolo_labels(lab_dst, lines)
-            counts[split] += 1
-    return counts
 
 
 def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Path, opts: CompositeOptions,

@@ -19,8 +19,6 @@ import os
 import time
 from pathlib import Path
 
-import yaml
-
 from camdetect.train.config import TrainConfig
 
 
@@ -122,15 +120,6 @@ def count_images(data_yaml: Path, split: str = "train") -> int:
     return sum(1 for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else 0
 
 
-def data_names(data_yaml: Path) -> list[str]:
-    """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
-    data = yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
-    names = data.get("names") or []
-    if isinstance(names, dict):
-        return [str(names[k]) for k in sorted(names, key=int)]
-    return [str(n) for n in names]
-
-
 def class_transfer(weights_names: list[str], names: list[str]) -> str:
     """One line on how a checkpoint's classes carry over to the dataset's (printed before fine-tuning)."""
     if list(weights_names) == list(names):
@@ -173,9 +162,11 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             model = model.load(str(w))
             from ultralytics.nn.tasks import load_checkpoint
 
+            from camdetect.dataset.merge import read_names
+
             src, _ = load_checkpoint(str(w))
             src_names = src.names.values() if isinstance(src.names, dict) else src.names
-            print(f"camdetect train: {class_transfer([str(n) for n in src_names], data_names(data_yaml))}", flush=True)
+            print(f"camdetect train: {class_transfer([str(n) for n in src_names], read_names(data_yaml))}", flush=True)
         thread_callbacks(model, cfg.threads)
         progress_callbacks(model)
         args = dict(

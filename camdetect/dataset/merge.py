@@ -1,0 +1,87 @@
+"""Merge ultralytics datasets into one folder: the synthetic city's tiles into the composites, or the
+crowd's consensus tiles and the reviewed views into the demo's second training round.
+
+Files are hard-linked where possible (copied otherwise), renamed ``inc_<source>_<name>`` so sources
+never collide, and class ids are remapped by class *name* onto the target's class list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from camdetect.dataset.sources import IMAGE_SUFFIXES
+from camdetect.durable import atomic_write_text, link_or_copy
+from camdetect.labels.exporters.yolo import write_yolo_labels
+
+SPLITS = ("train", "val")
+
+
+def read_names(data_yaml: Path) -> list[str]:
+    """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
+    if not data_yaml.is_file():
+        raise FileNotFoundError(f"{data_yaml}: no data.yaml (not an ultralytics dataset folder)")
+    data = yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
+    names = data.get("names") or []
+    if isinstance(names, dict):
+        names = [names[k] for k in sorted(names, key=int)]
+    return [str(n) for n in names]
+
+
+def include_dataset(src: Path, out: Path, names: list[str], tag: str | None = None) -> Counter:
+    """Copy (hard-link where possible) another ultralytics dataset's train/val in, class ids remapped by name."""
+    data = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8")) or {}
+    src_names = read_names(src / "data.yaml")
+    missing = [n for n in src_names if n not in names]
+    if missing:
+        raise ValueError(f"{src / 'data.yaml'}: classes {missing} are not detector classes {names}")
+    remap = {i: names.index(n) for i, n in enumerate(src_names)}
+    tag = tag or src.name
+    counts: Counter = Counter()
+    for split in SPLITS:
+        img_dir = src / str(data.get(split, f"images/{split}"))
+        if not img_dir.is_dir():
+            continue
+        (out / "images" / split).mkdir(parents=True, exist_ok=True)
+        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
+        for img in sorted(img_dir.iterdir()):
+            if img.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            dst = out / "images" / split / f"inc_{tag}_{img.name}"
+            lab_src = src / "labels" / split / f"{img.stem}.txt"
+            lab_dst = out / "labels" / split / f"inc_{tag}_{img.stem}.txt"
+            link_or_copy(img, dst)
+            lines = []
+            if lab_src.is_file():
+                for n, ln in enumerate(lab_src.read_text(encoding="utf-8").splitlines(), start=1):
+                    parts = ln.split()
+                    if not parts:
+                        continue
+                    if not parts[0].isdigit() or int(parts[0]) not in remap:
+                        raise ValueError(f"{lab_src}:{n}: class id {parts[0]!r} is not in {src / 'data.yaml'}")
+                    lines.append(" ".join([str(remap[int(parts[0])])] + parts[1:]))
+            write_yolo_labels(lab_dst, lines)
+            counts[split] += 1
+    return counts
+
+
+def merge_datasets(sources: list[Path], out: Path, names: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Write ``out`` (data.yaml, images/, labels/) from the train and val splits of ``sources``; test splits
+    are left out on purpose (they stay held out). Classes: ``names`` or the first source's.
+    Returns {source: {split: images}}."""
+    if not sources:
+        raise ValueError("dataset merge: no source dataset given")
+    names = list(names or read_names(Path(sources[0]) / "data.yaml"))
+    out.mkdir(parents=True, exist_ok=True)
+    seen: Counter = Counter()
+    result: dict[str, dict[str, int]] = {}
+    for src in map(Path, sources):
+        read_names(src / "data.yaml")  # a clear error before anything is linked
+        seen[src.name] += 1
+        tag = src.name if seen[src.name] == 1 else f"{src.name}{seen[src.name]}"
+        result[str(src)] = dict(include_dataset(src, out, names, tag))
+    atomic_write_text(out / "data.yaml", "# written by camdetect dataset merge; no `path:` key so the folder can move\n"
+                      + yaml.safe_dump({"train": "images/train", "val": "images/val", "names": names}, sort_keys=False))
+    return result
