@@ -95,7 +95,9 @@ def make_pool(rng: np.random.Generator, n: int) -> list[Volunteer]:
     return pool
 
 
-def _report_type(rng, v: Volunteer, true_type: str, ang_w: float) -> str:
+def report_type(rng, v: Volunteer, true_type: str, ang_w: float) -> str:
+    """The type volunteer ``v`` reports for a camera of ``true_type`` and angular width ``ang_w`` degrees
+    (also used by the review round's simulated volunteers, camdetect.review.simulate)."""
     if v.kind in ("careless", "spam"):
         return str(rng.choice(["dome", "bullet", "unknown"]))
     # small cameras are more often "unknown"
@@ -106,7 +108,8 @@ def _report_type(rng, v: Volunteer, true_type: str, ang_w: float) -> str:
     return "bullet" if true_type == "dome" else "dome"
 
 
-def _report_mount(rng, v: Volunteer, true_mount: str) -> str:
+def report_mount(rng, v: Volunteer, true_mount: str) -> str:
+    """The mount volunteer ``v`` reports for a camera on ``true_mount``."""
     if v.kind in ("careless", "spam"):
         return str(rng.choice(["street_furniture", "building", "other"]))
     if rng.random() < v.mount_accuracy:
@@ -149,7 +152,7 @@ def simulate(rng: np.random.Generator, intersections: list[tuple[str, list[Truth
                     size = float(np.clip(p.ang_w / 1.27, 0.3, 1.4)) ** 0.7
                     mount_f = {"building": 0.55, "street_furniture": 1.0, "other": 0.8}[p.mount]
                     if rng.random() < min(0.97, v.recall * size * mount_f):
-                        tags.append((_report_type(rng, v, p.type, p.ang_w), _report_mount(rng, v, p.mount), p))
+                        tags.append((report_type(rng, v, p.type, p.ang_w), report_mount(rng, v, p.mount), p))
                         if rng.random() < 0.03:  # double-tagged
                             tags.append((tags[-1][0], tags[-1][1], p))
                 else:
@@ -159,7 +162,7 @@ def simulate(rng: np.random.Generator, intersections: list[tuple[str, list[Truth
                         typ = looks if rng.random() < 0.8 else "unknown"
                         if v.kind in ("careless", "spam"):
                             typ = str(rng.choice(["dome", "bullet", "unknown"]))
-                        tags.append((typ, _report_mount(rng, v, p.mount), p))
+                        tags.append((typ, report_mount(rng, v, p.mount), p))
             for _ in range(int(rng.poisson(v.spam_tags))):
                 tags.append((str(rng.choice(["dome", "bullet", "unknown"])),
                              str(rng.choice(["street_furniture", "building", "other"])),
