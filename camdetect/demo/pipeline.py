@@ -37,7 +37,7 @@ from camdetect.demo.stages import (
     run_stage,
     run_stages,
 )
-from camdetect.durable import atomic_write_text
+from camdetect.durable import atomic_write_text, write_csv
 
 __all__ = ["DemoSettings", "Layout", "Stage", "is_done", "plan", "run_demo", "run_stage", "summarize"]
 DEFAULT_CONFIG = REPO / "configs" / "demo.yaml"
@@ -65,6 +65,11 @@ class DemoSettings:
                                      # skipped or is degenerate, and the summary says so ("" or missing: none)
     ignore_doubtful: bool = False    # consensus --doubtful + dataset --ignore: candidates the keep rule rejected
                                      # are greyed out in training images instead of counting as negatives
+    review_round: bool = False       # one review round: half the held-out intersections are pre-flagged and
+                                     # answered by simulated volunteers, the model retrained, the other half scored
+    review_conf: float = 0.02        # score threshold of the round's review queue
+    review_volunteers: int = 12
+    round_epochs: int = 8            # fine-tuning epochs of the second round (from the first round's weights)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -97,6 +102,10 @@ class DemoSection(StrictModel):
     weights: CheckpointFile = None
     mount_fallback: OnnxFile = None
     ignore_doubtful: bool = None
+    review_round: bool = None
+    review_conf: Probability = None
+    review_volunteers: PositiveInt = None
+    round_epochs: PositiveInt = None
 
     @model_validator(mode="after")
     def _splits(self) -> DemoSection:
@@ -128,6 +137,16 @@ class Layout(StageDirs):
         self.manifest_test = self.city / "manifest_test.csv"  # image_path is relative to the manifest
         self.score, self.media, self.db_file = o / "score", o / "media", o / "review.db"
         self.eval = o / "eval"
+        # the review round (settings.review_round): the held-out intersections split in two halves
+        self.manifest_review = self.city / "manifest_review.csv"  # pre-flagged, answered by the simulated crowd
+        self.manifest_final = self.city / "manifest_final.csv"    # never trained on: every round is scored here
+        self.round_report = o / "review_round.json"
+        self.review_export = o / "review_export"
+        self.ds_reviewed, self.ds_round2 = o / "ds_reviewed", o / "ds_round2"
+        self.recipe2, self.run2_name = o / "train_recipe2.yaml", "detector2"
+        self.run2 = self.train_project / self.run2_name
+        self.model2 = o / "model2.onnx"
+        self.round2 = o / "round2"  # the retrained model on the final half: its scores, eval and next queue
 
     @property
     def db_url(self) -> str:
@@ -195,14 +214,102 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
         Stage("test manifest", [L.manifest_test],
               ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
                "--out", str(L.manifest_test), "--split", "test"]),
+    ] + scoring_stages(L, s) + baseline_stages(L, s) + round_stages(L, s)
+
+
+def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
+    """The review queue and the held-out measurement. Without a review round both are the whole test
+    split (the queue's scores are the measured ones); with one, the queue is the review half at
+    ``review_conf`` and the measurement is a separate low-threshold scoring of the final half."""
+    if not s.review_round:
+        return [
+            Stage("score", [L.score / "suggestions.jsonl", L.db_file],
+                  ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
+                   "--out", str(L.score), "--conf", str(s.conf)],
+                  clean=[L.score, L.media, L.db_file]),
+            Stage("eval", [L.eval / "report.json"],
+                  ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
+                   "--manifest", str(L.manifest_test), "--out", str(L.eval)], clean=[L.eval]),
+        ]
+    measured = L.eval / "score"
+    return [
+        Stage("round split", [L.manifest_review, L.manifest_final], func=lambda: split_held_out(L),
+              key="alternate intersections"),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
-              ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.conf)],
+              ["score", str(L.manifest_review), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
+               "--out", str(L.score), "--conf", str(s.review_conf)],
               clean=[L.score, L.media, L.db_file]),
+        Stage("eval score", [measured / "suggestions.jsonl"],
+              ["score", str(L.manifest_final), "--model", str(L.model), "--db", f"sqlite:///{L.eval / 'scores.db'}",
+               "--out", str(measured), "--conf", str(s.conf)], clean=[L.eval]),
         Stage("eval", [L.eval / "report.json"],
-              ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
-               "--manifest", str(L.manifest_test), "--out", str(L.eval)], clean=[L.eval]),
-    ] + baseline_stages(L, s)
+              ["eval", "--predictions", str(measured / "suggestions.jsonl"), "--truth", str(L.city),
+               "--manifest", str(L.manifest_final), "--out", str(L.eval)], clean=[L.eval / "report.json"]),
+    ]
+
+
+def held_out_manifest(L: Layout, s: DemoSettings) -> Path:
+    """Where every model of the run is measured: the final half with a review round, else the test split."""
+    return L.manifest_final if s.review_round else L.manifest_test
+
+
+def split_held_out(L: Layout) -> None:
+    """Test intersections, sorted, alternately to the review half and the final half (deterministic, so
+    a re-run splits the same way; both halves see the same kind of city)."""
+    with open(L.manifest_test, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    inters = sorted({r.get("intersection_id") or r.get("pano_id") or "" for r in rows})
+    if len(inters) < 2:
+        raise ValueError(f"{L.manifest_test}: {len(inters)} held-out intersection(s); a review round needs 2 or more "
+                         "(more intersections or a larger test share)")
+    review = set(inters[0::2])
+    for path, keep in ((L.manifest_review, True), (L.manifest_final, False)):
+        part = [r for r in rows if ((r.get("intersection_id") or r.get("pano_id") or "") in review) == keep]
+        write_csv(path, part, fields)
+
+
+def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
+    """One review round: simulated volunteers answer the queue in the review store through the web app's
+    API -> review export -> the reviewed views join the first round's training data -> retrain from the
+    first round's weights -> score the final half (never trained on) and measure it."""
+    if not s.review_round:
+        return []
+    r2 = L.round2
+    tile = ["--tile", str(s.tile)] if s.tile else []
+    return [
+        Stage("review round", [L.round_report],
+              ["review", "simulate", str(L.city), "--db", L.db_url, "--out", str(L.round_report),
+               "--volunteers", str(s.review_volunteers), "--seed", str(s.seed)]),
+        Stage("review export", [L.review_export / "tags.csv"],
+              ["review", "export", "--db", L.db_url, "--media", str(L.media), "--out", str(L.review_export),
+               "--formats", "tags,reviews,cameras,geojson"], clean=[L.review_export]),
+        Stage("reviewed dataset", [L.ds_reviewed / "data.yaml"],
+              ["dataset", "build", "--images", str(L.media), "--tags", str(L.review_export / "tags.csv"),
+               "--out", str(L.ds_reviewed), "--test", "0", "--val", str(s.val), "--seed", str(s.seed)]
+              + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else []) + tile,
+              clean=[L.ds_reviewed]),
+        Stage("round 2 dataset", [L.ds_round2 / "data.yaml"],
+              ["dataset", "merge", str(L.ds), str(L.ds_reviewed), "--out", str(L.ds_round2)], clean=[L.ds_round2]),
+        Stage("train recipe 2", [L.recipe2], func=lambda: write_recipe2(L, s), key=f"{s!r}"),
+        Stage("train 2", [L.run2 / "weights" / "best.pt"], ["train", "--config", str(L.recipe2), "--overwrite"]),
+        Stage("export 2", [L.model2], ["export", str(L.run2), "--out", str(L.model2)] + mount_fallback_args(s),
+              clean=[L.model2, L.model2.with_name("model2-mount.onnx")]),
+        Stage("round 2 score", [r2 / "score" / "suggestions.jsonl"],
+              ["score", str(L.manifest_final), "--model", str(L.model2), "--db", f"sqlite:///{r2 / 'review.db'}",
+               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf)], clean=[r2]),
+        Stage("round 2 eval", [r2 / "eval" / "report.json"],
+              ["eval", "--predictions", str(r2 / "score" / "suggestions.jsonl"), "--truth", str(L.city),
+               "--manifest", str(L.manifest_final), "--out", str(r2 / "eval")], clean=[r2 / "eval"]),
+    ]
+
+
+def write_recipe2(L: Layout, s: DemoSettings) -> None:
+    """The second round's recipe: the first round's, on the merged data, from the first round's weights
+    (no mount classifier: the export pairs the configured fallback)."""
+    derive_recipe(_repo_path(s.recipe), L.recipe2, name=L.run2_name, project=str(L.train_project),
+                  data=str(L.ds_round2), imgsz=s.imgsz, epochs=s.round_epochs, batch=s.batch, seed=s.seed, threads=0,
+                  mount={"enabled": False}, weights=str(L.run / "weights" / "best.pt"))
 
 
 def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
@@ -215,11 +322,11 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     b = L.out / "baseline"
     return [
         Stage("baseline score", [b / "score" / "suggestions.jsonl"],
-              ["score", str(L.manifest_test), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
+              ["score", str(held_out_manifest(L, s)), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
                "--out", str(b / "score"), "--conf", str(s.conf)], clean=[b]),
         Stage("baseline eval", [b / "eval" / "report.json"],
               ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
-               "--manifest", str(L.manifest_test), "--out", str(b / "eval")], clean=[b / "eval"]),
+               "--manifest", str(held_out_manifest(L, s)), "--out", str(b / "eval")], clean=[b / "eval"]),
     ]
 
 
@@ -242,7 +349,10 @@ def summarize(layout: Layout) -> dict:
     truth = layout.city / "truth" / "cameras.csv"
     out["cameras_truth"] = _count_rows(truth)
     out["cameras_consensus"] = _count_rows(layout.labels / "cameras.csv")
-    out["intersections_scored"] = _count_rows(layout.manifest_test)
+    queue = layout.manifest_review if layout.manifest_review.exists() else layout.manifest_test
+    out["intersections_scored"] = _count_rows(queue)  # the review queue's intersections (views_scored: theirs)
+    out["intersections_measured"] = _count_rows(layout.manifest_final if layout.manifest_final.exists()
+                                                else layout.manifest_test)
     out["suggestions"] = _count_lines(layout.score / "suggestions.jsonl")
     run_info = layout.run / "camdetect_run.json"
     init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
@@ -257,8 +367,41 @@ def summarize(layout: Layout) -> dict:
     baseline = layout.out / "baseline" / "eval" / "report.json"
     if baseline.exists():
         out.update({f"baseline_{k}": v for k, v in _eval_numbers(json.loads(baseline.read_text())).items()})
+    out["rounds"] = round_rows(layout)
+    if (layout.round2 / "review.db").exists():  # the next queue: the retrained model on the final half
+        out.update(db=str(layout.round2 / "review.db"), media=str(layout.round2 / "media"),
+                   report=str(layout.round2 / "eval" / "report.md"))
     atomic_write_text(layout.out / "summary.json", json.dumps(out, indent=1))
     return out
+
+
+def round_rows(L: Layout) -> list[dict]:
+    """One row per model measured on the same held-out intersections: the shipped model as it is (no
+    volunteer work in this city), after the crowd's full searches (Decoders-style: each intersection
+    searched by volunteers; their seconds from the effort model), after the review round."""
+    from camdetect.evaluate.effort import EffortModel
+
+    effort = EffortModel()
+    rows = []
+    for name, report, work in (("0 shipped model", L.out / "baseline" / "eval" / "report.json", None),
+                               ("1 + full searches", L.eval / "report.json", "search"),
+                               ("2 + review round", L.round2 / "eval" / "report.json", "review")):
+        if not report.exists():
+            continue
+        row = {"round": name, **_eval_numbers(json.loads(report.read_text()))}
+        if work == "search":
+            n_search = _count_rows(L.city / "volunteers" / "counts.csv") or 0
+            n_inter = _count_rows(L.city / "manifest.csv") or 1
+            row["answers"] = n_search
+            row["hours_per_1000"] = n_search * effort.full_search_s / n_inter * 1000 / 3600
+        elif work == "review" and L.round_report.exists():
+            rr = json.loads(L.round_report.read_text())
+            row["answers"] = rr.get("answers")
+            row["hours_per_1000"] = rr.get("hours_per_1000_intersections")
+        else:
+            row["answers"], row["hours_per_1000"] = 0, 0.0
+        rows.append(row)
+    return rows
 
 
 def print_summary(console, layout: Layout, s: dict) -> None:
@@ -276,8 +419,9 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s['cameras_consensus'])}")
     t.add_row("consensus precision / recall vs truth",
               f"{fmt(s.get('consensus_precision'), True)} / {fmt(s.get('consensus_recall'), True)}")
-    t.add_row("held-out intersections / views scored",
+    t.add_row("review queue: held-out intersections / views scored",
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
+    t.add_row("held-out intersections every model is measured on", fmt(s.get("intersections_measured")))
     t.add_row("detector", fmt(s.get("detector_start")))
     t.add_row("mount model used by the review queue", fmt(s.get("mount_model")))
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
@@ -289,9 +433,29 @@ def print_summary(console, layout: Layout, s: dict) -> None:
     t.add_row("effort saved at 95% recall", fmt(s.get("effort_saved_95"), True))
     t.add_row("suggestions queued for review", fmt(s["suggestions"]))
     console.print(t)
+    if s.get("rounds"):
+        r = Table(title="per round, same held-out intersections; effort saved at 90/95% recall (90% CI); "
+                        "volunteer hours per 1,000 intersections (Decoders: 3 x 90 s = 75 h)")
+        for col in ("round", "mAP@0.5", "max recall", "saved @90%", "saved @95%", "answers", "h/1,000"):
+            r.add_column(col, overflow="fold")
+        for row in s["rounds"]:
+            r.add_row(row["round"], fmt(row.get("map50")), fmt(row.get("max_recall"), True),
+                      _saved(row, 90), _saved(row, 95), fmt(row.get("answers")), _hours(row.get("hours_per_1000")))
+        console.print(r)
     console.print(f"report: {s['report']}")
     console.print("review app: camdetect review serve --db " + s["db"] + " --media " + s["media"]
                   + "  then open http://127.0.0.1:8000 (the first sign-up becomes coordinator)")
+
+
+def _hours(v) -> str:
+    return "n/a" if v is None else f"{float(v):.1f}"
+
+
+def _saved(row: dict, target: int) -> str:
+    v, ci = row.get(f"effort_saved_{target}"), row.get(f"effort_saved_{target}_ci90")
+    if not isinstance(v, float):
+        return str(v) if v is not None else "n/a"
+    return f"{100 * v:.1f}%" + (f" ({100 * ci[0]:.0f}-{100 * ci[1]:.0f}%)" if ci else "")
 
 
 def mount_model_used(model: Path) -> str | None:
@@ -338,6 +502,8 @@ def _eval_numbers(doc: dict) -> dict:
     for point in effort.get("at_targets", []):
         key = f"effort_saved_{round(100 * float(point['target_recall']))}"
         res[key] = point.get("saved") if point.get("reached") else "not reached"
+        ci = (point.get("bootstrap") or {}).get("saved_ci90")
+        res[key + "_ci90"] = list(ci) if ci else None
     return res
 
 

@@ -38,13 +38,52 @@ def test_settings_overrides(quick: bool, overrides: dict, expected: dict) -> Non
     assert {k: getattr(s, k) for k in expected} == expected
 
 
+FIRST_ROUND = ["synth", "labels import", "labels consensus", "labels report", "dataset build", "train recipe",
+               "train", "export", "test manifest"]
+REVIEW_ROUND = ["round split", "score", "eval score", "eval", "review round", "review export", "reviewed dataset",
+                "round 2 dataset", "train recipe 2", "train 2", "export 2", "round 2 score", "round 2 eval"]
+
+
 def test_plan_order_and_paths(tmp_path: Path) -> None:
     stages = plan(Layout(tmp_path), DemoSettings.load(quick=True))
-    assert [s.name for s in stages] == [
-        "synth", "labels import", "labels consensus", "labels report", "dataset build", "train recipe",
-        "train", "export", "test manifest", "score", "eval"]
+    assert [s.name for s in stages] == FIRST_ROUND + REVIEW_ROUND
     score = next(s for s in stages if s.name == "score")
     assert f"sqlite:///{tmp_path.resolve()}/review.db" in score.args
+    assert str(Layout(tmp_path).manifest_review) in score.args  # the queue is the review half
+    for name in ("eval", "round 2 eval"):  # every round is measured on the final half
+        assert str(Layout(tmp_path).manifest_final) in next(s for s in stages if s.name == name).args
+    plain = plan(Layout(tmp_path), DemoSettings.load(quick=True, review_round=False))
+    assert [s.name for s in plain] == FIRST_ROUND + ["score", "eval"]
+    assert str(Layout(tmp_path).manifest_test) in plain[-1].args
+
+
+def test_held_out_split_alternates_intersections(tmp_path: Path) -> None:
+    from camdetect.demo.pipeline import split_held_out
+
+    L = Layout(tmp_path)
+    L.city.mkdir(parents=True)
+    rows = ["intersection_id,pano_id,image_path"] + [f"i{n},p{n}{k},panoramas/p{n}{k}.jpg" for n in range(5) for k in "ab"]
+    L.manifest_test.write_text("\n".join(rows) + "\n")
+    split_held_out(L)
+    review, final = (L.manifest_review.read_text().splitlines(), L.manifest_final.read_text().splitlines())
+    assert review[0] == final[0] == rows[0]
+    assert {r.split(",")[0] for r in review[1:]} == {"i0", "i2", "i4"}  # both panoramas of an intersection
+    assert {r.split(",")[0] for r in final[1:]} == {"i1", "i3"} and len(review) + len(final) == len(rows) + 1
+    L.manifest_test.write_text(rows[0] + "\ni0,p0,x.jpg\n")
+    with pytest.raises(ValueError, match="manifest_test.csv: 1 held-out intersection"):
+        split_held_out(L)
+
+
+def test_second_round_recipe_starts_from_the_first_rounds_weights(tmp_path: Path) -> None:
+    import yaml
+
+    from camdetect.demo.pipeline import write_recipe2
+
+    L = Layout(tmp_path / "demo")
+    write_recipe2(L, DemoSettings(recipe="configs/train/default.yaml", round_epochs=3))
+    recipe = yaml.safe_load(L.recipe2.read_text())
+    assert recipe["weights"] == str(L.run / "weights" / "best.pt") and recipe["data"] == str(L.ds_round2)
+    assert recipe["epochs"] == 3 and recipe["name"] == "detector2" and recipe["mount"]["enabled"] is False
 
 
 def test_failing_stage_reports_command_and_exits_nonzero(tmp_path: Path, capsys) -> None:
@@ -62,22 +101,29 @@ def test_quick_demo_end_to_end_then_resumes(tmp_path: Path, capsys) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["cameras_truth"] > 0 and summary["intersections_scored"] > 0
     assert summary["views_scored"] >= 10 * summary["intersections_scored"]  # the panoramas were found and cut
-    assert summary["map50"] is not None and summary["suggestions"] is not None
-    assert (out / "eval" / "report.md").exists() and (out / "model.onnx").exists()
+    assert summary["suggestions"] is not None
+    assert (out / "eval" / "report.md").exists() and (out / "model.onnx").exists() and (out / "model2.onnx").exists()
+    rounds = {r["round"][0]: r for r in summary["rounds"]}  # no shipped model in the quick demo: rounds 1 and 2
+    assert set(rounds) == {"1", "2"} and rounds["1"]["hours_per_1000"] == pytest.approx(75.0)
+    review = json.loads((out / "review_round.json").read_text())
+    assert rounds["2"]["answers"] == review["answers"] > 0 and not review["errors"]
+    assert (out / "review_export" / "tags.csv").exists() and (out / "ds_round2" / "data.yaml").exists()
+    assert summary["db"].endswith("round2/review.db")  # the next queue: the retrained model's suggestions
     printed = capsys.readouterr().out
-    assert "camdetect review serve --db" in printed and "mAP@0.5" in printed
+    assert "camdetect review serve --db" in printed and "mAP@0.5" in printed and "per round" in printed
     train_log = (out / "logs" / "train.log").read_text()
     assert "camdetect train: epoch 1/1 done" in train_log and "% of the run" in train_log  # progress for the demo
 
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / ".done").iterdir()}
-    assert len(stamps) == 11
+    n = len(FIRST_ROUND + REVIEW_ROUND)
+    assert len(stamps) == n
     assert run_demo(out, settings) == 0  # everything done: every stage skipped, nothing re-run
-    assert printed.count("done in") == 11
-    assert capsys.readouterr().out.count("skipped") == 11
+    assert printed.count("done in") == n
+    assert capsys.readouterr().out.count("skipped") == n
     assert {p.name: p.stat().st_mtime_ns for p in (out / ".done").iterdir()} == stamps
     # other sizes change the commands: those stages (and only those) are no longer done
     changed = {s.name: is_done(Layout(out), s) for s in plan(Layout(out), DemoSettings.load(quick=True, epochs=2))}
-    assert [name for name, done in changed.items() if not done] == ["train recipe"]
+    assert [name for name, done in changed.items() if not done] == ["train recipe", "train recipe 2"]
 
 
 def test_recipe_fine_tunes_the_shipped_checkpoint_when_present(tmp_path) -> None:
