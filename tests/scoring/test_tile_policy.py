@@ -19,7 +19,7 @@ from camdetect.geometry.tiles import tile_windows
 from camdetect.records import View
 from camdetect.scoring.outputs import read_jsonl
 from camdetect.scoring.pipeline import ScoreConfig, Scorer, score
-from camdetect.scoring.tile_policy import TilePolicy, edge_counts, elevation_range
+from camdetect.scoring.tile_policy import TilePolicy, edge_counts, edge_map, elevation_range
 
 PY = sys.executable
 GEO = TilePolicy("geometry")
@@ -103,6 +103,24 @@ def test_texture_rule_on_uniform_and_textured_arrays(name, image, expected):
     photo = View("photo", math.nan, math.nan, math.nan, 320, 320)
     assert TEX.decide(photo, image, [(0, 0, 320, 320)]) == [expected], name
     assert GEO.decide(photo, image, [(0, 0, 320, 320)]) == [""]  # the geometry mode never looks at pixels
+
+
+@pytest.mark.parametrize("contrast", [1.0, 12.3, 16.0, 63.75, 64.0, 200.0])
+def test_edge_map_fast_path_is_the_plain_rule(contrast):
+    import cv2
+
+    img = cv2.GaussianBlur(textured(2), (0, 0), 1.5)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float64)
+    dx, dy = cv2.Sobel(gray, cv2.CV_64F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_64F, 0, 1, ksize=3)
+    assert np.array_equal(edge_map(img, contrast), (np.maximum(abs(dx), abs(dy)) >= 4 * contrast).astype(np.uint8))
+
+
+def test_geometry_decisions_do_not_depend_on_the_heading():
+    windows = tile_windows(640, 640, 320)
+    img = np.zeros((640, 640, 3), np.uint8)
+    pol = TilePolicy("geometry", road_below_deg=-16.0)  # skips the bottom row of a +15 deg view (up to +15)
+    got = [pol.decide(View("p", h, 15.0, 48.0, 640, 640), img, windows) for h in (0.0, 123.4, 359.9)]
+    assert got[0] == got[1] == got[2] and got[0].count("road") == 3
 
 
 def test_edge_counts_per_window_match_the_crop():
