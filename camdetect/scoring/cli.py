@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
         media: Path | None = typer.Option(None, "--media", help="Write the view JPEGs suggestions live on here."),
         out: Path | None = typer.Option(None, "--out", help="Folder for suggestions.jsonl/.geojson + summary.json."),
         engine: str = typer.Option("local", "--engine", help="local | ray"),
-        ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
+        ray_address: str | None = typer.Option(None, "--ray-address",
+                                               help="Ray cluster HOST:PORT (ray engine); inputs and --media "
+                                                    "must be on storage every node sees."),
         batch: int = typer.Option(8, "--batch", min=1, help="Images per ORT batch."),
         threads: int | None = typer.Option(None, "--threads", min=1, help="ORT intra-op threads (default: cores)."),
         tile: int = typer.Option(-1, "--tile", help="Tile side in px for large views: -1 auto, 0 off."),
@@ -56,9 +58,13 @@ def register(app: typer.Typer) -> None:
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
                           spot_share=spot_share, skip_tiles=policy)
         if engine == "ray":
-            from camdetect.scoring.ray_engine import score_ray
+            from camdetect.scoring.ray_engine import RayScoringError, score_ray
 
-            summary = score_ray(cfg, address=ray_address, actors=actors)
+            try:
+                summary = score_ray(cfg, address=ray_address, actors=actors)
+            except RayScoringError as exc:  # cluster trouble, not bad input: one line, exit 1; re-run resumes
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(1) from exc
         else:
             from camdetect.scoring.pipeline import score
 

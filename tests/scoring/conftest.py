@@ -19,3 +19,14 @@ def detector(tiny_onnx):
     from camdetect.scoring.detector import OnnxDetector
 
     return OnnxDetector(tiny_onnx, threads=1)
+
+
+@pytest.fixture
+def ray_lock(tmp_path_factory):
+    """One Ray test at a time across xdist workers (each starts Ray processes; two at once on a 2-core box
+    only make both slow): an exclusive file lock beside the session's temp dirs."""
+    import fcntl
+
+    with (tmp_path_factory.getbasetemp().parent / "camdetect-ray.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -18,7 +18,7 @@ def keys(db) -> list[str]:
 
 
 @pytest.mark.slow
-def test_ray_engine_matches_local_engine_and_resumes(tiny_onnx, city, tmp_path):  # noqa: F811
+def test_ray_engine_matches_local_engine_and_resumes(tiny_onnx, city, tmp_path, ray_lock):  # noqa: F811
     pytest.importorskip("ray")
     from camdetect.scoring.ray_engine import score_ray
 
