@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         spot_share: float = typer.Option(0.05, "--spot-share", min=0.0, max=1.0,
                                          help="Share of views without suggestions written to --media as "
                                               "spot-check views (match `review serve --spot-share`)."),
-        skip_tiles: str = typer.Option("none", "--skip-tiles",
+        skip_tiles: str = typer.Option("geometry+texture", "--skip-tiles",
                                        help="Tiles not sent to the detector: none | geometry (road far below / "
                                             "sky far above the horizon, views with pitch+fov) | geometry+texture "
                                             "(also near-uniform tiles); thresholds as MODE:key=value,... "

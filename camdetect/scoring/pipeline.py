@@ -26,7 +26,7 @@ from camdetect.geometry.tiles import tile_windows
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
-from camdetect.scoring.tile_policy import TilePolicy
+from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
 from camdetect.scoring.tiling import merge_tiles, tile_size_for
 
 PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
@@ -50,7 +50,7 @@ class ScoreConfig:
     limit: int | None = None
     progress: bool = True
     spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
-    skip_tiles: TilePolicy | str = "none"  # tile policy (camdetect.scoring.tile_policy): none | geometry | ...
+    skip_tiles: TilePolicy | str = DEFAULT_SPEC  # tile policy (camdetect.scoring.tile_policy), --skip-tiles
 
 
 @dataclass
@@ -150,7 +150,7 @@ class Scorer:
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
-                 tile_policy: TilePolicy | str | None = None):
+                 tile_policy: TilePolicy | str | None = DEFAULT_SPEC):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy

@@ -177,7 +177,7 @@ def run_score(model: Path, input: Path, tmp: Path, **kw):
 
 
 def test_score_skips_uniform_tiles_and_infers_only_the_kept_ones(tiny_onnx, half_sky, tmp_path):
-    full, out_full = run_score(tiny_onnx, half_sky, tmp_path / "none", kind="view", tile=320)
+    full, out_full = run_score(tiny_onnx, half_sky, tmp_path / "none", kind="view", tile=320, skip_tiles="none")
     skip, out_skip = run_score(tiny_onnx, half_sky, tmp_path / "tex", kind="view", tile=320,
                                skip_tiles="geometry+texture")
     # 9 windows (3 x 3); the 3 in the left column see only sky; the whole-view pass always runs
@@ -205,11 +205,23 @@ def test_score_panoramas_looking_at_the_road_infers_whole_views_only(tiny_onnx, 
     Image.fromarray(textured(5).repeat(4, 0)[:1024].repeat(7, 1)[:, :2048]).save(d / "p.jpg")
     plan = tmp_path / "down.yaml"
     plan.write_text("n_headings: 2\nheading_offset: 0.0\npitch: -60.0\nfov: 48.0\nwidth: 640\nheight: 640\n")
-    full, _ = run_score(tiny_onnx, d, tmp_path / "none", kind="panorama", tile=320, plan=plan)
+    full, _ = run_score(tiny_onnx, d, tmp_path / "none", kind="panorama", tile=320, plan=plan, skip_tiles="none")
     skip, out = run_score(tiny_onnx, d, tmp_path / "geo", kind="panorama", tile=320, plan=plan, skip_tiles="geometry")
     assert (full.views, full.units) == (2, 20)
     assert (skip.views, skip.units, dict(skip.tiles_skipped)) == (2, 2, {"road": 18})
     assert (out / "suggestions.jsonl").is_file()
+
+
+def test_score_cli_default_is_geometry_and_texture_and_is_recorded(tiny_onnx, half_sky, tmp_path):
+    from camdetect.scoring.tile_policy import DEFAULT_SPEC
+
+    assert DEFAULT_SPEC == ScoreConfig(model=Path("m"), input=Path("i"), db="d").skip_tiles == "geometry+texture"
+    proc = subprocess.run([PY, "-m", "camdetect.cli", "score", str(half_sky), "--model", str(tiny_onnx), "--tile", "320",
+                           "--db", str(tmp_path / "r.db"), "--out", str(tmp_path / "out"), "--no-progress",
+                           "--threads", "1"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["tile_policy"]["spec"] == DEFAULT_SPEC and summary["tiles_skipped"] == {"texture": 3}
 
 
 def test_score_cli_rejects_a_bad_policy_with_one_line(tiny_onnx, half_sky, tmp_path):
