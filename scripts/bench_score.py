@@ -399,8 +399,9 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-sahi", action="store_true")
     ap.add_argument("--no-int8", action="store_true")
-    ap.add_argument("--tile-policies", default=POLICIES,
-                    help=f"`--skip-tiles` specs, one column each ('' = none measured; default {POLICIES})")
+    ap.add_argument("--tile-policies", default=None,
+                    help=f"`--skip-tiles` specs, one column each (with --policies-only / --ceiling-only default "
+                         f"{POLICIES}; a full run adds the policy table only when this is given, with --model)")
     ap.add_argument("--policies-only", action="store_true", help="only the tile-policy table (needs --model)")
     ap.add_argument("--city", type=Path, default=CITY, help="synthetic city with manifest_test.csv + truth/")
     ap.add_argument("--city-all", action="store_true",
@@ -418,7 +419,8 @@ def main() -> None:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    specs = split_policies(args.tile_policies)
+    specs = split_policies(args.tile_policies if args.tile_policies is not None
+                           else POLICIES if args.policies_only or args.ceiling_only else "")
     if args.ceiling_only:
         from camdetect.scoring.tile_policy import TilePolicy
 
