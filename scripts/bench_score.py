@@ -510,7 +510,7 @@ def main() -> None:
     tiled_rounds = []
     for r in range(2 if not args.no_sahi else 1):  # interleaved, like the view engines
         tiled = camdetect_score(model, one, out / "work-tiled", args.batch, args.threads, conf, kind="view",
-                                tile=args.imgsz)
+                                tile=args.imgsz, skip_tiles="none")  # SAHI's slices, every one
         row = {"camdetect_busy_s": tiled["busy_seconds"], "units": tiled["units"]}
         if not args.no_sahi:
             sahi = sahi_sliced(model, panos[0], args.imgsz, args.batch, conf)
