@@ -109,6 +109,28 @@ def _clip_box(b: list[float], w: int, h: int) -> tuple[float, float, float, floa
     return (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2))
 
 
+SERVE_ENV = "CAMDETECT_REVIEW_SERVE"  # `review serve --workers N`: store URL and config for each worker
+
+
+def serve_env(db: str, cfg: ReviewConfig) -> str:
+    """What ``review serve --workers N`` hands its worker processes (JSON: the store URL and the config)."""
+    import dataclasses
+    import json
+
+    doc = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(cfg).items()}
+    return json.dumps({"db": str(db), "cfg": doc})
+
+
+def app_from_env() -> FastAPI:
+    """One worker of ``review serve --workers N`` (uvicorn imports this factory in each process): the
+    store and config from ``$CAMDETECT_REVIEW_SERVE``, each worker with its own connection pool."""
+    import json
+    import os
+
+    doc = json.loads(os.environ[SERVE_ENV])
+    return create_app(Store.open(doc["db"]), ReviewConfig(**doc["cfg"]))
+
+
 def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
     cfg = cfg or ReviewConfig()
     tax = load_taxonomy()
@@ -466,10 +488,13 @@ def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
                x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
         check_csrf(user, x_csrf_token)
         check_id(task_id)
-        try:
-            task = sched.get_task(user.id, task_id)
-        except TaskError as exc:
-            raise HTTPException(exc.status, str(exc)) from None
+        # the task's image size clips boxes; a plain answer needs no extra read (submit checks ownership)
+        task = None
+        if body.box is not None or body.added:
+            try:
+                task = sched.get_task(user.id, task_id)
+            except TaskError as exc:
+                raise HTTPException(exc.status, str(exc)) from None
         if body.type is not None and body.type not in types:
             raise HTTPException(422, f"type must be one of {', '.join(types)}")
         if body.mount is not None and body.mount not in mounts:

@@ -53,10 +53,14 @@ def register(app: typer.Typer) -> None:
                                                    "'© OpenStreetMap contributors')."),
         plan: Path = typer.Option(None, "--plan", help="City plan drawn under the cameras when offline: GeoJSON "
                                                        "(street lines, intersection points) or a `camdetect plan` CSV."),
+        workers: int = typer.Option(1, "--workers", min=1,
+                                    help="Server processes (PostgreSQL only: SQLite has one writer, and its "
+                                         "in-process writer queue works inside one process)."),
     ) -> None:
         """Start the review web app.
 
         Example: camdetect review serve --db runs/score/review.db --media runs/score/media --port 8000
+        (PostgreSQL, several processes: --db postgresql://camdetect@db-host/review --workers 4)
         """
         import uvicorn
 
@@ -71,7 +75,23 @@ def register(app: typer.Typer) -> None:
                            claim_ttl=claim_ttl, secure_cookies=secure_cookies, open_signup=not closed_signup,
                            on_delete=on_delete, trusted_proxies=tuple(trusted_proxy), tiles=tiles or None,
                            tiles_attribution=tiles_attribution, plan=plan)
-        app_ = create_app(Store.open(db, create=create), cfg)
+        store = Store.open(db, create=create)  # migrated once here, before any worker starts
+        if workers > 1:
+            if store.dialect != "postgresql":
+                store.close()
+                raise ValueError(f"--workers {workers} needs PostgreSQL: SQLite allows one writer at a time and "
+                                 "queues this server's writers inside one process (use --workers 1)")
+            import os
+
+            from .app import SERVE_ENV, serve_env
+
+            store.close()
+            os.environ[SERVE_ENV] = serve_env(db, cfg)
+            typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media}, {workers} workers)")
+            uvicorn.run("camdetect.review.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning", **uvicorn_options(cfg))
+            return
+        app_ = create_app(store, cfg)
         typer.echo(f"review app on http://{host}:{port}  (db {db}, media {media})")
         uvicorn.run(app_, host=host, port=port, log_level="warning", **uvicorn_options(cfg))
 
@@ -398,7 +418,11 @@ def register(app: typer.Typer) -> None:
 
 def uvicorn_options(cfg) -> dict:
     """Proxy headers only from the configured proxies (uvicorn trusts 127.0.0.1 by default); no
-    Server header."""
+    Server header; TCP_NODELAY on every connection (camdetect.review.serving: with --workers N
+    uvicorn's own socket left Nagle on, +40 ms a request)."""
+    from .serving import HTTP_PROTOCOL
+
     if cfg.trusted_proxies:
-        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(cfg.trusted_proxies), "server_header": False}
-    return {"proxy_headers": False, "server_header": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(cfg.trusted_proxies), "server_header": False,
+                "http": HTTP_PROTOCOL}
+    return {"proxy_headers": False, "server_header": False, "http": HTTP_PROTOCOL}
