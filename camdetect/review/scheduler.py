@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from .i18n import N_
 
 ANSWERS = ("yes", "no", "unsure")
 UNDO_SECONDS = 900.0  # an answer can be undone this long after it was given (if not yet decided)
+REPRIORITIZE_LOCK = 0x63616D70  # "camp": PostgreSQL advisory lock, one start-up reprioritize at a time
 
 
 
@@ -142,7 +143,7 @@ class Scheduler:
                               Assignment.target_id == SuggestionRow.id)
         q = (select(SuggestionRow.id, SuggestionRow.view_id)
              .where(SuggestionRow.status == "open", SuggestionRow.slots < self.cfg.k, ~mine)
-             .order_by(SuggestionRow.priority.desc(), SuggestionRow.id).limit(1))
+             .order_by(SuggestionRow.priority.desc(), SuggestionRow.id.desc()).limit(1))  # ix_suggestions_queue, backwards
         if self.pg:
             q = q.with_for_update(skip_locked=True, of=SuggestionRow)
         row = s.execute(q).first()
@@ -421,8 +422,11 @@ class Scheduler:
                       .execution_options(synchronize_session=False))
 
     def reprioritize(self) -> None:
-        """Recompute every open suggestion's priority with this config's weights (at start-up)."""
+        """Recompute every open suggestion's priority with this config's weights (at start-up). On
+        PostgreSQL the workers of ``review serve --workers N`` start together: they take turns."""
         with self.store.write() as s:
+            if self.pg:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REPRIORITIZE_LOCK})
             for name, done, total in s.execute(select(Intersection.name, Intersection.n_retired,
                                                       Intersection.n_suggestions)).all():
                 progress = done / total if total else 0.0
@@ -430,6 +434,8 @@ class Scheduler:
                                                       SuggestionRow.status == "open")
                           .values(priority=self.cfg.w_uncertainty * SuggestionRow.uncertainty
                                   + self.cfg.w_finish * progress))
+            if self.pg:  # fresh statistics after a scorer filled the queue: the claim plan is the index walk
+                s.execute(text("ANALYZE suggestions, assignments, views"))
 
 
 def retirement(answers: list[str], k: int, retire_agree: int) -> str | None:

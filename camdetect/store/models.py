@@ -80,7 +80,8 @@ class SuggestionRow(Base):
     """A model detection waiting for review (records.Suggestion) plus its scheduling state."""
 
     __tablename__ = "suggestions"
-    __table_args__ = (Index("ix_suggestions_queue", "status", "priority"),)
+    # the claim walks this backwards: ORDER BY priority DESC, id DESC (migration 0006)
+    __table_args__ = (Index("ix_suggestions_queue", "status", "priority", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from camdetect.store import Store
 from camdetect.store.models import Base
 
-HEAD = "0005"  # the newest migration: every upgrade test ends there
+HEAD = "0006"  # the newest migration: every upgrade test ends there
 
 
 def test_migrations_match_models(db_url):
@@ -83,4 +83,17 @@ def test_upgrade_from_0003_adds_user_disabled(db_url):
         assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         s.execute(text("UPDATE users SET disabled = :d WHERE username = 'ana'"), {"d": True})
         assert s.execute(text("SELECT disabled FROM users WHERE username = 'ana'")).scalar()
+    store.close()
+
+
+def test_upgrade_from_0005_queue_index_has_id(db_url):
+    """Issue 13.7: the suggestions queue index gains ``id`` (the claim walks it backwards: priority, then id)."""
+    store = Store.open(db_url, create=True, migrate=False)
+    store.migrate("0005")
+    cols = {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("suggestions")}
+    assert cols["ix_suggestions_queue"] == ["status", "priority"]
+    store.close()
+    store = Store.open(db_url)
+    cols = {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("suggestions")}
+    assert cols["ix_suggestions_queue"] == ["status", "priority", "id"]
     store.close()
