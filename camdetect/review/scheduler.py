@@ -304,14 +304,18 @@ class Scheduler:
             s.execute(update(ViewRow).where(ViewRow.id == target_id).values(spot_slots=ViewRow.spot_slots - 1))
 
     def _task(self, s: Session, a: Assignment) -> Task:
-        view = s.get(ViewRow, a.view_id)
         if a.kind == "spot":
+            view = s.get(ViewRow, a.view_id)
             return Task(a.id, "spot", view.image_path, view.width, view.height, view.intersection,
                         expires_at=a.expires_at)
         sug = s.get(SuggestionRow, a.suggestion_id)
-        return Task(a.id, "suggestion", sug.image_path, sug.image_width or view.width,
-                    sug.image_height or view.height, sug.intersection, [sug.x1, sug.y1, sug.x2, sug.y2],
-                    sug.type, sug.mount, sug.score, a.expires_at)
+        if not (sug.image_width and sug.image_height):  # the view's size only when the suggestion lacks it
+            view = s.get(ViewRow, a.view_id)
+            width, height = sug.image_width or view.width, sug.image_height or view.height
+        else:
+            width, height = sug.image_width, sug.image_height
+        return Task(a.id, "suggestion", sug.image_path, width, height, sug.intersection,
+                    [sug.x1, sug.y1, sug.x2, sug.y2], sug.type, sug.mount, sug.score, a.expires_at)
 
     def get_task(self, user_id: int, assignment_id: int) -> Task:
         """A task of this user (404 for anyone else's: do not reveal that it exists)."""
