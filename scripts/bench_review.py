@@ -78,7 +78,7 @@ def server(url: str, workers: int, warmup: float):
                 raise RuntimeError("server did not answer /healthz in 120 s")
             time.sleep(0.2)
         time.sleep(warmup)  # the first worker answered; give the others time to start (each reprioritizes)
-        yield base
+        yield base, proc.pid
     finally:
         os.killpg(proc.pid, 15)  # our own process group (start_new_session): the server and its workers
         try:
@@ -88,13 +88,31 @@ def server(url: str, workers: int, warmup: float):
             proc.wait()
 
 
-def timed_volunteers(*args) -> tuple[list, float]:
-    t0 = time.perf_counter()
+def timed_volunteers(*args) -> tuple[list, float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
     logs = run_volunteers_async(*args)
-    return logs, time.perf_counter() - t0
+    return logs, time.perf_counter() - t0, time.process_time() - c0
 
 
-def client(base: str, vols: list, seconds: float, think: float, seed: int) -> tuple[list, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes and their children (psutil; 0 where unreadable)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                c = proc.cpu_times()
+                total += c.user + c.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def client(base: str, vols: list, seconds: float, think: float, seed: int) -> tuple[list, float, float]:
     """The volunteers in a separate process (spawned: nothing shared with this one); the wall time is
     the run's own, without the process start."""
     ctx = multiprocessing.get_context("spawn")
@@ -115,7 +133,7 @@ def summary(logs: list, wall: float) -> dict:
     return row
 
 
-def bench(url: str, backend: str, args) -> list[dict]:
+def bench(url: str, backend: str, args, db_pids: tuple[int, ...] = ()) -> list[dict]:
     workers = args.workers if backend == "postgresql" else 1  # SQLite: one writer, one process
     steps = [int(v) for v in args.ramp.split(",")] if args.ramp else [args.volunteers]
     store = Store.open(url, pool_size=10, create=True)
@@ -125,13 +143,19 @@ def bench(url: str, backend: str, args) -> list[dict]:
     print(f"{backend}: {args.suggestions} suggestions, {max(steps)} volunteers ready in {time.time() - t0:.0f} s",
           file=sys.stderr)
     rows, all_logs = [], []
-    with server(url, workers, args.warmup if workers > 1 else 0.0) as base:
+    with server(url, workers, args.warmup if workers > 1 else 0.0) as (base, pid):
         for i, n in enumerate(steps):
             start = load()
-            logs, wall = client(base, vols[:n], args.seconds, args.think, seed=i)
+            s0, d0 = cpu_seconds([pid]), cpu_seconds(list(db_pids))
+            logs, wall, client_cpu = client(base, vols[:n], args.seconds, args.think, seed=i)
+            server_cpu, db_cpu = cpu_seconds([pid]) - s0, cpu_seconds(list(db_pids)) - d0
             all_logs += logs
             row = {"backend": backend, "workers": workers, "volunteers": n, "think_s": f"0-{args.think:g}",
                    "seconds": round(wall, 1), **summary(logs, wall), "load_start": start, "load_end": load()}
+            # CPU per answer, whole request cycle (next + submit): the server's processes, the database's
+            # (PostgreSQL backends; SQLite runs inside the server) and the simulated client's
+            row["cpu_ms_per_answer"] = {k: round(1000 * v / max(1, row["answers"]), 2) for k, v in
+                                        (("server", server_cpu), ("db", db_cpu), ("client", client_cpu))}
             rows.append(row)
             print(" ".join(f"{k}={v}" for k, v in row.items()), file=sys.stderr)
             if args.ramp and worst_p95(row) > TARGET_MS:
@@ -169,7 +193,8 @@ def main() -> None:
         elif backend == "postgresql":
             try:
                 with TempPostgres() as pg:
-                    rows += bench(pg.create_database("bench"), backend, args)
+                    postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
+                    rows += bench(pg.create_database("bench"), backend, args, (postmaster,))
             except PostgresUnavailable as exc:
                 print(f"skipping postgresql: {exc}", file=sys.stderr)
         else:
@@ -177,7 +202,7 @@ def main() -> None:
     meta["load_end"] = load()
     cols = ["backend", "workers", "volunteers", "think_s", "answers_per_s", "next_p50_ms", "next_p95_ms",
             "next_p99_ms", "submit_p50_ms", "submit_p95_ms", "submit_p99_ms", "errors", "lost", "duplicated",
-            "load_start", "load_end"]
+            "cpu_ms_per_answer", "load_start", "load_end"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
