@@ -7,13 +7,14 @@ never collide, and class ids are remapped by class *name* onto the target's clas
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
 from camdetect.dataset.sources import IMAGE_SUFFIXES
-from camdetect.durable import atomic_write_text, link_or_copy
+from camdetect.durable import atomic_write_json, atomic_write_text, link_or_copy
 from camdetect.labels.exporters.yolo import write_yolo_labels
 
 SPLITS = ("train", "val")
@@ -84,4 +85,23 @@ def merge_datasets(sources: list[Path], out: Path, names: list[str] | None = Non
         result[str(src)] = dict(include_dataset(src, out, names, tag))
     atomic_write_text(out / "data.yaml", "# written by camdetect dataset merge; no `path:` key so the folder can move\n"
                       + yaml.safe_dump({"train": "images/train", "val": "images/val", "names": names}, sort_keys=False))
+    tile = common_tile([Path(p) for p in sources])
+    # the tile side travels into the run and the ONNX metadata (the scorer cuts the same tiles): without it
+    # a model trained on 320 px tiles of 640 px views would score the views shrunk to 320 px
+    atomic_write_json(out / "dataset.json", {"mode": "merge", "sources": result, "class_names": names,
+                                             "options": {"tile": tile}})
     return result
+
+
+def common_tile(sources: list[Path]) -> int:
+    """The tile side (``options.tile`` of each dataset.json) the sources share; 0 when none records one.
+    Sources cut at different sides cannot give the scorer one tile: that is an error."""
+    tiles = {}
+    for src in sources:
+        card = src / "dataset.json"
+        if card.is_file():
+            tiles[str(src)] = int((json.loads(card.read_text(encoding="utf-8")).get("options") or {}).get("tile") or 0)
+    if len(set(tiles.values())) > 1:
+        raise ValueError("dataset merge: the sources were cut at different tile sides "
+                         + ", ".join(f"{k}: {v or 'whole views'}" for k, v in tiles.items()))
+    return next(iter(tiles.values()), 0)

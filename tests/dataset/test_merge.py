@@ -69,3 +69,22 @@ def test_bad_input_names_the_file(tmp_path: Path, case: str, message: str) -> No
 
     r = CliRunner().invoke(app, ["dataset", "merge", str(good), str(bad), "--out", str(tmp_path / "out2")])
     assert r.exit_code == 2 and message.split(":")[0].split("'")[0] in r.output
+
+
+def test_tile_side_travels_and_mixed_sides_are_refused(tmp_path: Path) -> None:
+    """The scorer cuts the tile side the training data was cut at (ONNX metadata from dataset.json)."""
+    import json
+
+    a = _dataset(tmp_path / "a", ["dome"], {"train": {"t": ""}})
+    b = _dataset(tmp_path / "b", ["dome"], {"train": {"t": ""}})
+    for d in (a, b):
+        (d / "dataset.json").write_text(json.dumps({"options": {"tile": 320}}))
+    merge_datasets([a, b], tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "dataset.json").read_text())
+    assert doc["options"]["tile"] == 320 and doc["class_names"] == ["dome"]
+    from camdetect.export.onnx_export import dataset_tile
+
+    assert dataset_tile({"data": str(tmp_path / "out" / "data.yaml")}) == 320  # what export reads
+    (b / "dataset.json").write_text(json.dumps({"options": {"tile": 0}}))
+    with pytest.raises(ValueError, match="different tile sides"):
+        merge_datasets([a, b], tmp_path / "out2")
