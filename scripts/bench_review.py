@@ -95,7 +95,8 @@ def timed_volunteers(*args) -> tuple[list, float, float]:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes and their children (psutil; 0 where unreadable)."""
+    """User + system CPU seconds of these processes and their children, exited children included
+    (the postmaster reaps PostgreSQL backends the pool closed) (psutil; 0 where unreadable)."""
     try:
         import psutil
     except ImportError:
@@ -104,6 +105,8 @@ def cpu_seconds(pids: list[int]) -> float:
     for pid in pids:
         try:
             root = psutil.Process(pid)
+            reaped = root.cpu_times()
+            total += reaped.children_user + reaped.children_system
             for proc in [root, *root.children(recursive=True)]:
                 c = proc.cpu_times()
                 total += c.user + c.system
