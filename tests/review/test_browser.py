@@ -280,8 +280,8 @@ PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "i
                          ids=["en-laptop", "fr-phone", "fr-laptop", "es-phone"])
 def test_every_page_in_each_language_accessible(browser, store, media, locale, device):
     """Issue 13, languages: the browser's language (Accept-Language from the context locale) picks the
-    page language; every page -- log-in, task (with its script's messages), tutorial, privacy, account,
-    dashboard, map -- has 0 axe-core violations in it, no horizontal scroll on a phone; the switcher
+    page language; every page -- log-in, task (with its script's messages), tutorial, field guide,
+    practice, privacy, account, dashboard, map -- has 0 axe-core violations in it, no horizontal scroll on a phone; the switcher
     changes the language and it stays after logging in again."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -313,9 +313,14 @@ def test_every_page_in_each_language_accessible(browser, store, media, locale, d
         page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
         assert page.inner_text("#prompt") == lang.gettext("Is there a surveillance camera in the yellow box?")
         check("/task")
-        for path in ("/tutorial", "/privacy", "/account", "/dashboard"):
+        for path in ("/tutorial", "/guide", "/privacy", "/account", "/dashboard"):
             page.goto(f"{base}{path}")
             check(path)
+        page.goto(f"{base}/practice")  # issue 13 item 2: practice tasks, same task view
+        page.wait_for_function("() => { const s = window.camdetectTask && window.camdetectTask.state();"
+                               " return s && s.task && s.task.practice; }")
+        page.wait_for_function("() => document.getElementById('canvas').style.width !== ''")
+        check("/practice")
         page.goto(f"{base}/map")
         page.wait_for_function("() => !document.getElementById('mapinfo').textContent.endsWith('...')"
                                " && !document.getElementById('mapinfo').textContent.endsWith('…')")
