@@ -71,6 +71,16 @@ def make_volunteers(store, n: int, prefix: str = "sim") -> list[tuple[int, str, 
     return out
 
 
+def random_answer(rng: random.Random, task: dict) -> dict:
+    """A load-test volunteer's answer: mostly yes, sometimes a nudged box (spot checks: "done")."""
+    ans = rng.choice(["yes", "yes", "no", "unsure"]) if task["kind"] == "suggestion" else "done"
+    body = {"answer": ans, "type": "dome", "mount": "building"}
+    if ans == "yes" and task["box"] and rng.random() < 0.3:
+        x1, y1, x2, y2 = task["box"]
+        body["box"] = [x1 - 1, y1 - 1, x2 + 1, y2 + 1]
+    return body
+
+
 def run_volunteers(base_url: str, volunteers: list[tuple[int, str, str]], seconds: float,
                    seed: int = 0, think: float = 0.0) -> list[VolunteerLog]:
     """All volunteers at once for ``seconds`` (or until every one sees an empty queue)."""
@@ -103,11 +113,7 @@ def run_volunteers(base_url: str, volunteers: list[tuple[int, str, str]], second
                     if task is None:
                         log.empty = True
                         break
-                    ans = rng.choice(["yes", "yes", "no", "unsure"]) if task["kind"] == "suggestion" else "done"
-                    body = {"answer": ans, "type": "dome", "mount": "building"}
-                    if ans == "yes" and task["box"] and rng.random() < 0.3:
-                        x1, y1, x2, y2 = task["box"]
-                        body["box"] = [x1 - 1, y1 - 1, x2 + 1, y2 + 1]
+                    body = random_answer(rng, task)
                     if think:
                         time.sleep(rng.uniform(0, think))
                     t0 = time.perf_counter()
@@ -156,11 +162,7 @@ def run_volunteers_async(base_url: str, volunteers: list[tuple[int, str, str]], 
                 if task is None:
                     log.empty = True
                     break
-                ans = rng.choice(["yes", "yes", "no", "unsure"]) if task["kind"] == "suggestion" else "done"
-                body = {"answer": ans, "type": "dome", "mount": "building"}
-                if ans == "yes" and task["box"] and rng.random() < 0.3:
-                    x1, y1, x2, y2 = task["box"]
-                    body["box"] = [x1 - 1, y1 - 1, x2 + 1, y2 + 1]
+                body = random_answer(rng, task)
                 if think:
                     await asyncio.sleep(rng.uniform(0, think))
                 t0 = time.perf_counter()
