@@ -11,7 +11,7 @@ import csv
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -69,7 +69,10 @@ class DemoSettings:
                                      # answered by simulated volunteers, the model retrained, the other half scored
     review_conf: float = 0.02        # score threshold of the round's review queue
     review_volunteers: int = 12
-    round_epochs: int = 8            # fine-tuning epochs of the second round (from the first round's weights)
+    round_epochs: int = 8            # fine-tuning epochs of the second round
+    round2_from: str = "shipped"     # second round starts from: "shipped" (weights, else round 1's) | "round1"
+    round2_data: str = "reviewed"    # second round trains on: "reviewed" (verified views only) | "merged"
+                                     # (round 1's consensus tiles + the verified views)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -106,6 +109,8 @@ class DemoSection(StrictModel):
     review_conf: Probability = None
     review_volunteers: PositiveInt = None
     round_epochs: PositiveInt = None
+    round2_from: Literal["shipped", "round1"] = None
+    round2_data: Literal["reviewed", "merged"] = None
 
     @model_validator(mode="after")
     def _splits(self) -> DemoSection:
@@ -206,7 +211,7 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
               + (["--tile", str(s.tile)] if s.tile else [])
               + (["--ignore", str(doubtful)] if s.ignore_doubtful else []), clean=[L.ds]),
-        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=f"{s!r} weights={weights_used(s)}"),
+        Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=recipe_key(s)),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
         Stage("export", [L.model], ["export", str(L.run), "--out", str(L.model)] + mount_fallback_args(s),
@@ -289,9 +294,12 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
                "--out", str(L.ds_reviewed), "--test", "0", "--val", str(s.val), "--seed", str(s.seed)]
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else []) + tile,
               clean=[L.ds_reviewed]),
+    ] + ([
         Stage("round 2 dataset", [L.ds_round2 / "data.yaml"],
               ["dataset", "merge", str(L.ds), str(L.ds_reviewed), "--out", str(L.ds_round2)], clean=[L.ds_round2]),
-        Stage("train recipe 2", [L.recipe2], func=lambda: write_recipe2(L, s), key=f"{s!r}"),
+    ] if s.round2_data == "merged" else []) + [
+        Stage("train recipe 2", [L.recipe2], func=lambda: write_recipe2(L, s),
+              key=recipe_key(s, round_epochs=s.round_epochs, round2_from=s.round2_from, round2_data=s.round2_data)),
         Stage("train 2", [L.run2 / "weights" / "best.pt"], ["train", "--config", str(L.recipe2), "--overwrite"]),
         Stage("export 2", [L.model2], ["export", str(L.run2), "--out", str(L.model2)] + mount_fallback_args(s),
               clean=[L.model2, L.model2.with_name("model2-mount.onnx")]),
@@ -304,12 +312,24 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     ]
 
 
+def recipe_key(s: DemoSettings, **more) -> str:
+    """What a written recipe depends on (its stamp): a change to other settings leaves training done."""
+    return json.dumps({"recipe": s.recipe, "imgsz": s.imgsz, "epochs": s.epochs, "batch": s.batch, "seed": s.seed,
+                       "mount": s.mount, "weights": str(weights_used(s)), **more}, sort_keys=True)
+
+
 def write_recipe2(L: Layout, s: DemoSettings) -> None:
-    """The second round's recipe: the first round's, on the merged data, from the first round's weights
-    (no mount classifier: the export pairs the configured fallback)."""
+    """The second round's recipe: the first round's recipe on the verified views (``round2_data:
+    reviewed``) or on those merged with round 1's consensus tiles (``merged``), from the shipped weights
+    (``round2_from: shipped``, when there are any) or round 1's. No mount classifier: the export pairs
+    the configured fallback. Measured (docs/demo.md): from the shipped weights on the verified views
+    only beat round 1, while round 1's weights and consensus tiles made it worse."""
+    shipped = weights_used(s) if s.round2_from == "shipped" else None
+    weights = shipped if shipped is not None else L.run / "weights" / "best.pt"
+    data = L.ds_round2 if s.round2_data == "merged" else L.ds_reviewed
     derive_recipe(_repo_path(s.recipe), L.recipe2, name=L.run2_name, project=str(L.train_project),
-                  data=str(L.ds_round2), imgsz=s.imgsz, epochs=s.round_epochs, batch=s.batch, seed=s.seed, threads=0,
-                  mount={"enabled": False}, weights=str(L.run / "weights" / "best.pt"))
+                  data=str(data), imgsz=s.imgsz, epochs=s.round_epochs, batch=s.batch, seed=s.seed, threads=0,
+                  mount={"enabled": False}, weights=str(weights))
 
 
 def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:

@@ -80,10 +80,23 @@ def test_second_round_recipe_starts_from_the_first_rounds_weights(tmp_path: Path
     from camdetect.demo.pipeline import write_recipe2
 
     L = Layout(tmp_path / "demo")
-    write_recipe2(L, DemoSettings(recipe="configs/train/default.yaml", round_epochs=3))
+    merged = DemoSettings(recipe="configs/train/default.yaml", round_epochs=3, round2_from="round1",
+                          round2_data="merged")
+    write_recipe2(L, merged)
     recipe = yaml.safe_load(L.recipe2.read_text())
     assert recipe["weights"] == str(L.run / "weights" / "best.pt") and recipe["data"] == str(L.ds_round2)
     assert recipe["epochs"] == 3 and recipe["name"] == "detector2" and recipe["mount"]["enabled"] is False
+    # the default: the shipped weights (when there are any) on the verified views only
+    shipped = tmp_path / "shipped.pt"
+    write_recipe2(L, DemoSettings(recipe="configs/train/default.yaml", weights=str(shipped)))
+    recipe = yaml.safe_load(L.recipe2.read_text())
+    assert recipe["weights"] == str(L.run / "weights" / "best.pt")  # no shipped file: round 1's
+    shipped.write_bytes(b"x")
+    write_recipe2(L, DemoSettings(recipe="configs/train/default.yaml", weights=str(shipped)))
+    recipe = yaml.safe_load(L.recipe2.read_text())
+    assert recipe["weights"] == str(shipped) and recipe["data"] == str(L.ds_reviewed)
+    names = [st.name for st in plan(L, DemoSettings.load())]  # full config: reviewed views, no merge stage
+    assert "round 2 dataset" not in names and names[-1] == "round 2 eval"
 
 
 def test_failing_stage_reports_command_and_exits_nonzero(tmp_path: Path, capsys) -> None:
