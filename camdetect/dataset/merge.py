@@ -20,25 +20,37 @@ from camdetect.labels.exporters.yolo import write_yolo_labels
 SPLITS = ("train", "val")
 
 
-def read_names(data_yaml: Path) -> list[str]:
-    """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
+def _load(data_yaml: Path) -> dict:
     if not data_yaml.is_file():
         raise FileNotFoundError(f"{data_yaml}: no data.yaml (not an ultralytics dataset folder)")
-    data = yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
+    return yaml.safe_load(data_yaml.read_text(encoding="utf-8")) or {}
+
+
+def _names(data: dict) -> list[str]:
     names = data.get("names") or []
     if isinstance(names, dict):
         names = [names[k] for k in sorted(names, key=int)]
     return [str(n) for n in names]
 
 
-def include_dataset(src: Path, out: Path, names: list[str], tag: str | None = None) -> Counter:
-    """Copy (hard-link where possible) another ultralytics dataset's train/val in, class ids remapped by name."""
-    data = yaml.safe_load((src / "data.yaml").read_text(encoding="utf-8")) or {}
-    src_names = read_names(src / "data.yaml")
+def read_names(data_yaml: Path) -> list[str]:
+    """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
+    return _names(_load(data_yaml))
+
+
+def _remap(src: Path, data: dict, names: list[str]) -> dict[int, int]:
+    """Source class id -> target class id, by name; an error naming the file when a class has no target."""
+    src_names = _names(data)
     missing = [n for n in src_names if n not in names]
     if missing:
         raise ValueError(f"{src / 'data.yaml'}: classes {missing} are not detector classes {names}")
-    remap = {i: names.index(n) for i, n in enumerate(src_names)}
+    return {i: names.index(n) for i, n in enumerate(src_names)}
+
+
+def include_dataset(src: Path, out: Path, names: list[str], tag: str | None = None) -> Counter:
+    """Copy (hard-link where possible) another ultralytics dataset's train/val in, class ids remapped by name."""
+    data = _load(src / "data.yaml")
+    remap = _remap(src, data, names)
     tag = tag or src.name
     counts: Counter = Counter()
     for split in SPLITS:
@@ -74,18 +86,20 @@ def merge_datasets(sources: list[Path], out: Path, names: list[str] | None = Non
     Returns {source: {split: images}}."""
     if not sources:
         raise ValueError("dataset merge: no source dataset given")
-    names = list(names or read_names(Path(sources[0]) / "data.yaml"))
+    sources = [Path(p) for p in sources]
+    names = list(names or read_names(sources[0] / "data.yaml"))
+    for src in sources:  # clear errors (missing data.yaml, unknown class, mixed tiles) before anything is linked
+        _remap(src, _load(src / "data.yaml"), names)
+    tile = common_tile(sources)
     out.mkdir(parents=True, exist_ok=True)
     seen: Counter = Counter()
     result: dict[str, dict[str, int]] = {}
-    for src in map(Path, sources):
-        read_names(src / "data.yaml")  # a clear error before anything is linked
+    for src in sources:
         seen[src.name] += 1
         tag = src.name if seen[src.name] == 1 else f"{src.name}{seen[src.name]}"
         result[str(src)] = dict(include_dataset(src, out, names, tag))
     atomic_write_text(out / "data.yaml", "# written by camdetect dataset merge; no `path:` key so the folder can move\n"
                       + yaml.safe_dump({"train": "images/train", "val": "images/val", "names": names}, sort_keys=False))
-    tile = common_tile([Path(p) for p in sources])
     # the tile side travels into the run and the ONNX metadata (the scorer cuts the same tiles): without it
     # a model trained on 320 px tiles of 640 px views would score the views shrunk to 320 px
     atomic_write_json(out / "dataset.json", {"mode": "merge", "sources": result, "class_names": names,
