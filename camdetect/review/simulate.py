@@ -91,6 +91,7 @@ class CityOracle:
             raise FileNotFoundError(f"{city}: not a synthetic city (no truth/cameras.csv)")
         truths, self.pano_heading = load_panorama_truth(*found)
         self.truth = {t.image: t for t in truths}
+        self._seen: dict[tuple[View, float], list[TruthBox]] = {}  # a view is asked about once per answer
 
     def cameras_in(self, v: ViewRow, min_visible: float = 0.5) -> list[TruthBox]:
         t = self.truth.get(v.pano_id)
@@ -98,12 +99,17 @@ class CityOracle:
             return []
         view = View(v.pano_id, float(v.view_heading), float(v.view_pitch or 0.0), float(v.view_fov or 90.0),
                     int(v.width), int(v.height))
+        if (view, min_visible) not in self._seen:
+            self._seen[(view, min_visible)] = self._project(t, view, min_visible)
+        return self._seen[(view, min_visible)]
+
+    def _project(self, t, view: View, min_visible: float) -> list[TruthBox]:
         out = []
         for box, typ, mount, cid in zip(t.boxes, t.types, t.mounts, t.camera_ids):
-            vb = enclosing_view_box(view, box, t.width, t.height, self.pano_heading.get(v.pano_id, 0.0))
+            vb = enclosing_view_box(view, box, t.width, t.height, self.pano_heading.get(view.pano_id, 0.0))
             if vb is None:
                 continue
-            clipped, kept = clip_box(vb, v.width, v.height)
+            clipped, kept = clip_box(vb, view.width, view.height)
             if kept >= min_visible:
                 out.append(TruthBox(clipped, typ, mount, cid))
         return out
