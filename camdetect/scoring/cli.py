@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
                                             "sky far above the horizon, views with pitch+fov) | geometry+texture "
                                             "(also near-uniform tiles); thresholds as MODE:key=value,... "
                                             "(docs/scoring.md). The whole-view pass always runs."),
+        precision: str = typer.Option("auto", "--precision",
+                                      help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
+                                           "benchmark verdict (scripts/bench_int8.py) made it the default."),
     ) -> None:
         """Score new images with an ONNX detector; resumable, idempotent, no torch.
 
@@ -51,7 +54,10 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--conf must be in [0, 1], got {conf}")
         if not model.is_file():
             raise FileNotFoundError(f"{model}: model not found")
+        from camdetect.export.int8_choice import choose_model
         from camdetect.scoring.tile_policy import TilePolicy
+
+        model, why = choose_model(model, precision)  # int8 only where its own benchmark says so
 
         policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
@@ -69,4 +75,5 @@ def register(app: typer.Typer) -> None:
             from camdetect.scoring.pipeline import score
 
             summary = score(cfg)
+        typer.echo(f"model: {why}", err=True)
         typer.echo(json.dumps(summary.to_json()))

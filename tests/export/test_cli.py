@@ -35,6 +35,8 @@ def test_export_command(tiny_run, tmp_path):
     (["nope", "--out", "m.onnx"], "no such run directory"),
     (["{run}", "--out", "m.txt"], "--out must end in .onnx"),
     (["{run}", "--out", "m.onnx", "--int8"], "--int8 needs --calib"),
+    (["{run}", "--out", "m.onnx", "--int8", "--calib", "nope"], "nope: calibration folder not found"),
+    (["{run}", "--out", "m.onnx", "--int8", "--calib", ".", "--calib-method", "kl"], "--calib-method must be one of"),
 ])
 def test_export_errors(tiny_run, tmp_path, args, message):
     args = [a.format(run=tiny_run) for a in args]
