@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -256,20 +257,20 @@ def fisheye(rng):
 # ----------------------------------------------------------------------------- look-alikes
 
 
-def lamp_cobra(rng):
+def lamp_cobra(rng, glass: str = "milky"):
     length = float(rng.uniform(0.5, 0.8))
     parts = [box((0, 0, 0), (0.28, 0.12, length), "housing", "decoy", pitch=-float(rng.uniform(0, 15))),
-             disk((0, -0.065, 0.03), (0, -1, 0), 0.11, "milky", "decoy"),
+             disk((0, -0.065, 0.03), (0, -1, 0), 0.11, glass, "decoy"),
              cylinder((0, 0, -length / 2), (0, 0.05, -length / 2 - 1.2), 0.03, "pole", "decoy")]
-    return Model("lamp_cobra", None, "street_furniture", parts)
+    return Model("lamp_cobra" if glass == "milky" else "lamp_cobra_lit", None, "street_furniture", parts)
 
 
-def lamp_globe(rng):
+def lamp_globe(rng, glass: str = "milky"):
     r = float(rng.uniform(0.15, 0.3))
-    parts = [sphere((0, 0, 0), r, "milky", "decoy"),
+    parts = [sphere((0, 0, 0), r, glass, "decoy"),
              cylinder((0, -r - 0.1, 0), (0, -r * 0.8, 0), r * 0.4, "housing", "decoy")]
     parts.append(cylinder((0, -POLE_HALF, 0), (0, -r - 0.1, 0), 0.06, "pole", "decoy"))
-    return Model("lamp_globe", None, "street_furniture", parts)
+    return Model("lamp_globe" if glass == "milky" else "lamp_globe_lit", None, "street_furniture", parts)
 
 
 def signal_head(rng):
@@ -368,11 +369,35 @@ def hole_plate(rng):
     return Model("hole_plate", None, "building", parts)
 
 
-def wall_light(rng):
+def wall_light(rng, glass: str = "milky"):
     parts = [box((0, 0, 0.05), (float(rng.uniform(0.1, 0.25)), float(rng.uniform(0.08, 0.2)), 0.1), "housing", "decoy"),
-             disk((0, -0.06, 0.05), (0, -0.7, 0.7), 0.04, "milky", "decoy"),
+             disk((0, -0.06, 0.05), (0, -0.7, 0.7), 0.04, glass, "decoy"),
              box((0, 0, -0.01), (0.15, 0.2, 0.02), "bracket", "decoy")]
-    return Model("wall_light", None, "building", parts)
+    return Model("wall_light" if glass == "milky" else "wall_light_lit", None, "building", parts)
+
+
+def wall_lantern(rng):
+    """A carriage lantern on a wall arm, lit: a glowing pane box under a dark cap (a false alarm of v3)."""
+    w, h = float(rng.uniform(0.15, 0.3)), float(rng.uniform(0.25, 0.45))
+    z = float(rng.uniform(0.2, 0.4))
+    parts = [box((0, 0, z), (w, h, w), "lit", "decoy"),
+             box((0, h / 2 + 0.03, z), (w * 1.3, 0.06, w * 1.3), "frame", "decoy"),
+             box((0, -h / 2 - 0.02, z), (w * 0.8, 0.04, w * 0.8), "frame", "decoy"),
+             box((0, h / 2 + 0.08, z / 2), (0.03, 0.03, z), "frame", "decoy"),
+             box((0, h / 2 + 0.08, 0), (0.12, 0.2, 0.02), "frame", "decoy")]
+    return Model("wall_lantern", None, "building", parts)
+
+
+def sconce(rng):
+    """An up/down wall cylinder light, often lit: a short tube on a wall plate, glowing at one end."""
+    r, length = float(rng.uniform(0.04, 0.08)), float(rng.uniform(0.15, 0.35))
+    z = r + float(rng.uniform(0.03, 0.1))
+    glass = "lit" if rng.random() < 0.7 else "milky"
+    parts = [cylinder((0, -length / 2, z), (0, length / 2, z), r, "housing", "decoy"),
+             disk((0, -length / 2 - 0.002, z), (0, -1, 0), r * 0.8, glass, "decoy"),
+             box((0, 0, z / 2), (0.05, 0.06, z), "housing", "decoy"),
+             box((0, 0, 0.005), (0.1, 0.12, 0.01), "bracket", "decoy")]
+    return Model("sconce", None, "building", parts)
 
 
 def preemption(rng):
@@ -391,6 +416,9 @@ DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "loudspeaker": loudspeaker, "dish": dish, "bird": bird, "ornament": ornament, "junction_box": junction_box,
     "solar_panel": solar_only, "pole_bare": pole_bare, "wall_light": wall_light, "preemption": preemption,
     "perforated_post": perforated_post, "hole_plate": hole_plate,
+    # lit lamps (v3's false alarms on unseen streets were lit wall lamps): the glass is an area light
+    "lamp_cobra_lit": partial(lamp_cobra, glass="lit"), "lamp_globe_lit": partial(lamp_globe, glass="lit"),
+    "wall_light_lit": partial(wall_light, glass="lit"), "wall_lantern": wall_lantern, "sconce": sconce,
 }
 ALL_KINDS = {**CAMERA_KINDS, **DECOY_KINDS}
 

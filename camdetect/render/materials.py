@@ -70,6 +70,7 @@ def palette(rng: np.random.Generator, kind: str) -> dict[str, dict]:
         "cabinet": _plastic(_jitter(rng, HOUSING_COLOURS[str(rng.choice(["light_grey", "beige", "off_white", "dark_grey"]))]),
                             rng.uniform(0.2, 0.5)),
         "milky": _plastic((0.8, 0.8, 0.78), rng.uniform(0.2, 0.5)),
+        "lit": {"type": "diffuse", "reflectance": _rgb((0.85, 0.8, 0.7))},  # glass of a lit lamp (sprites.py adds the glow)
         "signal": _plastic(_jitter(rng, signal), 0.3),
         "lamp_red": _plastic((0.18, 0.01, 0.01), 0.05),
         "lamp_off": _plastic((0.03, 0.03, 0.03), 0.05),
@@ -78,3 +79,11 @@ def palette(rng: np.random.Generator, kind: str) -> dict[str, dict]:
         "stone": {"type": "diffuse", "reflectance": _rgb(stone)},
         "cable": {"type": "diffuse", "reflectance": _rgb((0.02, 0.02, 0.02))},
     }
+
+
+def glow(rng: np.random.Generator, sky: float) -> list[float]:
+    """Radiance of a lit lamp's glass: warm or cool white, 1.5-8x what a white wall sees under this sky
+    (a lamp left on by day reads as a bright blob; at dusk it saturates)."""
+    tint = (1.0, 0.82, 0.55) if rng.random() < 0.7 else (0.95, 0.97, 1.0)
+    k = float(rng.uniform(1.5, 8.0)) * sky
+    return [k * t for t in tint]

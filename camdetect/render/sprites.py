@@ -21,7 +21,7 @@ import numpy as np
 
 from camdetect.durable import atomic_write_bytes, atomic_write_json
 from camdetect.render.kinds import Model, build
-from camdetect.render.materials import palette
+from camdetect.render.materials import glow, palette
 from camdetect.render.parts import Part, corners, disk
 
 VALUE_SCALE = 8.0  # 16-bit PNG stores linear / sky radiance in [0, VALUE_SCALE]
@@ -105,7 +105,7 @@ def _framing(model: Model) -> tuple[np.ndarray, float]:
 
 
 def _scene(mi, model: Model, mats: dict, hdri: str, env_rot: float, origin, target, fov: float, size: int,
-           spp: int, mask: bool) -> dict:
+           spp: int, mask: bool, glow_rgb: list[float] | None = None) -> dict:
     parts = list(model.parts)
     parts += [c for p in model.parts for c in _caps(p)]
     scene: dict = {
@@ -125,8 +125,10 @@ def _scene(mi, model: Model, mats: dict, hdri: str, env_rot: float, origin, targ
     for i, p in enumerate(parts):
         if mask:
             d = _shape_dict(mi, p, black)
-            if p.role == "camera":
+            if glow_rgb is None and p.role == "camera":  # coverage of the camera
                 d["emitter"] = {"type": "area", "radiance": {"type": "rgb", "value": [1, 1, 1]}}
+            elif glow_rgb is not None and p.material == "lit":  # a lit lamp's own light, added to the beauty pass
+                d["emitter"] = {"type": "area", "radiance": {"type": "rgb", "value": glow_rgb}}
         else:
             d = _shape_dict(mi, p, mats[p.material])
         scene[f"s{i:03d}"] = d
@@ -152,6 +154,7 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
     mats = palette(rng, kind)
     centre, radius = _framing(model)
     sky = sky_radiance(hdri)
+    glow_rgb = glow(np.random.default_rng([seed, 7]), sky)  # own stream: older kinds' renders stay as they were
     for attempt in range(6):
         elevation = float(rng.uniform(0, 60) if rng.random() < 0.85 else rng.uniform(-10, 0))
         front = rng.random() < 0.8
@@ -165,6 +168,10 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
         env_rot = float(rng.uniform(0, 360))
         beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
                                                          spp, False)), seed=int(seed % 2**31)), np.float32)
+        if any(p.material == "lit" for p in model.parts):  # emitters in the beauty pass would read as holes in alpha
+            beauty[..., :3] += np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target,
+                                                                      fov, size, 16, True, glow_rgb)), seed=2),
+                                        np.float32)[..., :3]
         box = None
         if model.type is not None:
             cover = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,

@@ -28,6 +28,18 @@ def test_look_alike_sprite_has_no_box(hdri_dir):
     assert s.meta.type is None and s.meta.box is None and s.rgba[..., 3].max() > 0.5
 
 
+def test_lit_lamp_glows_without_holes_in_its_alpha(hdri_dir):
+    """A lit lamp is the unlit model plus its glass's own light: same coverage, brighter glass (an emitter
+    in the beauty pass would have read as transparent)."""
+    hdri = str(next(hdri_dir.glob("*.hdr")))
+    unlit = render_sprite("lamp_globe", hdri, seed=3, size=48, spp=4)
+    lit = render_sprite("lamp_globe_lit", hdri, seed=3, size=48, spp=4)
+    assert lit.meta.type is None and lit.meta.kind == "lamp_globe_lit"
+    np.testing.assert_allclose(lit.rgba[..., 3], unlit.rgba[..., 3], atol=0.05)
+    covered = unlit.rgba[..., 3] > 0.9
+    assert lit.rgba[..., :3][covered].mean() > 1.3 * unlit.rgba[..., :3][covered].mean()
+
+
 def test_same_seed_same_sprite(hdri_dir):
     """Same model, view and samples; Mitsuba's threads add overlapping filter splats in any order, so
     pixels agree to float rounding, not bit for bit."""
