@@ -36,6 +36,11 @@ def register(app: typer.Typer) -> None:
                                             "sky far above the horizon, views with pitch+fov) | geometry+texture "
                                             "(also near-uniform tiles); thresholds as MODE:key=value,... "
                                             "(docs/scoring.md). The whole-view pass always runs."),
+        layout: str = typer.Option("tiles", "--layout",
+                                   help="Network inputs per view: tiles (tiles of the model's training tile, "
+                                        "overlap 0.2, + the whole view) | tiles:overlap=0 (2 x 2 on 640 px "
+                                        "views) | tiles:top_rows=N | tiles:whole=0 | whole[:size=640] "
+                                        "(docs/scoring.md, Tile layout)."),
         precision: str = typer.Option("auto", "--precision",
                                       help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
                                            "benchmark verdict (scripts/bench_int8.py) made it the default."),
@@ -59,10 +64,13 @@ def register(app: typer.Typer) -> None:
 
         model, why = choose_model(model, precision)  # int8 only where its own benchmark says so
 
+        from camdetect.scoring.tiling import TileLayout
+
         policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
+        tile_layout = TileLayout.parse(layout)  # same for --layout
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
-                          spot_share=spot_share, skip_tiles=policy)
+                          spot_share=spot_share, skip_tiles=policy, layout=tile_layout)
         if engine == "ray":
             from camdetect.scoring.ray_engine import RayScoringError, score_ray
 

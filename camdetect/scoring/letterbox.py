@@ -50,12 +50,31 @@ def letterbox(img: np.ndarray, imgsz: int | tuple[int, int]) -> tuple[np.ndarray
 
 
 def to_blob(images: list[np.ndarray], imgsz: int | tuple[int, int]) -> tuple[np.ndarray, list[LetterboxParams]]:
-    """BGR uint8 images -> float32 NCHW RGB /255 batch (the preprocessing recorded in the ONNX metadata)."""
-    boxes = [letterbox(im, imgsz) for im in images]
-    batch = np.stack([b[0] for b in boxes])  # N H W C, BGR
-    blob = np.ascontiguousarray(batch[..., ::-1].transpose(0, 3, 1, 2), dtype=np.float32)
+    """BGR uint8 images -> float32 NCHW RGB /255 batch (the preprocessing recorded in the ONNX metadata).
+
+    An image that already has the network input's size is fed as is: no resize, no padding, no copy
+    before the float conversion (the letterbox would return it unchanged: same blob, same params).
+    Each image is written straight into its slot of the batch (no stacked uint8 copy)."""
+    new_h, new_w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
+    blob = np.empty((len(images), 3, new_h, new_w), np.float32)
+    params = []
+    for i, im in enumerate(images):
+        h, w = im.shape[:2]
+        if (h, w) == (new_h, new_w):
+            p = LetterboxParams(1.0, 1.0, 0, 0, h, w)
+        else:
+            im, p = letterbox(im, (new_h, new_w))
+        for c in range(3):  # BGR -> RGB planes, uint8 -> float32 on assignment
+            blob[i, c] = im[..., 2 - c]
+        params.append(p)
     blob /= 255.0
-    return blob, [b[1] for b in boxes]
+    return blob, params
+
+
+def is_direct(shape: tuple[int, ...], imgsz: int | tuple[int, int]) -> bool:
+    """Whether an image of ``shape`` (h, w, ...) is fed without letterboxing to a network input ``imgsz``."""
+    new_h, new_w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
+    return tuple(shape[:2]) == (new_h, new_w)
 
 
 def unletterbox_boxes(xyxy: np.ndarray, params: LetterboxParams) -> np.ndarray:

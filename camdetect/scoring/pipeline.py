@@ -1,10 +1,15 @@
 """The local batch scorer: jobs -> (threaded decode, cut, tile) -> batched ORT -> merge -> outputs.
 
-Reading/decoding runs in a small thread pool ``prefetch`` jobs ahead of inference (PIL, cv2 and ORT
-all release the GIL), so the ORT session is never waiting on JPEG decoding. Views of many jobs share
-one batch. A job (one view image or one whole panorama) is the unit of completion: its suggestions
-are written only when all its views are scored, which is what makes sphere merging and resume exact.
-Memory: at most ``prefetch`` decoded jobs are alive; a panorama is dropped as soon as its views are cut.
+Four stages overlap (PIL, cv2 and ORT all release the GIL): a small thread pool decodes and cuts
+``prefetch`` jobs ahead of inference; one feeder thread letterboxes the next batch into its float blob while
+ORT runs the current one; the caller's thread runs ORT (and the cheap score threshold + NMS); one writer
+thread merges finished jobs and writes them. Units (network inputs) of many jobs share a batch; units of
+different input sizes (``--layout whole:size=640`` beside 320 px tiles) go to separate batches. A job (one
+view image or one whole panorama) is the unit of completion: its suggestions are written only when all its
+views are scored, which is what makes sphere merging and resume exact.
+Memory: at most ``prefetch`` decoded jobs are alive; a panorama is dropped as soon as its views are cut;
+units are zero-copy windows of the views; float blobs exist for at most two batches at a time, whatever
+the number of tiles per job.
 """
 
 from __future__ import annotations
@@ -22,14 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.durable import atomic_write_bytes
-from camdetect.geometry.tiles import tile_windows
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
-from camdetect.scoring.tiling import merge_tiles, tile_size_for
+from camdetect.scoring.tiling import DEFAULT_LAYOUT, TileLayout, merge_tiles, tile_size_for
 
-PRE_BLOB_UNITS = 16  # jobs with more units (tiles) than this are not pre-letterboxed: bounded memory
+INFLIGHT_BATCHES = 2  # float blobs alive at once: the batch ORT runs + the one the feeder thread prepares
 
 
 @dataclass
@@ -51,18 +55,20 @@ class ScoreConfig:
     progress: bool = True
     spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
     skip_tiles: TilePolicy | str = DEFAULT_SPEC  # tile policy (camdetect.scoring.tile_policy), --skip-tiles
+    layout: TileLayout | str = DEFAULT_LAYOUT  # which network inputs a view becomes (tiling.TileLayout), --layout
 
 
 @dataclass
 class Unit:
-    """One network input: a view, or a tile of a view (``origin`` = tile offset in the view)."""
+    """One network input: a view, or a tile of a view (``origin`` = tile offset in the view; ``image`` is a
+    zero-copy window of the view). ``size``: the network input (h, w) it is letterboxed to (fed as is when
+    it already has that size); units are batched per size."""
 
     job_index: int
     view_index: int
     image: np.ndarray
     origin: tuple[int, int] = (0, 0)
-    blob: np.ndarray | None = None  # letterboxed CHW float32, made in the decode threads
-    params: LetterboxParams | None = None
+    size: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -96,6 +102,7 @@ class ScoreSummary:
     tiles: int = 0  # tile windows cut; units = views' whole passes + tiles - skipped tiles
     tiles_skipped: Counter = field(default_factory=Counter)  # tile policy reason -> tiles not inferred
     tile_policy: dict = field(default_factory=dict)  # the policy's settings, so the run can be reproduced
+    layout: dict = field(default_factory=dict)  # the tile layout's settings (--layout)
 
     def add_tiles(self, meta: dict) -> None:
         """Count one image's tiles from its stored meta (both engines)."""
@@ -125,6 +132,11 @@ def cv2_error() -> type:
     return cv2.error
 
 
+def dynamic_hw(detector) -> bool:
+    """Whether the ONNX model takes any height/width (exported with dynamic axes), not only its imgsz."""
+    return not all(isinstance(d, int) for d in detector.session.get_inputs()[0].shape[2:])
+
+
 def suggestion_key(model: str, image_key: str, view: View, xyxy, class_id: int) -> str:
     """Deterministic: the same model on the same image gives the same key (idempotent inserts)."""
     box = ",".join(str(int(round(float(v)))) for v in xyxy)
@@ -150,7 +162,7 @@ class Scorer:
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
-                 tile_policy: TilePolicy | str | None = DEFAULT_SPEC):
+                 tile_policy: TilePolicy | str | None = DEFAULT_SPEC, layout: TileLayout | str | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -161,6 +173,11 @@ class Scorer:
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile
         self.tile_policy = TilePolicy.parse(tile_policy)
+        self.layout = TileLayout.parse(layout)
+        self.whole_input = tuple(self.layout.whole_input(self.detector.imgsz))
+        if self.whole_input != tuple(self.detector.imgsz) and not dynamic_hw(self.detector):
+            raise ValueError(f"--layout {self.layout.label}: {model} has a fixed input size "
+                             f"{self.detector.imgsz}; size= needs a model exported with dynamic height/width")
         self.train_tile = int(self.detector.metadata.training_run.get("tile") or 0)
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
@@ -210,28 +227,25 @@ class Scorer:
             prep.views, prep.images = [view], [img]
         for vi, im in enumerate(prep.images):
             prep.tiles += self.view_units(prep.units, prep.tiles_skipped, index, vi, prep.views[vi], im)
-        if len(prep.units) <= PRE_BLOB_UNITS:  # preprocessing off the inference thread; a heavily tiled
-            for u in prep.units:  # view letterboxes at inference time instead (129 blobs = 630 MB)
-                blob, params = to_blob([u.image], self.detector.imgsz)
-                u.blob, u.params = blob[0], params[0]
         prep.seconds = time.perf_counter() - t
         return prep
 
     def view_units(self, units: list[Unit], skipped: Counter, index: int, vi: int, view: View,
                    im: np.ndarray) -> int:
-        """Append one view's network inputs to ``units``: the whole view, plus (large views) the tiles the
-        tile policy keeps; skipped tiles are counted in ``skipped`` by reason. Returns the tiles cut."""
+        """Append one view's network inputs to ``units`` as the layout says (``tiling.TileLayout``): the whole
+        view, and (large views) the layout's tiles that the tile policy keeps; skipped tiles are counted in
+        ``skipped`` by reason. Returns the tiles cut."""
         vh, vw = im.shape[:2]
         tile = tile_size_for(vw, vh, max(self.detector.imgsz), self.tile, self.train_tile)
-        units.append(Unit(index, vi, im))  # whole-view pass, always: it catches big objects
-        if not tile:
-            return 0
-        windows = tile_windows(vw, vh, tile)
+        windows = self.layout.windows(vw, vh, tile)
+        if self.layout.has_whole_pass(bool(windows)):  # it catches objects bigger than a tile
+            units.append(Unit(index, vi, im, size=self.whole_input))
+        imgsz = tuple(self.detector.imgsz)
         for (x1, y1, x2, y2), why in zip(windows, self.tile_policy.decide(view, im, windows)):
             if why:  # cannot hold a camera (tile_policy): not inferred
                 skipped[why] += 1
             else:
-                units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1)))
+                units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1), size=imgsz))
         return len(windows)
 
     def detect_view(self, image: np.ndarray, view: View | None = None, stats: Counter | None = None) -> Detections:
@@ -247,18 +261,35 @@ class Scorer:
             stats["tiles"] += cut
             stats.update(skipped)
         dets = self.infer(units)
-        if len(units) == 1:
+        if len(units) == 1 and units[0].origin == (0, 0):
             return dets[0]
         return merge_tiles(dets, [u.origin for u in units])
 
     # -- stage 2: inference (caller's thread) -----------------------------------------------
-    def infer(self, units: list[Unit]) -> list[Detections]:
-        if all(u.blob is not None for u in units):
-            from camdetect.scoring.decode import decode_batch
+    @staticmethod
+    def make_batch(units: list[Unit]) -> tuple[np.ndarray, list[LetterboxParams]]:
+        """The float blob of units that share one input size (run_jobs' feeder thread)."""
+        return to_blob([u.image for u in units], units[0].size)
 
-            out = self.detector.run_blob(np.stack([u.blob for u in units]))
-            return decode_batch(out, [u.params for u in units], self.conf, self.iou)
-        return self.detector.predict([u.image for u in units], conf=self.conf, iou=self.iou)
+    def run_batch(self, blob: np.ndarray, params: list[LetterboxParams]) -> list[Detections]:
+        """ORT + score threshold + NMS + un-letterbox of one batch."""
+        from camdetect.scoring.decode import decode_batch
+
+        return decode_batch(self.detector.run_blob(blob), params, self.conf, self.iou)
+
+    def infer(self, units: list[Unit]) -> list[Detections]:
+        """Detections per unit, in order; units of one input size share batches of ``detector.batch``."""
+        out: list[Detections | None] = [None] * len(units)
+        by_size: dict[tuple[int, int], list[int]] = {}
+        for i, u in enumerate(units):
+            by_size.setdefault(tuple(u.size) if u.size != (0, 0) else tuple(self.detector.imgsz), []).append(i)
+        for size, idx in by_size.items():
+            for b in range(0, len(idx), self.detector.batch):
+                chunk = idx[b:b + self.detector.batch]
+                blob, params = to_blob([units[i].image for i in chunk], size)
+                for i, d in zip(chunk, self.run_batch(blob, params)):
+                    out[i] = d
+        return out
 
     # -- stage 3: per-job merge and suggestions -----------------------------------------------
     def view_detections(self, prep: Prepared, unit_dets: list[tuple[Unit, Detections]]) -> list[Detections]:
@@ -382,10 +413,13 @@ class Scorer:
 def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_done=None, progress=None):
     """Score ``jobs`` in order, calling ``on_done(prep, suggestions)`` per finished job.
 
-    Decoding + letterboxing run ``prefetch`` jobs ahead in threads; units from several jobs fill one
-    ORT batch; finished jobs are merged and written by one writer thread, in order, while ORT runs.
+    Decoding + cutting run ``prefetch`` jobs ahead in threads; units from several jobs fill one ORT batch
+    (one queue per network input size); a feeder thread makes the next batch's float blob while ORT runs the
+    current one (at most ``INFLIGHT_BATCHES`` blobs alive); finished jobs are merged and written by one writer
+    thread, in order, while ORT runs.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, prefetch), thread_name_prefix="decode")
+    feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob")
     # one writer thread: merge + suggestions + outputs of finished jobs, in order, overlapped with ORT
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write")
     written: deque = deque()
@@ -400,7 +434,8 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
             futures.append(pool.submit(scorer.prepare, *nxt))
 
     pending: deque[Prepared] = deque()  # jobs whose units are (partly) waiting for inference
-    queue: list[Unit] = []
+    queues: dict[tuple[int, int], list[Unit]] = {}  # network input size -> units waiting for a batch
+    inflight: deque = deque()  # (units, future of their blob): batches handed to the feeder thread
     results: dict[int, list[tuple[Unit, Detections]]] = {}
 
     def finish_ready():
@@ -416,40 +451,59 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
                 written.popleft().result()  # bounded backlog; re-raises a writer error here
 
     def finish(prep: Prepared, got: list[tuple[Unit, Detections]]) -> None:
-        for u in prep.units:
-            u.blob = None  # free the float copies early
+        order = {id(u): i for i, u in enumerate(prep.units)}  # batches of other sizes may finish first:
+        got.sort(key=lambda ud: order[id(ud[0])])  # merge in the job's own unit order (deterministic)
         dets = scorer.view_detections(prep, got) if prep.units else []
         sugg = scorer.suggestions(prep, dets) if prep.units else []
         on_done(prep, sugg)
 
-    def run_queue(n: int):
-        nonlocal queue
-        chunk, queue = queue[:n], queue[n:]
-        for u, d in zip(chunk, scorer.infer(chunk)):
+    def run_one():
+        units, blob_future = inflight.popleft()
+        blob, params = blob_future.result()
+        dets = scorer.run_batch(blob, params)
+        del blob
+        for u, d in zip(units, dets):
             results.setdefault(u.job_index, []).append((u, d))
+        finish_ready()
+
+    def submit(size: tuple[int, int], n: int):
+        """Hand the first ``n`` units of a size's queue to the feeder; run the oldest batch when two wait."""
+        chunk, rest = queues[size][:n], queues[size][n:]
+        if rest:
+            queues[size] = rest
+        else:
+            del queues[size]
+        inflight.append((chunk, feeder.submit(scorer.make_batch, chunk)))
+        while len(inflight) >= INFLIGHT_BATCHES:
+            run_one()
 
     try:
         fill()
         while futures:
-            if queue and not futures[0].done():
-                run_queue(len(queue))  # decoding is behind: run a partial batch instead of idling
-                finish_ready()
+            while not futures[0].done() and (inflight or queues):  # decoding is behind: run what we have
+                if inflight:
+                    run_one()
+                else:
+                    submit(max(queues, key=lambda k: len(queues[k])), batch)
             prep = futures.popleft().result()
             fill()
             pending.append(prep)
-            queue.extend(prep.units)
-            while len(queue) >= batch:
-                run_queue(batch)
-                finish_ready()
+            for u in prep.units:
+                queues.setdefault(tuple(u.size), []).append(u)
+            for size in list(queues):
+                while len(queues.get(size, ())) >= batch:
+                    submit(size, batch)
             finish_ready()
-        while queue:
-            run_queue(batch)
-            finish_ready()
+        while queues:
+            submit(next(iter(queues)), batch)
+        while inflight:
+            run_one()
         finish_ready()
         while written:
             written.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        feeder.shutdown(wait=True, cancel_futures=True)
         writer.shutdown(wait=True)
 
 
@@ -462,7 +516,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
 
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
-                    plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles)
+                    plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles,
+                    layout=cfg.layout)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
@@ -470,7 +525,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     done = sink.done_images(scorer.model_name)
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
-                           tile_policy=scorer.tile_policy.to_json())
+                           tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json())
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

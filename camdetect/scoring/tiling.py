@@ -8,7 +8,10 @@ leaves a partial box inside the whole one, which IoU would keep as a duplicate.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from camdetect.geometry.overlap import greedy_nms
+from camdetect.geometry.tiles import DEFAULT_OVERLAP, tile_windows
 from camdetect.records import Detections
 
 MERGE_IOS = 0.6
@@ -47,3 +50,92 @@ def ios_nms(det: Detections, thresh: float = MERGE_IOS) -> Detections:
 def merge_tiles(parts: list[Detections], origins: list[tuple[int, int]], thresh: float = MERGE_IOS) -> Detections:
     """Shift each tile's detections by its origin and merge duplicates across tiles."""
     return ios_nms(Detections.concat(shift(d, x, y) for d, (x, y) in zip(parts, origins)), thresh)
+
+
+# -- layouts (issue 14, item 2): which network inputs a view becomes --------------------------------------------
+LAYOUT_MODES = ("tiles", "whole")
+DEFAULT_LAYOUT = "tiles"  # `camdetect score --layout` default: measured in docs/scoring.md (Tile layout)
+
+
+@dataclass(frozen=True)
+class TileLayout:
+    """How one view becomes network inputs (``camdetect score --layout``).
+
+    * ``tiles`` (default): tiles of the tile side (``tile_size_for``: the model's training tile) laid out by
+      ``geometry.tiles.tile_windows`` with at least ``overlap`` between neighbours, plus (``whole=1``) one
+      pass of the whole view letterboxed to the network input, which catches objects bigger than a tile.
+      ``top_rows=N`` keeps only the N top tile rows (cameras hang above eye level; the whole pass still
+      sees the rest). On a 640 px view with 320 px tiles: ``overlap=0.2`` is the 3 x 3 grid (starts 0, 160,
+      320), ``overlap=0`` the 2 x 2 grid (0, 320: no overlap, a camera on the middle lines is cut).
+    * ``whole``: the whole view only, letterboxed to ``size`` (0 = the model's input; a larger side needs a
+      model exported with dynamic height/width: a 640 px view at ``size=640`` is fed at its own pixels).
+
+    A unit whose pixels already have the network input's size is fed as is (no resize, no padding:
+    ``letterbox.to_blob``).
+    """
+
+    mode: str = "tiles"
+    overlap: float = DEFAULT_OVERLAP
+    whole: bool = True
+    top_rows: int = 0  # 0 = every tile row
+    size: int = 0  # whole-view pass input side; 0 = the model's input size
+
+    def __post_init__(self) -> None:
+        if self.mode not in LAYOUT_MODES:
+            raise ValueError(f"--layout must be one of {', '.join(LAYOUT_MODES)}, got {self.mode!r}")
+        if not 0 <= self.overlap < 1:
+            raise ValueError(f"--layout: overlap must be in [0, 1), got {self.overlap}")
+        if self.top_rows < 0 or self.size < 0:
+            raise ValueError("--layout: top_rows and size must be >= 0")
+        if self.size and self.size % 32:
+            raise ValueError(f"--layout: size must be a multiple of 32 (the network stride), got {self.size}")
+
+    @classmethod
+    def parse(cls, spec: TileLayout | str | dict | None) -> TileLayout:
+        """``MODE`` or ``MODE:key=value,...`` (``tiles:overlap=0``, ``tiles:top_rows=2``, ``whole:size=640``),
+        a dict of fields, or a layout; None is the default."""
+        if spec is None or isinstance(spec, cls):
+            return spec or cls()
+        if isinstance(spec, dict):
+            return cls(**spec)
+        mode, _, rest = str(spec).partition(":")
+        kw: dict = {}
+        for item in filter(None, rest.split(",")):
+            key, eq, value = item.partition("=")
+            if not eq or key not in cls.__dataclass_fields__ or key == "mode":
+                raise ValueError(f"--layout {spec!r}: expected MODE[:key=value,...] with keys overlap, whole, "
+                                 f"top_rows, size; got {item!r}")
+            try:
+                kw[key] = (float(value) if key == "overlap" else bool(int(value)) if key == "whole"
+                           else int(value))
+            except ValueError:
+                raise ValueError(f"--layout {spec!r}: {key} must be a number, got {value!r}") from None
+        return cls(mode=mode, **kw)
+
+    @property
+    def label(self) -> str:
+        """The spec that rebuilds this layout (mode, then the fields that differ from the defaults)."""
+        diff = [f"{k}={int(v) if isinstance(v, bool) else v:g}" for k, v in asdict(self).items()
+                if k != "mode" and v != getattr(TileLayout, k)]
+        return self.mode + (":" + ",".join(diff) if diff else "")
+
+    def to_json(self) -> dict:
+        return {"spec": self.label, **asdict(self)}
+
+    def whole_input(self, imgsz: tuple[int, int]) -> tuple[int, int]:
+        """Network input (h, w) of the whole-view pass."""
+        return (self.size, self.size) if self.size else tuple(imgsz)
+
+    def windows(self, width: int, height: int, tile: int) -> list[tuple[int, int, int, int]]:
+        """The tile windows of a ``width`` x ``height`` view (``tile`` 0: none)."""
+        if self.mode != "tiles" or not tile:
+            return []
+        windows = tile_windows(width, height, tile, self.overlap)
+        if self.top_rows:
+            rows = sorted({w[1] for w in windows})[: self.top_rows]
+            windows = [w for w in windows if w[1] in rows]
+        return windows
+
+    def has_whole_pass(self, tiled: bool) -> bool:
+        """Whether the whole view is a unit (always when the view is not tiled)."""
+        return self.mode == "whole" or self.whole or not tiled
