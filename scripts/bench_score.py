@@ -10,6 +10,11 @@ Measures (all CPU, same ONNX file, same batch size):
                      camdetect's batched tiling vs SAHI get_sliced_prediction (ultralytics ONNX backend)
   int8               raw ORT throughput of the int8 QDQ model vs fp32
   ray (optional)     `--engine ray` on the panoramas, for the per-node overhead
+  layouts            (--layouts-only) one column per `--layout`: where the time of a panorama goes (stage
+                     profile), s/panorama and `camdetect score` vs raw ORT on the same units (interleaved rounds),
+                     projected New York hours, held-out recall on c11 and a second unseen city, false
+                     suggestions per view on street-backgrounds (per held-out folder)
+  memory             (--memory-only) peak RSS of `camdetect score` on 16384x8192 and 8192x4096 panoramas
   tile policies      one column per `--skip-tiles` policy (camdetect.scoring.tile_policy): tiles skipped,
                      s/panorama (real + synthetic), held-out synthetic recall/mAP (`camdetect score --conf 0.01`
                      + `camdetect eval`, as training/ablation_real.sh), cameras left in a kept tile (policy
@@ -25,6 +30,9 @@ otherwise a random model's thousands of boxes turn the benchmark into a post-pro
     .venv/bin/python scripts/bench_score.py --model models/demo.onnx --no-ray
     .venv/bin/python scripts/bench_score.py --model models/camdetect-default.onnx --policies-only \
         --out runs/tileskip/bench       # the tile-policy table only
+    .venv/bin/python scripts/bench_score.py --model models/camdetect-default.onnx --layouts-only \
+        --out runs/layouts/bench        # the tile-layout table only (runs/layouts/bench/layouts.json)
+    .venv/bin/python scripts/bench_score.py --model models/camdetect-default.onnx --memory-only --out runs/layouts/mem
 """
 
 from __future__ import annotations
@@ -245,7 +253,7 @@ def policy_ceiling(policies: list, city: Path) -> dict:
 
 
 def street_false(model: Path, spec: str, threads: int | None, batch: int, work: Path,
-                 limit: int | None = None) -> dict:
+                 limit: int | None = None, layout: str | None = None) -> dict:
     """False suggestions per view on street-backgrounds at the model's stored threshold, scored as
     `camdetect score --kind view` scores a photo (Scorer.detect_view), counted by real_images.evaluate_street."""
     from collections import Counter
@@ -260,7 +268,7 @@ def street_false(model: Path, spec: str, threads: int | None, batch: int, work: 
     root.mkdir(parents=True, exist_ok=True)
     if not (root / src.name).exists():
         (root / src.name).symlink_to(src.resolve())
-    scorer = Scorer(model, threads=threads, batch=batch, conf=0.01, tile_policy=spec)
+    scorer = Scorer(model, threads=threads, batch=batch, conf=0.01, tile_policy=spec, layout=layout)
     stats: Counter = Counter()  # "tiles" cut + skipped tiles per reason
 
     def infer(image):
@@ -273,6 +281,9 @@ def street_false(model: Path, spec: str, threads: int | None, batch: int, work: 
     row = per_set.get(src.name, {})
     return {"views": row.get("views"), "false_per_view": row.get("stored", {}).get("false_per_view"),
             "false": row.get("stored", {}).get("false"), "threshold": scorer.detector.conf,
+            "by_folder": {k: {"views": v["views"], "false": v["stored"]["false"],
+                              "false_per_view": v["stored"]["false_per_view"]}
+                          for k, v in row.get("by_folder", {}).items()},
             "tiles": stats["tiles"], "tiles_skipped": {k: v for k, v in stats.items() if k != "tiles"},
             "tiles_skipped_share": round(sum(v for k, v in stats.items() if k != "tiles") / stats["tiles"], 4)
             if stats["tiles"] else 0.0,
@@ -280,15 +291,15 @@ def street_false(model: Path, spec: str, threads: int | None, batch: int, work: 
 
 
 def held_out(model: Path, spec: str, city: Path, work: Path, batch: int, threads: int | None,
-             all_city: bool = False) -> dict:
+             all_city: bool = False, layout: str | None = None, eval_manifest: str = "manifest_test.csv") -> dict:
     """`camdetect score MANIFEST --conf 0.01 --skip-tiles SPEC` then `camdetect eval` (training/ablation_real.sh)
     on the held-out panoramas; ``all_city``: every panorama of the city is scored once and evaluated twice
     (held-out manifest; whole manifest, whose other panoramas the model was trained on: for the policy's
     recall relative to scoring every tile, on more cameras)."""
     import subprocess
 
-    manifest = city / ("manifest.csv" if all_city else "manifest_test.csv")
-    res = camdetect_score(model, manifest, work / "score", batch, threads, 0.01, skip_tiles=spec)
+    manifest = city / ("manifest.csv" if all_city else eval_manifest)
+    res = camdetect_score(model, manifest, work / "score", batch, threads, 0.01, skip_tiles=spec, layout=layout)
     summary = json.loads((work / "score" / "out" / "summary.json").read_text(encoding="utf-8"))
 
     def evaluate(man: Path, name: str) -> dict:
@@ -298,14 +309,18 @@ def held_out(model: Path, spec: str, city: Path, work: Path, batch: int, threads
         rep = json.loads((work / name / "report.json").read_text(encoding="utf-8"))
         n = rep["meta"]["n_physical_cameras"]
         rec = rep["effort"]["max_recall"]
+        curve = rep["effort"]["curve"]
+        at_stored = max((r for t, r in zip(curve["threshold"], curve["recall"]) if t is not None and t >= 0.25),
+                        default=0.0)
         return {"panoramas": rep["meta"]["n_images"], "mAP50": round(rep["coco"]["mAP50"], 4),
                 "mAP50_95": round(rep["coco"]["mAP50_95"], 4), "highest_recall": round(rec, 4),
-                "cameras_found": round(rec * n), "cameras": n}
+                "cameras_found": round(rec * n), "cameras": n, "recall_at_0.25": round(at_stored, 4),
+                "cameras_found_at_0.25": round(at_stored * n)}
 
     out = {"scored_panoramas": res["jobs"], "manifest": str(manifest.relative_to(ROOT) if manifest.is_relative_to(
                ROOT) else manifest), "seconds_per_panorama": round(res["busy_seconds"] / max(res["jobs"], 1), 3),
            "tiles": summary["tiles"], "tiles_skipped_share": summary["tiles_skipped_share"],
-           "suggestions": res["suggestions"], **evaluate(city / "manifest_test.csv", "eval")}
+           "units": res["units"], "suggestions": res["suggestions"], **evaluate(city / eval_manifest, "eval")}
     if all_city:
         out["all_panoramas"] = evaluate(city / "manifest.csv", "eval-all")
     return out
@@ -347,6 +362,255 @@ def tile_policy_table(model: Path, specs: list[str], out: Path, batch: int, thre
             col["held_out"] = held_out(model, spec, city, work / "c11", batch, threads, all_city)
         col["street_backgrounds"] = street_false(model, spec, threads, batch, work, street_limit)
         print("policy", pol.label, json.dumps(col), flush=True)
+    return res
+
+
+LAYOUTS = "tiles;tiles:overlap=0;tiles:top_rows=2;whole:size=640;whole:size=480;whole"
+SECOND_CITY = ROOT / "runs" / "city" / "c23"  # `camdetect synth --out runs/city/c23 -n 100 --seed 23`: unseen
+
+
+def stage_profile(model: Path, source: Path, n: int, layout: str, spec: str, conf: float, batch: int,
+                  threads: int | None) -> dict:
+    """Where the time of one panorama goes, every stage run back to back on one thread (no overlap):
+    decode, cut the views, tile policy, letterbox + float blob, ORT, threshold + NMS + un-letterbox, tile merge,
+    sphere merge + mount classifier + suggestions, writing (JSONL + SQLite store). Milliseconds per panorama."""
+    import tempfile
+    from collections import Counter, defaultdict
+
+    from camdetect.durable import JsonlLedger
+    from camdetect.geometry import cut_view, plan_views
+    from camdetect.scoring.inputs import decode_image, discover
+    from camdetect.scoring.outputs import open_sink
+    from camdetect.scoring.pipeline import Prepared, Scorer
+
+    sc = Scorer(model, threads=threads, batch=batch, conf=conf, tile_policy=spec, layout=layout)
+    jobs = discover(source, "auto")[:n]
+    ms: dict = defaultdict(float)
+    units_n = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        sink, log = open_sink(str(Path(tmp) / "r.db")), JsonlLedger(Path(tmp) / "s.jsonl", key="key").touch()
+
+        from contextlib import contextmanager
+
+        from camdetect.scoring.decode import decode_batch
+
+        @contextmanager
+        def clock(stage):
+            t = time.perf_counter()
+            yield
+            ms[stage] += (time.perf_counter() - t) * 1000
+
+        for i, job in enumerate(jobs):
+            with clock("decode"):
+                img = decode_image(job.path).image
+            views = plan_views(job.pano_id or job.key, sc.plan)
+            with clock("cut views"):
+                ims = [cut_view(img, v, job.pano_heading) for v in views]
+            del img
+            units: list = []
+            with clock("tile policy + layout"):
+                for vi, im in enumerate(ims):
+                    sc.view_units(units, Counter(), i, vi, views[vi], im)
+            units_n += len(units)
+            got: list = []
+            by_size: dict = {}
+            for u in units:
+                by_size.setdefault(u.size, []).append(u)
+            for group in by_size.values():
+                for b in range(0, len(group), batch):
+                    chunk = group[b:b + batch]
+                    with clock("letterbox + blob"):
+                        blob, params = sc.make_batch(chunk)
+                    with clock("ORT"):
+                        out = sc.detector.run_blob(blob)
+                    with clock("threshold + NMS"):
+                        got += zip(chunk, decode_batch(out, params, sc.conf, sc.iou))
+            order = {id(u): k for k, u in enumerate(units)}
+            got.sort(key=lambda ud: order[id(ud[0])])
+            prep = Prepared(i, job, views, ims, units)
+            with clock("tile merge"):
+                dets = sc.view_detections(prep, got)
+            with clock("sphere merge + mount + suggestions"):
+                sugg = sc.suggestions(prep, dets)
+            with clock("write (JSONL + store)"):
+                log.append(x.to_json_dict() for x in sugg)
+                sink.record_image(job.key, sc.model_name, sugg, sc.meta(prep, sugg))
+        log.close()
+        sink.close()
+    total = sum(ms.values())
+    return {"source": str(source), "panoramas": len(jobs), "layout": layout, "conf": conf,
+            "units_per_panorama": round(units_n / max(len(jobs), 1), 1),
+            "ms_per_panorama": {k: round(v / max(len(jobs), 1), 1) for k, v in ms.items()},
+            "share": {k: round(v / total, 4) for k, v in ms.items()}, "total_s_per_panorama": round(total / 1000 /
+                                                                                                 max(len(jobs), 1), 3)}
+
+
+def raw_units_seconds(model: Path, source: Path, n: int, layout: str, spec: str, batch: int,
+                      threads: int | None) -> tuple[float, int]:
+    """ORT alone on exactly the units the scorer infers for the first ``n`` panoramas of ``source`` (blobs
+    made beforehand, same batches per input size, same session options): the ceiling for `camdetect score`."""
+    from camdetect.scoring.inputs import discover
+    from camdetect.scoring.pipeline import Scorer
+
+    sc = Scorer(model, threads=threads, batch=batch, tile_policy=spec, layout=layout)
+    by_size: dict = {}
+    for i, job in enumerate(discover(source, "auto")[:n]):
+        for u in sc.prepare(i, job).units:
+            by_size.setdefault(u.size, []).append(u)
+    blobs = [sc.make_batch(g[b:b + batch])[0] for g in by_size.values() for b in range(0, len(g), batch)]
+    sc.detector.run_blob(blobs[0])  # warm-up
+    t = time.perf_counter()
+    for b in blobs:
+        sc.detector.run_blob(b)
+    return time.perf_counter() - t, sum(len(g) for g in by_size.values())
+
+
+def layout_table(model: Path, layouts: list[str], out: Path, batch: int, threads: int | None, city: Path,
+                 second: Path | None, spec: str, rounds: int = 2, speed_n: int = 12,
+                 street_limit: int | None = None) -> dict:
+    """One column per `--layout`: stage profile, s/panorama and raw-ORT ratio (interleaved rounds on the same
+    ``speed_n`` c11 held-out panoramas at the model's stored threshold), projected New York hours, held-out
+    recall (c11 held-out + ``second`` city, `camdetect score --conf 0.01` + `camdetect eval`) and false
+    suggestions per view on street-backgrounds."""
+    import csv
+
+    res: dict = {"layouts": layouts, "skip_tiles": spec, "columns": {x: {} for x in layouts}, "speed_rounds": []}
+    speed_dir = out / "speed-manifest"
+    speed_dir.mkdir(parents=True, exist_ok=True)
+    with (city / "manifest_test.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[:speed_n]
+    man = speed_dir / "manifest.csv"  # the same panoramas, paths absolute
+    with man.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            w.writerow({**r, "image_path": str((city / r["image_path"]).resolve())})
+    print("stage profile (3x3 default layout)", flush=True)
+    res["profile"] = {"c11": stage_profile(model, man, 6, layouts[0], spec, 0.25, batch, threads)}
+    if (SHARED / "panoramas").is_dir():
+        res["profile"]["real_8192"] = stage_profile(model, SHARED / "panoramas", 3, layouts[0], spec, 0.25, batch,
+                                                    threads)
+    for lay in layouts[1:]:
+        res["profile"][f"c11 {lay}"] = stage_profile(model, man, 6, lay, spec, 0.25, batch, threads)
+    print(json.dumps(res["profile"], indent=1), flush=True)
+    for r in range(max(1, rounds)):
+        row: dict = {}
+        for i, lay in enumerate(layouts):
+            sc = camdetect_score(model, man, out / f"layout-{i}" / "speed", batch, threads, None,
+                                 skip_tiles=spec, layout=lay)
+            raw, units = raw_units_seconds(model, man, speed_n, lay, spec, batch, threads)
+            row[lay] = {"s_per_panorama": round(sc["busy_seconds"] / max(sc["jobs"], 1), 3),
+                        "units_per_panorama": round(sc["units"] / max(sc["jobs"], 1), 1),
+                        "raw_ort_s_per_panorama": round(raw / speed_n, 3),
+                        "vs_raw_ort": round(raw / sc["busy_seconds"], 3), "raw_units": units}
+        row["load_avg_1min"] = os.getloadavg()[0]
+        res["speed_rounds"].append(row)
+        print("speed round", r, json.dumps(row), flush=True)
+    base = layouts[0]
+    for lay in layouts:
+        col = res["columns"][lay]
+        med = lambda k, lay=lay: float(np.median([x[lay][k] for x in res["speed_rounds"]]))
+        col["s_per_panorama"] = med("s_per_panorama")
+        col["units_per_panorama"] = res["speed_rounds"][0][lay]["units_per_panorama"]
+        col["vs_raw_ort"] = med("vs_raw_ort")
+        col["speedup_vs_first"] = round(float(np.median([x[base]["s_per_panorama"] / x[lay]["s_per_panorama"]
+                                                         for x in res["speed_rounds"]])), 3)
+        col["ny_hours"] = round(NY_INTERSECTIONS * col["s_per_panorama"] / 3600, 1)
+    for i, lay in enumerate(layouts):
+        col = res["columns"][lay]
+        work = out / f"layout-{i}"
+        col["held_out"] = held_out(model, spec, city, work / "c11", batch, threads, layout=lay)
+        if second is not None and (second / "manifest.csv").is_file():
+            col["second_city"] = held_out(model, spec, second, work / second.name, batch, threads, layout=lay,
+                                          eval_manifest="manifest.csv")
+        col["street_backgrounds"] = street_false(model, spec, threads, batch, work, street_limit, layout=lay)
+        print("layout", lay, json.dumps(col), flush=True)
+    for lay in layouts:  # recall relative to the first layout (every tile)
+        col = res["columns"][lay]
+        for key in ("held_out", "second_city"):
+            b, c = res["columns"][base].get(key), col.get(key)
+            if b and c:
+                c["relative_highest_recall"] = round(c["highest_recall"] / b["highest_recall"], 4) \
+                    if b["highest_recall"] else None
+                c["relative_recall_at_0.25"] = round(c["recall_at_0.25"] / b["recall_at_0.25"], 4) \
+                    if b["recall_at_0.25"] else None
+    return res
+
+
+def print_layout_table(res: dict) -> None:
+    cols = res["layouts"]
+
+    def g(col, *keys):
+        d = res["columns"][col]
+        for k in keys:
+            d = d.get(k, {}) if isinstance(d, dict) else {}
+        return "-" if d in ({}, None) else d
+
+    def found(col, key, suffix=""):
+        d = res["columns"][col].get(key)
+        return f"{d['cameras_found' + suffix]} / {d['cameras']}" if d else "-"
+
+    rows = [("network inputs per panorama", [g(c, "units_per_panorama") for c in cols]),
+            ("s/panorama, c11 (median of rounds)", [g(c, "s_per_panorama") for c in cols]),
+            ("speed-up vs first column (per-round median)", [g(c, "speedup_vs_first") for c in cols]),
+            ("camdetect vs raw ORT on the same units", [g(c, "vs_raw_ort") for c in cols]),
+            ("New York 43,406 panoramas, hours (this box)", [g(c, "ny_hours") for c in cols]),
+            ("c11 held-out cameras found (highest recall)", [found(c, "held_out") for c in cols]),
+            ("c11 held-out cameras found at 0.25", [found(c, "held_out", "_at_0.25") for c in cols]),
+            ("c11 held-out mAP@0.5", [g(c, "held_out", "mAP50") for c in cols]),
+            ("second city cameras found (highest recall)", [found(c, "second_city") for c in cols]),
+            ("second city cameras found at 0.25", [found(c, "second_city", "_at_0.25") for c in cols]),
+            ("second city relative highest recall", [g(c, "second_city", "relative_highest_recall") for c in cols]),
+            ("second city mAP@0.5", [g(c, "second_city", "mAP50") for c in cols]),
+            ("street-backgrounds false/view (0.25)", [g(c, "street_backgrounds", "false_per_view") for c in cols])]
+    for folder in ("opensfm", "geovisio_pypi"):
+        rows.append((f"  {folder} false/view (held-out folder)",
+                     [g(c, "street_backgrounds", "by_folder", folder, "false_per_view") for c in cols]))
+    width = max(len(r[0]) for r in rows)
+    print("\n| measure | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols))
+    for name, vals in rows:
+        print(f"| {name.ljust(width)} | " + " | ".join(str(v) for v in vals) + " |")
+    for name, prof in res.get("profile", {}).items():
+        print(f"\nstage profile {name} ({prof['units_per_panorama']} units/panorama, "
+              f"{prof['total_s_per_panorama']} s/panorama sequential): "
+              + ", ".join(f"{k} {v} ms ({100 * prof['share'][k]:.1f} %)" for k, v in prof["ms_per_panorama"].items()))
+
+
+def peak_rss(model: Path, out: Path, counts: tuple[int, ...] = (1, 4), layout: str = "tiles") -> dict:
+    """Peak RSS of `camdetect score` (a subprocess each, ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``) on N
+    copies of a 16384 x 8192 JPEG panorama (a real 8192 x 4096 one upscaled 2x) and of the real 8192 x 4096
+    ones: bounded means flat in N. Not a timing."""
+    import subprocess
+
+    import cv2
+
+    src = sorted((SHARED / "panoramas").glob("*.jpg"))
+    big = out / "pano-16384.jpg"
+    if not big.exists():
+        im = cv2.imread(str(src[0]))
+        cv2.imwrite(str(big), cv2.resize(im, (16384, 8192), interpolation=cv2.INTER_LINEAR),
+                    [cv2.IMWRITE_JPEG_QUALITY, 90])
+        del im
+    res: dict = {"big_file_mb": round(big.stat().st_size / 1e6, 1), "layout": layout, "runs": []}
+    for name, files in (("16384x8192", [big]), ("8192x4096", src)):
+        for n in counts:
+            d = out / f"mem-{name}-{n}"
+            shutil.rmtree(d, ignore_errors=True)
+            (d / "in").mkdir(parents=True)
+            for k in range(n):
+                (d / "in" / f"p{k}.jpg").symlink_to(files[k % len(files)].resolve())
+            cmd = [str(ROOT / ".venv" / "bin" / "camdetect"), "score", str(d / "in"), "--model", str(model),
+                   "--db", str(d / "r.db"), "--out", str(d / "o"), "--kind", "panorama", "--no-progress",
+                   "--layout", layout]
+            probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            kb = int(subprocess.run([sys.executable, "-c", probe, *cmd], check=True, capture_output=True,
+                                    text=True).stdout.strip())
+            summ = json.loads((d / "o" / "summary.json").read_text(encoding="utf-8"))
+            row = {"panorama": name, "copies": n, "peak_rss_mb": round(kb / 1024), "notes": summ["notes"],
+                   "units": summ["units"], "seconds": round(summ["seconds"], 1)}
+            res["runs"].append(row)
+            print("memory", json.dumps(row), flush=True)
     return res
 
 
@@ -410,6 +674,16 @@ def main() -> None:
     ap.add_argument("--ceiling-only", action="store_true",
                     help="only the policies' decisions against truth boxes (no model run): cameras left in a kept tile")
     ap.add_argument("--street-limit", type=int, default=None, help="at most N street-backgrounds photos (smoke runs)")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="only peak RSS of `camdetect score` on 16384x8192 and 8192x4096 panoramas (needs --model)")
+    ap.add_argument("--layouts-only", action="store_true",
+                    help="only the tile-layout table (needs --model): stage profile, speed vs raw ORT, NY hours, recall")
+    ap.add_argument("--layouts", default=LAYOUTS, help=f"`--layout` specs separated by ';' (default {LAYOUTS}); "
+                                                       "the first is the reference (every tile)")
+    ap.add_argument("--second-city", type=Path, default=SECOND_CITY,
+                    help="a second synthetic city, all of it unseen by the model (evaluated on its manifest.csv)")
+    ap.add_argument("--layout-skip-tiles", default="none", help="--skip-tiles for the layout table")
+    ap.add_argument("--speed-panoramas", type=int, default=12, help="c11 held-out panoramas in the speed rounds")
     args = ap.parse_args()
 
     import cv2
@@ -421,6 +695,30 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     specs = split_policies(args.tile_policies if args.tile_policies is not None
                            else POLICIES if args.policies_only or args.ceiling_only else "")
+    if args.memory_only:
+        if not args.model:
+            raise SystemExit("--memory-only needs --model")
+        res = {"model": str(args.model), "command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
+               **peak_rss(args.model, out)}
+        (out / "memory.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+        print("\n| panorama | copies | peak RSS MB | notes | units |\n|---|---|---|---|---|")
+        for r in res["runs"]:
+            print(f"| {r['panorama']} | {r['copies']} | {r['peak_rss_mb']} | {r['notes']} | {r['units']} |")
+        print(f"\nwrote {out / 'memory.json'}")
+        return
+    if args.layouts_only:
+        if not args.model:
+            raise SystemExit("--layouts-only needs --model (layouts are measured on a trained detector)")
+        res = {"model": str(args.model), "batch": args.batch, "threads": args.threads, "cpus": os.cpu_count(),
+               "load_avg_start": os.getloadavg(), "command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
+               **layout_table(args.model, [x for x in args.layouts.split(";") if x], out, args.batch, args.threads,
+                              args.city, args.second_city if args.second_city.is_dir() else None,
+                              args.layout_skip_tiles, args.policy_rounds, args.speed_panoramas, args.street_limit),
+               "load_avg_end": os.getloadavg()}
+        (out / "layouts.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+        print_layout_table(res)
+        print(f"\nwrote {out / 'layouts.json'}")
+        return
     if args.ceiling_only:
         from camdetect.scoring.tile_policy import TilePolicy
 

@@ -68,6 +68,8 @@ def register(app: typer.Typer) -> None:
 
         policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
         tile_layout = TileLayout.parse(layout)  # same for --layout
+        if engine == "ray" and tile_layout != TileLayout():
+            raise ValueError(f"--layout {tile_layout.label}: the Ray engine scores the default layout only (for now)")
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
                           spot_share=spot_share, skip_tiles=policy, layout=tile_layout)
