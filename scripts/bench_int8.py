@@ -26,7 +26,7 @@ The box is shared: read ratios measured in the same run, not absolute speeds.
 
     .venv/bin/python scripts/bench_int8.py --model v3=runs/int8/v3/camdetect-v3-candidate.onnx \\
         --calib ../shared/data/street-backgrounds --calib runs/ds/v3/images/train \\
-        --calib-exclude opensfm --calib-exclude geovisio_pypi --out runs/int8/bench --install
+        --calib-exclude opensfm --calib-exclude geovisio_pypi --out runs/int8/bench --install v3
 """
 
 from __future__ import annotations
@@ -63,9 +63,13 @@ def held_out_street_root(data: Path, work: Path, held_out: list[str]) -> Path:
     root = work / "street-held-out"
     shutil.rmtree(root, ignore_errors=True)
     (root / "street-backgrounds").mkdir(parents=True)
-    for sub in held_out:
-        if (data / "street-backgrounds" / sub).is_dir():
-            (root / "street-backgrounds" / sub).symlink_to((data / "street-backgrounds" / sub).resolve())
+    for sub in held_out:  # file links: the evaluator's listing (rglob) does not enter linked folders
+        src = data / "street-backgrounds" / sub
+        for f in sorted(src.rglob("*")) if src.is_dir() else []:
+            if f.is_file():
+                (root / "street-backgrounds" / f.relative_to(data / "street-backgrounds")).parent.mkdir(
+                    parents=True, exist_ok=True)
+                (root / "street-backgrounds" / f.relative_to(data / "street-backgrounds")).symlink_to(f.resolve())
     for name in STREET_SETS[1:]:
         if (data / name).is_dir():
             (root / name).symlink_to((data / name).resolve())
@@ -123,6 +127,23 @@ def real_and_street(model: Path, data: Path, street_root: Path | None, stored: f
     return out
 
 
+def raw_speed_pair(first, second, images: list[np.ndarray], rounds: int) -> tuple[float, float]:
+    """Network only: the same pre-made letterboxed batches through both sessions, interleaved, median."""
+    from camdetect.scoring.letterbox import to_blob
+
+    blobs = [to_blob(images[i:i + 8], first.imgsz)[0] for i in range(0, len(images), 8)]
+    for det in (first, second):
+        det.run_blob(blobs[0])  # warm-up
+    times: list[list[float]] = [[], []]
+    for _ in range(max(1, rounds)):
+        for k, det in enumerate((first, second)):
+            t = time.perf_counter()
+            for b in blobs:
+                det.run_blob(b)
+            times[k].append(time.perf_counter() - t)
+    return len(images) / float(np.median(times[0])), len(images) / float(np.median(times[1]))
+
+
 def at_conf(dets: list, conf: float) -> list:
     return [d[d.scores >= conf] if len(d) else d for d in dets]
 
@@ -169,9 +190,12 @@ def bench_model(name: str, fp32: Path, args, bs, street_root: Path | None) -> di
                            calib_set=calib, speed_rounds=1)
         det8 = OnnxDetector(path, batch=8)
         s32, s8 = speed_pair(det32, det8, speed_set, rounds=args.rounds)
+        r32, r8 = raw_speed_pair(det32, det8, speed_set, rounds=args.rounds)
         m = real_and_street(path, args.data, street_root, stored=conf)
         row = {"path": str(path), "fp32_images_per_s": round(s32, 2), "int8_images_per_s": round(s8, 2),
-               "speedup": round(s8 / s32, 3), **{k: v for k, v in m.items() if not k.startswith("_")}}
+               "speedup": round(s8 / s32, 3), "raw_ort": {"fp32_images_per_s": round(r32, 2),
+                                                           "int8_images_per_s": round(r8, 2),
+                                                           "speedup": round(r8 / r32, 3)}, **{k: v for k, v in m.items() if not k.startswith("_")}}
         row["agreement"] = {
             "real": agreement(at_conf(base["_dets"][0], conf), at_conf(m["_dets"][0], conf)),
             "street": agreement(at_conf(base["_dets"][1], conf), at_conf(m["_dets"][1], conf))}
@@ -202,7 +226,7 @@ def bench_model(name: str, fp32: Path, args, bs, street_root: Path | None) -> di
         k: v for k, v in chosen.items() if k not in ("verdict", "quant_report")}, "command": args.command}
     stamp_verdict(final, res["verdict"], bench)
     res["int8_model"] = str(final)
-    if args.install:
+    if name in args.install:
         sib = fp32.with_name(fp32.stem + "-int8.onnx")
         shutil.copyfile(final, sib)
         shutil.copyfile(final.with_suffix(".quant.json"), sib.with_suffix(".quant.json"))
@@ -215,7 +239,7 @@ def bench_model(name: str, fp32: Path, args, bs, street_root: Path | None) -> di
 
 def table(results: dict) -> str:
     """Markdown table: one row per model and method (the chosen one marked)."""
-    head = ("| model | method | fp32 img/s | int8 img/s | speedup | real AP50 fp32 / int8 | synthetic mAP50 fp32 / "
+    head = ("| model | method | fp32 img/s | int8 img/s | speedup | network-only speedup | real AP50 fp32 / int8 | synthetic mAP50 fp32 / "
             "int8 | false/view held-out streets fp32 / int8 | matched share real / street | mean IoU | "
             "mean score drift | verdict |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -233,7 +257,7 @@ def table(results: dict) -> str:
             mark = " **(chosen)**" if method == r["chosen_method"] else ""
             lines.append(
                 f"| {name} | {method}{mark} | {m['fp32_images_per_s']:.1f} | {m['int8_images_per_s']:.1f} | "
-                f"{m['speedup']:.2f}x | {f((b.get('real') or {}).get('ap50'))} / {f((m.get('real') or {}).get('ap50'))} | "
+                f"{m['speedup']:.2f}x | {m['raw_ort']['speedup']:.2f}x | {f((b.get('real') or {}).get('ap50'))} / {f((m.get('real') or {}).get('ap50'))} | "
                 f"{f((b.get('synthetic') or {}).get('map50'))} / {f((m.get('synthetic') or {}).get('map50'))} | "
                 f"{f((b.get('street') or {}).get('false_per_view'), '{:.2f}')} / "
                 f"{f((m.get('street') or {}).get('false_per_view'), '{:.2f}')} | "
@@ -264,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-synthetic", dest="synthetic", action="store_false")
     p.add_argument("--no-street", dest="street", action="store_false")
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "int8" / "bench")
-    p.add_argument("--install", action="store_true", help="also put NAME-int8.onnx (+ verdict) beside FP32.onnx")
+    p.add_argument("--install", action="append", default=[], metavar="NAME",
+                   help="for model NAME, also put NAME-int8.onnx (+ verdict) beside its FP32.onnx, where "
+                        "camdetect score --precision auto reads it (repeatable)")
     p.add_argument("--note", action="append", default=[], help="NAME=TEXT shown in the JSON (e.g. parameters)")
     return p
 
