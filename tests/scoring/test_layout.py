@@ -63,7 +63,7 @@ def test_bad_layout_specs_name_the_option(spec, error):
         TileLayout.parse(spec)
 
 
-@pytest.mark.parametrize("spec", ["tiles", "tiles:overlap=0", "tiles:top_rows=2,whole=0", "whole:size=640"])
+@pytest.mark.parametrize("spec", ["tiles", "tiles:overlap=0", "tiles:whole=0,top_rows=2", "whole:size=640"])
 def test_label_rebuilds_the_layout(spec):
     layout = TileLayout.parse(spec)
     assert layout.label == spec and TileLayout.parse(layout.label) == layout
