@@ -576,7 +576,7 @@ def print_layout_table(res: dict) -> None:
               + ", ".join(f"{k} {v} ms ({100 * prof['share'][k]:.1f} %)" for k, v in prof["ms_per_panorama"].items()))
 
 
-def peak_rss(model: Path, out: Path, counts: tuple[int, ...] = (1, 4), layout: str = "tiles") -> dict:
+def peak_rss(model: Path, out: Path, counts: tuple[int, ...] = (1, 4, 12), layout: str = "tiles") -> dict:
     """Peak RSS of `camdetect score` (a subprocess each, ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``) on N
     copies of a 16384 x 8192 JPEG panorama (a real 8192 x 4096 one upscaled 2x) and of the real 8192 x 4096
     ones: bounded means flat in N. Not a timing."""
@@ -676,6 +676,7 @@ def main() -> None:
     ap.add_argument("--street-limit", type=int, default=None, help="at most N street-backgrounds photos (smoke runs)")
     ap.add_argument("--memory-only", action="store_true",
                     help="only peak RSS of `camdetect score` on 16384x8192 and 8192x4096 panoramas (needs --model)")
+    ap.add_argument("--memory-copies", default="1,4,12", help="panorama copies per --memory-only run")
     ap.add_argument("--layouts-only", action="store_true",
                     help="only the tile-layout table (needs --model): stage profile, speed vs raw ORT, NY hours, recall")
     ap.add_argument("--layouts", default=LAYOUTS, help=f"`--layout` specs separated by ';' (default {LAYOUTS}); "
@@ -699,7 +700,7 @@ def main() -> None:
         if not args.model:
             raise SystemExit("--memory-only needs --model")
         res = {"model": str(args.model), "command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
-               **peak_rss(args.model, out)}
+               **peak_rss(args.model, out, tuple(int(x) for x in args.memory_copies.split(",")))}
         (out / "memory.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
         print("\n| panorama | copies | peak RSS MB | notes | units |\n|---|---|---|---|---|")
         for r in res["runs"]:
