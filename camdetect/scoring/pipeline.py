@@ -236,7 +236,7 @@ class Scorer:
         view, and (large views) the layout's tiles that the tile policy keeps; skipped tiles are counted in
         ``skipped`` by reason. Returns the tiles cut."""
         vh, vw = im.shape[:2]
-        tile = tile_size_for(vw, vh, max(self.detector.imgsz), self.tile, self.train_tile)
+        tile = tile_size_for(vw, vh, max(self.detector.imgsz), self.layout.tile or self.tile, self.train_tile)
         windows = self.layout.windows(vw, vh, tile)
         if self.layout.has_whole_pass(bool(windows)):  # it catches objects bigger than a tile
             units.append(Unit(index, vi, im, size=self.whole_input))

@@ -65,8 +65,10 @@ class TileLayout:
       ``geometry.tiles.tile_windows`` with at least ``overlap`` between neighbours, plus (``whole=1``) one
       pass of the whole view letterboxed to the network input, which catches objects bigger than a tile.
       ``top_rows=N`` keeps only the N top tile rows (cameras hang above eye level; the whole pass still
-      sees the rest). On a 640 px view with 320 px tiles: ``overlap=0.2`` is the 3 x 3 grid (starts 0, 160,
-      320), ``overlap=0`` the 2 x 2 grid (0, 320: no overlap, a camera on the middle lines is cut).
+      sees the rest). ``tile=N`` sets the tile side (0: the scorer's rule); a tile larger than the network
+      input is letterboxed down to it. On a 640 px view with 320 px tiles: ``overlap=0.2`` is the 3 x 3 grid
+      (starts 0, 160, 320), ``overlap=0`` the 2 x 2 grid (0, 320: no overlap, a camera on the middle lines is
+      cut); ``tile=352,overlap=0.1`` a 2 x 2 grid of 352 px tiles (0, 288: 64 px overlap) shown at 320 px.
     * ``whole``: the whole view only, letterboxed to ``size`` (0 = the model's input; a larger side needs a
       model exported with dynamic height/width: a 640 px view at ``size=640`` is fed at its own pixels).
 
@@ -79,14 +81,15 @@ class TileLayout:
     whole: bool = True
     top_rows: int = 0  # 0 = every tile row
     size: int = 0  # whole-view pass input side; 0 = the model's input size
+    tile: int = 0  # tile side; 0 = the scorer's rule (tiling.tile_size_for: the model's training tile)
 
     def __post_init__(self) -> None:
         if self.mode not in LAYOUT_MODES:
             raise ValueError(f"--layout must be one of {', '.join(LAYOUT_MODES)}, got {self.mode!r}")
         if not 0 <= self.overlap < 1:
             raise ValueError(f"--layout: overlap must be in [0, 1), got {self.overlap}")
-        if self.top_rows < 0 or self.size < 0:
-            raise ValueError("--layout: top_rows and size must be >= 0")
+        if self.top_rows < 0 or self.size < 0 or self.tile < 0:
+            raise ValueError("--layout: top_rows, size and tile must be >= 0")
         if self.size and self.size % 32:
             raise ValueError(f"--layout: size must be a multiple of 32 (the network stride), got {self.size}")
 
@@ -104,7 +107,7 @@ class TileLayout:
             key, eq, value = item.partition("=")
             if not eq or key not in cls.__dataclass_fields__ or key == "mode":
                 raise ValueError(f"--layout {spec!r}: expected MODE[:key=value,...] with keys overlap, whole, "
-                                 f"top_rows, size; got {item!r}")
+                                 f"top_rows, size, tile; got {item!r}")
             try:
                 kw[key] = (float(value) if key == "overlap" else bool(int(value)) if key == "whole"
                            else int(value))

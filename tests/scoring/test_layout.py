@@ -30,9 +30,14 @@ def covered(windows, width: int, height: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("spec,grid", [("tiles", 9), ("tiles:overlap=0", 4), ("tiles:top_rows=2", 6),
-                                       ("tiles:top_rows=1,overlap=0", 2), ("whole", 0), ("whole:size=640", 0)])
+                                       ("tiles:top_rows=1,overlap=0", 2), ("whole", 0), ("whole:size=640", 0),
+                                       ("tiles:overlap=0.1,tile=352", 4)])
 def test_layout_grids_on_a_640_view(spec, grid):
-    assert len(TileLayout.parse(spec).windows(640, 640, 320)) == grid
+    layout = TileLayout.parse(spec)
+    windows = layout.windows(640, 640, layout.tile or 320)
+    assert len(windows) == grid
+    if layout.tile == 352:  # 2 x 2 with 64 px overlap: starts 0 and 288
+        assert sorted({w[0] for w in windows}) == [0, 288]
 
 
 @settings(max_examples=60, deadline=None)
@@ -103,7 +108,7 @@ def test_direct_units_give_the_same_detections_as_letterboxed_ones(tiny_onnx):
 @pytest.mark.parametrize("spec,units,sizes", [
     ("tiles", 10, {(320, 320)}), ("tiles:overlap=0", 5, {(320, 320)}), ("tiles:top_rows=2", 7, {(320, 320)}),
     ("tiles:whole=0", 9, {(320, 320)}), ("whole", 1, {(320, 320)}), ("whole:size=640", 1, {(640, 640)}),
-    ("tiles:size=640", 10, {(320, 320), (640, 640)})])
+    ("tiles:size=640", 10, {(320, 320), (640, 640)}), ("tiles:overlap=0.1,tile=352", 5, {(320, 320)})])
 def test_units_per_view(tiny_onnx, spec, units, sizes):
     scorer = Scorer(tiny_onnx, threads=1, tile=320, tile_policy="none", layout=spec)
     out: list = []
