@@ -50,6 +50,16 @@ def fill_store(store: Store, media: Path, n_images: int = 3, per_view: int = 2, 
     return out
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_store(request, tmp_path) -> Store:
+    """A freshly migrated, empty store on SQLite and (where a server can start) PostgreSQL."""
+    url = (f"sqlite:///{tmp_path / 'empty.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_server").create_database())
+    s = Store.open(url, create=True)
+    yield s
+    s.close()
+
+
 @pytest.fixture(scope="session")
 def template_store(tmp_path_factory) -> Path:
     """Migrate and fill once per test process; each test gets a copy (fast, still a real store)."""

@@ -10,17 +10,12 @@ from camdetect.records import Suggestion
 from camdetect.review.auth import create_user
 from camdetect.review.config import ReviewConfig
 from camdetect.review.scheduler import Scheduler, Submission
-from camdetect.store import Store
 from camdetect.store.models import SuggestionRow
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_server").create_database())
-    s = Store.open(url, create=True)
-    yield s
-    s.close()
+@pytest.fixture
+def store(empty_store):
+    return empty_store
 
 
 def sug(key: str, inter: str, score: float, view: str = "v0") -> Suggestion:

@@ -23,13 +23,9 @@ from camdetect.store import Store
 from .test_cli import run
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_server").create_database())
-    s = Store.open(url, create=True)
-    yield s
-    s.close()
+@pytest.fixture
+def store(empty_store):
+    return empty_store
 
 
 def test_workers_refused_on_sqlite(tmp_path):

@@ -145,19 +145,13 @@ def test_history_lists_last_answers_and_today(make_client):
     assert c2.get("/api/me/history").json() == {"answers": [], "today": 0}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_store(request, tmp_path):
-    from camdetect.store import Store
-
+@pytest.fixture
+def any_store(empty_store, tmp_path):
     from .conftest import fill_store
 
-    url = f"sqlite:///{tmp_path / 'b.db'}" if request.param == "sqlite" else \
-        request.getfixturevalue("pg_server").create_database()
     (tmp_path / "media").mkdir()
-    s = Store.open(url, create=True)
-    fill_store(s, tmp_path / "media", n_images=1, per_view=1)
-    yield s
-    s.close()
+    fill_store(empty_store, tmp_path / "media", n_images=1, per_view=1)
+    return empty_store
 
 
 def test_skip_and_undo_keep_the_slot_counts_on_both_backends(any_store):
