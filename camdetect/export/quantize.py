@@ -24,6 +24,9 @@ from camdetect.export.calibration import METHODS, CalibSet, CalibSource, sample_
 from camdetect.export.parity import match
 
 PERCENTILE = 99.999  # ORT's default for the Percentile method, kept explicit in the report
+# Note: quantize_static builds its Entropy calibrator with 128 histogram bins for 128 quantised levels (no
+# option reaches them), so the only threshold it can pick is the full range: ``entropy`` gives MinMax's
+# scales (measured on camdetect-default: all 680 scales and zero points identical; docs/export.md).
 
 
 @dataclass
