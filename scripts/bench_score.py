@@ -544,7 +544,7 @@ def print_layout_table(res: dict) -> None:
         d = res["columns"][col]
         for k in keys:
             d = d.get(k, {}) if isinstance(d, dict) else {}
-        return "-" if d in ({}, None) else d
+        return "-" if d in ({}, None) else round(d, 3) if isinstance(d, float) else d
 
     def found(col, key, suffix=""):
         d = res["columns"][col].get(key)
@@ -564,8 +564,9 @@ def print_layout_table(res: dict) -> None:
             ("second city mAP@0.5", [g(c, "second_city", "mAP50") for c in cols]),
             ("street-backgrounds false/view (0.25)", [g(c, "street_backgrounds", "false_per_view") for c in cols])]
     for folder in ("opensfm", "geovisio_pypi"):
-        rows.append((f"  {folder} false/view (held-out folder)",
-                     [g(c, "street_backgrounds", "by_folder", folder, "false_per_view") for c in cols]))
+        rows.append((f"  {folder} (held-out folder): false / views",
+                     [f"{g(c, 'street_backgrounds', 'by_folder', folder, 'false')} / "
+                      f"{g(c, 'street_backgrounds', 'by_folder', folder, 'views')}" for c in cols]))
     width = max(len(r[0]) for r in rows)
     print("\n| measure | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols))
     for name, vals in rows:
