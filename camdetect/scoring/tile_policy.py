@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from camdetect.records import View
+from camdetect.scoring.mode_spec import mode_spec_label, parse_mode_spec
 
 MODES = ("none", "geometry", "geometry+texture")
 # `camdetect score`'s default: on the held-out synthetic panoramas it kept 100 % of the recall of scoring every
@@ -63,28 +64,13 @@ class TilePolicy:
     def parse(cls, spec: TilePolicy | str | dict | None) -> TilePolicy:
         """``MODE`` or ``MODE:key=value,...`` (e.g. ``geometry+texture:edge_contrast=32``), a dict of fields,
         or a policy; None is ``none``."""
-        if spec is None or isinstance(spec, cls):
-            return spec or cls()
-        if isinstance(spec, dict):
-            return cls(**spec)
-        mode, _, rest = str(spec).partition(":")
-        kw: dict = {}
-        for item in filter(None, rest.split(",")):
-            key, eq, value = item.partition("=")
-            if not eq or key not in cls.__dataclass_fields__ or key == "mode":
-                raise ValueError(f"--skip-tiles {spec!r}: expected MODE[:key=value,...] with keys "
-                                 f"road_below_deg, sky_above_deg, edge_contrast, min_edge_px; got {item!r}")
-            try:
-                kw[key] = int(value) if key == "min_edge_px" else float(value)
-            except ValueError:
-                raise ValueError(f"--skip-tiles {spec!r}: {key} must be a number, got {value!r}") from None
-        return cls(mode=mode, **kw)
+        return parse_mode_spec(cls, spec, "--skip-tiles",
+                               lambda key, value: int(value) if key == "min_edge_px" else float(value))
 
     @property
     def label(self) -> str:
         """The spec that rebuilds this policy (mode, then the thresholds that differ from the defaults)."""
-        diff = [f"{k}={v:g}" for k, v in asdict(self).items() if k != "mode" and v != getattr(TilePolicy, k)]
-        return self.mode + (":" + ",".join(diff) if diff else "")
+        return mode_spec_label(self)
 
     @property
     def geometry(self) -> bool:

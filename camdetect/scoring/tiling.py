@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from camdetect.geometry.overlap import greedy_nms
 from camdetect.geometry.tiles import DEFAULT_OVERLAP, tile_windows
 from camdetect.records import Detections
+from camdetect.scoring.mode_spec import mode_spec_label, parse_mode_spec
 
 MERGE_IOS = 0.6
 
@@ -97,30 +98,13 @@ class TileLayout:
     def parse(cls, spec: TileLayout | str | dict | None) -> TileLayout:
         """``MODE`` or ``MODE:key=value,...`` (``tiles:overlap=0``, ``tiles:top_rows=2``, ``whole:size=640``),
         a dict of fields, or a layout; None is the default."""
-        if spec is None or isinstance(spec, cls):
-            return spec or cls()
-        if isinstance(spec, dict):
-            return cls(**spec)
-        mode, _, rest = str(spec).partition(":")
-        kw: dict = {}
-        for item in filter(None, rest.split(",")):
-            key, eq, value = item.partition("=")
-            if not eq or key not in cls.__dataclass_fields__ or key == "mode":
-                raise ValueError(f"--layout {spec!r}: expected MODE[:key=value,...] with keys overlap, whole, "
-                                 f"top_rows, size, tile; got {item!r}")
-            try:
-                kw[key] = (float(value) if key == "overlap" else bool(int(value)) if key == "whole"
-                           else int(value))
-            except ValueError:
-                raise ValueError(f"--layout {spec!r}: {key} must be a number, got {value!r}") from None
-        return cls(mode=mode, **kw)
+        return parse_mode_spec(cls, spec, "--layout", lambda key, value: float(value) if key == "overlap"
+                               else bool(int(value)) if key == "whole" else int(value))
 
     @property
     def label(self) -> str:
         """The spec that rebuilds this layout (mode, then the fields that differ from the defaults)."""
-        diff = [f"{k}={int(v) if isinstance(v, bool) else v:g}" for k, v in asdict(self).items()
-                if k != "mode" and v != getattr(TileLayout, k)]
-        return self.mode + (":" + ",".join(diff) if diff else "")
+        return mode_spec_label(self, lambda v: f"{int(v) if isinstance(v, bool) else v:g}")
 
     def to_json(self) -> dict:
         return {"spec": self.label, **asdict(self)}
