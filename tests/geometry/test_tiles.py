@@ -61,9 +61,9 @@ def test_dataset_building_and_scoring_call_the_one_tiler():
 
     from camdetect.dataset import build
     from camdetect.evaluate import real_images
-    from camdetect.scoring import pipeline
+    from camdetect.scoring import tiling
 
-    assert build.tile_windows is tile_windows and pipeline.tile_windows is tile_windows
+    assert build.tile_windows is tile_windows and tiling.tile_windows is tile_windows  # the scorer's TileLayout
     assert "from camdetect.geometry.tiles import tile_windows" in inspect.getsource(real_images.MultiScale.units)
 
 
