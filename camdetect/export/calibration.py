@@ -9,7 +9,8 @@ photo also gives the whole photo (the scorer's whole-view pass, letterboxed down
 the tile (a composite training tile) is used whole. Files are picked with ``numpy.random.default_rng(seed)``
 over the sorted file list, so the same folders and seed give the same inputs.
 
-``real-cameras-dev`` is the evaluation set of real cameras: a source inside it is refused.
+The real-camera evaluation set (``evaluate.real_images.REAL_SET``) never calibrates: a source inside it is
+refused, and a source that holds it (e.g. the whole shared data folder) skips it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-EVAL_ONLY = ("real-cameras-dev",)  # folders that must never calibrate (they measure int8)
 METHODS = ("minmax", "entropy", "percentile")
 
 
@@ -41,17 +41,19 @@ class CalibSource:
         return cls(Path(text), None, tuple(exclude))
 
     def files(self) -> list[Path]:
+        from camdetect.evaluate.real_images import REAL_SET  # the evaluation code owns the name
         from camdetect.scoring.inputs import IMAGE_EXTS
 
         root = Path(self.path)
         if not root.is_dir():
             raise FileNotFoundError(f"{root}: calibration folder not found")
-        if any(part in EVAL_ONLY for part in root.resolve().parts):
-            raise ValueError(f"{root}: {'/'.join(EVAL_ONLY)} is for evaluation only, never for calibration")
+        if REAL_SET in root.resolve().parts:
+            raise ValueError(f"{root}: {REAL_SET} is for evaluation only, never for calibration")
+        skip = {*self.exclude, REAL_SET}
         out = []
         for p in sorted(root.rglob("*")):
             rel = p.relative_to(root).parts
-            if p.is_file() and p.suffix.lower() in IMAGE_EXTS and not (set(rel[:-1]) & set(self.exclude)):
+            if p.is_file() and p.suffix.lower() in IMAGE_EXTS and not (set(rel[:-1]) & skip):
                 out.append(p)
         return out
 

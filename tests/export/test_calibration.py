@@ -49,6 +49,8 @@ def test_evaluation_set_never_calibrates(tmp_path):
     _img(tmp_path / "real-cameras-dev" / "x.jpg", 64, 64)
     with pytest.raises(ValueError, match="evaluation only"):
         CalibSource(tmp_path / "real-cameras-dev").files()
+    _img(tmp_path / "streets" / "s.jpg", 64, 64)
+    assert CalibSource(tmp_path).files() == [tmp_path / "streets" / "s.jpg"]  # a parent folder skips it
 
 
 def test_missing_or_empty_folder(tmp_path):
