@@ -71,12 +71,6 @@ def to_blob(images: list[np.ndarray], imgsz: int | tuple[int, int]) -> tuple[np.
     return blob, params
 
 
-def is_direct(shape: tuple[int, ...], imgsz: int | tuple[int, int]) -> bool:
-    """Whether an image of ``shape`` (h, w, ...) is fed without letterboxing to a network input ``imgsz``."""
-    new_h, new_w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
-    return tuple(shape[:2]) == (new_h, new_w)
-
-
 def unletterbox_boxes(xyxy: np.ndarray, params: LetterboxParams) -> np.ndarray:
     """Map boxes from network-input pixels back to the original image and clip to it."""
     out = xyxy.astype(np.float32, copy=True)

@@ -67,8 +67,8 @@ class Unit:
     job_index: int
     view_index: int
     image: np.ndarray
+    size: tuple[int, int]
     origin: tuple[int, int] = (0, 0)
-    size: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -245,7 +245,7 @@ class Scorer:
             if why:  # cannot hold a camera (tile_policy): not inferred
                 skipped[why] += 1
             else:
-                units.append(Unit(index, vi, im[y1:y2, x1:x2], (x1, y1), size=imgsz))
+                units.append(Unit(index, vi, im[y1:y2, x1:x2], size=imgsz, origin=(x1, y1)))
         return len(windows)
 
     def detect_view(self, image: np.ndarray, view: View | None = None, stats: Counter | None = None) -> Detections:
@@ -282,12 +282,11 @@ class Scorer:
         out: list[Detections | None] = [None] * len(units)
         by_size: dict[tuple[int, int], list[int]] = {}
         for i, u in enumerate(units):
-            by_size.setdefault(tuple(u.size) if u.size != (0, 0) else tuple(self.detector.imgsz), []).append(i)
-        for size, idx in by_size.items():
+            by_size.setdefault(tuple(u.size), []).append(i)
+        for idx in by_size.values():
             for b in range(0, len(idx), self.detector.batch):
                 chunk = idx[b:b + self.detector.batch]
-                blob, params = to_blob([units[i].image for i in chunk], size)
-                for i, d in zip(chunk, self.run_batch(blob, params)):
+                for i, d in zip(chunk, self.run_batch(*self.make_batch([units[i] for i in chunk]))):
                     out[i] = d
         return out
 
