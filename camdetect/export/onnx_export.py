@@ -158,18 +158,24 @@ def export_pt(weights: Path, out: Path, imgsz: int | None, task_hint: str = "det
     return path, {"names": [names[i] for i in sorted(names)], "imgsz": size, "task": task}
 
 
-def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
-    """Write ``meta`` into metadata_props (keeping ultralytics' own keys) and save atomically to ``out``."""
+def stamp_props(onnx_path: str | os.PathLike, props: dict[str, str], out: str | os.PathLike | None = None) -> None:
+    """Add/replace metadata_props entries (keeping the others, e.g. ultralytics' own keys) and save atomically
+    to ``out`` (default: in place)."""
     import onnx
 
     model = onnx.load(str(onnx_path))
-    props = {p.key: p.value for p in model.metadata_props}
-    props.update(meta.to_props())
+    merged = {p.key: p.value for p in model.metadata_props}
+    merged.update(props)
     del model.metadata_props[:]
-    for k, v in props.items():
+    for k, v in merged.items():
         model.metadata_props.add(key=k, value=v)
-    with atomic_path(out) as tmp:
+    with atomic_path(Path(out if out is not None else onnx_path)) as tmp:
         onnx.save(model, str(tmp))
+
+
+def stamp_metadata(onnx_path: Path, out: Path, meta: ModelMetadata) -> None:
+    """Write ``meta`` into metadata_props (keeping ultralytics' own keys) and save atomically to ``out``."""
+    stamp_props(onnx_path, meta.to_props(), out)
 
 
 def export_run(run_or_pt: str | os.PathLike, out: str | os.PathLike, imgsz: int | None = None,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.export.calibration import METHODS, CalibSet, CalibSource, sample_calibration
+from camdetect.export.onnx_export import stamp_props
 from camdetect.export.parity import match
 
 PERCENTILE = 99.999  # ORT's default for the Percentile method, kept explicit in the report
@@ -108,22 +109,6 @@ def _sources(calib) -> list[CalibSource]:
     return [c if isinstance(c, CalibSource) else CalibSource.parse(c) for c in calib]
 
 
-def stamp_props(model_path: str | Path, props: dict[str, str]) -> None:
-    """Add/replace metadata_props entries of ``model_path`` in place (atomically)."""
-    import onnx
-
-    from camdetect.durable import atomic_path
-
-    model = onnx.load(str(model_path))
-    old = {p.key: p.value for p in model.metadata_props}
-    old.update(props)
-    del model.metadata_props[:]
-    for k, v in old.items():
-        model.metadata_props.add(key=k, value=v)
-    with atomic_path(Path(model_path)) as tmp:
-        onnx.save(model, str(tmp))
-
-
 def stamp_verdict(int8_path: str | Path, verdict: dict, bench: dict | None = None) -> None:
     """Write the int8 verdict into the model (``camdetect.int8_verdict``) and its ``.quant.json``
     (``verdict`` and, when given, the ``bench`` figures it was decided from)."""
@@ -161,7 +146,6 @@ def quantize_model(fp32_path: str | Path, calib, out: str | Path, n_calib: int =
 
     from camdetect.export.int8_choice import UNMEASURED
     from camdetect.export.metadata import ModelMetadata
-    from camdetect.export.onnx_export import stamp_metadata
     from camdetect.scoring.detector import OnnxDetector
     from camdetect.scoring.letterbox import to_blob
 
@@ -200,8 +184,7 @@ def quantize_model(fp32_path: str | Path, calib, out: str | Path, n_calib: int =
         meta = ModelMetadata.from_props({p.key: p.value for p in onnx.load(str(fp32_path)).metadata_props})
         meta.quantization = f"int8 static QDQ (detect head float, {method} calibration)"
         meta.name = out.stem
-        stamp_metadata(tmp, out, meta)
-        stamp_props(out, {"camdetect.int8_verdict": json.dumps(UNMEASURED)})
+        stamp_props(tmp, {**meta.to_props(), "camdetect.int8_verdict": json.dumps(UNMEASURED)}, out)
     finally:
         pre.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)

@@ -43,7 +43,7 @@ def test_an_improvement_is_no_loss():
 @pytest.fixture()
 def pair(tiny_onnx, tmp_path):
     """fp32 model + an int8 sibling (the fp32 file copied, stamped like quantize_model stamps: cheap)."""
-    from camdetect.export.quantize import stamp_props
+    from camdetect.export.onnx_export import stamp_props
 
     fp32 = tmp_path / "m.onnx"
     shutil.copyfile(tiny_onnx, fp32)
