@@ -129,19 +129,14 @@ def real_and_street(model: Path, data: Path, street_root: Path | None, stored: f
 
 def raw_speed_pair(first, second, images: list[np.ndarray], rounds: int) -> tuple[float, float]:
     """Network only: the same pre-made letterboxed batches through both sessions, interleaved, median."""
+    from camdetect.export.quantize import interleaved_rates
     from camdetect.scoring.letterbox import to_blob
 
     blobs = [to_blob(images[i:i + 8], first.imgsz)[0] for i in range(0, len(images), 8)]
     for det in (first, second):
         det.run_blob(blobs[0])  # warm-up
-    times: list[list[float]] = [[], []]
-    for _ in range(max(1, rounds)):
-        for k, det in enumerate((first, second)):
-            t = time.perf_counter()
-            for b in blobs:
-                det.run_blob(b)
-            times[k].append(time.perf_counter() - t)
-    return len(images) / float(np.median(times[0])), len(images) / float(np.median(times[1]))
+    return interleaved_rates(tuple((lambda d=det: [d.run_blob(b) for b in blobs]) for det in (first, second)),
+                             len(images), rounds)
 
 
 def at_conf(dets: list, conf: float) -> list:

@@ -89,18 +89,23 @@ def agreement(a: list, b: list) -> dict:
             "mean_signed_score_diff": round(float(np.mean(diffs)), 5) if diffs else 0.0}
 
 
+def interleaved_rates(runs, n: int, rounds: int = 3) -> tuple[float, ...]:
+    """Items/s of each ``run()`` (one pass over the same ``n`` items), timed in interleaved rounds (median of
+    ``rounds``): the shared machine's load drifts, so a ratio is only honest from alternating runs."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(max(1, rounds)):
+        for k, run in enumerate(runs):
+            t = time.perf_counter()
+            run()
+            times[k].append(time.perf_counter() - t)
+    return tuple(n / float(np.median(ts)) for ts in times)
+
+
 def speed_pair(first, second, images: list[np.ndarray], rounds: int = 3) -> tuple[float, float]:
-    """Images/s of two detectors on the same inputs, timed in interleaved rounds (median of ``rounds``):
-    the shared machine's load drifts, so a ratio is only honest from alternating runs."""
+    """Images/s of two detectors on the same inputs, end to end (letterbox, ORT, decode, NMS), interleaved."""
     first.predict(images[: first.batch])  # warm-up
     second.predict(images[: second.batch])
-    times: list[list[float]] = [[], []]
-    for _ in range(max(1, rounds)):
-        for k, det in enumerate((first, second)):
-            t = time.perf_counter()
-            det.predict(images)
-            times[k].append(time.perf_counter() - t)
-    return len(images) / float(np.median(times[0])), len(images) / float(np.median(times[1]))
+    return interleaved_rates((lambda: first.predict(images), lambda: second.predict(images)), len(images), rounds)
 
 
 def _sources(calib) -> list[CalibSource]:
