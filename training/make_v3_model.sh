@@ -9,9 +9,8 @@
 # c11). Every step skips or resumes what exists; the training step resumes with `--resume` (see the end).
 set -euo pipefail
 C=.venv/bin/camdetect
-PY=.venv/bin/python
 D=../shared/data
-SPRITES=runs/sprites/v1 CITY=runs/city/c11 CITYDS=runs/ds/c11 CITY2=runs/city/c12 CITY2DS=runs/ds/c12
+SPRITES=runs/sprites/v1 CITYDS=runs/ds/c11 CITY2=runs/city/c12 CITY2DS=runs/ds/c12
 DS=runs/ds/v3 RUN=runs/train/v3
 # 1. a second synthetic city (new seed) and its truth tiles
 [ -f $CITY2/manifest.csv ] || $C synth --out $CITY2 --intersections 160 --seed 12 --workers 2
@@ -27,10 +26,4 @@ $C dataset check $DS
 [ -f $RUN/weights/last.pt ] || $C train --config configs/train/real.yaml --data $DS \
     --weights models/camdetect-default.pt --epochs 40 --time 1.5 --name v3 --threads 1
 # 4. ONNX + parity, then the same evaluations as v2 (real photos, street views, c11 held-out panoramas)
-$C export $RUN --out runs/export/v3/camdetect-v3.onnx --tile 320
-$PY scripts/eval_real_cameras.py --model runs/export/v3/camdetect-v3.onnx --out runs/eval/real-v3 --no-progress
-rm -rf runs/score/c11-v3
-$C score $CITY/manifest_test.csv --model runs/export/v3/camdetect-v3.onnx --conf 0.01 --no-progress \
-    --db runs/score/c11-v3/review.db --media runs/score/c11-v3/media --out runs/score/c11-v3
-$C eval --predictions runs/score/c11-v3/suggestions.jsonl --truth $CITY --manifest $CITY/manifest_test.csv \
-    --out runs/eval/c11-v3
+training/eval_candidate.sh v3 $RUN

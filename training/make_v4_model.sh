@@ -12,7 +12,7 @@ set -euo pipefail
 C=.venv/bin/camdetect
 PY=.venv/bin/python
 D=../shared/data
-SPRITES=runs/sprites/v1 CITY=runs/city/c11 CITYDS=runs/ds/c11 CITY2DS=runs/ds/c12
+SPRITES=runs/sprites/v1 CITYDS=runs/ds/c11 CITY2DS=runs/ds/c12
 DS=runs/ds/v4 RUN=runs/train/v4
 # 1. lit look-alikes added to the sprite library (resumes; ~1.1 s per sprite on a busy 2-core box)
 $C render sprites --out $SPRITES --count 300 --seed 3 --workers 2 \
@@ -27,12 +27,6 @@ $C dataset check $DS
 [ -f $RUN/weights/last.pt ] || $C train --config configs/train/real.yaml --data $DS \
     --weights models/camdetect-v3-candidate.pt --epochs 40 --time 1.5 --name v4 --threads 1
 # 4. ONNX + parity, then the same evaluations as v2 and v3 (real photos, street views, c11 held-out panoramas)
-$C export $RUN --out runs/export/v4/camdetect-v4.onnx --tile 320
-$PY scripts/eval_real_cameras.py --model runs/export/v4/camdetect-v4.onnx --out runs/eval/real-v4 --no-progress
-rm -rf runs/score/c11-v4
-$C score $CITY/manifest_test.csv --model runs/export/v4/camdetect-v4.onnx --conf 0.01 --no-progress \
-    --db runs/score/c11-v4/review.db --media runs/score/c11-v4/media --out runs/score/c11-v4
-$C eval --predictions runs/score/c11-v4/suggestions.jsonl --truth $CITY --manifest $CITY/manifest_test.csv \
-    --out runs/eval/c11-v4
+training/eval_candidate.sh v4 $RUN
 $PY scripts/real_summary.py v2=runs/eval/real-default-t2 v3=runs/eval/real-v3 v4=runs/eval/real-v4 \
     --panos v2=runs/eval/c11-panos --panos v3=runs/eval/c11-v3 --panos v4=runs/eval/c11-v4 --by-model
