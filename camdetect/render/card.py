@@ -54,7 +54,7 @@ def _size_plot(out: Path, sizes: list[float]) -> Path:
 
 
 def write_card(out: Path, records: list[dict], opts, names: list[str], included: dict, command: str,
-               backgrounds: list, sprite_dir: Path) -> dict:
+               backgrounds: list, sprite_dirs: tuple[str, ...]) -> dict:
     by_split = Counter(r["split"] for r in records)
     boxes = Counter((r["split"], c) for r in records for c in r["classes"])
     kinds = Counter(k for r in records for k in r["kinds"])
@@ -62,12 +62,16 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
     sources = Counter(Path(r["background"]).parent.name for r in records)
     sizes = [max(b[2] - b[0], b[3] - b[1]) for r in records for b in r["boxes"]]
     q = np.percentile(sizes, [10, 50, 90]).round(1).tolist() if sizes else []
+    ups = np.array([u for r in records for u in r.get("upscales", [])])
+    upscale = ({"p50_p90_max": np.percentile(ups, [50, 90, 100]).round(2).tolist(),
+                "share_over_1.25": round(float((ups > 1.25).mean()), 3), "share_over_2": round(float((ups > 2).mean()), 3)}
+               if len(ups) else {})
     sheet = contact_sheet(out, records)
     _size_plot(out, sizes)
     summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
                "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
-               "size_p10_p50_p90": q, "included": included, "options": asdict(opts), "command": command,
-               "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": str(sprite_dir)}
+               "size_p10_p50_p90": q, "upscale": upscale, "included": included, "options": asdict(opts), "command": command,
+               "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": ", ".join(sprite_dirs)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     _dataset_json(out, records, opts, names, included, command, summary)
     lines = [f"# Composite dataset: {out.name}", "",
@@ -78,7 +82,12 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
              "| split | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for s in sorted(by_split):
         lines.append(f"| {s} | " + " | ".join(str(boxes.get((s, c), 0)) for c in names) + " |")
-    lines += ["", f"Camera box longest side p10/p50/p90: {q} px (histogram: box_sizes.png).", "",
+    lines += ["", f"Camera box longest side p10/p50/p90: {q} px (histogram: box_sizes.png).", ""]
+    if upscale:
+        lines += [f"Camera sprites enlarged when pasted (paste / render size) p50/p90/max {upscale['p50_p90_max']}; "
+                  f"{upscale['share_over_1.25']:.1%} of cameras over 1.25x, {upscale['share_over_2']:.1%} over 2x "
+                  f"(max_upscale {opts.max_upscale:g}: 0 = any sprite at any size).", ""]
+    lines += [
               "Camera kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()), "",
               "Look-alikes (unlabelled): " + ", ".join(f"{k} {v}" for k, v in decoys.most_common()), "",
               "Background sources (folder): " + ", ".join(f"{k} {v}" for k, v in sources.most_common()), ""]

@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
     @rd.command("composite")
     def composite(
         out: Path = typer.Option(..., "--out", help="Dataset folder to write (ultralytics layout); re-running resumes."),
-        sprites_dir: Path = typer.Option(..., "--sprites", help="Sprite folder from `camdetect render sprites`."),
+        sprites_dir: list[Path] = typer.Option(..., "--sprites", help="Sprite folder from `camdetect render sprites`; "
+                                               "repeatable (the folders are one library)."),
         backgrounds: list[str] = typer.Option(..., "--backgrounds", help="FOLDER or FOLDER=WEIGHT (recursive; each "
                                                "folder is drawn by its weight); repeatable."),
         exclude: list[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this; repeatable."),
@@ -82,6 +83,9 @@ def register(app: typer.Typer) -> None:
         no_harmonise: bool = typer.Option(False, "--no-harmonise", help="Plain paste (ablation)."),
         no_decoys: bool = typer.Option(False, "--no-decoys", help="No look-alikes (ablation)."),
         occlusion: float = typer.Option(0.25, "--occlusion", help="Chance of a wire or texture blob over a paste."),
+        max_upscale: float = typer.Option(0.0, "--max-upscale", help="Paste only sprites rendered at least size / "
+                                          "this (e.g. 1.25: close-ups come from large renders, never blown-up small "
+                                          "ones); 0 = any sprite at any size."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -92,10 +96,11 @@ def register(app: typer.Typer) -> None:
         from camdetect.render.composite import CompositeOptions, build_composites, list_backgrounds
         from camdetect.taxonomy import load_taxonomy
 
-        if tiles < 1 or tile < 32 or not 0 <= val < 1:
-            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1)")
+        if tiles < 1 or tile < 32 or not 0 <= val < 1 or not (max_upscale == 0 or max_upscale >= 1):
+            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1")
         opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
-                                occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys, workers=workers)
+                                occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
+                                max_upscale=max_upscale, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -47,6 +47,11 @@ class CompositeOptions:
     harmonise: bool = True  # off: plain paste (no exposure / colour match, no blur): for the ablation
     decoys: bool = True
     jpeg: tuple[int, int] = (40, 95)
+    # Largest enlargement of a sprite when pasted: a camera pasted at 200 px from a 50-px render is a blurred
+    # blob, unlike any real close-up. > 0: each paste draws among the sprites rendered at least
+    # size / max_upscale (the largest ones when none is), so close-ups come from large renders; 0: any sprite
+    # at any size (the draw of the v2-v4 datasets, kept byte for byte).
+    max_upscale: float = 0.0
     workers: int = 1
 
 
@@ -101,18 +106,43 @@ def split_of(path: Path, val_share: float) -> str:
     return "val" if h < val_share else "train"
 
 
+def sprite_dirs_of(sprite_dir) -> tuple[str, ...]:
+    """One folder or several (``--sprites`` is repeatable) as the hashable key of the library cache."""
+    dirs = [sprite_dir] if isinstance(sprite_dir, (str, Path)) else list(sprite_dir)
+    return tuple(str(d) for d in dirs)
+
+
 @lru_cache(maxsize=1)
-def _library(sprite_dir: str) -> tuple[list[Sprite], list[Sprite]]:
+def _library(sprite_dirs: tuple[str, ...]) -> tuple[list[Sprite], list[Sprite]]:
     cams, decoys = [], []
-    for side in sorted(Path(sprite_dir).glob("*.json")):
-        png = side.with_suffix(".png")
-        if not png.is_file():
-            continue
-        s = load_sprite(png)
-        (cams if s.meta.type else decoys).append(s)
+    for sprite_dir in sprite_dirs:
+        for side in sorted(Path(sprite_dir).glob("*.json")):
+            png = side.with_suffix(".png")
+            if not png.is_file():
+                continue
+            s = load_sprite(png)
+            (cams if s.meta.type else decoys).append(s)
     if not cams:
-        raise ValueError(f"{sprite_dir}: no camera sprites (run camdetect render sprites first)")
+        raise ValueError(f"{', '.join(sprite_dirs)}: no camera sprites (run camdetect render sprites first)")
     return cams, decoys
+
+
+def rendered_size(sp: Sprite, is_cam: bool) -> float:
+    """What a paste scales: the camera box's longest side for a camera, the frame for a look-alike."""
+    if is_cam:
+        bx1, by1, bx2, by2 = sp.meta.box
+        return float(max(bx2 - bx1, by2 - by1))
+    return float(sp.meta.size)
+
+
+def pick_sprite(pool: list[Sprite], is_cam: bool, need: float, max_upscale: float,
+                rng: np.random.Generator) -> Sprite:
+    """A sprite rendered at least ``need / max_upscale`` px; the largest few when the library has none."""
+    sizes = np.array([rendered_size(sp, is_cam) for sp in pool])
+    ok = np.flatnonzero(sizes * max_upscale >= need)
+    if not len(ok):
+        ok = np.argsort(-sizes, kind="stable")[:max(1, len(pool) // 20)]
+    return pool[int(ok[int(rng.integers(len(ok)))])]
 
 
 @lru_cache(maxsize=64)
@@ -164,11 +194,12 @@ class TileRecord:
     classes: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     decoys: list[str] = field(default_factory=list)
+    upscales: list[float] = field(default_factory=list)  # per labelled camera: paste size / rendered size
 
 
-def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path, opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
+def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
     rng = np.random.default_rng([opts.seed, index])
-    cams, decoys = _library(str(sprite_dir))
+    cams, decoys = _library(sprite_dirs_of(sprite_dir))
     bg_path = _draw_background(backgrounds, rng)
     lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
     look = Look.of(lin)
@@ -180,14 +211,20 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path,
     order = [True] * n_cam + [False] * n_decoy
     rng.shuffle(order)
     for is_cam in order:
-        sp = (cams if is_cam else decoys)[int(rng.integers(len(cams if is_cam else decoys)))]
-        size = _camera_size(rng, opts.small_share)
+        pool = cams if is_cam else decoys
+        if opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
+            size = _camera_size(rng, opts.small_share)
+            frame = size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
+            sp = pick_sprite(pool, is_cam, frame, opts.max_upscale, rng)
+        else:  # the v2-v4 draw, in its order: any sprite, then its size
+            sp = pool[int(rng.integers(len(pool)))]
+            size = _camera_size(rng, opts.small_share)
+            frame = size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
+        # a look-alike's frame is as big as a camera's frame would be in its place (camera ~1/4-1/2 of it)
+        scale = frame / rendered_size(sp, is_cam)
         if is_cam:
             bx1, by1, bx2, by2 = sp.meta.box
-            scale = size / max(bx2 - bx1, by2 - by1)
-        else:  # a look-alike's frame as big as a camera's frame would be in its place (camera ~1/4-1/2 of it)
-            frame = min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
-            scale = frame / sp.meta.size
+        else:
             bx1 = by1 = 0.25 * sp.meta.size
             bx2 = by2 = 0.75 * sp.meta.size
         blur = float(rng.uniform(0.0, 0.9)) if opts.harmonise else 0.0
@@ -209,6 +246,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path,
         rec.boxes.append([round(v, 2) for v in c])
         rec.classes.append(str(sp.meta.type))
         rec.kinds.append(sp.meta.kind)
+        rec.upscales.append(round(scale, 3))
     return finish(lin, rng, opts.jpeg), rec
 
 
@@ -233,12 +271,12 @@ def _write_tile(args) -> dict:
     return doc
 
 
-def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Path, opts: CompositeOptions,
+def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions,
                      names: list[str], include: list[Path] = (), command: str = "", progress: bool = True) -> dict:
     """Write ``out`` as an ultralytics dataset (data.yaml, images/, labels/) plus meta/, card.md and
     contact_sheet.png. Re-running resumes: finished tiles are kept."""
     out.mkdir(parents=True, exist_ok=True)
-    _library(str(sprite_dir))  # fail early, in the parent, on an empty or bad library
+    _library(sprite_dirs_of(sprite_dir))  # fail early, in the parent, on an empty or bad library
     jobs = [(i, backgrounds, sprite_dir, opts, out, names) for i in range(opts.tiles)]
     records: list[dict] = []
     if opts.workers > 1:
@@ -255,7 +293,7 @@ def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Pa
                                                      "names": list(names)}, sort_keys=False), encoding="utf-8")
     from camdetect.render.card import write_card
 
-    summary = write_card(out, records, opts, names, included, command, backgrounds, sprite_dir)
+    summary = write_card(out, records, opts, names, included, command, backgrounds, sprite_dirs_of(sprite_dir))
     return summary
 
 

@@ -76,6 +76,7 @@ def test_include_remaps_classes_by_name(backgrounds, sprite_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--backgrounds", "/nonexistent/bgs"], "/nonexistent/bgs: background folder does not exist"),
     (["--tiles", "0"], "--tiles must be positive"),
+    (["--max-upscale", "0.5"], "--max-upscale 0 or >= 1"),
 ])
 def test_cli_bad_input_is_one_line(args, message, tmp_path, sprite_dir, backgrounds):
     base = ["--out", str(tmp_path / "o"), "--sprites", str(sprite_dir)]
@@ -109,3 +110,49 @@ def test_zero_weight_is_refused():
 
     with pytest.raises(ValueError, match="weight must be positive"):
         parse_root("bgs=0")
+
+
+def _fake(box_side: float | None, frame: int = 160):
+    from types import SimpleNamespace
+
+    box = (0.0, 0.0, box_side, box_side / 2) if box_side else None
+    return SimpleNamespace(meta=SimpleNamespace(box=box, size=frame))
+
+
+def test_pick_sprite_draws_renders_large_enough_and_falls_back_to_the_largest():
+    from camdetect.render.composite import pick_sprite
+
+    rng = np.random.default_rng(0)
+    cams = [_fake(20), _fake(50), _fake(100)]
+    drawn = {pick_sprite(cams, True, 60, 1.25, rng).meta.box[2] for _ in range(200)}
+    assert drawn == {50, 100}  # 20 px would be blown up 3x; 50 px x 1.25 >= 60 may be used
+    assert {pick_sprite(cams, True, 500, 1.25, rng).meta.box[2] for _ in range(50)} == {100}
+    decoys = [_fake(None, 160), _fake(None, 320)]  # a look-alike's frame is what a paste scales
+    assert {pick_sprite(decoys, False, 300, 1.25, rng).meta.size for _ in range(50)} == {320}
+
+
+@pytest.fixture(scope="module")
+def large_sprite_dir(tmp_path_factory, hdri_dir):
+    from camdetect.render.library import LibraryOptions, render_library
+
+    d = tmp_path_factory.mktemp("sprites_large")
+    render_library(d, hdri_dir, LibraryOptions(count=4, seed=4, size=128, large_share=0.0, spp=4, decoy_share=0.25),
+                   progress=False)
+    return d
+
+
+def test_max_upscale_takes_close_ups_from_large_renders(backgrounds, sprite_dir, large_sprite_dir, tmp_path):
+    bgs = list_backgrounds([backgrounds])
+    dirs = [sprite_dir, large_sprite_dir]  # --sprites is repeatable: one library
+    base = dict(tiles=8, tile=96, seed=3, empty_share=0.0, small_share=0.0)  # every camera 24-220 px
+
+    def upscales(**kw) -> list[float]:
+        return [u for i in range(8) for u in compose_tile(i, bgs, dirs, CompositeOptions(**base, **kw))[1].upscales]
+
+    any_size, sized = upscales(), upscales(max_upscale=1.25)
+    assert any_size and sized
+    assert np.median(sized) < np.median(any_size)  # close-ups from the 128-px renders, not blown-up 48-px ones
+    s = build_composites(tmp_path / "ds", bgs, dirs, CompositeOptions(**base, max_upscale=1.25), NAMES,
+                         progress=False)
+    assert s["sprites"] == f"{sprite_dir}, {large_sprite_dir}" and s["upscale"]["p50_p90_max"]
+    assert "enlarged when pasted" in (tmp_path / "ds" / "card.md").read_text()

@@ -1,0 +1,59 @@
+"""Close-up cameras as a composite pastes them: each kind at one paste size, from the smallest render of that
+kind (blown up) and from the smallest render that needs at most --max-upscale (what `render composite
+--max-upscale` draws). Flat sky background, so the picture holds no third-party pixels.
+
+    python scripts/closeup_sheet.py --sprites runs/sprites/v1 --sprites runs/sprites/hires --size 160 \
+        --out docs/img/render_closeups.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from camdetect.render.composite import _library, rendered_size, sprite_dirs_of
+from camdetect.render.harmonise import Look, paste, prepare_sprite, to_linear, to_srgb
+
+
+def panel(sp, size: int, look: Look, label: str) -> np.ndarray:
+    bg = to_linear(np.full((size + 40, size + 40, 3), (150, 185, 215), np.uint8))  # RGB pale sky
+    scale = size / rendered_size(sp, True)
+    img = prepare_sprite(sp.rgba, scale, look, np.random.default_rng(0), 0.0)
+    bx1, by1, bx2, by2 = sp.meta.box
+    paste(bg, img, int(round(bg.shape[1] / 2 - (bx1 + bx2) / 2 * scale)), int(round(bg.shape[0] / 2 - (by1 + by2) / 2 * scale)))
+    out = cv2.cvtColor(to_srgb(bg), cv2.COLOR_RGB2BGR)
+    cv2.putText(out, label, (4, out.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sprites", action="append", required=True, type=Path)
+    ap.add_argument("--size", type=int, default=160, help="paste size: the camera box's longest side, px")
+    ap.add_argument("--max-upscale", type=float, default=1.25)
+    ap.add_argument("--kinds", default="dome_flush,dome_pendant,bullet,box_camera,alpr_box,alpr_flock")
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    cams, _ = _library(sprite_dirs_of(a.sprites))
+    look = Look(0.8, np.ones(3, np.float32))
+    cols = []
+    for kind in a.kinds.split(","):
+        own = sorted((s for s in cams if s.meta.kind == kind), key=lambda s: rendered_size(s, True))
+        big = [s for s in own if rendered_size(s, True) * a.max_upscale >= a.size]
+        if not own or not big:
+            continue
+        small = own[len(own) // 4]  # a typical small render, not the worst
+        cols.append(np.vstack([panel(small, a.size, look, f"{kind} {a.size / rendered_size(small, True):.1f}x"),
+                               panel(big[0], a.size, look, f"{kind} {a.size / rendered_size(big[0], True):.1f}x")]))
+    if not cols:
+        raise SystemExit(f"{', '.join(map(str, a.sprites))}: no kind has a render large enough for {a.size} px")
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(a.out), np.hstack(cols))
+    print(f"{a.out}: top row blown-up small renders, bottom row large renders, {len(cols)} kinds at {a.size} px")
+
+
+if __name__ == "__main__":
+    main()
