@@ -25,7 +25,7 @@ $C dataset check runs/ds/v5 && $C dataset check runs/ds/v5-control
 # 3. both arms at once, one thread each, the same wall-clock budget (if stopped: the same command with --resume)
 for ARM in v5 v5-control; do
     [ -f runs/train/$ARM/weights/last.pt ] || $C train --config configs/train/real.yaml --data runs/ds/$ARM \
-        --weights $START --epochs 40 --time 1.4 --name $ARM --threads 1 > runs/logs/train_$ARM.log 2>&1 &
+        --weights $START --epochs 40 --time 1.5 --name $ARM --threads 1 > runs/logs/train_$ARM.log 2>&1 &
 done
 wait
 # 4. the same evaluations as v2-v4, then one table

@@ -36,9 +36,16 @@ from camdetect.dataset.sources import (
     load_photos,
     to_sphere,
 )
-from camdetect.dataset.splits import SPLITS, SplitPlan, assign_splits, group_key
+from camdetect.dataset.splits import (
+    SPLITS,
+    SplitPlan,
+    assign_splits,
+    group_key,
+    splits_file,
+    splits_of_dataset,
+)
 from camdetect.dataset.tiling import boxes_in_window
-from camdetect.durable import atomic_open, atomic_write_bytes, atomic_write_text
+from camdetect.durable import atomic_open, atomic_write_bytes, atomic_write_text, write_csv
 from camdetect.geometry import (
     ViewPlan,
     angular_distance,
@@ -68,6 +75,7 @@ class BuildOptions:
     min_visible: float = 0.6  # share of a box's area that must be inside the image to label it
     classes: str = "type"  # detector classes: type | type_mount | camera
     split: SplitPlan = field(default_factory=SplitPlan)
+    splits_from: str = ""  # a dataset whose splits.csv fixes each intersection's split (instead of ``split``)
     crops: bool = True
     crop_context: float = DEFAULT_CONTEXT
     crop_size: int = DEFAULT_SIZE
@@ -271,12 +279,20 @@ def plan_photo_items(photos: list[Photo], opts: BuildOptions) -> list[Item]:
 
 def select_items(items: list[Item], opts: BuildOptions) -> list[Item]:
     """Assign splits by group and keep negatives at ``negatives_ratio`` per positive in each split."""
-    sizes: dict[str, float] = defaultdict(float)
-    for it in items:  # balance positives; negatives only break ties between empty groups
-        sizes[it.group] += 1.0 if it.boxes else 1e-3
-    split_of = assign_splits(dict(sizes), opts.split)
-    for it in items:
-        it.split = split_of[it.group]
+    if opts.splits_from:
+        fixed = splits_of_dataset(Path(opts.splits_from))
+        for it in items:
+            if it.intersection not in fixed:
+                raise ValueError(f"{splits_file(Path(opts.splits_from))}: intersection {it.intersection} is not in it "
+                                 "(--splits-from must be a dataset of the same panoramas)")
+            it.split = fixed[it.intersection]
+    else:
+        sizes: dict[str, float] = defaultdict(float)
+        for it in items:  # balance positives; negatives only break ties between empty groups
+            sizes[it.group] += 1.0 if it.boxes else 1e-3
+        split_of = assign_splits(dict(sizes), opts.split)
+        for it in items:
+            it.split = split_of[it.group]
     if opts.negatives_ratio < 0:
         return items
     rng = random.Random(opts.split.seed + 1)
@@ -434,6 +450,8 @@ def _guard_resume(out: Path, opts: BuildOptions, sources: dict) -> None:
     if was != now:  # masked pixels differ: images already written would be wrong
         raise ValueError(f"{path}: {out} was built with --ignore {was or '(none)'}, now {now or '(none)'}; "
                          "use a new --out or delete it")
+    if old is not None:  # an option added since the dataset was built counts as its default
+        old = {**{k: v for k, v in _options_dict(type(opts)()).items() if k not in old}, **old}
     if old is not None and old != _options_dict(opts):
         changed = sorted(k for k in _options_dict(opts) if old.get(k) != _options_dict(opts)[k])
         raise ValueError(f"{path}: {out} was built with other options ({', '.join(changed)} differ); "
@@ -476,7 +494,8 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
         mode = "photos"
     else:
         raise ValueError("give --panoramas and --cameras, or --images and --tags")
-    items = select_items(items, opts)
+    every = items
+    items = select_items(items, opts)  # sets the split of every item, keeps some negatives
     if not any(it.boxes for it in items):
         raise ValueError(f"{cameras or tags}: no camera box falls inside any view; nothing to train on")
     sources = {"panoramas": panoramas, "cameras": cameras, "images": images, "tags": tags}
@@ -486,6 +505,9 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
     out.mkdir(parents=True, exist_ok=True)
     stats = write_items(items, loaders, out, opts, tax, progress)
     write_tables(items, out, opts, tax)
+    write_csv(out / "splits.csv", ({"intersection": i, "split": sp} for i, sp in sorted({(it.intersection, it.split)
+                                                                                      for it in every})),
+              ["intersection", "split"])  # every intersection, whether or not a view of it was kept
     summary = write_card(out, items, opts, tax, mode=mode, warnings=warnings, command=command,
                          sources={k: str(v or "") for k, v in sources.items()})
     summary["write"] = stats

@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         val: float = typer.Option(0.15, "--val", help="Share of views in val."),
         test: float = typer.Option(0.15, "--test", help="Share of views in test."),
         seed: int = typer.Option(0, "--seed", help="Seed for splits and negative sampling."),
+        splits_from: Path | None = typer.Option(None, "--splits-from", help="A dataset of the same panoramas whose "
+                                                "views.csv fixes each intersection's split (e.g. truth vs crowd "
+                                                "labels measured on the same held-out intersections)."),
         no_crops: bool = typer.Option(False, "--no-crops", help="Skip the context crops for the attribute classifier."),
     ) -> None:
         """Cut views, project camera boxes, split by intersection/area, write images, labels, crops and a card.
@@ -42,7 +45,8 @@ def register(app: typer.Typer) -> None:
 
         opts = BuildOptions(plan=ViewPlan.from_yaml(views), negatives_ratio=negatives_ratio, tile=tile,
                             min_visible=min_visible, classes=classes,
-                            split=SplitPlan(1.0 - val - test, val, test, block_m, seed), crops=not no_crops)
+                            split=SplitPlan(1.0 - val - test, val, test, block_m, seed), crops=not no_crops,
+                            splits_from=str(splits_from) if splits_from else "")
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         s = build_dataset(out, panoramas=panoramas, cameras=cameras, images=images, tags=tags, opts=opts,
                           command=command, ignore=ignore)

@@ -13,6 +13,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from camdetect.geometry.earth import M_PER_DEG_LAT, m_per_deg_lon
 
@@ -78,4 +79,31 @@ def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan()) 
         split = max(shares, key=lambda s: (shares[s] * total - counts[s], shares[s]))
         out[g] = split
         counts[split] += n
+    return out
+
+
+def splits_file(dataset: Path) -> Path:
+    """splits.csv (every intersection; written since --splits-from exists), else views.csv (kept views only)."""
+    full = Path(dataset) / "splits.csv"
+    return full if full.is_file() else Path(dataset) / "views.csv"
+
+
+def splits_of_dataset(dataset: Path) -> dict[str, str]:
+    """intersection -> split of a built dataset: another dataset of the same city built with other labels can
+    then keep every intersection in the same split, so both are measured on the same held-out intersections
+    (the split otherwise balances positives, which depend on the labels)."""
+    import csv
+
+    path = splits_file(dataset)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no splits.csv or views.csv (--splits-from wants a dataset built by "
+                                "camdetect dataset build)")
+    out: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            inter, split = row.get("intersection", ""), row.get("split", "")
+            if split not in SPLITS:
+                raise ValueError(f"{path}: a row without a split of train/val/test")
+            if out.setdefault(inter, split) != split:
+                raise ValueError(f"{path}: intersection {inter} is in two splits")
     return out

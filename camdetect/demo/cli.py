@@ -20,6 +20,12 @@ def register(app: typer.Typer) -> None:
         ignore_doubtful: bool = typer.Option(None, "--ignore-doubtful/--no-ignore-doubtful",
                                              help="Grey out candidates the consensus rejected instead of using "
                                                   "their views as negatives (default: configs/demo.yaml)."),
+        labels: str = typer.Option(None, "--labels", help="Train on 'consensus' (the volunteers', default) or "
+                                   "'truth' (the city's boxes: the ceiling for the crowd recipe)."),
+        splits_from: Path = typer.Option(None, "--splits-from", help="Another demo's dataset (OUT/ds): keep each "
+                                         "intersection in its split there (same held-out intersections)."),
+        review_round: bool = typer.Option(None, "--review-round/--no-review-round",
+                                          help="Run the review round (default: configs/demo.yaml)."),
     ) -> None:
         """Run the main job end to end on a synthetic city and print the key numbers.
 
@@ -29,8 +35,11 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.demo.pipeline import DemoSettings, run_demo
 
+        if labels not in (None, "consensus", "truth"):
+            raise ValueError(f"--labels must be consensus or truth, got {labels!r}")
         settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
-                                     ignore_doubtful=ignore_doubtful)
+                                     ignore_doubtful=ignore_doubtful, labels=labels, review_round=review_round,
+                                     splits_from=str(splits_from) if splits_from else None)
         code = run_demo(out, settings, force=force)
         if code:
             raise typer.Exit(code)

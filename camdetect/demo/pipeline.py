@@ -63,6 +63,11 @@ class DemoSettings:
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
     mount_fallback: str = ""         # export --mount-model: used only when the run's own mount classifier was
                                      # skipped or is degenerate, and the summary says so ("" or missing: none)
+    labels: str = "consensus"        # what the detector trains on: "consensus" (the volunteers') | "truth" (the
+                                     # city's boxes: the ceiling the crowd recipe is measured against,
+                                     # scripts/bench_crowd.py)
+    splits_from: str = ""            # dataset build --splits-from: another run's dataset fixes each intersection's
+                                     # split, so two runs of one city are measured on the same held-out half
     ignore_doubtful: bool = False    # consensus --doubtful + dataset --ignore: candidates the keep rule rejected
                                      # are greyed out in training images instead of counting as negatives
     review_round: bool = False       # one review round: half the held-out intersections are pre-flagged and
@@ -104,6 +109,8 @@ class DemoSection(StrictModel):
     recipe: YamlFile = None
     weights: CheckpointFile = None
     mount_fallback: OnnxFile = None
+    labels: Literal["consensus", "truth"] = None
+    splits_from: str = None
     ignore_doubtful: bool = None
     review_round: bool = None
     review_conf: Probability = None
@@ -191,26 +198,30 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     """The stages in order. Paths are absolute so the plan does not depend on the working directory."""
     L = layout
     tags, cameras, doubtful = L.labels / "tags.csv", L.labels / "cameras.csv", L.labels / "doubtful.csv"
+    truth = s.labels == "truth"
+    train_cameras = L.city / "truth" / "cameras.csv" if truth else cameras
+    ignore = s.ignore_doubtful and not truth  # nothing is in doubt in the truth
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
               ["synth", "--out", str(L.city), "--intersections", str(s.intersections), "--seed", str(s.seed),
                "--width", str(s.width), "--workers", "2"]),
         Stage("labels import", [tags],
               ["labels", "import", "--format", "decoders", str(L.city / "volunteers"), "--out", str(tags)]),
-        Stage("labels consensus", [cameras] + ([doubtful] if s.ignore_doubtful else []),
+        Stage("labels consensus", [cameras] + ([doubtful] if ignore else []),
               ["labels", "consensus", str(tags), "--out", str(cameras),
                "--volunteers", str(L.labels / "volunteers.csv")]
-              + (["--doubtful", str(doubtful)] if s.ignore_doubtful else [])),
+              + (["--doubtful", str(doubtful)] if ignore else [])),
         Stage("labels report", [L.labels / "report"],
               ["labels", "report", str(tags), "--cameras", str(cameras), "--truth",
                str(L.city / "truth" / "cameras.csv"), "--out", str(L.labels / "report")]),
         Stage("dataset build", [L.ds / "views.csv"],
-              ["dataset", "build", "--panoramas", str(L.city / "manifest.csv"), "--cameras", str(cameras),
+              ["dataset", "build", "--panoramas", str(L.city / "manifest.csv"), "--cameras", str(train_cameras),
                "--out", str(L.ds), "--block-m", "0", "--test", str(s.test), "--val", str(s.val),
                "--seed", str(s.seed)]
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
               + (["--tile", str(s.tile)] if s.tile else [])
-              + (["--ignore", str(doubtful)] if s.ignore_doubtful else []), clean=[L.ds]),
+              + (["--ignore", str(doubtful)] if ignore else [])
+              + (["--splits-from", str(Path(s.splits_from).resolve())] if s.splits_from else []), clean=[L.ds]),
         Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=recipe_key(s)),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
@@ -377,6 +388,7 @@ def summarize(layout: Layout) -> dict:
     run_info = layout.run / "camdetect_run.json"
     init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
     out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
+    out["trained_on"] = _trained_on(layout)
     out["mount_model"] = mount_model_used(layout.model)
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
@@ -443,6 +455,7 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
     t.add_row("held-out intersections every model is measured on", fmt(s.get("intersections_measured")))
     t.add_row("detector", fmt(s.get("detector_start")))
+    t.add_row("detector trained on", fmt(s.get("trained_on")))
     t.add_row("mount model used by the review queue", fmt(s.get("mount_model")))
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
     t.add_row("highest camera recall (held-out panoramas)", fmt(s.get("max_recall"), True))
@@ -503,6 +516,19 @@ def mount_model_used(model: Path) -> str | None:
     if sibling.is_file():
         return f"{sibling.name}, not from this export: the run's own was not exported{reason}"
     return f"none: mounts are not suggested{reason}"
+
+
+def _trained_on(L: Layout) -> str | None:
+    """Which camera table the dataset was built from (dataset.json records its sources)."""
+    info = L.ds / "dataset.json"
+    if not info.exists():
+        return None
+    cameras = (json.loads(info.read_text()).get("sources") or {}).get("cameras")
+    if not cameras:
+        return None
+    if Path(cameras).resolve() == (L.city / "truth" / "cameras.csv").resolve():
+        return "the city's truth boxes (not the volunteers': a ceiling)"
+    return "the volunteers' consensus"
 
 
 def _consensus_scores(report_dir: Path) -> dict:

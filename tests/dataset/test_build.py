@@ -233,3 +233,31 @@ def test_ignored_cameras_are_greyed_out_never_over_a_label(toy_city, tmp_path):
     with pytest.raises(ValueError, match="--ignore"):  # resuming with another ignore list would mix pixels
         build_dataset(tmp_path / "ignore", panoramas=toy_city / "manifest.csv", cameras=tmp_path / "kept.csv",
                       opts=opts, progress=False)
+
+
+def test_splits_from_keeps_every_intersection_in_the_other_datasets_split(toy_dataset, toy_city, tmp_path):
+    """Other labels (here: a third of the cameras) would balance the split otherwise; --splits-from pins it."""
+    cams = read_table(toy_city / "truth" / "cameras.csv", Camera)
+    fewer = tmp_path / "fewer.csv"
+    write_table(fewer, cams[::3], Camera)
+    with (toy_dataset / "splits.csv").open(newline="") as fh:
+        splits = {r["intersection"]: r["split"] for r in csv.DictReader(fh)}
+    assert len(splits) == 8  # every intersection, also those none of whose views were kept
+    assert {r["intersection"]: r["split"] for r in _views(toy_dataset)}.items() <= splits.items()
+    out = tmp_path / "pinned"
+    build_dataset(out, panoramas=toy_city / "manifest.csv", cameras=fewer, progress=False,
+                  opts=BuildOptions(plan=PLAN, negatives_ratio=-1, split=SplitPlan(block_m=0, seed=5), crops=False,
+                                    splits_from=str(toy_dataset)))
+    assert {r["intersection"]: r["split"] for r in _views(out)} == splits
+
+
+def test_splits_from_a_dataset_of_other_panoramas_is_one_line(toy_city, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "views.csv").write_text("image,split,pano_id,intersection\nimages/train/a.jpg,train,a,nowhere\n")
+    r = subprocess.run([sys.executable, "-m", "camdetect.cli", "dataset", "build", "--panoramas",
+                        str(toy_city / "manifest.csv"), "--cameras", str(toy_city / "truth" / "cameras.csv"),
+                        "--out", str(tmp_path / "ds"), "--splits-from", str(other)],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "views.csv: intersection" in r.stderr.strip().splitlines()[-1] and "is not in it" in r.stderr

@@ -231,3 +231,33 @@ def test_ignore_doubtful_wires_consensus_to_dataset(tmp_path: Path) -> None:
     assert on["dataset build"].args[-2:] == ["--ignore", doubtful]
     assert L.labels / "doubtful.csv" in on["labels consensus"].outputs
     assert "--doubtful" not in off["labels consensus"].args and "--ignore" not in off["dataset build"].args
+
+
+def test_truth_labels_train_on_the_citys_boxes_with_pinned_splits(tmp_path: Path) -> None:
+    """labels=truth (the ceiling arm of scripts/bench_crowd.py): the dataset is built from the truth table,
+    nothing is greyed out, and --splits-from keeps the other arm's held-out intersections."""
+    L = Layout(tmp_path)
+    other = tmp_path / "other" / "ds"
+    truth = {s.name: s for s in plan(L, DemoSettings.load(quick=True, labels="truth", ignore_doubtful=True,
+                                                          splits_from=str(other)))}
+    crowd = {s.name: s for s in plan(L, DemoSettings.load(quick=True))}
+    build = truth["dataset build"].args
+    assert build[build.index("--cameras") + 1] == str(L.city / "truth" / "cameras.csv")
+    assert build[build.index("--splits-from") + 1] == str(other.resolve()) and "--ignore" not in build
+    assert "--doubtful" not in truth["labels consensus"].args
+    crowd_build = crowd["dataset build"].args
+    assert crowd_build[crowd_build.index("--cameras") + 1] == str(L.labels / "cameras.csv")
+    assert "--splits-from" not in crowd_build
+
+
+@pytest.mark.parametrize("cameras, expected", [("truth", "truth boxes"), ("crowd", "consensus"), (None, None)])
+def test_summary_says_what_the_detector_trained_on(tmp_path: Path, cameras, expected) -> None:
+    from camdetect.demo.pipeline import _trained_on
+
+    L = Layout(tmp_path)
+    if cameras:
+        L.ds.mkdir(parents=True)
+        table = L.city / "truth" / "cameras.csv" if cameras == "truth" else L.labels / "cameras.csv"
+        (L.ds / "dataset.json").write_text(json.dumps({"sources": {"cameras": str(table)}}))
+    got = _trained_on(L)
+    assert (got is None) if expected is None else expected in got

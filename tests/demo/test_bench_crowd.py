@@ -1,0 +1,49 @@
+"""scripts/bench_crowd.py: the crowd / truth comparison refuses different held-out sets and computes the ratio."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("bench_crowd", ROOT / "scripts" / "bench_crowd.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def _arm(tmp: Path, name: str, map50: float, held_out: list[str]) -> Path:
+    out = tmp / name
+    (out / "city").mkdir(parents=True)
+    (out / "summary.json").write_text(json.dumps({"map50": map50, "max_recall": 0.5, "cameras_truth": 76,
+                                                  "cameras_consensus": 40, "baseline_map50": 0.3}))
+    (out / "city" / "manifest_test.csv").write_text("\n".join(["pano_id,image_path", *held_out]) + "\n")
+    return out
+
+
+def test_ratio_per_seed_and_mean(tmp_path):
+    runs = {1: {"consensus": bench.arm_numbers(_arm(tmp_path, "c1", 0.3, ["a,a.jpg", "b,b.jpg"])),
+                "truth": bench.arm_numbers(_arm(tmp_path, "t1", 0.4, ["b,b.jpg", "a,a.jpg"]))},
+            2: {"consensus": bench.arm_numbers(_arm(tmp_path, "c2", 0.45, ["c,c.jpg"])),
+                "truth": bench.arm_numbers(_arm(tmp_path, "t2", 0.5, ["c,c.jpg"]))}}
+    doc = bench.compare(runs)
+    assert [r["ratio"] for r in doc["rows"]] == pytest.approx([0.75, 0.9])
+    assert doc["mean_ratio"] == pytest.approx(0.825) and doc["met"] is False
+    assert "| 1 | 2 | 76 / 40 | 0.300 | 0.400 | 75.0 % |" in bench.table(doc)
+
+
+def test_different_held_out_panoramas_are_refused(tmp_path):
+    runs = {1: {"consensus": bench.arm_numbers(_arm(tmp_path, "c", 0.3, ["a,a.jpg"])),
+                "truth": bench.arm_numbers(_arm(tmp_path, "t", 0.4, ["b,b.jpg"]))}}
+    with pytest.raises(ValueError, match="different held-out panoramas"):
+        bench.compare(runs)
+
+
+def test_truth_arm_is_pinned_to_the_consensus_split(tmp_path):
+    import argparse
+
+    a = argparse.Namespace(quick=False, intersections=300, epochs=None)
+    args = bench.demo_args(tmp_path / "t", "truth", 2, a, tmp_path / "c" / "ds")
+    assert args[args.index("--splits-from") + 1] == str(tmp_path / "c" / "ds")
+    assert args[args.index("--labels") + 1] == "truth" and "--no-review-round" in args
+    assert "--splits-from" not in bench.demo_args(tmp_path / "c", "consensus", 2, a, tmp_path / "c" / "ds")
