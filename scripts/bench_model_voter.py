@@ -27,10 +27,57 @@ sys.path.insert(0, str(ROOT))
 
 from camdetect.durable import atomic_write_json, atomic_write_text
 from camdetect.labels.consensus import ConsensusConfig, _camera, run_consensus
-from camdetect.labels.evaluate_consensus import score_cameras
-from camdetect.labels.model_voter import ModelVote, adaptive_answers, consensus_with_model
+from camdetect.labels.evaluate_consensus import match_image, score_cameras
+from camdetect.labels.model_voter import (
+    ModelVote,
+    Verification,
+    adaptive_answers,
+    consensus_with_model,
+    lean_consensus,
+)
 from camdetect.labels.voting import KeepRule
 from camdetect.records import Camera, Tag, read_suggestions, read_table
+
+
+def lean_rows(args, tags: list[Tag], truth: list[Camera], sugg, images: list[str], rows: list[dict]) -> None:
+    """Full searches + the model + yes/no verification of what is in dispute, answered by simulated volunteers
+    of the synthetic crowd model (`review.simulate.verify_answer`: the demo review round's answers), whose
+    truth is whether the candidate lies within 3 degrees of a camera. Answers per intersection count a
+    verification as ``verify_s / full_search_s`` of a full search (3 s vs 90 s), so hours compare."""
+    import numpy as np
+
+    from camdetect.evaluate.effort import EffortModel
+    from camdetect.review.simulate import verify_answer
+    from camdetect.synth.volunteers import make_pool
+
+    effort = EffortModel()
+    by_image: dict[str, list[Camera]] = {}
+    for c in truth:
+        by_image.setdefault(c.image, []).append(c)
+
+    def is_camera(c) -> bool:
+        return bool(match_image([_camera(c, "unknown", "other", {})], by_image.get(c.image, []), 3.0))
+
+    for thr, floor, agree in ((t, f, a) for t in args.thresholds for f in args.verify_floors for a in args.verify_agree):
+        if True:
+            scores, costs, disputed = [], [], []
+            for seed in args.seeds:
+                rng = np.random.default_rng([seed, 12])
+                pool = make_pool(rng, 200)
+                res = lean_consensus(tags, sugg, lambda c: verify_answer(rng, pool[int(rng.integers(len(pool)))],
+                                                                         is_camera(c)),
+                                     ConsensusConfig(), ModelVote(model_threshold=thr),
+                                     Verification(agree=agree, max_answers=2 * agree - 1, model_floor=floor))
+                scores.append(score_cameras("x", res.result.cameras, truth, images))
+                costs.append(3.0 + res.verify_answers / len(images) * effort.verify_s / effort.full_search_s)
+                disputed.append(res.disputed)
+            k = len(scores)
+            rows.append({"method": f"lean: model >= {thr:g} + 1 volunteer, disputed (1-2 of 3, or model-only >= "
+                                   f"{floor:g}) verified by yes/no until {agree} agree (mean of {k} crowds)",
+                         "precision": sum(s.precision for s in scores) / k, "recall": sum(s.recall for s in scores) / k,
+                         "f1": sum(s.f1 for s in scores) / k, "cameras": sum(s.n_pred for s in scores) / k,
+                         "truth": scores[0].n_truth, "answers_per_intersection": sum(costs) / k,
+                         "disputed": sum(disputed) / k})
 
 
 def main() -> None:
@@ -41,6 +88,10 @@ def main() -> None:
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.25, 0.4],
                     help="model scores that count as a vote (0.25 = the shipped model's stored threshold)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="volunteer orders (adaptive rows)")
+    ap.add_argument("--verify-floors", type=float, nargs="+", default=[0.25],
+                    help="lean rows: model-only candidates at or above this are verified too")
+    ap.add_argument("--verify-agree", type=int, nargs="+", default=[3],
+                    help="lean rows: agreeing answers that settle a verified candidate (at most 2 x this - 1 asked)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "model_voter.json")
     args = ap.parse_args()
 
@@ -74,6 +125,8 @@ def main() -> None:
                          "f1": sum(s.f1 for s in scores) / len(scores),
                          "cameras": sum(s.n_pred for s in scores) / len(scores), "truth": scores[0].n_truth,
                          "answers_per_intersection": sum(r.answers_per_image for r in res) / len(res)})
+
+    lean_rows(args, tags, truth, sugg, images, rows)
 
     md = [f"Consensus on {args.city} ({n} intersections, {len(truth)} truth cameras), model suggestions "
           f"{args.suggestions}", "",

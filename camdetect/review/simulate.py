@@ -181,14 +181,7 @@ class SimulatedCrowd:
             return {"answer": "done", "added": added, "seconds": self.spot_s}
         body: dict = {"seconds": self.effort.verify_s}
         cam = _is_camera(task["box"], cams)
-        if vol.kind == "spam":
-            body["answer"] = str(rng.choice(["yes", "no", "unsure"]))
-        elif rng.random() < (0.15 if vol.kind == "careless" else 0.05):
-            body["answer"] = "unsure"
-        elif cam is not None:
-            body["answer"] = "yes" if rng.random() < min(0.98, 0.5 + 0.5 * vol.recall) else "no"
-        else:
-            body["answer"] = "yes" if rng.random() < vol.fp_rate else "no"
+        body["answer"] = verify_answer(rng, vol, cam is not None)
         if body["answer"] == "yes":
             if cam is not None:
                 body["type"] = _typ(report_type(rng, vol, cam.type, _angular_width(cam.box, v)), cam.type)
@@ -210,6 +203,19 @@ class SimulatedCrowd:
         x1, y1, x2, y2 = _jittered(self.rng, cam.box, v.width, v.height)
         typ = _typ(report_type(self.rng, vol, cam.type, _angular_width(cam.box, v)), cam.type)
         return {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "type": typ, "mount": report_mount(self.rng, vol, cam.mount)}
+
+
+def verify_answer(rng: np.random.Generator, vol: Volunteer, is_camera: bool) -> str:
+    """One volunteer's yes / no / unsure on "is this a camera?" about a box: spammers answer at random, careless
+    volunteers are unsure 15 % of the time (others 5 %); "yes" on a real camera with 0.5 + 0.5 x recall
+    (pointing at a box is easier than searching a panorama), on anything else with the false-alarm rate."""
+    if vol.kind == "spam":
+        return str(rng.choice(["yes", "no", "unsure"]))
+    if rng.random() < (0.15 if vol.kind == "careless" else 0.05):
+        return "unsure"
+    if is_camera:
+        return "yes" if rng.random() < min(0.98, 0.5 + 0.5 * vol.recall) else "no"
+    return "yes" if rng.random() < vol.fp_rate else "no"
 
 
 def _typ(reported: str, true_type: str) -> str:

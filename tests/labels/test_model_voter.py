@@ -100,3 +100,36 @@ def test_consensus_cli_with_model_suggestions(tmp_path) -> None:
     assert len(read_table(tmp_path / "c.csv", Camera)) == 2
     bad = run("--model-suggestions", str(tmp_path / "missing.jsonl"))
     assert bad.returncode == 2 and "missing.jsonl" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_lean_consensus_asks_only_about_disputed_candidates_and_keeps_on_a_yes_majority() -> None:
+    from camdetect.labels.model_voter import Verification, lean_consensus
+
+    tags, sugg = _table()
+    tags += [_tag("p", "c", 104.0)]  # c's second click near the kept camera at 100: "already marked", not asked
+    asked: list[tuple[str, int]] = []
+    answers = {300: iter(["yes", "unsure", "yes", "yes"]),   # 1 of 3, model below threshold: verified, kept
+               50: iter(["no", "yes", "no", "no"])}          # the model alone at 0.95: verified, dropped
+
+    def ask(c) -> str:
+        h = round(next(t.heading for t in c.tags)) // 50 * 50
+        asked.append((c.image, h))
+        return next(answers[h])
+
+    res = lean_consensus(tags, sugg, ask, ConsensusConfig(), ModelVote(model_threshold=0.25),
+                         Verification(agree=3, max_answers=5, model_floor=0.25))
+    assert sorted((c.image, round(c.heading)) for c in res.result.cameras) == [("p", 100), ("p", 200), ("p", 300)]
+    assert sorted(set(asked)) == [("p", 300), ("q", 50)]       # never the vote's own cameras or a near duplicate
+    assert res.disputed == 2 and res.verify_answers == 4 + 4  # 3 yes in 4 answers; 3 no in 4
+    # the model-only candidate below the floor is not asked about at all
+    low = lean_consensus(tags, [s if s.pano_id != "q" else _sugg("q", 50.0, 0.2) for s in sugg],
+                         lambda c: "yes", ConsensusConfig(), ModelVote(model_threshold=0.25),
+                         Verification(agree=2, model_floor=0.25))
+    assert ("q", 50) not in {(c.image, round(c.heading)) for c in low.result.cameras}
+
+
+def test_verification_rejects_bad_settings() -> None:
+    from camdetect.labels.model_voter import Verification
+
+    with pytest.raises(ValueError, match="max_answers >= agree"):
+        Verification(agree=3, max_answers=2)
