@@ -58,26 +58,27 @@ def lean_rows(args, tags: list[Tag], truth: list[Camera], sugg, images: list[str
     def is_camera(c) -> bool:
         return bool(match_image([_camera(c, "unknown", "other", {})], by_image.get(c.image, []), 3.0))
 
+    def crowd(seed: int):
+        """One simulated crowd's answers: each call a volunteer drawn from a pool of 200."""
+        rng = np.random.default_rng([seed, 12])
+        pool = make_pool(rng, 200)
+        return lambda c: verify_answer(rng, pool[int(rng.integers(len(pool)))], is_camera(c))
+
     for thr, floor, agree in ((t, f, a) for t in args.thresholds for f in args.verify_floors for a in args.verify_agree):
-        if True:
-            scores, costs, disputed = [], [], []
-            for seed in args.seeds:
-                rng = np.random.default_rng([seed, 12])
-                pool = make_pool(rng, 200)
-                res = lean_consensus(tags, sugg, lambda c: verify_answer(rng, pool[int(rng.integers(len(pool)))],
-                                                                         is_camera(c)),
-                                     ConsensusConfig(), ModelVote(model_threshold=thr),
-                                     Verification(agree=agree, max_answers=2 * agree - 1, model_floor=floor))
-                scores.append(score_cameras("x", res.result.cameras, truth, images))
-                costs.append(3.0 + res.verify_answers / len(images) * effort.verify_s / effort.full_search_s)
-                disputed.append(res.disputed)
-            k = len(scores)
-            rows.append({"method": f"lean: model >= {thr:g} + 1 volunteer, disputed (1-2 of 3, or model-only >= "
-                                   f"{floor:g}) verified by yes/no until {agree} agree (mean of {k} crowds)",
-                         "precision": sum(s.precision for s in scores) / k, "recall": sum(s.recall for s in scores) / k,
-                         "f1": sum(s.f1 for s in scores) / k, "cameras": sum(s.n_pred for s in scores) / k,
-                         "truth": scores[0].n_truth, "answers_per_intersection": sum(costs) / k,
-                         "disputed": sum(disputed) / k})
+        scores, costs, disputed = [], [], []
+        for seed in args.seeds:
+            res = lean_consensus(tags, sugg, crowd(seed), ConsensusConfig(), ModelVote(model_threshold=thr),
+                                 Verification(agree=agree, max_answers=2 * agree - 1, model_floor=floor))
+            scores.append(score_cameras("x", res.result.cameras, truth, images))
+            costs.append(3.0 + res.verify_answers / len(images) * effort.verify_s / effort.full_search_s)
+            disputed.append(res.disputed)
+        k = len(scores)
+        rows.append({"method": f"lean: model >= {thr:g} + 1 volunteer, disputed (1-2 of 3, or model-only >= "
+                               f"{floor:g}) verified by yes/no until {agree} agree (mean of {k} crowds)",
+                     "precision": sum(s.precision for s in scores) / k, "recall": sum(s.recall for s in scores) / k,
+                     "f1": sum(s.f1 for s in scores) / k, "cameras": sum(s.n_pred for s in scores) / k,
+                     "truth": scores[0].n_truth, "answers_per_intersection": sum(costs) / k,
+                     "disputed": sum(disputed) / k})
 
 
 def main() -> None:
