@@ -51,7 +51,8 @@ def summarize(real: dict, panos: dict | None, held: tuple[str, ...]) -> dict:
     out = {"model": real.get("model_name"), "stored_threshold": real["thresholds"]["stored"],
            "recall_at_1fp": rc["at_1fp"]["recall"], "recall_at_stored": rc["at_stored"]["recall"],
            "false_per_image_at_stored": rc["at_stored"]["false_per_image"], "ap50": rc["ap50"],
-           "iou_only_recall_at_1fp": rc["iou_only"]["at_1fp"]["recall"], "iou_only_ap50": rc["iou_only"]["ap50"]}
+           "iou_only_recall_at_1fp": rc["iou_only"]["at_1fp"]["recall"], "iou_only_ap50": rc["iou_only"]["ap50"],
+           "ci90_recall_at_1fp": (rc.get("ci90") or {}).get("at_1fp_recall"), "ci90_ap50": (rc.get("ci90") or {}).get("ap50")}
     for label, flag in (("held_out", True), ("trained_on", False)):
         f, v = street_rate(st, "stored", held, flag)
         out[f"street_backgrounds_{label}_false_per_view"] = f / v if v else None
@@ -94,11 +95,33 @@ def by_model_table(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def paired(a: dict, b: dict, draws: int = 1000, seed: int = 0) -> dict:
+    """Share of photo resamples in which model ``a`` beats ``b`` (ties apart) on recall at <= 1 false per photo
+    and on AP50: both models see the same resampled photos (their real_cameras.json "photos" curves)."""
+    from camdetect.evaluate.real_images import resampled
+
+    pa, pb = a["real_cameras"].get("photos"), b["real_cameras"].get("photos")
+    if not pa or not pb:
+        raise SystemExit("error: --paired needs real_cameras.json files written since photo curves were stored "
+                         "(re-run scripts/eval_real_cameras.py)")
+    if [p["file"] for p in pa] != [p["file"] for p in pb]:
+        raise SystemExit("error: --paired: the two evaluations scored different photos")
+    ra, rb = resampled(pa, draws, seed), resampled(pb, draws, seed)
+    out = {}
+    for k, name in ((0, "recall_at_1fp"), (1, "ap50")):
+        d = [(x[k] or 0.0) - (y[k] or 0.0) for x, y in zip(ra, rb)]
+        out[name] = {"a_better": sum(v > 0 for v in d) / len(d), "tie": sum(v == 0 for v in d) / len(d),
+                     "b_better": sum(v < 0 for v in d) / len(d)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("runs", nargs="+", type=_pair, help="NAME=DIR of an eval_real_cameras.py output")
     ap.add_argument("--panos", action="append", type=_pair, default=[], help="NAME=DIR of a camdetect eval report")
     ap.add_argument("--held-out", default=",".join(HELD_OUT), help="street-backgrounds folders never used as backgrounds")
+    ap.add_argument("--paired", action="append", default=[], metavar="A:B",
+                    help="paired bootstrap over the photos: how often A beats B (names of two runs); repeatable")
     ap.add_argument("--out", type=Path, help="write the rows as JSON")
     ap.add_argument("--by-model", action="store_true", help="one row per model with the ablation's columns "
                     "(docs/training.md) instead of one row per measure")
@@ -114,6 +137,21 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|" + "---|" * len(rows))
         for k in keys:
             print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
+    if args.paired:
+        real = {n: _load(p, "real_cameras.json") for n, p in args.runs}
+        print("\n| paired over resampled photos | recall at <= 1 false/image: A better / tie / B better "
+              "| AP50: A better / tie / B better |\n|---|---|---|")
+        for pair in args.paired:
+            a, _, b = pair.partition(":")
+            if a not in real or b not in real:
+                raise SystemExit(f"error: --paired {pair}: name both runs (known: {', '.join(real)})")
+            res = paired(real[a], real[b])
+            cells = [" / ".join(f"{res[k][x]:.0%}" for x in ("a_better", "tie", "b_better"))
+                     for k in ("recall_at_1fp", "ap50")]
+            print(f"| {a} vs {b} | " + " | ".join(cells) + " |")
+            for r_name in (a, b):
+                rows[r_name].setdefault("paired", {})
+            rows[a]["paired"][b] = res
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")

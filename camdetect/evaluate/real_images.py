@@ -489,10 +489,39 @@ def evaluate_real(infer: MultiScale, truth: list[TruthImage], progress=None) -> 
     # the same without the centre rule: a small box on a part of a big camera (a lens, an IR LED) is no hit
     s = Curve.pool(strict, n_truth, len(truth)).summary(infer.stored_conf)
     metrics["iou_only"] = {k: s[k] for k in ("at_1fp", "at_stored", "ap50", "max_recall")}
+    metrics["photos"] = photo_curves(per_image, truth)
+    draws = resampled(metrics["photos"])
+    metrics["ci90"] = {"at_1fp_recall": interval90([d[0] for d in draws]), "ap50": interval90([d[1] for d in draws]),
+                       "draws": len(draws), "resampled": "photos, with replacement"}
     # chance level of the centre rule: the share of each image a suggestion's centre can hit a camera in
     metrics["grown_truth_area_share"] = round(float(np.mean([grown_area_share(t.boxes, img.shape)
                                                              for t, img, _, _ in rows])), 4) if rows else None
     return metrics, rows
+
+
+def photo_curves(per_image: list[tuple], truth: list[TruthImage]) -> list[dict]:
+    """Every prediction's score, hit and on-a-camera flag per photo (compact, in real_cameras.json): what a
+    bootstrap over photos needs, for one model's intervals and for paired comparisons of two models."""
+    return [{"file": t.file, "n_truth": len(t.boxes), "scores": [round(float(v), 5) for v in p[0]],
+             "hit": [int(v) for v in p[1]], "on_camera": [int(v) for v in p[2]]} for p, t in zip(per_image, truth)]
+
+
+def resampled(curves: list[dict], draws: int = 1000, seed: int = 0) -> list[tuple[float | None, float | None]]:
+    """(recall at <= 1 false suggestion per photo, AP50) for ``draws`` resamples of the photos with replacement
+    (the same draws for every model given the same photos and seed: a paired comparison)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(draws):
+        pick = rng.integers(0, len(curves), len(curves))
+        sample = [(curves[i]["scores"], curves[i]["hit"], curves[i]["on_camera"]) for i in pick]
+        c = Curve.pool(sample, sum(curves[i]["n_truth"] for i in pick), len(pick))
+        out.append((c.at(c.threshold_at_false(len(pick)))["recall"], c.ap()))
+    return out
+
+
+def interval90(values: list[float | None]) -> list[float] | None:
+    v = np.array([x for x in values if x is not None], np.float64)
+    return [round(float(q), 3) for q in np.percentile(v, [5, 95])] if len(v) else None
 
 
 def grown_area_share(boxes: np.ndarray, shape, grow: float = HIT_GROW) -> float:
@@ -652,6 +681,10 @@ def print_table(result: dict, console=None) -> None:
         tb.add_row("  same, extra boxes on a found camera not false", f"{_f(dl['recall'])} ({dl['hits']}/{r['truth']})",
                    _f(dl["threshold"], "{:.4f}"), _f(dl["false_per_image"], "{:.2f}"))
         tb.add_row("AP50 (hit rule, all points)", _f(r["ap50"]), "", "")
+        ci = r.get("ci90") or {}
+        if ci.get("at_1fp_recall"):
+            tb.add_row("  90 % intervals, photos resampled: recall at <= 1 false / image; AP50",
+                       f"{ci['at_1fp_recall']}; {ci['ap50']}", "", "")
         io = r["iou_only"]
         for label, k in (("IoU >= 0.1 only: recall at <= 1 false / image", "at_1fp"),
                          ("IoU >= 0.1 only: recall at the stored threshold", "at_stored")):

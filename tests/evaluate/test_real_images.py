@@ -241,3 +241,40 @@ def test_script_on_the_real_data(shared_data, tmp_path):
     assert 0 <= res["real_cameras"]["at_1fp"]["false"] <= 23
     assert "street" not in res  # the street sets take minutes; test_command_on_tiny_model covers that path
     assert (out / "real_cameras_sheet.png").is_file()
+
+
+def _photos(hits_per_photo: list[list[int]]) -> list[dict]:
+    """One photo per entry, one camera each; predictions scored 0.9, 0.8, ... with these hit flags."""
+    return [{"file": f"p{i}.jpg", "n_truth": 1, "scores": [0.9 - 0.1 * k for k in range(len(h))], "hit": h,
+             "on_camera": h} for i, h in enumerate(hits_per_photo)]
+
+
+def test_resampled_photos_are_paired_and_bounded():
+    from camdetect.evaluate.real_images import interval90, resampled
+
+    good = _photos([[1], [1], [1, 0], [0, 1]])
+    draws = resampled(good, draws=200, seed=3)
+    assert len(draws) == 200 and all(0.0 <= r <= 1.0 and 0.0 <= ap <= 1.0 for r, ap in draws)
+    assert draws == resampled(good, draws=200, seed=3)  # same seed, same photos: the same resamples
+    lo, hi = interval90([r for r, _ in draws])
+    assert 0.0 <= lo <= hi <= 1.0
+    perfect = resampled(_photos([[1], [1], [1], [1]]), draws=50, seed=3)
+    assert {r for r, _ in perfect} == {1.0}
+
+
+def test_paired_comparison_counts_which_model_wins(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    try:
+        import real_summary
+    finally:
+        sys.path.pop(0)
+    a = {"real_cameras": {"photos": _photos([[1], [1], [1], [0, 1]])}}
+    b = {"real_cameras": {"photos": _photos([[0], [0, 1], [1], [0]])}}
+    res = real_summary.paired(a, b, draws=300)
+    assert res["recall_at_1fp"]["a_better"] > 0.8 and res["recall_at_1fp"]["b_better"] < 0.05
+    assert sum(res["ap50"].values()) == pytest.approx(1.0)
+    other = {"real_cameras": {"photos": _photos([[1]])}}
+    with pytest.raises(SystemExit, match="different photos"):
+        real_summary.paired(a, other)
