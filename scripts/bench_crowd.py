@@ -2,11 +2,13 @@
 """Crowd labels against truth boxes: the same recipe on the same city (issue 12 target: the recipe trained on
 the crowd's labels reaches >= 85 % of the mAP@0.5 of the same recipe trained on the truth, 300+ intersections).
 
-Per seed, two `camdetect demo` runs without the review round (round 1 is what the recipe makes of the labels):
+Per seed, three `camdetect demo` runs without the review round (round 1 is what the recipe makes of the labels):
   consensus  the volunteers' majority consensus (the demo's default labels)
-  truth      the city's truth boxes, with every intersection pinned to the consensus run's split
-             (`--splits-from`), so both models are scored on the very same held-out panoramas.
-The truth run repeats the synth stage (the same city for the same seed). Prints a markdown table and writes JSON.
+  lean       the same tags, every candidate a minority tagged verified by simulated yes/no answers
+  truth      the city's truth boxes
+The lean and truth runs pin every intersection to the consensus run's split (`--splits-from`), so all three
+models are scored on the very same held-out panoramas; they repeat the synth stage (the same city for the same
+seed). Prints a markdown table and writes JSON.
 
     python scripts/bench_crowd.py --intersections 300 --seeds 1 2 --out runs/bench/crowd
     python scripts/bench_crowd.py --quick --seeds 1 --out /tmp/crowd      # smoke: tiny city, 1 epoch
@@ -25,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from camdetect.durable import atomic_write_json, atomic_write_text
 
-ARMS = ("consensus", "truth")
+ARMS = ("consensus", "lean", "truth")
 TARGET = 0.85
 
 
@@ -35,7 +37,7 @@ def demo_args(out: Path, arm: str, seed: int, a: argparse.Namespace, consensus_d
     args += ["--quick"] if a.quick else []
     args += ["--intersections", str(a.intersections)] if a.intersections else []
     args += ["--epochs", str(a.epochs)] if a.epochs else []
-    args += ["--splits-from", str(consensus_ds)] if arm == "truth" else []
+    args += ["--splits-from", str(consensus_ds)] if arm != "consensus" else []
     return args
 
 
@@ -51,36 +53,48 @@ def arm_numbers(out: Path) -> dict:
 
 
 def compare(runs: dict[int, dict[str, dict]]) -> dict:
-    """Per seed and mean: crowd mAP@0.5 / truth mAP@0.5 (the target's ratio), and highest recall of both."""
+    """Per seed and mean: each crowd recipe's mAP@0.5 / the truth's (the target's ratio), highest recalls."""
     rows = []
     for seed, arms in sorted(runs.items()):
-        c, t = arms["consensus"], arms["truth"]
-        if c["held_out"] != t["held_out"]:
-            raise ValueError(f"seed {seed}: the two runs were measured on different held-out panoramas")
-        ratio = c["map50"] / t["map50"] if c.get("map50") is not None and t.get("map50") else None
-        rows.append({"seed": seed, "held_out_panoramas": len(c["held_out"]), "consensus_map50": c["map50"],
-                     "truth_map50": t["map50"], "ratio": ratio, "consensus_max_recall": c["max_recall"],
-                     "truth_max_recall": t["max_recall"], "shipped_map50": c["baseline_map50"],
-                     "cameras_truth": c["cameras_truth"], "cameras_consensus": c["cameras_consensus"]})
-    ratios = [r["ratio"] for r in rows if r["ratio"] is not None]
-    mean = sum(ratios) / len(ratios) if ratios else None
-    return {"rows": rows, "mean_ratio": mean, "target": TARGET,
-            "met": None if mean is None else mean >= TARGET}
+        t = arms["truth"]
+        for name, arm in arms.items():
+            if arm["held_out"] != t["held_out"]:
+                raise ValueError(f"seed {seed}: the {name} and truth runs were measured on different held-out panoramas")
+        row = {"seed": seed, "held_out_panoramas": len(t["held_out"]), "truth_map50": t["map50"],
+               "truth_max_recall": t["max_recall"], "shipped_map50": t["baseline_map50"],
+               "cameras_truth": t["cameras_truth"], "cameras_consensus": t["cameras_consensus"]}
+        for name in (n for n in ARMS if n != "truth" and n in arms):
+            m = arms[name]["map50"]
+            row[f"{name}_map50"], row[f"{name}_max_recall"] = m, arms[name]["max_recall"]
+            row[f"{name}_ratio"] = m / t["map50"] if m is not None and t["map50"] else None
+        rows.append(row)
+    out: dict = {"rows": rows, "target": TARGET}
+    for name in (n for n in ARMS if n != "truth"):
+        ratios = [r[f"{name}_ratio"] for r in rows if r.get(f"{name}_ratio") is not None]
+        mean = sum(ratios) / len(ratios) if ratios else None
+        out[f"{name}_mean_ratio"] = mean
+        out[f"{name}_met"] = None if mean is None else mean >= TARGET
+    return out
 
 
 def table(doc: dict) -> str:
     def f(v, pct=False):
         return "n/a" if v is None else (f"{100 * v:.1f} %" if pct else f"{v:.3f}")
 
-    lines = ["| seed | held-out panoramas | cameras truth / consensus | mAP@0.5 crowd | mAP@0.5 truth | crowd / truth "
-             "| highest recall crowd / truth | shipped model mAP@0.5 |", "|---|---|---|---|---|---|---|---|"]
+    crowd = [n for n in ARMS if n != "truth"]
+    lines = ["| seed | held-out panoramas | cameras truth / majority | mAP@0.5 truth | "
+             + " | ".join(f"mAP@0.5 {n} (/ truth)" for n in crowd) + " | highest recall truth / "
+             + " / ".join(crowd) + " | shipped model mAP@0.5 |", "|---|---|---|---|" + "---|" * len(crowd) + "---|---|"]
     for r in doc["rows"]:
         lines.append(f"| {r['seed']} | {r['held_out_panoramas']} | {r['cameras_truth']} / {r['cameras_consensus']} "
-                     f"| {f(r['consensus_map50'])} | {f(r['truth_map50'])} | {f(r['ratio'], True)} "
-                     f"| {f(r['consensus_max_recall'], True)} / {f(r['truth_max_recall'], True)} "
-                     f"| {f(r['shipped_map50'])} |")
-    lines.append(f"\nmean crowd / truth: {f(doc['mean_ratio'], True)} (target >= {TARGET:.0%}: "
-                 f"{'met' if doc['met'] else 'not met' if doc['met'] is not None else 'n/a'})")
+                     f"| {f(r['truth_map50'])} | "
+                     + " | ".join(f"{f(r.get(n + '_map50'))} ({f(r.get(n + '_ratio'), True)})" for n in crowd)
+                     + f" | {f(r['truth_max_recall'], True)} / "
+                     + " / ".join(f(r.get(n + "_max_recall"), True) for n in crowd) + f" | {f(r['shipped_map50'])} |")
+    for n in crowd:
+        met = doc.get(f"{n}_met")
+        lines.append(f"\nmean {n} / truth: {f(doc.get(n + '_mean_ratio'), True)} (target >= {TARGET:.0%}: "
+                     f"{'met' if met else 'not met' if met is not None else 'n/a'})")
     return "\n".join(lines)
 
 

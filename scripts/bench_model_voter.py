@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from camdetect.durable import atomic_write_json, atomic_write_text
 from camdetect.labels.consensus import ConsensusConfig, _camera, run_consensus
-from camdetect.labels.evaluate_consensus import match_image, score_cameras
+from camdetect.labels.evaluate_consensus import score_cameras
 from camdetect.labels.model_voter import (
     ModelVote,
     Verification,
@@ -41,40 +41,30 @@ from camdetect.records import Camera, Tag, read_suggestions, read_table
 
 def lean_rows(args, tags: list[Tag], truth: list[Camera], sugg, images: list[str], rows: list[dict]) -> None:
     """Full searches + the model + yes/no verification of what is in dispute, answered by simulated volunteers
-    of the synthetic crowd model (`review.simulate.verify_answer`: the demo review round's answers), whose
-    truth is whether the candidate lies within 3 degrees of a camera. Answers per intersection count a
-    verification as ``verify_s / full_search_s`` of a full search (3 s vs 90 s), so hours compare."""
-    import numpy as np
-
+    (`labels.simulated_verification.crowd_verifier`: the demo review round's answer rule). Answers per
+    intersection count a verification as ``verify_s / full_search_s`` of a full search (3 s vs 90 s)."""
     from camdetect.evaluate.effort import EffortModel
-    from camdetect.review.simulate import verify_answer
-    from camdetect.synth.volunteers import make_pool
+    from camdetect.labels.simulated_verification import crowd_verifier
 
     effort = EffortModel()
-    by_image: dict[str, list[Camera]] = {}
-    for c in truth:
-        by_image.setdefault(c.image, []).append(c)
 
-    def is_camera(c) -> bool:
-        return bool(match_image([_camera(c, "unknown", "other", {})], by_image.get(c.image, []), 3.0))
-
-    def crowd(seed: int):
-        """One simulated crowd's answers: each call a volunteer drawn from a pool of 200."""
-        rng = np.random.default_rng([seed, 12])
-        pool = make_pool(rng, 200)
-        return lambda c: verify_answer(rng, pool[int(rng.integers(len(pool)))], is_camera(c))
-
-    for thr, floor, agree in ((t, f, a) for t in args.thresholds for f in args.verify_floors for a in args.verify_agree):
+    settings = [(None, None, a) for a in args.verify_agree]  # no model at all: what `camdetect demo --labels lean` does
+    settings += [(t, f, a) for t in args.thresholds for f in args.verify_floors for a in args.verify_agree]
+    for thr, floor, agree in settings:
         scores, costs, disputed = [], [], []
         for seed in args.seeds:
-            res = lean_consensus(tags, sugg, crowd(seed), ConsensusConfig(), ModelVote(model_threshold=thr),
-                                 Verification(agree=agree, max_answers=2 * agree - 1, model_floor=floor))
+            res = lean_consensus(tags, sugg if thr is not None else [], crowd_verifier(truth, seed), ConsensusConfig(),
+                                 ModelVote(model_threshold=thr if thr is not None else 0.25),
+                                 Verification(agree=agree, max_answers=2 * agree - 1,
+                                              model_floor=floor if floor is not None else 1.0))
             scores.append(score_cameras("x", res.result.cameras, truth, images))
             costs.append(3.0 + res.verify_answers / len(images) * effort.verify_s / effort.full_search_s)
             disputed.append(res.disputed)
         k = len(scores)
-        rows.append({"method": f"lean: model >= {thr:g} + 1 volunteer, disputed (1-2 of 3, or model-only >= "
-                               f"{floor:g}) verified by yes/no until {agree} agree (mean of {k} crowds)",
+        name = (f"lean without the model: the volunteers' 1-2 of 3 verified by yes/no until {agree} agree" if thr is None
+                else f"lean: model >= {thr:g} + 1 volunteer, disputed (1-2 of 3, or model-only >= {floor:g}) verified "
+                     f"by yes/no until {agree} agree")
+        rows.append({"method": f"{name} (mean of {k} crowds)",
                      "precision": sum(s.precision for s in scores) / k, "recall": sum(s.recall for s in scores) / k,
                      "f1": sum(s.f1 for s in scores) / k, "cameras": sum(s.n_pred for s in scores) / k,
                      "truth": scores[0].n_truth, "answers_per_intersection": sum(costs) / k,

@@ -20,8 +20,9 @@ def register(app: typer.Typer) -> None:
         ignore_doubtful: bool = typer.Option(None, "--ignore-doubtful/--no-ignore-doubtful",
                                              help="Grey out candidates the consensus rejected instead of using "
                                                   "their views as negatives (default: configs/demo.yaml)."),
-        labels: str = typer.Option(None, "--labels", help="Train on 'consensus' (the volunteers', default) or "
-                                   "'truth' (the city's boxes: the ceiling for the crowd recipe)."),
+        labels: str = typer.Option(None, "--labels", help="Train on 'consensus' (the volunteers' majority, "
+                                   "default), 'lean' (+ simulated yes/no verification of disputed candidates) or "
+                                   "'truth' (the city's boxes: the ceiling for the crowd recipes)."),
         splits_from: Path = typer.Option(None, "--splits-from", help="Another demo's dataset (OUT/ds): keep each "
                                          "intersection in its split there (same held-out intersections)."),
         review_round: bool = typer.Option(None, "--review-round/--no-review-round",
@@ -35,8 +36,8 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.demo.pipeline import DemoSettings, run_demo
 
-        if labels not in (None, "consensus", "truth"):
-            raise ValueError(f"--labels must be consensus or truth, got {labels!r}")
+        if labels not in (None, "consensus", "lean", "truth"):
+            raise ValueError(f"--labels must be consensus, lean or truth, got {labels!r}")
         settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
                                      ignore_doubtful=ignore_doubtful, labels=labels, review_round=review_round,
                                      splits_from=str(splits_from) if splits_from else None)

@@ -63,9 +63,10 @@ class DemoSettings:
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
     mount_fallback: str = ""         # export --mount-model: used only when the run's own mount classifier was
                                      # skipped or is degenerate, and the summary says so ("" or missing: none)
-    labels: str = "consensus"        # what the detector trains on: "consensus" (the volunteers') | "truth" (the
-                                     # city's boxes: the ceiling the crowd recipe is measured against,
-                                     # scripts/bench_crowd.py)
+    labels: str = "consensus"        # what the detector trains on: "consensus" (the volunteers' majority) |
+                                     # "lean" (+ yes/no verification of the disputed candidates by simulated
+                                     # volunteers, labels.model_voter.lean_consensus) | "truth" (the city's boxes:
+                                     # the ceiling the crowd recipes are measured against, scripts/bench_crowd.py)
     splits_from: str = ""            # dataset build --splits-from: another run's dataset fixes each intersection's
                                      # split, so two runs of one city are measured on the same held-out half
     ignore_doubtful: bool = False    # consensus --doubtful + dataset --ignore: candidates the keep rule rejected
@@ -109,7 +110,7 @@ class DemoSection(StrictModel):
     recipe: YamlFile = None
     weights: CheckpointFile = None
     mount_fallback: OnnxFile = None
-    labels: Literal["consensus", "truth"] = None
+    labels: Literal["consensus", "lean", "truth"] = None
     splits_from: str = None
     ignore_doubtful: bool = None
     review_round: bool = None
@@ -199,8 +200,9 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     L = layout
     tags, cameras, doubtful = L.labels / "tags.csv", L.labels / "cameras.csv", L.labels / "doubtful.csv"
     truth = s.labels == "truth"
-    train_cameras = L.city / "truth" / "cameras.csv" if truth else cameras
-    ignore = s.ignore_doubtful and not truth  # nothing is in doubt in the truth
+    lean = L.labels / "cameras_lean.csv"
+    train_cameras = L.city / "truth" / "cameras.csv" if truth else lean if s.labels == "lean" else cameras
+    ignore = s.ignore_doubtful and s.labels == "consensus"  # nothing is in doubt in the truth or after verifying
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
               ["synth", "--out", str(L.city), "--intersections", str(s.intersections), "--seed", str(s.seed),
@@ -214,6 +216,8 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
         Stage("labels report", [L.labels / "report"],
               ["labels", "report", str(tags), "--cameras", str(cameras), "--truth",
                str(L.city / "truth" / "cameras.csv"), "--out", str(L.labels / "report")]),
+    ] + ([Stage("lean labels", [lean, L.labels / "lean.json"], func=lambda: write_lean_labels(L, s),
+                key=f"lean_consensus defaults, crowd seed {s.seed}")] if s.labels == "lean" else []) + [
         Stage("dataset build", [L.ds / "views.csv"],
               ["dataset", "build", "--panoramas", str(L.city / "manifest.csv"), "--cameras", str(train_cameras),
                "--out", str(L.ds), "--block-m", "0", "--test", str(s.test), "--val", str(s.val),
@@ -231,6 +235,25 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
                "--out", str(L.manifest_test), "--split", "test"]),
     ] + scoring_stages(L, s) + baseline_stages(L, s) + round_stages(L, s)
+
+
+def write_lean_labels(L: Layout, s: DemoSettings) -> None:
+    """labels/cameras_lean.csv: the volunteers' tags, then every candidate a minority of them tagged verified
+    by yes/no answers of simulated volunteers (the review round's answer rule) until 3 agree; lean.json: what
+    it cost and how it scores against the truth."""
+    from camdetect.labels.evaluate_consensus import score_cameras
+    from camdetect.labels.model_voter import lean_consensus
+    from camdetect.labels.simulated_verification import crowd_verifier
+    from camdetect.records import Camera, Tag, read_table, write_table
+
+    tags = read_table(L.labels / "tags.csv", Tag)
+    truth = read_table(L.city / "truth" / "cameras.csv", Camera)
+    res = lean_consensus(tags, [], crowd_verifier(truth, s.seed))
+    write_table(L.labels / "cameras_lean.csv", res.result.cameras, Camera)
+    score = score_cameras("lean", res.result.cameras, truth, sorted({t.image for t in tags}))
+    atomic_write_text(L.labels / "lean.json", json.dumps(
+        {"cameras": len(res.result.cameras), "disputed": res.disputed, "verify_answers": res.verify_answers,
+         "precision": score.precision, "recall": score.recall}, indent=1))
 
 
 def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
@@ -393,6 +416,10 @@ def summarize(layout: Layout) -> dict:
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
     out.update(_consensus_scores(layout.labels / "report"))
+    lean = _lean_numbers(layout)
+    if lean:
+        out.update(lean_precision=lean["precision"], lean_recall=lean["recall"],
+                   lean_verify_answers=lean["verify_answers"])
     report = layout.eval / "report.json"
     if report.exists():
         out.update(_eval_numbers(json.loads(report.read_text())))
@@ -424,8 +451,11 @@ def round_rows(L: Layout) -> list[dict]:
         if work == "search":
             n_search = _count_rows(L.city / "volunteers" / "counts.csv") or 0
             n_inter = _count_rows(L.city / "manifest.csv") or 1
-            row["answers"] = n_search
-            row["hours_per_1000"] = n_search * effort.full_search_s / n_inter * 1000 / 3600
+            lean = _lean_numbers(L)  # labels: lean adds its yes/no answers
+            n_verify = lean.get("verify_answers", 0)
+            row["answers"] = n_search + n_verify
+            row["hours_per_1000"] = ((n_search * effort.full_search_s + n_verify * effort.verify_s)
+                                     / n_inter * 1000 / 3600)
         elif work == "review" and L.round_report.exists():
             rr = json.loads(L.round_report.read_text())
             row["answers"] = rr.get("answers")
@@ -451,6 +481,9 @@ def print_summary(console, layout: Layout, s: dict) -> None:
               f"{fmt(s['cameras_consensus'])}")
     t.add_row("consensus precision / recall vs truth",
               f"{fmt(s.get('consensus_precision'), True)} / {fmt(s.get('consensus_recall'), True)}")
+    if s.get("lean_recall") is not None:
+        t.add_row("after yes/no verification of disputed candidates: precision / recall (answers)",
+                  f"{fmt(s['lean_precision'], True)} / {fmt(s['lean_recall'], True)} ({s['lean_verify_answers']})")
     t.add_row("review queue: held-out intersections / views scored",
               f"{fmt(s['intersections_scored'])} / {fmt(s.get('views_scored'))}")
     t.add_row("held-out intersections every model is measured on", fmt(s.get("intersections_measured")))
@@ -528,7 +561,17 @@ def _trained_on(L: Layout) -> str | None:
         return None
     if Path(cameras).resolve() == (L.city / "truth" / "cameras.csv").resolve():
         return "the city's truth boxes (not the volunteers': a ceiling)"
+    if Path(cameras).name == "cameras_lean.csv":
+        return "the volunteers' consensus + yes/no verification of disputed candidates"
     return "the volunteers' consensus"
+
+
+def _lean_numbers(L: Layout) -> dict:
+    """labels/lean.json when the dataset was built from it (a stale one beside other labels does not count)."""
+    path = L.labels / "lean.json"
+    if not path.exists() or "verification" not in (_trained_on(L) or ""):
+        return {}
+    return json.loads(path.read_text())
 
 
 def _consensus_scores(report_dir: Path) -> dict:

@@ -36,7 +36,7 @@ from camdetect.geometry.overlap import box_iou
 from camdetect.records import View
 from camdetect.store import Store
 from camdetect.store.models import SuggestionRow, ViewRow
-from camdetect.synth.volunteers import Volunteer, make_pool, report_mount, report_type
+from camdetect.synth.volunteers import Volunteer, make_pool, report_mount, report_type, verify_answer
 
 from .config import ReviewConfig
 
@@ -203,19 +203,6 @@ class SimulatedCrowd:
         x1, y1, x2, y2 = _jittered(self.rng, cam.box, v.width, v.height)
         typ = _typ(report_type(self.rng, vol, cam.type, _angular_width(cam.box, v)), cam.type)
         return {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "type": typ, "mount": report_mount(self.rng, vol, cam.mount)}
-
-
-def verify_answer(rng: np.random.Generator, vol: Volunteer, is_camera: bool) -> str:
-    """One volunteer's yes / no / unsure on "is this a camera?" about a box: spammers answer at random, careless
-    volunteers are unsure 15 % of the time (others 5 %); "yes" on a real camera with 0.5 + 0.5 x recall
-    (pointing at a box is easier than searching a panorama), on anything else with the false-alarm rate."""
-    if vol.kind == "spam":
-        return str(rng.choice(["yes", "no", "unsure"]))
-    if rng.random() < (0.15 if vol.kind == "careless" else 0.05):
-        return "unsure"
-    if is_camera:
-        return "yes" if rng.random() < min(0.98, 0.5 + 0.5 * vol.recall) else "no"
-    return "yes" if rng.random() < vol.fp_rate else "no"
 
 
 def _typ(reported: str, true_type: str) -> str:

@@ -74,6 +74,19 @@ class TruthPoint:
     is_camera: bool
 
 
+def verify_answer(rng: np.random.Generator, vol: Volunteer, is_camera: bool) -> str:
+    """One volunteer's yes / no / unsure on "is this a camera?" about a box: spammers answer at random, careless
+    volunteers are unsure 15 % of the time (others 5 %); "yes" on a real camera with 0.5 + 0.5 x recall
+    (pointing at a box is easier than searching a panorama), on anything else with the false-alarm rate."""
+    if vol.kind == "spam":
+        return str(rng.choice(["yes", "no", "unsure"]))
+    if rng.random() < (0.15 if vol.kind == "careless" else 0.05):
+        return "unsure"
+    if is_camera:
+        return "yes" if rng.random() < min(0.98, 0.5 + 0.5 * vol.recall) else "no"
+    return "yes" if rng.random() < vol.fp_rate else "no"
+
+
 def make_pool(rng: np.random.Generator, n: int) -> list[Volunteer]:
     pool = []
     for i in range(n):

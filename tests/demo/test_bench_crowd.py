@@ -23,19 +23,22 @@ def _arm(tmp: Path, name: str, map50: float, held_out: list[str]) -> Path:
 
 def test_ratio_per_seed_and_mean(tmp_path):
     runs = {1: {"consensus": bench.arm_numbers(_arm(tmp_path, "c1", 0.3, ["a,a.jpg", "b,b.jpg"])),
+                "lean": bench.arm_numbers(_arm(tmp_path, "l1", 0.38, ["a,a.jpg", "b,b.jpg"])),
                 "truth": bench.arm_numbers(_arm(tmp_path, "t1", 0.4, ["b,b.jpg", "a,a.jpg"]))},
             2: {"consensus": bench.arm_numbers(_arm(tmp_path, "c2", 0.45, ["c,c.jpg"])),
+                "lean": bench.arm_numbers(_arm(tmp_path, "l2", 0.45, ["c,c.jpg"])),
                 "truth": bench.arm_numbers(_arm(tmp_path, "t2", 0.5, ["c,c.jpg"]))}}
     doc = bench.compare(runs)
-    assert [r["ratio"] for r in doc["rows"]] == pytest.approx([0.75, 0.9])
-    assert doc["mean_ratio"] == pytest.approx(0.825) and doc["met"] is False
-    assert "| 1 | 2 | 76 / 40 | 0.300 | 0.400 | 75.0 % |" in bench.table(doc)
+    assert [r["consensus_ratio"] for r in doc["rows"]] == pytest.approx([0.75, 0.9])
+    assert doc["consensus_mean_ratio"] == pytest.approx(0.825) and doc["consensus_met"] is False
+    assert doc["lean_mean_ratio"] == pytest.approx((0.95 + 0.9) / 2) and doc["lean_met"] is True
+    assert "| 1 | 2 | 76 / 40 | 0.400 | 0.300 (75.0 %) | 0.380 (95.0 %) |" in bench.table(doc)
 
 
 def test_different_held_out_panoramas_are_refused(tmp_path):
     runs = {1: {"consensus": bench.arm_numbers(_arm(tmp_path, "c", 0.3, ["a,a.jpg"])),
                 "truth": bench.arm_numbers(_arm(tmp_path, "t", 0.4, ["b,b.jpg"]))}}
-    with pytest.raises(ValueError, match="different held-out panoramas"):
+    with pytest.raises(ValueError, match="consensus and truth runs were measured on different held-out"):
         bench.compare(runs)
 
 
@@ -47,3 +50,5 @@ def test_truth_arm_is_pinned_to_the_consensus_split(tmp_path):
     assert args[args.index("--splits-from") + 1] == str(tmp_path / "c" / "ds")
     assert args[args.index("--labels") + 1] == "truth" and "--no-review-round" in args
     assert "--splits-from" not in bench.demo_args(tmp_path / "c", "consensus", 2, a, tmp_path / "c" / "ds")
+    lean = bench.demo_args(tmp_path / "l", "lean", 2, a, tmp_path / "c" / "ds")
+    assert lean[lean.index("--labels") + 1] == "lean" and "--splits-from" in lean

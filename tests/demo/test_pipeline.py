@@ -261,3 +261,30 @@ def test_summary_says_what_the_detector_trained_on(tmp_path: Path, cameras, expe
         (L.ds / "dataset.json").write_text(json.dumps({"sources": {"cameras": str(table)}}))
     got = _trained_on(L)
     assert (got is None) if expected is None else expected in got
+
+
+def test_lean_labels_stage_verifies_disputed_candidates_and_feeds_the_dataset(tmp_path: Path) -> None:
+    """labels=lean: an in-process stage writes labels/cameras_lean.csv (+ lean.json) that dataset build reads."""
+    from camdetect.demo.pipeline import _lean_numbers, write_lean_labels
+    from camdetect.records import Camera, Tag, read_table, write_table
+
+    L = Layout(tmp_path)
+    stages = {s.name: s for s in plan(L, DemoSettings.load(quick=True, labels="lean"))}
+    build = stages["dataset build"].args
+    assert build[build.index("--cameras") + 1] == str(L.labels / "cameras_lean.csv")
+    assert "lean labels" in stages and "lean labels" not in {s.name for s in plan(L, DemoSettings.load(quick=True))}
+    seen = [Tag("decoders", "p", v, kind="seen") for v in "abc"]
+    tags = seen + [Tag("decoders", "p", v, tag_id=f"{v}{h}", heading=h, pitch=10.0, type="dome", mount="building")
+                   for v, h in (("a", 100.0), ("b", 100.0), ("c", 100.0), ("a", 200.0), ("b", 300.0))]
+    L.labels.mkdir(parents=True)
+    (L.city / "truth").mkdir(parents=True)
+    write_table(L.labels / "tags.csv", tags, Tag)
+    write_table(L.city / "truth" / "cameras.csv",  # 200 is a camera only one volunteer saw; 300 is not one
+                [Camera("truth", "p", f"t{h}", heading=h, pitch=10.0, type="dome", mount="building")
+                 for h in (100.0, 200.0)], Camera)
+    write_lean_labels(L, DemoSettings.load(quick=True, labels="lean"))
+    doc = json.loads((L.labels / "lean.json").read_text())
+    assert doc["disputed"] == 2 and doc["verify_answers"] >= 6  # 200 and 300, each until 3 answers agree
+    kept = sorted(round(c.heading) for c in read_table(L.labels / "cameras_lean.csv", Camera))
+    assert 100 in kept and 300 not in kept
+    assert _lean_numbers(L) == {}  # no dataset built from it yet: nothing to count in the hours
