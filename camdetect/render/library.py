@@ -25,6 +25,7 @@ class LibraryOptions:
     decoy_share: float = 0.35
     kinds: tuple[str, ...] = ()  # empty: all
     workers: int = 1
+    weathering: float = 0.0  # share of sprites with grime textures (materials.weather); 0: none, as before
 
 
 def list_hdris(root: Path) -> list[Path]:
@@ -56,7 +57,7 @@ def _render_one(args) -> tuple[str, str]:
         return sid, "resumed"
     kind, hdri, size, seed = plan_job(i, opts, hdris)
     try:
-        sprite = render_sprite(kind, hdri, seed, size=size, spp=opts.spp, sprite_id=sid)
+        sprite = render_sprite(kind, hdri, seed, size=size, spp=opts.spp, sprite_id=sid, weathering=opts.weathering)
     except RuntimeError:
         return sid, "no_view"
     save_sprite(sprite, out)

@@ -2,7 +2,9 @@
 
 Housings are white, grey, black or beige plastic and painted metal with varied roughness; domes are
 smoked or clear dielectric with a dark lens assembly inside; poles are galvanised, painted or wood.
-Flock-style readers are dark, Neology-style white (their real colours).
+Flock-style readers are dark, Neology-style white (their real colours). :func:`weather` adds dirt: blotchy
+grime and specks as a texture over the painted and plastic parts (optional: sprites rendered before it existed
+stay as they were).
 """
 
 from __future__ import annotations
@@ -87,3 +89,48 @@ def glow(rng: np.random.Generator, sky: float) -> list[float]:
     tint = (1.0, 0.82, 0.55) if rng.random() < 0.7 else (0.95, 0.97, 1.0)
     k = float(rng.uniform(1.5, 8.0)) * sky
     return [k * t for t in tint]
+
+
+WEATHERED = ("housing", "bracket", "cabinet", "pole", "milky", "sign", "signal")
+
+
+def grime_map(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """Dirt in [0, 1] over a part's (u, v): fractal blotches covering part of the surface plus sparse specks.
+    Isotropic on purpose: the primitives' UV directions differ by face, so streaks would run sideways."""
+    import cv2
+
+    noise = np.zeros((size, size), np.float32)
+    for k, grid in enumerate((3, 6, 12, 24)):
+        layer = cv2.resize(rng.random((grid, grid)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
+        noise += layer * 0.55 ** k
+    noise = (noise - noise.min()) / max(1e-6, float(np.ptp(noise)))
+    cut = float(rng.uniform(0.35, 0.7))  # share of clean surface
+    grime = np.clip((noise - cut) / (1 - cut), 0, 1)
+    specks = (rng.random((size, size)) < rng.uniform(0.002, 0.02)).astype(np.float32)
+    return np.clip(grime + cv2.GaussianBlur(specks, (0, 0), 0.7) * 3, 0, 1)
+
+
+def _textured(rgb, grime: np.ndarray, strength: float, tint) -> dict:
+    """A bitmap texture (linear, ``raw``) of ``rgb`` darkened and tinted towards dirt by ``grime``."""
+    base = np.asarray(rgb, np.float32)[None, None, :]
+    dirt = np.asarray(tint, np.float32)[None, None, :]
+    g = (strength * grime)[..., None]
+    return {"type": "bitmap", "data": (base * (1 - g) + dirt * g * base.mean()).astype(np.float32), "raw": True,
+            "filter_type": "bilinear"}
+
+
+def weather(mats: dict[str, dict], rng: np.random.Generator, strength: float) -> dict[str, dict]:
+    """The palette with grime textures on its painted / plastic parts (``diffuse_reflectance``) and metals
+    (``specular_reflectance``), each part its own map, brownish-grey dirt at ``strength`` (0-1)."""
+    out = dict(mats)
+    tint = (0.55, 0.5, 0.42) if rng.random() < 0.6 else (0.35, 0.35, 0.35)
+    for name in WEATHERED:
+        bsdf = out.get(name)
+        if bsdf is None:
+            continue
+        key = "diffuse_reflectance" if "diffuse_reflectance" in bsdf else "specular_reflectance"
+        value = bsdf.get(key)
+        if not isinstance(value, dict) or value.get("type") != "rgb":
+            continue
+        out[name] = {**bsdf, key: _textured(value["value"], grime_map(rng), strength, tint)}
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 
 from camdetect.durable import atomic_write_bytes, atomic_write_json
 from camdetect.render.kinds import Model, build
-from camdetect.render.materials import glow, palette
+from camdetect.render.materials import glow, palette, weather
 from camdetect.render.parts import Part, corners, disk
 
 VALUE_SCALE = 8.0  # 16-bit PNG stores linear / sky radiance in [0, VALUE_SCALE]
@@ -42,6 +42,7 @@ class SpriteMeta:
     size: int
     box: list[float] | None  # x1, y1, x2, y2 of the visible camera, or None
     seconds: float
+    weathered: float = 0.0  # grime strength on painted and plastic parts (0: clean)
 
 
 def _mitsuba():
@@ -130,9 +131,20 @@ def _scene(mi, model: Model, mats: dict, hdri: str, env_rot: float, origin, targ
             elif glow_rgb is not None and p.material == "lit":  # a lit lamp's own light, added to the beauty pass
                 d["emitter"] = {"type": "area", "radiance": {"type": "rgb", "value": glow_rgb}}
         else:
-            d = _shape_dict(mi, p, mats[p.material])
+            d = _shape_dict(mi, p, _bitmaps(mi, mats[p.material]))
         scene[f"s{i:03d}"] = d
     return scene
+
+
+def _bitmaps(mi, bsdf: dict) -> dict:
+    """A texture given as an array (``{"type": "bitmap", "data": ndarray}``, from materials.weather) as Mitsuba
+    wants it: ``{"bitmap": mi.Bitmap(...)}``."""
+    out = {}
+    for k, v in bsdf.items():
+        if isinstance(v, dict) and v.get("type") == "bitmap" and "data" in v:
+            v = {**{a: b for a, b in v.items() if a != "data"}, "bitmap": mi.Bitmap(v["data"])}
+        out[k] = v
+    return out
 
 
 @dataclass
@@ -141,7 +153,8 @@ class Sprite:
     meta: SpriteMeta
 
 
-def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 32, sprite_id: str = "") -> Sprite:
+def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 32, sprite_id: str = "",
+                  weathering: float = 0.0) -> Sprite:
     """Render ``kind`` lit by ``hdri``; a seed fixes the model, materials, light and view (pixels agree to
     float rounding: Mitsuba's threads sum overlapping filter splats in any order). Retries viewpoints
     where the camera is hidden (behind its pole) or cut by the frame."""
@@ -152,6 +165,10 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
     t0 = time.perf_counter()
     model = build(kind, rng)
     mats = palette(rng, kind)
+    wrng = np.random.default_rng([seed, 11])  # own stream: renders without weathering stay as they were
+    strength = float(wrng.uniform(0.15, 0.55)) if wrng.random() < weathering else 0.0
+    if strength:
+        mats = weather(mats, wrng, strength)
     centre, radius = _framing(model)
     sky = sky_radiance(hdri)
     glow_rgb = glow(np.random.default_rng([seed, 7]), sky)  # own stream: older kinds' renders stay as they were
@@ -184,7 +201,7 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
         rgba = beauty[..., :4].copy()
         rgba[..., :3] /= sky
         meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, elevation, azimuth, size, box,
-                          round(time.perf_counter() - t0, 3))
+                          round(time.perf_counter() - t0, 3), round(strength, 3))
         return Sprite(rgba, meta)
     raise RuntimeError(f"{kind}: no viewpoint showed the camera whole after 6 tries (seed {seed})")
 

@@ -40,6 +40,26 @@ def test_lit_lamp_glows_without_holes_in_its_alpha(hdri_dir):
     assert lit.rgba[..., :3][covered].mean() > 1.3 * unlit.rgba[..., :3][covered].mean()
 
 
+def test_weathering_keeps_the_view_and_darkens_the_paint(hdri_dir):
+    """Grime is its own random stream: the same model, view and box as the clean render (which is what it was
+    before weathering existed); the paint becomes a texture darker than the clean colour where dirty."""
+    from camdetect.render.materials import grime_map, palette, weather
+
+    hdri = str(next(hdri_dir.glob("*.hdr")))
+    clean = render_sprite("alpr_bullet", hdri, seed=2, size=48, spp=4)
+    dirty = render_sprite("alpr_bullet", hdri, seed=2, size=48, spp=4, weathering=1.0)  # Mitsuba takes the textures
+    assert clean.meta.weathered == 0.0 and 0.15 <= dirty.meta.weathered <= 0.55
+    assert dirty.meta.box == clean.meta.box and dirty.meta.elevation == clean.meta.elevation
+    mats = palette(np.random.default_rng(2), "alpr_bullet")
+    base = np.array(mats["housing"]["diffuse_reflectance"]["value"])
+    tex = weather(mats, np.random.default_rng(5), 0.5)["housing"]["diffuse_reflectance"]
+    assert tex["type"] == "bitmap" and tex["raw"] and tex["data"].shape == (64, 64, 3)
+    assert (tex["data"] <= base + 1e-6).all() and tex["data"].mean() < 0.98 * base.mean()
+    assert mats["lens"] == weather(mats, np.random.default_rng(5), 0.5)["lens"]  # glass and lenses stay clean
+    g = grime_map(np.random.default_rng(0))
+    assert g.shape == (64, 64) and g.min() >= 0 and g.max() <= 1 and 0.05 < (g > 0).mean() < 0.95
+
+
 def test_same_seed_same_sprite(hdri_dir):
     """Same model, view and samples; Mitsuba's threads add overlapping filter splats in any order, so
     pixels agree to float rounding, not bit for bit."""
