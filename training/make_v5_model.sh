@@ -28,8 +28,15 @@ for ARM in v5 v5-control; do
         --weights $START --epochs 40 --time 1.5 --name $ARM --threads 1 > runs/logs/train_$ARM.log 2>&1 &
 done
 wait
-# 4. the same evaluations as v2-v4, then one table
-for ARM in v5 v5-control; do training/eval_candidate.sh $ARM runs/train/$ARM; done
+# 4. the same evaluations as v2-v4 (both arms at once), then one table
+for ARM in v5 v5-control; do training/eval_candidate.sh $ARM runs/train/$ARM > runs/logs/eval_$ARM.log 2>&1 & done
+wait
 $PY scripts/real_summary.py v2=runs/eval/real-default-t2 v4=runs/eval/real-v4 v5-control=runs/eval/real-v5-control \
     v5=runs/eval/real-v5 --panos v2=runs/eval/c11-panos --panos v4=runs/eval/c11-v4 \
     --panos v5-control=runs/eval/c11-v5-control --panos v5=runs/eval/c11-v5 --by-model
+# 5. paired comparisons over resampled photos (v2 and v4 re-scored on the photos only: their earlier
+#    evaluations predate the per-photo curves)
+$PY scripts/eval_real_cameras.py --model models/camdetect-default.onnx --out runs/eval/real-v2-photos --no-street --no-progress
+$PY scripts/eval_real_cameras.py --model runs/export/v4/camdetect-v4.onnx --out runs/eval/real-v4-photos --no-street --no-progress
+$PY scripts/real_summary.py v2=runs/eval/real-v2-photos v4=runs/eval/real-v4-photos v5-control=runs/eval/real-v5-control \
+    v5=runs/eval/real-v5 --by-model --paired v5:v5-control --paired v5:v2 --paired v5:v4 --paired v5-control:v4
