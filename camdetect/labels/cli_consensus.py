@@ -53,6 +53,9 @@ def consensus_cmd(
                                                   "suggestions.jsonl of camdetect score on the same panoramas; keeps a "
                                                   "volunteer majority, or the model plus one volunteer (replaces --keep)."),
     model_threshold: float = typer.Option(0.25, "--model-threshold", help="Score at which a suggestion is a vote."),
+    verified: Path | None = typer.Option(None, "--verified", help="Cameras the review app verified (review export "
+                                         "cameras.csv of a `review verify-feed` queue): added where no kept camera "
+                                         "is within 6 degrees."),
 ) -> None:
     """Merge volunteers' tags into one row per physical camera, with agreement and confidence.
 
@@ -75,8 +78,14 @@ def consensus_cmd(
                    "majority, or the model plus one volunteer)")
     else:
         result = run_consensus(rows, config, progress=True)
-    n = write_table(out, result.cameras, Camera)
-    levels = Counter(c.agreement for c in result.cameras)
+    cameras = result.cameras
+    if verified is not None:
+        from camdetect.labels.model_voter import add_verified
+
+        cameras, added = add_verified(cameras, _read_cameras(verified, "verified"), rows)
+        typer.echo(f"verified in the review app: {added} cameras added from {verified}")
+    n = write_table(out, cameras, Camera)
+    levels = Counter(c.agreement for c in cameras)
     typer.echo(f"{sum(t.kind == 'tag' for t in rows)} tags -> {len(result.candidates)} candidates -> {n} cameras "
                f"(keep {config.keep}, labels {config.labels}); agreement: "
                + (", ".join(f"{k} {v}" for k, v in levels.most_common()) or "none"))

@@ -23,9 +23,9 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from camdetect.records import Suggestion, Tag
+from camdetect.records import Camera, Suggestion, Tag
 
 from .consensus import Candidate, ConsensusConfig, ConsensusResult, find_candidates, run_consensus
 
@@ -173,6 +173,37 @@ def lean_consensus(tags: Sequence[Tag], suggestions: Iterable[Suggestion], ask: 
     return LeanResult(res, counts["disputed"], counts["answers"])
 
 
+def add_verified(cameras: Sequence[Camera], verified: Sequence[Camera], tags: Sequence[Tag],
+                 merge_deg: float = Verification.merge_deg) -> tuple[list[Camera], int]:
+    """The consensus' cameras plus the verified ones (``review export`` cameras.csv of a ``review verify-feed``
+    queue) that lie more than ``merge_deg`` from every camera already there on the same intersection. A
+    verified row's image is a view of the review store; it becomes the panorama the volunteers tagged on that
+    intersection (from ``tags``), and keeps its view box, which places it on the sphere. Returns (cameras,
+    how many were added)."""
+    from camdetect.geometry import angular_distance
+
+    pano_of: dict[str, set[str]] = defaultdict(set)
+    for t in tags:
+        pano_of[t.intersection or t.image].add(t.image)
+    out = list(cameras)
+    placed: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for c in out:
+        placed[c.intersection or c.image].append((c.heading, c.pitch))
+    added = 0
+    for v in sorted(verified, key=lambda c: -(c.confidence if math.isfinite(c.confidence) else 0.0)):
+        key = v.intersection or v.image
+        panos = pano_of.get(key, set())
+        if len(panos) != 1 or not (math.isfinite(v.heading) and math.isfinite(v.pitch)):
+            raise ValueError(f"verified camera {v.camera_id}: intersection {key!r} has "
+                             f"{'no' if not panos else len(panos)} tagged panoramas (expected one), or no direction")
+        if any(angular_distance(v.heading, v.pitch, h, p) < merge_deg for h, p in placed[key]):
+            continue
+        out.append(replace(v, image=next(iter(panos)), intersection=key, agreement=f"verified ({v.agreement})"))
+        placed[key].append((v.heading, v.pitch))
+        added += 1
+    return out, added
+
+
 @dataclass
 class AdaptiveResult:
     """What a campaign that asks volunteers one at a time would have kept, and what it cost."""
@@ -217,5 +248,5 @@ def adaptive_answers(tags: Sequence[Tag], suggestions: Iterable[Suggestion], con
     return AdaptiveResult(kept, answers)
 
 
-__all__ = ["MODEL", "AdaptiveResult", "LeanResult", "ModelVote", "Verification", "adaptive_answers",
+__all__ = ["MODEL", "AdaptiveResult", "LeanResult", "ModelVote", "Verification", "adaptive_answers", "add_verified",
            "consensus_with_model", "lean_consensus", "model_tags"]

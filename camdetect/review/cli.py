@@ -238,6 +238,31 @@ def register(app: typer.Typer) -> None:
         n = feed_from_synth(city, Store.open(db, create=True), media, limit=limit, seed=seed)  # fills a queue, like score
         typer.echo(f"{n} suggestions added to {db}; views in {media}")
 
+    @review.command("verify-feed")
+    def verify_feed(
+        candidates: Path = typer.Argument(..., help="Camera table of candidates in dispute (labels consensus "
+                                          "--doubtful)."),
+        panoramas: Path = typer.Option(..., "--panoramas", help="Manifest (CSV/JSONL) or folder of the panoramas "
+                                       "the volunteers tagged."),
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        media: Path = typer.Option(..., "--media", help="Where to write the view JPEGs."),
+    ) -> None:
+        """Queue the candidates a minority of volunteers tagged as yes/no review tasks; `review export` then
+        `labels consensus --verified EXPORT/cameras.csv` adds the verified ones.
+
+        Example: camdetect review verify-feed runs/labels/doubtful.csv --panoramas runs/city/manifest.csv
+        --db runs/review/verify.db --media runs/review/media
+        """
+        from camdetect.dataset.sources import load_cameras
+        from camdetect.store import Store
+
+        from .verify_feed import feed_candidates
+
+        cams = load_cameras(candidates)
+        n = feed_candidates(cams, panoramas, Store.open(db, create=True), media)
+        typer.echo(f"{n} of {len(cams)} candidates queued in {db} (the rest lie outside every planned view); "
+                   f"views in {media}")
+
     @review.command("simulate")
     def simulate(
         city: Path = typer.Argument(..., help="The synthetic city the store's views come from (its truth decides "

@@ -27,13 +27,39 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+class ViewWriter:
+    """A panorama's views written to the media folder as JPEGs, each once and only when a task needs it."""
+
+    def __init__(self, pano, pano_id: str, pano_heading: float, media: Path, model: str):
+        self.pano, self.pano_id, self.pano_heading, self.media, self.model = pano, pano_id, pano_heading, media, model
+        self.cut: dict[int, str] = {}  # view index -> media-relative path
+
+    def path(self, i: int, view: View) -> str:
+        import cv2
+
+        from camdetect.geometry import cut_view
+
+        rel = f"{self.model}/{self.pano_id}_h{view.heading:06.2f}.jpg"
+        if i not in self.cut:
+            path = self.media / rel
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                ok, buf = cv2.imencode(".jpg", cut_view(self.pano, view, self.pano_heading),
+                                       [cv2.IMWRITE_JPEG_QUALITY, 90])
+                if not ok:
+                    raise ValueError(f"{self.pano_id}: cannot encode view {rel}")
+                atomic_write_bytes(path, buf.tobytes())
+            self.cut[i] = rel
+        return self.cut[i]
+
+
 def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed: int = 0,
                     model: str = "synth-truth", progress: bool = True) -> int:
     """Returns the number of suggestions inserted."""
     import cv2
     from tqdm import tqdm
 
-    from camdetect.geometry import ViewPlan, cut_view, pano_box_to_view_box, plan_views
+    from camdetect.geometry import ViewPlan, pano_box_to_view_box, plan_views
 
     manifest = _rows(city / "manifest.csv")
     if not manifest:
@@ -63,20 +89,9 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
         pano_heading = float(row.get("pano_heading") or 0.0)
         lat, lon = float(row.get("lat") or "nan"), float(row.get("lon") or "nan")
         views = plan_views(pano_id, plan)
-        cut: dict[int, str] = {}
-
-        def media_path(i: int, view: View) -> str:
-            rel = f"{model}/{pano_id}_h{view.heading:06.2f}.jpg"
-            if i not in cut:
-                path = media / rel
-                if not path.exists():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    ok, buf = cv2.imencode(".jpg", cut_view(pano, view, pano_heading), [cv2.IMWRITE_JPEG_QUALITY, 90])
-                    if not ok:
-                        raise ValueError(f"{pano_id}: cannot encode view {rel}")
-                    atomic_write_bytes(path, buf.tobytes())
-                cut[i] = rel
-            return cut[i]
+        pv = ViewWriter(pano, pano_id, pano_heading, media, model)
+        cut = pv.cut
+        media_path = pv.path
 
         sugg: list[Suggestion] = []
         for obj, real in by_pano.get(pano_id, []):

@@ -133,3 +133,37 @@ def test_verification_rejects_bad_settings() -> None:
 
     with pytest.raises(ValueError, match="max_answers >= agree"):
         Verification(agree=3, max_answers=2)
+
+
+def test_add_verified_skips_cameras_already_kept_and_maps_views_to_panoramas() -> None:
+    from camdetect.labels.model_voter import add_verified
+    from camdetect.records import Camera
+
+    tags, _ = _table()
+    kept = [Camera("k1", "p", "p", 100.0, 10.0)]
+    verified = [Camera("v-near", "verify/p_h096.jpg", "p", 103.0, 11.0, confidence=0.9),   # the kept one again
+                Camera("v-new", "verify/p_h192.jpg", "p", 200.0, 10.0, confidence=0.8),
+                Camera("v-dup", "verify/p_h192.jpg", "p", 202.0, 10.0, confidence=0.7)]    # the new one twice
+    merged, added = add_verified(kept, verified, tags)
+    assert added == 1 and [c.camera_id for c in merged] == ["k1", "v-new"]
+    assert merged[1].image == "p" and merged[1].agreement.startswith("verified")
+    with pytest.raises(ValueError, match="intersection 'q2' has no tagged panoramas"):
+        add_verified(kept, [Camera("v", "verify/x.jpg", "q2", 10.0, 5.0)], tags)
+
+
+def test_consensus_cli_adds_verified_cameras(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from camdetect.records import Camera, read_table, write_table
+
+    tags, _ = _table()
+    write_table(tmp_path / "tags.csv", tags, Tag)
+    write_table(tmp_path / "verified.csv", [Camera("v-new", "verify/p_h192.jpg", "p", 300.0, 10.0)], Camera)
+    r = subprocess.run([sys.executable, "-m", "camdetect.cli", "labels", "consensus", str(tmp_path / "tags.csv"),
+                        "--out", str(tmp_path / "cams.csv"), "--verified", str(tmp_path / "verified.csv")],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "1 cameras added" in r.stdout
+    cams = read_table(tmp_path / "cams.csv", Camera)
+    assert sorted(round(c.heading) for c in cams) == [100, 300]  # the majority's camera + the verified one
