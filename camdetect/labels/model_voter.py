@@ -99,8 +99,8 @@ class Verification:
     answers agree or ``max_answers`` were given; it is kept on more yes than no. "Not sure" counts as an
     answer given but as neither."""
 
-    agree: int = 3           # measured on the demo city: 2 keeps too many false candidates (precision 0.90),
-    max_answers: int = 5     # 3 reaches 0.93 at 0.83 recall, 4 costs twice the answers (docs/labels_consensus.md)
+    agree: int = 3           # demo city, simulated crowd: until 2 agree precision 0.90 at recall 0.84, 3: 0.93 at
+    max_answers: int = 5     # 0.83, 4: 0.95 at 0.86 for 35 % more yes/no answers (docs/labels_consensus.md)
     model_floor: float = 0.25  # model-only candidates at its stored threshold are asked about too
     # A disputed candidate within this many degrees of a camera already kept on the same image is not asked
     # about: the question shows the cameras already marked, and a volunteer answers "already there". Without
