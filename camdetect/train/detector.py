@@ -102,6 +102,10 @@ def progress_callbacks(model, every: float = 0.25) -> None:
         m = getattr(trainer, "metrics", None) or {}
         val = m.get("metrics/mAP50(B)")
         tail = f" (val mAP50 {val:.3f})" if isinstance(val, float) else ""
+        if trainer.epoch + 1 > trainer.epochs or state.get("last") == trainer.epoch:  # the final check of best.pt
+            print(f"camdetect train: final validation of the best weights{tail}", flush=True)
+            return
+        state["last"] = trainer.epoch
         _line((trainer.epoch + 1) / max(1, trainer.epochs), f"epoch {trainer.epoch + 1}/{trainer.epochs} done{tail}")
 
     model.add_callback("on_train_start", _start)
