@@ -275,6 +275,8 @@ def register(app: typer.Typer) -> None:
                                     "configs/effort/default.yaml when present)."),
         max_answers: int = typer.Option(0, "--max-answers", min=0, help="Stop after N answers (0: until the queue "
                                         "is empty)."),
+        k: int = typer.Option(3, "--k", help="Volunteers per suggestion at most (as review serve)."),
+        retire_agree: int = typer.Option(2, "--retire-agree", help="Retire when the first N answers agree (0: never)."),
     ) -> None:
         """Simulated volunteers answer the queue through the web app's HTTP API (the demo's review round).
 
@@ -293,8 +295,11 @@ def register(app: typer.Typer) -> None:
 
         path = effort or (DEFAULT_EFFORT if DEFAULT_EFFORT.exists() else None)
         model = EffortModel.from_yaml(path) if path else EffortModel()
+        from .config import ReviewConfig
+
+        cfg = ReviewConfig(k=k, retire_agree=retire_agree)  # as `review serve --k --retire-agree` would run
         rep = simulate_review(Store.open(db), city, volunteers=volunteers, seed=seed, effort=model,
-                              max_answers=max_answers)
+                              max_answers=max_answers, cfg=cfg)
         doc = rep.to_json()
         atomic_write_text(out, json.dumps(doc, indent=1))
         typer.echo(f"{rep.answers} answers ({', '.join(f'{k} {v}' for k, v in sorted(rep.by_answer.items()))}) "

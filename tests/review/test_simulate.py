@@ -131,3 +131,18 @@ def test_cli_writes_the_report(city, fed, tmp_path):
 def test_not_a_city(tmp_path, fed):
     with pytest.raises(FileNotFoundError, match="not a synthetic city"):
         simulate_review(fed, tmp_path / "nowhere")
+
+
+def test_cli_retirement_settings_reach_the_app(city, fed, tmp_path):
+    """--k 5 --retire-agree 3 (a verify queue's stricter rule): no suggestion retires on two agreeing answers."""
+    from camdetect.cli import app
+
+    r = CliRunner().invoke(app, ["review", "simulate", str(city), "--db", str(tmp_path / "r.db"), "--out",
+                                 str(tmp_path / "round.json"), "--volunteers", "6", "--seed", "4", "--k", "5",
+                                 "--retire-agree", "3", "--max-answers", "40"])
+    assert r.exit_code == 0, r.output
+    with fed.read() as s:
+        answered = dict(s.execute(select(Answer.suggestion_id, func.count()).where(
+            Answer.suggestion_id.is_not(None)).group_by(Answer.suggestion_id)).all())
+        retired = {row.id for row in s.scalars(select(SuggestionRow).where(SuggestionRow.status == "retired"))}
+    assert retired and all(3 <= answered[i] <= 5 for i in retired)
