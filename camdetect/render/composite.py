@@ -135,10 +135,17 @@ def rendered_size(sp: Sprite, is_cam: bool) -> float:
     return float(sp.meta.size)
 
 
-def pick_sprite(pool: list[Sprite], is_cam: bool, need: float, max_upscale: float,
+@lru_cache(maxsize=2)
+def _rendered_sizes(sprite_dirs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """rendered_size of every camera and look-alike of the library, computed once, not per paste."""
+    cams, decoys = _library(sprite_dirs)
+    return (np.array([rendered_size(sp, True) for sp in cams]), np.array([rendered_size(sp, False) for sp in decoys]))
+
+
+def pick_sprite(pool: list[Sprite], sizes: np.ndarray, need: float, max_upscale: float,
                 rng: np.random.Generator) -> Sprite:
-    """A sprite rendered at least ``need / max_upscale`` px; the largest few when the library has none."""
-    sizes = np.array([rendered_size(sp, is_cam) for sp in pool])
+    """A sprite rendered at least ``need / max_upscale`` px (``sizes``: each one's rendered_size); the largest few
+    when the library has none."""
     ok = np.flatnonzero(sizes * max_upscale >= need)
     if not len(ok):
         ok = np.argsort(-sizes, kind="stable")[:max(1, len(pool) // 20)]
@@ -179,6 +186,13 @@ def _where(lin: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
     return float(k % W), float(k // W)
 
 
+def _frame(rng: np.random.Generator, is_cam: bool, opts: CompositeOptions) -> float:
+    """What a paste scales to: a camera's box side, or a look-alike's frame as big as a camera's frame would be
+    in its place (the camera ~1/4-1/2 of it)."""
+    size = _camera_size(rng, opts.small_share)
+    return size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
+
+
 def _camera_size(rng: np.random.Generator, small_share: float) -> float:
     if rng.random() < small_share:
         return float(math.exp(rng.uniform(math.log(4), math.log(24))))
@@ -199,7 +213,8 @@ class TileRecord:
 
 def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
     rng = np.random.default_rng([opts.seed, index])
-    cams, decoys = _library(sprite_dirs_of(sprite_dir))
+    dirs = sprite_dirs_of(sprite_dir)
+    cams, decoys = _library(dirs)
     bg_path = _draw_background(backgrounds, rng)
     lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
     look = Look.of(lin)
@@ -213,14 +228,11 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
     for is_cam in order:
         pool = cams if is_cam else decoys
         if opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
-            size = _camera_size(rng, opts.small_share)
-            frame = size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
-            sp = pick_sprite(pool, is_cam, frame, opts.max_upscale, rng)
+            frame = _frame(rng, is_cam, opts)
+            sp = pick_sprite(pool, _rendered_sizes(dirs)[0 if is_cam else 1], frame, opts.max_upscale, rng)
         else:  # the v2-v4 draw, in its order: any sprite, then its size
             sp = pool[int(rng.integers(len(pool)))]
-            size = _camera_size(rng, opts.small_share)
-            frame = size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
-        # a look-alike's frame is as big as a camera's frame would be in its place (camera ~1/4-1/2 of it)
+            frame = _frame(rng, is_cam, opts)
         scale = frame / rendered_size(sp, is_cam)
         if is_cam:
             bx1, by1, bx2, by2 = sp.meta.box

@@ -120,15 +120,17 @@ def _fake(box_side: float | None, frame: int = 160):
 
 
 def test_pick_sprite_draws_renders_large_enough_and_falls_back_to_the_largest():
-    from camdetect.render.composite import pick_sprite
+    from camdetect.render.composite import pick_sprite, rendered_size
 
     rng = np.random.default_rng(0)
     cams = [_fake(20), _fake(50), _fake(100)]
-    drawn = {pick_sprite(cams, True, 60, 1.25, rng).meta.box[2] for _ in range(200)}
+    sizes = np.array([rendered_size(s, True) for s in cams])
+    drawn = {pick_sprite(cams, sizes, 60, 1.25, rng).meta.box[2] for _ in range(200)}
     assert drawn == {50, 100}  # 20 px would be blown up 3x; 50 px x 1.25 >= 60 may be used
-    assert {pick_sprite(cams, True, 500, 1.25, rng).meta.box[2] for _ in range(50)} == {100}
+    assert {pick_sprite(cams, sizes, 500, 1.25, rng).meta.box[2] for _ in range(50)} == {100}
     decoys = [_fake(None, 160), _fake(None, 320)]  # a look-alike's frame is what a paste scales
-    assert {pick_sprite(decoys, False, 300, 1.25, rng).meta.size for _ in range(50)} == {320}
+    dsizes = np.array([rendered_size(s, False) for s in decoys])
+    assert {pick_sprite(decoys, dsizes, 300, 1.25, rng).meta.size for _ in range(50)} == {320}
 
 
 @pytest.fixture(scope="module")
