@@ -199,9 +199,8 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     """The stages in order. Paths are absolute so the plan does not depend on the working directory."""
     L = layout
     tags, cameras, doubtful = L.labels / "tags.csv", L.labels / "cameras.csv", L.labels / "doubtful.csv"
-    truth = s.labels == "truth"
-    lean = L.labels / "cameras_lean.csv"
-    train_cameras = L.city / "truth" / "cameras.csv" if truth else lean if s.labels == "lean" else cameras
+    tables = label_tables(L)
+    lean, train_cameras = tables["lean"], tables[s.labels]
     ignore = s.ignore_doubtful and s.labels == "consensus"  # nothing is in doubt in the truth or after verifying
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
@@ -235,6 +234,17 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
                "--out", str(L.manifest_test), "--split", "test"]),
     ] + scoring_stages(L, s) + baseline_stages(L, s) + round_stages(L, s)
+
+
+def label_tables(L: Layout) -> dict[str, Path]:
+    """The camera table each ``labels`` setting trains on."""
+    return {"consensus": L.labels / "cameras.csv", "lean": L.labels / "cameras_lean.csv",
+            "truth": L.city / "truth" / "cameras.csv"}
+
+
+TRAINED_ON = {"consensus": "the volunteers' consensus",
+              "lean": "the volunteers' consensus + yes/no verification of disputed candidates",
+              "truth": "the city's truth boxes (not the volunteers': a ceiling)"}
 
 
 def write_lean_labels(L: Layout, s: DemoSettings) -> None:
@@ -411,7 +421,8 @@ def summarize(layout: Layout) -> dict:
     run_info = layout.run / "camdetect_run.json"
     init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
     out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
-    out["trained_on"] = _trained_on(layout)
+    used = _labels_used(layout)
+    out["trained_on"] = TRAINED_ON.get(used) if used else None
     out["mount_model"] = mount_model_used(layout.model)
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
@@ -551,25 +562,22 @@ def mount_model_used(model: Path) -> str | None:
     return f"none: mounts are not suggested{reason}"
 
 
-def _trained_on(L: Layout) -> str | None:
-    """Which camera table the dataset was built from (dataset.json records its sources)."""
+def _labels_used(L: Layout) -> str | None:
+    """Which ``labels`` setting's table the dataset was built from (dataset.json records its sources);
+    another table: "consensus"."""
     info = L.ds / "dataset.json"
     if not info.exists():
         return None
     cameras = (json.loads(info.read_text()).get("sources") or {}).get("cameras")
     if not cameras:
         return None
-    if Path(cameras).resolve() == (L.city / "truth" / "cameras.csv").resolve():
-        return "the city's truth boxes (not the volunteers': a ceiling)"
-    if Path(cameras).name == "cameras_lean.csv":
-        return "the volunteers' consensus + yes/no verification of disputed candidates"
-    return "the volunteers' consensus"
+    return next((k for k, p in label_tables(L).items() if Path(cameras).resolve() == p.resolve()), "consensus")
 
 
 def _lean_numbers(L: Layout) -> dict:
     """labels/lean.json when the dataset was built from it (a stale one beside other labels does not count)."""
     path = L.labels / "lean.json"
-    if not path.exists() or "verification" not in (_trained_on(L) or ""):
+    if not path.exists() or _labels_used(L) != "lean":
         return {}
     return json.loads(path.read_text())
 

@@ -252,14 +252,15 @@ def test_truth_labels_train_on_the_citys_boxes_with_pinned_splits(tmp_path: Path
 
 @pytest.mark.parametrize("cameras, expected", [("truth", "truth boxes"), ("crowd", "consensus"), (None, None)])
 def test_summary_says_what_the_detector_trained_on(tmp_path: Path, cameras, expected) -> None:
-    from camdetect.demo.pipeline import _trained_on
+    from camdetect.demo.pipeline import TRAINED_ON, _labels_used
 
     L = Layout(tmp_path)
     if cameras:
         L.ds.mkdir(parents=True)
         table = L.city / "truth" / "cameras.csv" if cameras == "truth" else L.labels / "cameras.csv"
         (L.ds / "dataset.json").write_text(json.dumps({"sources": {"cameras": str(table)}}))
-    got = _trained_on(L)
+    used = _labels_used(L)
+    got = TRAINED_ON[used] if used else None
     assert (got is None) if expected is None else expected in got
 
 
