@@ -43,9 +43,11 @@ class ModelVote:
         if not 0.0 <= self.model_threshold <= 1.0 or self.min_volunteers < 1:
             raise ValueError("model_threshold must be in [0, 1] and min_volunteers >= 1")
 
-    def model_says(self, c: Candidate) -> bool:
-        """The model tagged this candidate at or above the threshold (its tags may come from a lower floor)."""
-        return any(t.annotator == MODEL and not t.score < self.model_threshold for t in c.tags)
+    def model_says(self, c: Candidate, threshold: float | None = None) -> bool:
+        """The model tagged this candidate at or above ``threshold`` (default: the vote's; its tags may come
+        from a lower floor)."""
+        at = self.model_threshold if threshold is None else threshold
+        return any(t.annotator == MODEL and not t.score < at for t in c.tags)
 
     def keep(self, c: Candidate) -> bool:
         volunteers = sum(t.annotator != MODEL for t in c.tags)
@@ -152,8 +154,7 @@ def lean_consensus(tags: Sequence[Tag], suggestions: Iterable[Suggestion], ask: 
         if vote.keep(c):
             return True
         volunteers = sum(t.annotator != MODEL for t in c.tags)
-        if volunteers == 0 and not any(t.annotator == MODEL and not t.score < verification.model_floor
-                                       for t in c.tags):
+        if volunteers == 0 and not vote.model_says(c, verification.model_floor):
             return False
         h, p = where(c)
         if any(angular_distance(h, p, h2, p2) < verification.merge_deg for h2, p2 in marked[c.image]):

@@ -260,8 +260,8 @@ def register(app: typer.Typer) -> None:
 
         cams = load_cameras(candidates)
         n = feed_candidates(cams, panoramas, Store.open(db, create=True), media)
-        typer.echo(f"{n} of {len(cams)} candidates queued in {db} (the rest lie outside every planned view); "
-                   f"views in {media}")
+        typer.echo(f"{n} new review tasks in {db} from {len(cams)} candidates (panoramas queued before are skipped; "
+                   f"a candidate outside every planned view gets none); views in {media}")
 
     @review.command("simulate")
     def simulate(

@@ -89,9 +89,7 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
         pano_heading = float(row.get("pano_heading") or 0.0)
         lat, lon = float(row.get("lat") or "nan"), float(row.get("lon") or "nan")
         views = plan_views(pano_id, plan)
-        pv = ViewWriter(pano, pano_id, pano_heading, media, model)
-        cut = pv.cut
-        media_path = pv.path
+        writer = ViewWriter(pano, pano_id, pano_heading, media, model)
 
         sugg: list[Suggestion] = []
         for obj, real in by_pano.get(pano_id, []):
@@ -118,16 +116,16 @@ def feed_from_synth(city: Path, store: Store, media: Path, limit: int = 0, seed:
             mount = obj.get("mount") or "other"
             key = f"{model}|{pano_id}|{obj['camera_id']}"
             sugg.append(Suggestion(key=key, intersection=row.get("intersection_id") or pano_id, pano_id=pano_id,
-                                   image_path=media_path(i, view), view_heading=view.heading, view_pitch=view.pitch,
+                                   image_path=writer.path(i, view), view_heading=view.heading, view_pitch=view.pitch,
                                    view_fov=view.fov, image_width=view.width, image_height=view.height,
                                    x1=x1 + j[0], y1=y1 + j[1], x2=x2 + j[2], y2=y2 + j[3], score=round(score, 3),
                                    type=typ, mount=mount if mount in ("street_furniture", "building", "other") else "other",
                                    heading=float(obj.get("heading") or "nan"), pitch=float(obj.get("pitch") or "nan"),
                                    lat=lat, lon=lon, model=model))
-        empty = [{"image_path": media_path(i, v), "pano_id": pano_id, "intersection": row.get("intersection_id") or pano_id,
+        empty = [{"image_path": writer.path(i, v), "pano_id": pano_id, "intersection": row.get("intersection_id") or pano_id,
                   "view_heading": v.heading, "view_pitch": v.pitch, "view_fov": v.fov, "width": v.width,
                   "height": v.height, "lat": lat, "lon": lon}
-                 for i, v in enumerate(views) if i not in cut and rng.random() < 0.2]
+                 for i, v in enumerate(views) if i not in writer.cut and rng.random() < 0.2]
         n += store.record_image(pano_id, model, sugg, {"area": row.get("area") or "", "view_images": empty,
                                                        "source": "synth truth"})
     return n
