@@ -149,9 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = [" / ".join(f"{res[k][x]:.0%}" for x in ("a_better", "tie", "b_better"))
                      for k in ("recall_at_1fp", "ap50")]
             print(f"| {a} vs {b} | " + " | ".join(cells) + " |")
-            for r_name in (a, b):
-                rows[r_name].setdefault("paired", {})
-            rows[a]["paired"][b] = res
+            rows[a].setdefault("paired", {})[b] = res
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
