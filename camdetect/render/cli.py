@@ -88,6 +88,9 @@ def register(app: typer.Typer) -> None:
         max_upscale: float = typer.Option(0.0, "--max-upscale", help="Paste only sprites rendered at least size / "
                                           "this (e.g. 1.25: close-ups come from large renders, never blown-up small "
                                           "ones); 0 = any sprite at any size."),
+        lookalike_size: str = typer.Option("frame", "--lookalike-size", help="frame: a look-alike's frame 2-4x a "
+                                           "camera's size (the v2-v5 draw); true: true to size in metres next to "
+                                           "the cameras (needs sprites rendered with frame_m)."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -102,7 +105,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1")
         opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
                                 occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
-                                max_upscale=max_upscale, workers=workers)
+                                max_upscale=max_upscale, lookalike_size=lookalike_size, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

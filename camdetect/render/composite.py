@@ -30,6 +30,8 @@ from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
 
+LOOKALIKE_SIZES = ("frame", "true")
+CAMERA_METRES = (0.12, 0.35)  # a camera's longest visible side (CAMERAS.md: domes 10-25 cm, bullets 15-35 cm)
 NO_LOOK = Look(1.0, np.ones(3, np.float32))  # --no-harmonise: the sprite's own exposure and colour
 
 
@@ -52,7 +54,16 @@ class CompositeOptions:
     # size / max_upscale (the largest ones when none is), so close-ups come from large renders; 0: any sprite
     # at any size (the draw of the v2-v4 datasets, kept byte for byte).
     max_upscale: float = 0.0
+    # How big a look-alike is pasted. "frame": its frame 2-4x the size a camera would have (the v2-v5 draw, byte
+    # for byte: lamps, globes and slabs often fill the tile). "true": true to size in metres next to a camera of
+    # the drawn pixel size (a 0.8 m lamp head is ~4x a 0.2 m dome), which needs sprites whose sidecar stores
+    # ``frame_m`` (rendered by this version); real false alarms are small, distant things, not tile-filling ones.
+    lookalike_size: str = "frame"
     workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.lookalike_size not in LOOKALIKE_SIZES:
+            raise ValueError(f"lookalike_size must be one of {', '.join(LOOKALIKE_SIZES)}, not {self.lookalike_size!r}")
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,19 @@ def pick_sprite(pool: list[Sprite], sizes: np.ndarray, need: float, max_upscale:
     return pool[int(ok[int(rng.integers(len(ok)))])]
 
 
+@lru_cache(maxsize=2)
+def sized_decoys(sprite_dirs: tuple[str, ...]) -> list[Sprite]:
+    """The library's look-alikes whose sidecar says how many metres their frame spans (``frame_m``)."""
+    return [d for d in _library(sprite_dirs)[1] if d.meta.frame_m > 0]
+
+
+def true_frame(rng: np.random.Generator, sp: Sprite, opts: CompositeOptions) -> float:
+    """A look-alike's frame in px, true to size next to a camera drawn as usual: px per metre = the camera's
+    drawn pixel size / its size in metres."""
+    px_per_m = _camera_size(rng, opts.small_share) / float(rng.uniform(*CAMERA_METRES))
+    return min(sp.meta.frame_m * px_per_m, 1.5 * opts.tile)
+
+
 @lru_cache(maxsize=64)
 def _background(path: str) -> np.ndarray:
     img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -209,12 +233,16 @@ class TileRecord:
     kinds: list[str] = field(default_factory=list)
     decoys: list[str] = field(default_factory=list)
     upscales: list[float] = field(default_factory=list)  # per labelled camera: paste size / rendered size
+    decoy_frames: list[float] = field(default_factory=list)  # per look-alike: its frame's side in tile px
 
 
 def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
     rng = np.random.default_rng([opts.seed, index])
     dirs = sprite_dirs_of(sprite_dir)
     cams, decoys = _library(dirs)
+    true_size = opts.lookalike_size == "true"
+    if true_size:
+        decoys = sized_decoys(dirs)
     bg_path = _draw_background(backgrounds, rng)
     lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
     look = Look.of(lin)
@@ -227,7 +255,10 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
     rng.shuffle(order)
     for is_cam in order:
         pool = cams if is_cam else decoys
-        if opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
+        if true_size and not is_cam:  # any look-alike, then its size in metres
+            sp = pool[int(rng.integers(len(pool)))]
+            frame = true_frame(rng, sp, opts)
+        elif opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
             frame = _frame(rng, is_cam, opts)
             sp = pick_sprite(pool, _rendered_sizes(dirs)[0 if is_cam else 1], frame, opts.max_upscale, rng)
         else:  # the v2-v4 draw, in its order: any sprite, then its size
@@ -250,6 +281,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
             occlude(lin, rng, box)
         if not is_cam:
             rec.decoys.append(sp.meta.kind)
+            rec.decoy_frames.append(round(frame, 1))
             continue
         full = (box[2] - box[0]) * (box[3] - box[1])
         c = (max(0.0, box[0]), max(0.0, box[1]), min(float(opts.tile), box[2]), min(float(opts.tile), box[3]))
@@ -288,7 +320,11 @@ def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Pa
     """Write ``out`` as an ultralytics dataset (data.yaml, images/, labels/) plus meta/, card.md and
     contact_sheet.png. Re-running resumes: finished tiles are kept."""
     out.mkdir(parents=True, exist_ok=True)
-    _library(sprite_dirs_of(sprite_dir))  # fail early, in the parent, on an empty or bad library
+    dirs = sprite_dirs_of(sprite_dir)
+    _library(dirs)  # fail early, in the parent, on an empty or bad library
+    if opts.decoys and opts.lookalike_size == "true" and _library(dirs)[1] and not sized_decoys(dirs):
+        raise ValueError(f"{', '.join(dirs)}: no look-alike sprite stores its size in metres (frame_m); render them "
+                         "again with this version or use --lookalike-size frame")
     jobs = [(i, backgrounds, sprite_dir, opts, out, names) for i in range(opts.tiles)]
     records: list[dict] = []
     if opts.workers > 1:

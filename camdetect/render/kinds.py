@@ -17,7 +17,18 @@ from functools import partial
 
 import numpy as np
 
-from camdetect.render.parts import Part, box, chain, cylinder, disk, rotate, sphere, transform, translate
+from camdetect.render.parts import (
+    Part,
+    box,
+    chain,
+    cylinder,
+    disk,
+    rotate,
+    scale,
+    sphere,
+    transform,
+    translate,
+)
 
 POLE_HALF = 4.0  # poles and mast arms run far past the sprite frame; the compositor fades their ends
 
@@ -406,6 +417,117 @@ def preemption(rng):
     return Model("preemption", None, m, parts + mount)
 
 
+# v5's false alarms on held-out real streets (docs/training.md): pipe bends and clamps, balcony undersides, round
+# wall plaques, bollard tops, roof vents, line insulators. Built the same way as every look-alike.
+
+
+def downpipe(rng):
+    """A rain downpipe on a facade: a vertical pipe with clamp brackets and a swan-neck bend to the gutter."""
+    r = float(rng.uniform(0.035, 0.06))
+    z = r + float(rng.uniform(0.02, 0.06))
+    mat = str(rng.choice(["pole", "bracket", "housing"]))
+    top = float(rng.uniform(0.0, 0.3))
+    parts = [cylinder((0, -POLE_HALF, z), (0, top, z), r, mat, "decoy")]
+    for y in rng.uniform(-0.5, top - 0.1, size=int(rng.integers(1, 3))):  # clamp bands with a lug to the wall
+        parts += [cylinder((0, y, z), (0, y + 0.03, z), r * 1.15, "bracket", "decoy"),
+                  box((0, y + 0.015, z / 2), (0.02, 0.03, z), "bracket", "decoy")]
+    bend = (0.0, top + float(rng.uniform(0.1, 0.3)), z + float(rng.uniform(0.15, 0.45)))
+    parts += [sphere((0, top, z), r * 1.02, mat, "decoy"), cylinder((0, top, z), bend, r, mat, "decoy"),
+              sphere(bend, r * 1.02, mat, "decoy")]
+    if rng.random() < 0.5:  # a hopper head under the gutter
+        parts.append(box((0, bend[1] + 0.08, bend[2]), (r * 4, 0.16, r * 3), mat, "decoy"))
+    g = float(rng.uniform(0.05, 0.08))
+    gy = bend[1] + 0.15 + g
+    parts.append(cylinder((-POLE_HALF, gy, bend[2]), (POLE_HALF, gy, bend[2]), g, mat, "decoy"))
+    return Model("downpipe", None, "building", parts)
+
+
+def balcony(rng):
+    """A cantilevered balcony seen from the street below: a stone slab on corbels under a railing of bars."""
+    w, d = float(rng.uniform(0.8, 1.4)), float(rng.uniform(0.4, 0.9))
+    t = float(rng.uniform(0.1, 0.22))
+    parts = [box((0, 0, d / 2), (w, t, d), "stone", "decoy")]
+    parts += [box((x, -t / 2 - 0.12, 0.15), (0.1, 0.24, 0.3), "stone", "decoy") for x in (-w / 2 + 0.12, w / 2 - 0.12)]
+    rail = float(rng.uniform(0.8, 1.0))
+    n = int(rng.integers(6, 12))
+    for k in range(n):
+        x = -w / 2 + 0.04 + k * (w - 0.08) / (n - 1)
+        parts.append(cylinder((x, t / 2, d - 0.05), (x, t / 2 + rail, d - 0.05), 0.01, "frame", "decoy"))
+    parts.append(box((0, t / 2 + rail, d - 0.05), (w, 0.04, 0.05), "frame", "decoy"))
+    parts += [box((x, t / 2 + rail, d / 2), (0.04, 0.04, d), "frame", "decoy") for x in (-w / 2 + 0.03, w / 2 - 0.03)]
+    return Model("balcony", None, "building", parts)
+
+
+def _oval(center, rx: float, ry: float, material: str, turn: float = 0.0) -> Part:
+    """A flat ellipse facing +z (turned ``turn`` degrees about y)."""
+    return Part("disk", chain(translate(*center), rotate("y", turn), scale(rx, ry, 1.0)), material, "decoy")
+
+
+def plaque(rng):
+    """A round or oval sign flat on a wall or on a flag bracket: a no-entry disc, a house-number oval."""
+    rx = float(rng.uniform(0.1, 0.3))
+    ry = rx * float(rng.uniform(0.6, 1.0))
+    inner = str(rng.choice(["sign", "milky", "bracket"]))
+    if rng.random() < 0.35:  # a flag sign out from the wall on an arm, its faces along the street
+        zc = float(rng.uniform(0.1, 0.3)) + rx
+        parts = [cylinder((0, ry + 0.02, 0), (0, ry + 0.02, zc), 0.012, "bracket", "decoy"),
+                 _oval((0.003, 0, zc), rx, ry, "sign", 90), _oval((-0.003, 0, zc), rx, ry, "sign", -90),
+                 _oval((0.004, 0, zc), rx * 0.85, ry * 0.85, inner, 90)]
+        return Model("plaque", None, "building", parts)
+    z = 0.012
+    parts = [box((0, 0, 0.004), (rx * 1.05, ry * 1.05, 0.008), "bracket", "decoy"),
+             _oval((0, 0, z), rx, ry, "sign"), _oval((0, 0, z + 0.001), rx * 0.88, ry * 0.88, inner)]
+    if rng.random() < 0.6:  # the white bar of a no-entry sign
+        parts.append(box((0, 0, z + 0.003), (rx * 1.3, ry * 0.3, 0.002), "milky", "decoy"))
+    return Model("plaque", None, "building", parts)
+
+
+def bollard(rng):
+    """A street bollard or post top: a short post with a domed, ball or flat cap, often a reflective band."""
+    r = float(rng.uniform(0.05, 0.12))
+    mat = str(rng.choice(["pole", "bracket", "stone", "housing"]))
+    parts = [cylinder((0, -1.0, 0), (0, 0, 0), r, mat, "decoy")]
+    cap = str(rng.choice(["dome", "ball", "flat"]))
+    if cap == "dome":
+        parts.append(sphere((0, 0, 0), r, mat, "decoy"))
+    elif cap == "ball":
+        parts += [cylinder((0, 0, 0), (0, 0.03, 0), r * 1.1, mat, "decoy"), sphere((0, 0.03 + r * 0.8, 0), r * 0.8, mat, "decoy")]
+    else:
+        parts.append(cylinder((0, 0, 0), (0, 0.02, 0), r * 1.15, mat, "decoy"))
+    if rng.random() < 0.5:
+        y = -float(rng.uniform(0.08, 0.25))
+        parts.append(cylinder((0, y - 0.05, 0), (0, y, 0), r * 1.01, "milky", "decoy"))
+    return Model("bollard", None, "street_furniture", parts)
+
+
+def roof_vent(rng):
+    """A mushroom vent, cowl or small chimney pot on a roof ridge, dark against the sky."""
+    r = float(rng.uniform(0.05, 0.15))
+    h = float(rng.uniform(0.1, 0.4))
+    mat = str(rng.choice(["pole", "bracket", "housing", "stone"]))
+    parts = [cylinder((0, -0.3, 0), (0, h, 0), r, mat, "decoy")]
+    if rng.random() < 0.6:  # a cap
+        parts += [cylinder((0, h + 0.04, 0), (0, h + 0.07, 0), r * 1.6, mat, "decoy"),
+                  cylinder((0, h, 0), (0, h + 0.04, 0), r * 0.6, mat, "decoy")]
+    else:  # a cowl bent to one side
+        parts += [sphere((0, h, 0), r, mat, "decoy"), cylinder((0, h, 0), (0, h + r, r * 1.5), r, mat, "decoy")]
+    parts.append(box((0, -0.3, 0), (r * 5, 0.04, r * 5), "stone", "decoy", pitch=float(rng.uniform(-30, 30))))
+    return Model("roof_vent", None, "building", parts)
+
+
+def insulator(rng):
+    """An insulator string between a cross-arm and an overhead line: a stack of dark or glass discs."""
+    n = int(rng.integers(3, 9))
+    r = float(rng.uniform(0.05, 0.12))
+    mat = str(rng.choice(["lens", "smoke", "housing", "bracket"]))
+    length = n * 0.06
+    parts = [cylinder((0, 0, 0), (0, length + 0.05, 0), 0.008, "cable", "decoy")]  # the string's rod
+    parts += [cylinder((0, 0.06 * k, 0), (0, 0.06 * k + 0.015, 0), r, mat, "decoy") for k in range(n)]
+    parts.append(cylinder((-POLE_HALF, 0, 0), (POLE_HALF, 0, 0), 0.008, "cable", "decoy"))
+    parts.append(cylinder((-POLE_HALF, length + 0.05, 0), (POLE_HALF, length + 0.05, 0), 0.05, "pole", "decoy"))
+    return Model("insulator", None, "other", parts)
+
+
 CAMERA_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "dome_flush": dome_flush, "dome_pendant": dome_pendant, "multisensor": multisensor, "fisheye": fisheye,
     "bullet": bullet, "box_camera": box_camera,
@@ -419,6 +541,8 @@ DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     # lit lamps (v3's false alarms on unseen streets were lit wall lamps): the glass is an area light
     "lamp_cobra_lit": partial(lamp_cobra, glass="lit"), "lamp_globe_lit": partial(lamp_globe, glass="lit"),
     "wall_light_lit": partial(wall_light, glass="lit"), "wall_lantern": wall_lantern, "sconce": sconce,
+    "downpipe": downpipe, "balcony": balcony, "plaque": plaque, "bollard": bollard, "roof_vent": roof_vent,
+    "insulator": insulator,
 }
 ALL_KINDS = {**CAMERA_KINDS, **DECOY_KINDS}
 

@@ -43,6 +43,7 @@ class SpriteMeta:
     box: list[float] | None  # x1, y1, x2, y2 of the visible camera, or None
     seconds: float
     weathered: float = 0.0  # grime strength on painted and plastic parts (0: clean)
+    frame_m: float = 0.0  # metres the frame spans at the object (0: rendered before this was stored)
 
 
 def _mitsuba():
@@ -181,7 +182,8 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
         direction = np.array([math.sin(a) * math.cos(e), -math.sin(e), math.cos(a) * math.cos(e)])
         target = centre + rng.uniform(-0.2, 0.2, size=3) * radius
         origin = target + dist * direction
-        fov = math.degrees(2 * math.atan(radius * float(rng.uniform(1.05, 1.35)) / dist))
+        half = radius * float(rng.uniform(1.05, 1.35))
+        fov = math.degrees(2 * math.atan(half / dist))
         env_rot = float(rng.uniform(0, 360))
         beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
                                                          spp, False)), seed=int(seed % 2**31)), np.float32)
@@ -201,7 +203,7 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
         rgba = beauty[..., :4].copy()
         rgba[..., :3] /= sky
         meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, elevation, azimuth, size, box,
-                          round(time.perf_counter() - t0, 3), round(strength, 3))
+                          round(time.perf_counter() - t0, 3), round(strength, 3), round(2 * half, 4))
         return Sprite(rgba, meta)
     raise RuntimeError(f"{kind}: no viewpoint showed the camera whole after 6 tries (seed {seed})")
 

@@ -77,6 +77,7 @@ def test_include_remaps_classes_by_name(backgrounds, sprite_dir, tmp_path):
     (["--backgrounds", "/nonexistent/bgs"], "/nonexistent/bgs: background folder does not exist"),
     (["--tiles", "0"], "--tiles must be positive"),
     (["--max-upscale", "0.5"], "--max-upscale 0 or >= 1"),
+    (["--lookalike-size", "huge"], "lookalike_size must be one of frame, true, not 'huge'"),
 ])
 def test_cli_bad_input_is_one_line(args, message, tmp_path, sprite_dir, backgrounds):
     base = ["--out", str(tmp_path / "o"), "--sprites", str(sprite_dir)]
@@ -158,3 +159,39 @@ def test_max_upscale_takes_close_ups_from_large_renders(backgrounds, sprite_dir,
                          progress=False)
     assert s["sprites"] == f"{sprite_dir}, {large_sprite_dir}" and s["upscale"]["p50_p90_max"]
     assert "enlarged when pasted" in (tmp_path / "ds" / "card.md").read_text()
+
+
+def test_true_size_look_alikes_scale_with_their_metres():
+    from types import SimpleNamespace
+
+    from camdetect.render.composite import true_frame
+
+    opts = CompositeOptions(tile=320, lookalike_size="true")
+    lamp = SimpleNamespace(meta=SimpleNamespace(frame_m=2.0))
+    plaque = SimpleNamespace(meta=SimpleNamespace(frame_m=0.5))
+    for seed in range(20):  # the same draw of the camera's px and metres: 4x the metres, 4x the pixels (or the cap)
+        big, small = true_frame(np.random.default_rng(seed), lamp, opts), true_frame(np.random.default_rng(seed), plaque, opts)
+        assert big == pytest.approx(min(4 * small, 480)) and small <= 480
+
+
+def test_true_size_tiles_record_their_look_alikes(backgrounds, sprite_dir):
+    bgs = list_backgrounds([backgrounds])
+    opts = CompositeOptions(tiles=8, tile=96, seed=4, empty_share=1.0, lookalike_size="true")  # look-alikes only
+    recs = [compose_tile(i, bgs, sprite_dir, opts)[1] for i in range(8)]
+    frames = [f for r in recs for f in r.decoy_frames]
+    assert frames and len(frames) == sum(len(r.decoys) for r in recs)
+    assert all(0 < f <= 1.5 * 96 for f in frames)
+    assert all(r.boxes == [] for r in recs)  # look-alikes are never labelled
+
+
+def test_true_size_needs_sprites_that_store_their_metres(backgrounds, sprite_dir, tmp_path):
+    old = tmp_path / "old_library"
+    old.mkdir()
+    for png in sprite_dir.glob("*.png"):  # the same sprites as an older version wrote them: no frame_m
+        (old / png.name).write_bytes(png.read_bytes())
+        meta = json.loads(png.with_suffix(".json").read_text())
+        meta.pop("frame_m", None)
+        (old / png.with_suffix(".json").name).write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="no look-alike sprite stores its size in metres"):
+        build_composites(tmp_path / "o", list_backgrounds([backgrounds]), old,
+                         CompositeOptions(tiles=1, tile=64, lookalike_size="true"), NAMES, progress=False)

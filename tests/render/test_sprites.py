@@ -26,6 +26,14 @@ def test_camera_sprite_has_exact_box_inside_its_alpha(hdri_dir, tmp_path):
 def test_look_alike_sprite_has_no_box(hdri_dir):
     s = render_sprite("signal_head", str(next(hdri_dir.glob("*.hdr"))), seed=1, size=48, spp=2)
     assert s.meta.type is None and s.meta.box is None and s.rgba[..., 3].max() > 0.5
+    assert 0.2 < s.meta.frame_m < 3.0  # metres the frame spans: what a true-to-size paste scales by
+
+
+@pytest.mark.parametrize("kind", ["downpipe", "balcony", "plaque", "bollard", "roof_vent", "insulator"])
+def test_new_look_alikes_render_something_in_frame(hdri_dir, kind):
+    s = render_sprite(kind, str(next(hdri_dir.glob("*.hdr"))), seed=2, size=48, spp=2)
+    alpha = s.rgba[..., 3]
+    assert s.meta.type is None and 0.03 < (alpha > 0.5).mean() < 0.95  # the object, not an empty or full frame
 
 
 def test_lit_lamp_glows_without_holes_in_its_alpha(hdri_dir):
