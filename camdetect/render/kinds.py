@@ -501,7 +501,7 @@ def bollard(rng):
 
 
 def roof_vent(rng):
-    """A mushroom vent, cowl or small chimney pot on a roof ridge, dark against the sky."""
+    """A mushroom vent or cowl on a roof, dark against the sky (the roof itself is the background photo's)."""
     r = float(rng.uniform(0.05, 0.15))
     h = float(rng.uniform(0.1, 0.4))
     mat = str(rng.choice(["pole", "bracket", "housing", "stone"]))
@@ -511,7 +511,6 @@ def roof_vent(rng):
                   cylinder((0, h, 0), (0, h + 0.04, 0), r * 0.6, mat, "decoy")]
     else:  # a cowl bent to one side
         parts += [sphere((0, h, 0), r, mat, "decoy"), cylinder((0, h, 0), (0, h + r, r * 1.5), r, mat, "decoy")]
-    parts.append(box((0, -0.3, 0), (r * 5, 0.04, r * 5), "stone", "decoy", pitch=float(rng.uniform(-30, 30))))
     return Model("roof_vent", None, "building", parts)
 
 
