@@ -15,7 +15,7 @@ def test_the_simulated_crowd_says_yes_to_cameras_and_no_to_the_rest():
     real, other_image, far = _candidate("p1", 41.0), _candidate("p2", 40.0), _candidate("p1", 120.0)
     answers = {name: [ask(c) for _ in range(200)] for name, c in
                (("real", real), ("other_image", other_image), ("far", far))}
-    assert answers["real"].count("yes") > 150  # most volunteers see a real camera
+    assert answers["real"].count("yes") > 130  # most volunteers see a real camera
     for name in ("other_image", "far"):  # no camera there: on another panorama, or 80 degrees away
         assert answers[name].count("yes") < 50 and answers[name].count("no") > 100
 
