@@ -66,13 +66,14 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
     upscale = ({"p50_p90_max": np.percentile(ups, [50, 90, 100]).round(2).tolist(),
                 "share_over_1.25": round(float((ups > 1.25).mean()), 3), "share_over_2": round(float((ups > 2).mean()), 3)}
                if len(ups) else {})
+    hard = sum(r.get("hard_negative") is not None for r in records)
     frames = np.array([f for r in records for f in r.get("decoy_frames", [])])
     decoy_q = np.percentile(frames, [10, 50, 90]).round(1).tolist() if len(frames) else []
     sheet = contact_sheet(out, records)
     _size_plot(out, sizes)
     summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
                "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
-               "size_p10_p50_p90": q, "upscale": upscale, "decoy_frame_p10_p50_p90": decoy_q, "included": included, "options": asdict(opts), "command": command,
+               "size_p10_p50_p90": q, "upscale": upscale, "decoy_frame_p10_p50_p90": decoy_q, "hard_negative_tiles": hard, "included": included, "options": asdict(opts), "command": command,
                "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": ", ".join(sprite_dirs)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     _dataset_json(out, records, opts, names, included, command, summary)
@@ -94,6 +95,8 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
               "Look-alikes (unlabelled): " + ", ".join(f"{k} {v}" for k, v in decoys.most_common()), "",
               f"Look-alike frame side p10/p50/p90: {decoy_q} px (lookalike_size {opts.lookalike_size}: frame = 2-4x a "
               "camera's size, true = true to size in metres next to the cameras).", "",
+              f"Tiles cropped around a mined hard negative: {hard} of {len(records)}"
+              + (f" (share {opts.hard_share:g} of `{opts.hard_negatives}`)." if opts.hard_negatives else "."), "",
               "Background sources (folder): " + ", ".join(f"{k} {v}" for k, v in sources.most_common()), ""]
     if included:
         lines += ["Included datasets (as they are): " + ", ".join(f"{k} {v}" for k, v in included.items()), ""]

@@ -91,6 +91,10 @@ def register(app: typer.Typer) -> None:
         lookalike_size: str = typer.Option("frame", "--lookalike-size", help="frame: a look-alike's frame 2-4x a "
                                            "camera's size (the v2-v5 draw); true: true to size in metres next to "
                                            "the cameras (needs sprites rendered with frame_m)."),
+        hard_negatives: Path | None = typer.Option(None, "--hard-negatives", help="CSV of mined false alarms "
+                                                   "(camdetect render mine-negatives) to crop around."),
+        hard_share: float = typer.Option(0.3, "--hard-share", help="Share of tiles cropped around a hard negative "
+                                         "(with --hard-negatives)."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -105,12 +109,59 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1")
         opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
                                 occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
-                                max_upscale=max_upscale, lookalike_size=lookalike_size, workers=workers)
+                                max_upscale=max_upscale, lookalike_size=lookalike_size,
+                                hard_negatives=str(hard_negatives) if hard_negatives else "",
+                                hard_share=hard_share if hard_negatives else 0.0, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         s = build_composites(out, bgs, sprites_dir, opts, names, include, command, progress=progress)
         typer.echo(f"{out}: tiles {s['tiles']}, boxes {s['boxes']}, camera size p10/50/90 {s['size_p10_p50_p90']} px; "
                    f"card {out / 'card.md'}")
+
+    @rd.command("mine-negatives")
+    def mine_negatives(
+        model: list[Path] = typer.Option(..., "--model", help="ONNX detector whose false alarms to mine; repeatable "
+                                         "(boxes of several models on one spot are one negative)."),
+        backgrounds: list[str] = typer.Option(..., "--backgrounds", help="Background folders, as for render "
+                                              "composite (FOLDER or FOLDER=WEIGHT); repeatable."),
+        exclude: list[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this, as for "
+                                          "render composite (the held-out folders); repeatable."),
+        out: Path = typer.Option(..., "--out", help="CSV of hard negatives to write; a contact sheet beside it (.png)."),
+        conf: float = typer.Option(0.1, "--conf", help="Lowest score mined."),
+        street_truth: Path = typer.Option(Path("configs/eval/street_cameras.json"), "--street-truth",
+                                          help="Known real cameras on the street photos: never mined."),
+        progress: bool = typer.Option(True, "--progress/--no-progress"),
+    ) -> None:
+        """Mine a model's false alarms on the training backgrounds, for `render composite --hard-negatives`.
+
+        Example: camdetect render mine-negatives --model runs/export/v4/camdetect-v4.onnx --backgrounds ../shared/data/street-backgrounds --exclude opensfm/ --exclude geovisio_pypi/ --out runs/hardneg/v4.csv
+        """
+        from camdetect.evaluate.real_images import load_street_truth
+        from camdetect.render.composite import list_backgrounds
+        from camdetect.render.hard_negatives import mine, negatives_sheet, write_negatives
+
+        if not 0 < conf <= 1:
+            raise ValueError(f"--conf must be in (0, 1], got {conf}")
+        for m in model:
+            if not m.is_file():
+                raise FileNotFoundError(f"{m}: model not found")
+        bgs = list_backgrounds(backgrounds, exclude)
+        root_of = {f: b.root for b in bgs for f in b.files}
+        files = list(root_of)
+        truth = load_street_truth(street_truth if street_truth.is_file() else None)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(files) * len(model), desc="mine", unit="image")
+        negs = mine(model, files, conf, truth, lambda p: f"{root_of[p].name}/{p.relative_to(root_of[p]).as_posix()}",
+                    progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+        n = write_negatives(out, negs)
+        sheet = negatives_sheet(negs, out.with_suffix(".png"))
+        typer.echo(f"{out}: {n} hard negatives on {len({x.path for x in negs})} of {len(files)} backgrounds "
+                   f"(score >= {conf:g}); look at {sheet} before training on them")
 
     app.add_typer(rd, name="render")

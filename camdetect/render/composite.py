@@ -27,6 +27,7 @@ from camdetect.dataset.merge import include_dataset
 from camdetect.dataset.sources import IMAGE_SUFFIXES
 from camdetect.durable import atomic_write_json
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
+from camdetect.render.hard_negatives import HardNegative, crop_around_negative, read_negatives
 from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
 from camdetect.render.sprites import Sprite, load_sprite
 
@@ -59,11 +60,18 @@ class CompositeOptions:
     # the drawn pixel size (a 0.8 m lamp head is ~4x a 0.2 m dome), which needs sprites whose sidecar stores
     # ``frame_m`` (rendered by this version); real false alarms are small, distant things, not tile-filling ones.
     lookalike_size: str = "frame"
+    # Mined false alarms (render/hard_negatives.py, `render mine-negatives`): on this share of tiles the background
+    # crop holds one of them whole, so real confusers are seen as negatives far more often than a random crop
+    # shows them. "" = none (no extra random draws: older datasets stay byte for byte).
+    hard_negatives: str = ""
+    hard_share: float = 0.0
     workers: int = 1
 
     def __post_init__(self) -> None:
         if self.lookalike_size not in LOOKALIKE_SIZES:
             raise ValueError(f"lookalike_size must be one of {', '.join(LOOKALIKE_SIZES)}, not {self.lookalike_size!r}")
+        if not 0 <= self.hard_share <= 1 or (self.hard_share > 0) != bool(self.hard_negatives):
+            raise ValueError("hard_share must be in [0, 1], and > 0 exactly when a hard-negatives file is given")
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,11 @@ def true_frame(rng: np.random.Generator, sp: Sprite, opts: CompositeOptions) -> 
     return min(sp.meta.frame_m * px_per_m, 1.5 * opts.tile)
 
 
+@lru_cache(maxsize=2)
+def _negatives(path: str) -> tuple[HardNegative, ...]:
+    return tuple(read_negatives(Path(path)))
+
+
 @lru_cache(maxsize=64)
 def _background(path: str) -> np.ndarray:
     img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -234,6 +247,7 @@ class TileRecord:
     decoys: list[str] = field(default_factory=list)
     upscales: list[float] = field(default_factory=list)  # per labelled camera: paste size / rendered size
     decoy_frames: list[float] = field(default_factory=list)  # per look-alike: its frame's side in tile px
+    hard_negative: float | None = None  # the mined false alarm's score when the crop was built around one
 
 
 def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
@@ -243,10 +257,17 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
     true_size = opts.lookalike_size == "true"
     if true_size:
         decoys = sized_decoys(dirs)
-    bg_path = _draw_background(backgrounds, rng)
-    lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
+    negs = _negatives(opts.hard_negatives) if opts.hard_negatives else ()
+    neg = negs[int(rng.integers(len(negs)))] if negs and rng.random() < opts.hard_share else None
+    if neg is not None:  # a crop that holds a mined false alarm whole
+        bg_path = Path(neg.path)
+        lin = to_linear(crop_around_negative(_background(str(bg_path)), neg, opts.tile, rng))
+    else:
+        bg_path = _draw_background(backgrounds, rng)
+        lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
     look = Look.of(lin)
-    rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix())
+    rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix(),
+                     hard_negative=None if neg is None else neg.score)
     n_cam = 0 if rng.random() < opts.empty_share else int(rng.integers(opts.cameras_per_tile[0], opts.cameras_per_tile[1] + 1))
     n_decoy = int(rng.integers(opts.decoys_per_tile[0], opts.decoys_per_tile[1] + 1)) if (opts.decoys and decoys) else 0
     if n_cam == 0 and opts.decoys and decoys:
@@ -325,6 +346,12 @@ def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Pa
     if opts.decoys and opts.lookalike_size == "true" and _library(dirs)[1] and not sized_decoys(dirs):
         raise ValueError(f"{', '.join(dirs)}: no look-alike sprite stores its size in metres (frame_m); render them "
                          "again with this version or use --lookalike-size frame")
+    if opts.hard_negatives:  # only where the composites may draw: never a held-out or excluded photo
+        allowed = {str(f) for b in backgrounds for f in b.files}
+        for n in _negatives(opts.hard_negatives):
+            if n.path not in allowed:
+                raise ValueError(f"{opts.hard_negatives}: hard negative on {n.path}, which is not among the "
+                                 "backgrounds (held out or excluded?)")
     jobs = [(i, backgrounds, sprite_dir, opts, out, names) for i in range(opts.tiles)]
     records: list[dict] = []
     if opts.workers > 1:
