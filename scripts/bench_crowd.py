@@ -12,6 +12,7 @@ seed). Prints a markdown table and writes JSON.
 
     python scripts/bench_crowd.py --intersections 300 --seeds 1 2 --out runs/bench/crowd
     python scripts/bench_crowd.py --quick --seeds 1 --out /tmp/crowd      # smoke: tiny city, 1 epoch
+    python scripts/bench_crowd.py --seeds 1 --out runs/bench/crowd --report-only   # the table of finished runs
 """
 
 from __future__ import annotations
@@ -105,12 +106,19 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default: configs/demo.yaml)")
     ap.add_argument("--quick", action="store_true", help="the demo's quick sizes (a smoke run)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "crowd")
+    ap.add_argument("--report-only", action="store_true",
+                    help="the table from the runs already finished under --out (runs no demo)")
     a = ap.parse_args()
     runs: dict[int, dict[str, dict]] = {}
     for seed in a.seeds:
         runs[seed] = {}
         for arm in ARMS:
             out = a.out / f"s{seed}_{arm}"
+            if a.report_only:
+                if not (out / "summary.json").is_file():
+                    raise SystemExit(f"{out}: no summary.json (the run has not finished)")
+                runs[seed][arm] = arm_numbers(out)
+                continue
             print(f"seed {seed}, {arm}: camdetect demo -> {out} (log: {out}/logs)", flush=True)
             cmd = demo_args(out, arm, seed, a, a.out / f"s{seed}_consensus" / "ds")
             r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)

@@ -33,3 +33,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not found (real third-party data is optional)")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tmp_path_factory) -> Path:
+    """A tiny random-weight YOLO11n exported once per test session (cached beside the session's temp folder,
+    so xdist workers share it): a real ONNX detector for scoring, export, evaluation and mining tests."""
+    from camdetect.export.tiny import cached_tiny_onnx
+
+    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]

@@ -1,8 +1,8 @@
 """The scoring manifest of one dataset split: score and evaluate whole held-out panoramas.
 
 A dataset split holds only some views (and tiles) of each intersection; the scorer and the panorama
-evaluation want whole panoramas. This selects the manifest rows of the intersections whose views are
-in the split, so "held out" means the same intersections for training, scoring and evaluation.
+evaluation want whole panoramas. This selects the manifest rows of the intersections in the split, so "held
+out" means the same intersections for training, scoring and evaluation.
 """
 
 from __future__ import annotations
@@ -33,16 +33,21 @@ def filter_csv(src: str | os.PathLike, dst: str | os.PathLike, keep: Callable[[d
 
 def split_manifest(dataset: str | os.PathLike, manifest: str | os.PathLike, out: str | os.PathLike,
                    split: str = "test") -> int:
-    """Write the rows of ``manifest`` whose intersection has views in ``split`` of ``dataset`` to ``out``
-    (atomically); returns the number of rows. ``out`` must sit beside ``manifest`` when its image paths
-    are relative (they are relative to the manifest's folder)."""
-    views, manifest, out = Path(dataset) / "views.csv", Path(manifest), Path(out)
-    for path in (views, manifest):
+    """Write the rows of ``manifest`` whose intersection is in ``split`` of ``dataset`` to ``out`` (atomically);
+    returns the number of rows. The split is the dataset's ``splits.csv`` (every intersection), else, for a
+    dataset built before it existed, its ``views.csv`` (intersections with kept views only: an intersection
+    whose views were all dropped, e.g. negatives sampled away, would be missing, and two datasets of one city
+    built with other labels would be measured on different panoramas). ``out`` must sit beside ``manifest``
+    when its image paths are relative (they are relative to the manifest's folder)."""
+    from camdetect.dataset.splits import splits_file
+
+    splits, manifest, out = splits_file(Path(dataset)), Path(manifest), Path(out)
+    for path in (splits, manifest):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: not found")
-    with open(views, newline="") as f:
+    with open(splits, newline="") as f:
         held = {r["intersection"] for r in csv.DictReader(f) if r.get("split") == split}
     if not held:
-        raise ValueError(f"{views}: no views in the {split!r} split")
+        raise ValueError(f"{splits}: no intersections in the {split!r} split")
     return filter_csv(manifest, out, lambda r: r["intersection_id"] in held, require=("intersection_id",),
                       hint=" (a CSV scoring manifest is needed)")

@@ -78,6 +78,7 @@ class DemoSettings:
     round_epochs: int = 8            # fine-tuning epochs of the second round
     round2_from: str = "shipped"     # second round starts from: "shipped" (weights, else round 1's) | "round1"
     round2_data: str = "reviewed"    # second round trains on: "reviewed" (verified views only) | "merged"
+    layout: str = "tiles"            # camdetect score --layout of every scoring (docs/scoring.md, Tile layout)
                                      # (round 1's consensus tiles + the verified views)
 
     @classmethod
@@ -119,6 +120,7 @@ class DemoSection(StrictModel):
     round_epochs: PositiveInt = None
     round2_from: Literal["shipped", "round1"] = None
     round2_data: Literal["reviewed", "merged"] = None
+    layout: str = None
 
     @model_validator(mode="after")
     def _splits(self) -> DemoSection:
@@ -274,7 +276,7 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
         return [
             Stage("score", [L.score / "suggestions.jsonl", L.db_file],
                   ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-                   "--out", str(L.score), "--conf", str(s.conf)],
+                   "--out", str(L.score), "--conf", str(s.conf), "--layout", s.layout],
                   clean=[L.score, L.media, L.db_file]),
             Stage("eval", [L.eval / "report.json"],
                   ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
@@ -286,11 +288,11 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               key="alternate intersections"),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_review), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.review_conf)],
+               "--out", str(L.score), "--conf", str(s.review_conf), "--layout", s.layout],
               clean=[L.score, L.media, L.db_file]),
         Stage("eval score", [measured / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model), "--db", f"sqlite:///{L.eval / 'scores.db'}",
-               "--out", str(measured), "--conf", str(s.conf)], clean=[L.eval]),
+               "--out", str(measured), "--conf", str(s.conf), "--layout", s.layout], clean=[L.eval]),
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(measured / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(L.eval)], clean=[L.eval / "report.json"]),
@@ -349,7 +351,7 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               clean=[L.model2, L.model2.with_name("model2-mount.onnx")]),
         Stage("round 2 score", [r2 / "score" / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model2), "--db", f"sqlite:///{r2 / 'review.db'}",
-               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf)], clean=[r2]),
+               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf), "--layout", s.layout], clean=[r2]),
         Stage("round 2 eval", [r2 / "eval" / "report.json"],
               ["eval", "--predictions", str(r2 / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(r2 / "eval")], clean=[r2 / "eval"]),
@@ -387,7 +389,7 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     return [
         Stage("baseline score", [b / "score" / "suggestions.jsonl"],
               ["score", str(held_out_manifest(L, s)), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
-               "--out", str(b / "score"), "--conf", str(s.conf)], clean=[b]),
+               "--out", str(b / "score"), "--conf", str(s.conf), "--layout", s.layout], clean=[b]),
         Stage("baseline eval", [b / "eval" / "report.json"],
               ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(held_out_manifest(L, s)), "--out", str(b / "eval")], clean=[b / "eval"]),

@@ -36,8 +36,9 @@ def register(app: typer.Typer) -> None:
                                             "sky far above the horizon, views with pitch+fov) | geometry+texture "
                                             "(also near-uniform tiles); thresholds as MODE:key=value,... "
                                             "(docs/scoring.md). The whole-view pass always runs."),
-        layout: str = typer.Option("tiles", "--layout",
-                                   help="Network inputs per view: tiles (tiles of the model's training tile, "
+        layout: str = typer.Option("auto", "--layout",
+                                   help="Network inputs per view: auto (views of panoramas whole at 640 px, "
+                                        "photos and views tiled) | tiles (tiles of the model's training tile, "
                                         "overlap 0.2, + the whole view) | tiles:overlap=0 (2 x 2 on 640 px "
                                         "views) | tiles:top_rows=N | tiles:whole=0 | whole[:size=640] "
                                         "(docs/scoring.md, Tile layout)."),
@@ -64,12 +65,10 @@ def register(app: typer.Typer) -> None:
 
         model, why = choose_model(model, precision)  # int8 only where its own benchmark says so
 
-        from camdetect.scoring.tiling import TileLayout
+        from camdetect.scoring.tiling import KindLayouts
 
         policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
-        tile_layout = TileLayout.parse(layout)  # same for --layout
-        if engine == "ray" and tile_layout != TileLayout():
-            raise ValueError(f"--layout {tile_layout.label}: the Ray engine scores the default layout only (for now)")
+        tile_layout = KindLayouts.parse(layout)  # same for --layout
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
                           spot_share=spot_share, skip_tiles=policy, layout=tile_layout)

@@ -31,7 +31,7 @@ from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
-from camdetect.scoring.tiling import DEFAULT_LAYOUT, TileLayout, merge_tiles, tile_size_for
+from camdetect.scoring.tiling import DEFAULT_LAYOUT, KindLayouts, TileLayout, merge_tiles, tile_size_for
 
 INFLIGHT_BATCHES = 2  # float blobs alive at once: the batch ORT runs + the one the feeder thread prepares
 
@@ -55,7 +55,7 @@ class ScoreConfig:
     progress: bool = True
     spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
     skip_tiles: TilePolicy | str = DEFAULT_SPEC  # tile policy (camdetect.scoring.tile_policy), --skip-tiles
-    layout: TileLayout | str = DEFAULT_LAYOUT  # which network inputs a view becomes (tiling.TileLayout), --layout
+    layout: KindLayouts | TileLayout | str = DEFAULT_LAYOUT  # network inputs per view and kind (tiling), --layout
 
 
 @dataclass
@@ -162,7 +162,8 @@ class Scorer:
     def __init__(self, model: str | os.PathLike, threads: int | None = None, batch: int = 8, tile: int = -1,
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
-                 tile_policy: TilePolicy | str | None = DEFAULT_SPEC, layout: TileLayout | str | None = None):
+                 tile_policy: TilePolicy | str | None = DEFAULT_SPEC,
+                 layout: KindLayouts | TileLayout | str | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -173,11 +174,13 @@ class Scorer:
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile
         self.tile_policy = TilePolicy.parse(tile_policy)
-        self.layout = TileLayout.parse(layout)
-        self.whole_input = tuple(self.layout.whole_input(self.detector.imgsz))
-        if self.whole_input != tuple(self.detector.imgsz) and not dynamic_hw(self.detector):
-            raise ValueError(f"--layout {self.layout.label}: {model} has a fixed input size "
-                             f"{self.detector.imgsz}; size= needs a model exported with dynamic height/width")
+        self.layout = KindLayouts.parse(layout)
+        if not dynamic_hw(self.detector):
+            self.layout = self.layout.without_sizes()  # auto: panoramas tiled too
+            for one in (self.layout.panorama, self.layout.view):
+                if tuple(one.whole_input(self.detector.imgsz)) != tuple(self.detector.imgsz):
+                    raise ValueError(f"--layout {one.label}: {model} has a fixed input size {self.detector.imgsz}; "
+                                     "size= needs a model exported with dynamic height/width")
         self.train_tile = int(self.detector.metadata.training_run.get("tile") or 0)
         self.plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
         self.media = Path(media) if media else None
@@ -225,21 +228,23 @@ class Scorer:
             else:  # a plain photo: no geometry; View only carries the size and the id
                 view = View(job.key, math.nan, math.nan, math.nan, w, h)
             prep.views, prep.images = [view], [img]
+        layout = self.layout.for_kind(job.kind)
         for vi, im in enumerate(prep.images):
-            prep.tiles += self.view_units(prep.units, prep.tiles_skipped, index, vi, prep.views[vi], im)
+            prep.tiles += self.view_units(prep.units, prep.tiles_skipped, index, vi, prep.views[vi], im, layout)
         prep.seconds = time.perf_counter() - t
         return prep
 
     def view_units(self, units: list[Unit], skipped: Counter, index: int, vi: int, view: View,
-                   im: np.ndarray) -> int:
-        """Append one view's network inputs to ``units`` as the layout says (``tiling.TileLayout``): the whole
-        view, and (large views) the layout's tiles that the tile policy keeps; skipped tiles are counted in
-        ``skipped`` by reason. Returns the tiles cut."""
+                   im: np.ndarray, layout: TileLayout | None = None) -> int:
+        """Append one view's network inputs to ``units`` as ``layout`` says (``tiling.TileLayout``; None: the
+        view layout): the whole view, and (large views) the layout's tiles that the tile policy keeps; skipped
+        tiles are counted in ``skipped`` by reason. Returns the tiles cut."""
+        layout = layout or self.layout.view
         vh, vw = im.shape[:2]
-        tile = tile_size_for(vw, vh, max(self.detector.imgsz), self.layout.tile or self.tile, self.train_tile)
-        windows = self.layout.windows(vw, vh, tile)
-        if self.layout.has_whole_pass(bool(windows)):  # it catches objects bigger than a tile
-            units.append(Unit(index, vi, im, size=self.whole_input))
+        tile = tile_size_for(vw, vh, max(self.detector.imgsz), layout.tile or self.tile, self.train_tile)
+        windows = layout.windows(vw, vh, tile)
+        if layout.has_whole_pass(bool(windows)):  # it catches objects bigger than a tile
+            units.append(Unit(index, vi, im, size=tuple(layout.whole_input(self.detector.imgsz))))
         imgsz = tuple(self.detector.imgsz)
         for (x1, y1, x2, y2), why in zip(windows, self.tile_policy.decide(view, im, windows)):
             if why:  # cannot hold a camera (tile_policy): not inferred
@@ -248,15 +253,17 @@ class Scorer:
                 units.append(Unit(index, vi, im[y1:y2, x1:x2], size=imgsz, origin=(x1, y1)))
         return len(windows)
 
-    def detect_view(self, image: np.ndarray, view: View | None = None, stats: Counter | None = None) -> Detections:
+    def detect_view(self, image: np.ndarray, view: View | None = None, stats: Counter | None = None,
+                    kind: str = "view") -> Detections:
         """Detections of one in-memory view, exactly as a job's view is scored (whole pass + kept tiles,
-        IoS merge); ``view`` None = a photo without geometry. ``stats`` gains ``tiles`` (cut) and the skipped
-        tiles per reason. For benchmarks and evaluations."""
+        IoS merge; ``kind`` "panorama": a view cut from a panorama, with that kind's layout); ``view`` None = a
+        photo without geometry. ``stats`` gains ``tiles`` (cut) and the skipped tiles per reason. For
+        benchmarks and evaluations."""
         h, w = image.shape[:2]
         view = view or View("image", math.nan, math.nan, math.nan, w, h)
         units: list[Unit] = []
         skipped: Counter = Counter()
-        cut = self.view_units(units, skipped, 0, 0, view, image)
+        cut = self.view_units(units, skipped, 0, 0, view, image, self.layout.for_kind(kind))
         if stats is not None:
             stats["tiles"] += cut
             stats.update(skipped)

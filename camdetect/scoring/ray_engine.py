@@ -60,7 +60,7 @@ class ScoreActor:
 
     def __init__(self, model: bytes, mount: bytes | None, model_name: str, batch: int, tile: int, conf, iou,
                  plan: dict, media: str | None, threads: int = 1, spot_share: float = 0.05,
-                 skip_tiles: dict | None = None):
+                 skip_tiles: dict | None = None, layout: str | None = None):
         from camdetect.geometry import ViewPlan
 
         self.dir = tempfile.mkdtemp(prefix="camdetect-ray-")  # removed by close(); a killed actor leaks it
@@ -71,7 +71,7 @@ class ScoreActor:
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None,
-                             spot_share=spot_share, tile_policy=skip_tiles)
+                             spot_share=spot_share, tile_policy=skip_tiles, layout=layout)
 
     def ready(self) -> str:
         """The node this actor runs on (also: the actor is constructed and alive)."""
@@ -139,10 +139,12 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     from camdetect.scoring.detector import OnnxDetector
     from camdetect.scoring.outputs import open_sink
     from camdetect.scoring.tile_policy import TilePolicy
+    from camdetect.scoring.tiling import KindLayouts
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
     policy = TilePolicy.parse(cfg.skip_tiles)  # validates it up front
+    layouts = KindLayouts.parse(cfg.layout)  # the same
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
@@ -150,7 +152,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     done = sink.done_images(model_name)
     todo = [j for j in jobs if j.key not in done]
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
-                         actors=actors)
+                         layout=layouts.to_json(), actors=actors)
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     try:
@@ -178,6 +180,8 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model
     """The driver loop: submit, collect, record; lost batches go back to the front of the queue."""
     import ray
 
+    from camdetect.scoring.tiling import KindLayouts
+
     lost = _lost_errors()
     info = {n["NodeID"]: n for n in ray.nodes() if n.get("Alive")}
     summary.nodes_seen = len(info)
@@ -188,7 +192,8 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model
     mount_ref = ray.put(mount.read_bytes()) if mount.is_file() else None
     pool = [Actor.remote(model_ref, mount_ref, model_name, cfg.batch, cfg.tile, cfg.conf, cfg.iou, plan.to_dict(),
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
-                         spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy))
+                         spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
+                         layout=KindLayouts.parse(cfg.layout).spec)
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()

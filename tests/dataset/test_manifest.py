@@ -40,9 +40,21 @@ def test_rows_of_the_split_only(city, tmp_path):
     assert split_manifest(ds, manifest, out, "val") == 1
 
 
+def test_every_intersection_of_the_split_when_the_dataset_lists_them(city, tmp_path):
+    """splits.csv (every intersection) wins over views.csv (kept views only): "e" is held out but none of its
+    views was kept, as when negatives are sampled away; it is still a held-out panorama to measure."""
+    ds, manifest = city
+    _write(ds / "splits.csv", [{"intersection": i, "split": s}
+                               for i, s in [("a", "train"), ("b", "test"), ("c", "val"), ("d", "test"), ("e", "test")]])
+    out = tmp_path / "manifest_test.csv"
+    assert split_manifest(ds, manifest, out) == 3
+    with open(out, newline="") as f:
+        assert [r["intersection_id"] for r in csv.DictReader(f)] == ["b", "d", "e"]
+
+
 def test_errors_name_the_file(city, tmp_path):
     ds, manifest = city
-    with pytest.raises(ValueError, match="views.csv: no views in the 'nope' split"):
+    with pytest.raises(ValueError, match="views.csv: no intersections in the 'nope' split"):
         split_manifest(ds, manifest, tmp_path / "m.csv", "nope")
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         split_manifest(ds, tmp_path / "missing.csv", tmp_path / "m.csv")

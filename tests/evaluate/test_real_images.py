@@ -143,13 +143,6 @@ def test_street_truth_file_in_repo_is_valid():
 
 # -- the whole command on a tiny real ONNX model ---------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tiny_onnx(tmp_path_factory) -> Path:
-    from camdetect.export.tiny import cached_tiny_onnx
-
-    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
-
-
 def _drawn(w: int, h: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     img = np.full((h, w, 3), 170, np.uint8)

@@ -1,17 +1,10 @@
-"""Export fixtures: a tiny random-weight YOLO11n exported once per test session (shared by xdist workers)."""
+"""Export fixtures on the session's tiny ONNX detector (tests/conftest.py: tiny_onnx)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_onnx(tmp_path_factory) -> Path:
-    from camdetect.export.tiny import cached_tiny_onnx
-
-    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,6 @@ from camdetect.render.hard_negatives import (
 )
 
 
-@pytest.fixture(scope="module")
-def tiny_onnx(tmp_path_factory) -> Path:
-    from camdetect.export.tiny import cached_tiny_onnx
-
-    return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
-
-
 def _street(w: int, h: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     img = np.full((h, w, 3), 170, np.uint8)

@@ -19,7 +19,7 @@ from camdetect.geometry.tiles import tile_windows
 from camdetect.records import View
 from camdetect.scoring.letterbox import letterbox, to_blob
 from camdetect.scoring.pipeline import INFLIGHT_BATCHES, ScoreConfig, Scorer, run_jobs, score
-from camdetect.scoring.tiling import TileLayout
+from camdetect.scoring.tiling import KindLayouts, TileLayout
 
 
 def covered(windows, width: int, height: int) -> np.ndarray:
@@ -218,3 +218,32 @@ def test_a_size_a_fixed_input_model_cannot_take_is_refused(tmp_path, tiny_onnx):
     with pytest.raises(ValueError, match="--layout whole:size=640: .* fixed input size"):
         Scorer(fixed, threads=1, layout="whole:size=640")
     Scorer(fixed, threads=1, layout="tiles")
+    auto = Scorer(fixed, threads=1)  # the default (auto) cannot feed 640 px views to it: panoramas are tiled too
+    assert auto.layout.spec == "auto" and auto.layout.panorama == auto.layout.view == TileLayout()
+
+
+def test_auto_feeds_panorama_views_whole_and_tiles_photos():
+    auto = KindLayouts.parse("auto")
+    assert KindLayouts.parse(None) == auto and auto.for_kind("panorama") == TileLayout.parse("whole:size=640")
+    assert auto.for_kind("view") == TileLayout() and auto.to_json()["spec"] == "auto"
+    one = KindLayouts.parse("tiles:overlap=0")  # any other spec: one layout for every kind
+    assert one.panorama == one.view == TileLayout(overlap=0.0) and KindLayouts.parse(one.spec) == one
+    with pytest.raises(ValueError, match="--layout must be one of"):
+        KindLayouts.parse("grid")
+
+
+def test_the_default_scores_a_panorama_with_one_640_unit_per_view_and_a_photo_in_tiles(tiny_onnx, pano_jobs,
+                                                                                     tmp_path):
+    import cv2
+
+    from camdetect.geometry import ViewPlan
+    from camdetect.scoring.inputs import Job
+
+    plan = ViewPlan(n_headings=4, pitch=10.0, fov=60.0, width=640, height=640)
+    scorer = Scorer(tiny_onnx, threads=1, tile=320, plan=plan, tile_policy="none")
+    pano = scorer.prepare(0, pano_jobs[0])
+    assert len(pano.units) == 4 and {u.size for u in pano.units} == {(640, 640)} and pano.tiles == 0
+    photo_path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo_path), synthetic_views(1, 640, seed=3)[0])
+    photo = scorer.prepare(1, Job(key="photo.jpg", path=photo_path, kind="view"))
+    assert len(photo.units) == 10 and photo.tiles == 9  # 3 x 3 tiles + the whole photo
