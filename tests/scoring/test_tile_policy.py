@@ -205,8 +205,11 @@ def test_score_panoramas_looking_at_the_road_infers_whole_views_only(tiny_onnx, 
     Image.fromarray(textured(5).repeat(4, 0)[:1024].repeat(7, 1)[:, :2048]).save(d / "p.jpg")
     plan = tmp_path / "down.yaml"
     plan.write_text("n_headings: 2\nheading_offset: 0.0\npitch: -60.0\nfov: 48.0\nwidth: 640\nheight: 640\n")
-    full, _ = run_score(tiny_onnx, d, tmp_path / "none", kind="panorama", tile=320, plan=plan, skip_tiles="none")
-    skip, out = run_score(tiny_onnx, d, tmp_path / "geo", kind="panorama", tile=320, plan=plan, skip_tiles="geometry")
+    kw = {"kind": "panorama", "tile": 320, "plan": plan, "layout": "tiles"}  # auto feeds panorama views whole
+    full, _ = run_score(tiny_onnx, d, tmp_path / "none", skip_tiles="none", **kw)
+    skip, out = run_score(tiny_onnx, d, tmp_path / "geo", skip_tiles="geometry", **kw)
+    auto, _ = run_score(tiny_onnx, d, tmp_path / "auto", kind="panorama", tile=320, plan=plan, skip_tiles="geometry")
+    assert (auto.views, auto.units, auto.tiles) == (2, 2, 0)  # the default: one 640 px input per view, no tiles
     assert (full.views, full.units) == (2, 20)
     assert (skip.views, skip.units, dict(skip.tiles_skipped)) == (2, 2, {"road": 18})
     assert (out / "suggestions.jsonl").is_file()
