@@ -8,12 +8,7 @@
 # Both arms fine-tune the v4 candidate (training/make_v4_model.sh) side by side, one thread each, same budget.
 # Run from the repository root after `make install` and training/make_v4_model.sh. Every step resumes.
 set -euo pipefail
-C=.venv/bin/camdetect
-PY=.venv/bin/python
-D=../shared/data
-START=runs/train/v4/weights/last.pt
-BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1
-    --exclude opensfm/ --exclude geovisio_pypi/ --include runs/ds/c11 --include runs/ds/c12)
+source training/v5_recipe.sh  # C, PY, D, START, BG
 # 1. larger renders: every kind, 256-px frames and 40 % at 512 px (~2-5 s per sprite)
 $C render sprites --out runs/sprites/hires --count 500 --seed 5 --size 256 --large-share 0.4 --workers 2
 # 2. composites (seed 5): the v5 arm with the new draw, the control with the old one

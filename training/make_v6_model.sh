@@ -11,12 +11,7 @@
 # (training/make_v5_model.sh). Run from the repository root after `make install` and training/make_v5_model.sh.
 # Every step resumes.
 set -euo pipefail
-C=.venv/bin/camdetect
-PY=.venv/bin/python
-D=../shared/data
-START=runs/train/v4/weights/last.pt
-BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1
-    --exclude opensfm/ --exclude geovisio_pypi/ --include runs/ds/c11 --include runs/ds/c12)
+source training/v5_recipe.sh  # C, PY, D, START, BG
 # 1. every look-alike kind, rendered with its frame's size in metres (~0.25 s per sprite)
 $C render sprites --out runs/sprites/decoys6 --count 1100 --seed 6 --decoy-share 1.0 --workers 1 --no-progress
 # 2. composites (seed 5, as v5-control): v1's cameras, the new look-alikes true to size (v1's look-alikes store no

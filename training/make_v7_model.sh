@@ -9,12 +9,7 @@
 # seed 5 (3,000 tiles), the same backgrounds and city tiles, the v4 start, one thread, 15 epochs. Compare with
 # v5-control and v6. Run from the repository root after `make install` and training/make_v5_model.sh. Resumes.
 set -euo pipefail
-C=.venv/bin/camdetect
-PY=.venv/bin/python
-D=../shared/data
-START=runs/train/v4/weights/last.pt
-BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1
-    --exclude opensfm/ --exclude geovisio_pypi/ --include runs/ds/c11 --include runs/ds/c12)
+source training/v5_recipe.sh  # C, PY, D, START, BG
 # 1. mine (~5 min): every box >= 0.1 of either model on the 74 training street photos -> 176 negatives + a sheet
 [ -f runs/hardneg/v4v5c.csv ] || $C render mine-negatives --model runs/export/v4/camdetect-v4.onnx \
     --model runs/export/v5-control/camdetect-v5-control.onnx --backgrounds $D/street-backgrounds \
