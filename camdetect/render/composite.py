@@ -203,10 +203,14 @@ def _crop(bg: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     side = int(round(math.exp(rng.uniform(math.log(min(size, side_max)), math.log(side_max)))))
     x = int(rng.integers(0, W - side + 1))
     y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))  # cameras hang above eye level: crop high
-    crop = bg[y:y + side, x:x + side]
+    return flip_and_fit(bg[y:y + side, x:x + side], size, rng)
+
+
+def flip_and_fit(crop: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A square background crop mirrored half the time and resized to the tile side (area-averaged when shrunk)."""
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
-    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR)
 
 
 def _where(lin: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
@@ -342,8 +346,8 @@ def build_composites(out: Path, backgrounds: list[BackgroundSet], sprite_dir: Pa
     contact_sheet.png. Re-running resumes: finished tiles are kept."""
     out.mkdir(parents=True, exist_ok=True)
     dirs = sprite_dirs_of(sprite_dir)
-    _library(dirs)  # fail early, in the parent, on an empty or bad library
-    if opts.decoys and opts.lookalike_size == "true" and _library(dirs)[1] and not sized_decoys(dirs):
+    _, decoys = _library(dirs)  # fail early, in the parent, on an empty or bad library
+    if opts.decoys and opts.lookalike_size == "true" and decoys and not sized_decoys(dirs):
         raise ValueError(f"{', '.join(dirs)}: no look-alike sprite stores its size in metres (frame_m); render them "
                          "again with this version or use --lookalike-size frame")
     if opts.hard_negatives:  # only where the composites may draw: never a held-out or excluded photo

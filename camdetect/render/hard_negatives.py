@@ -108,8 +108,8 @@ def read_negatives(path: Path) -> list[HardNegative]:
 def crop_around_negative(bg: np.ndarray, neg: HardNegative, size: int, rng: np.random.Generator) -> np.ndarray:
     """A square crop of ``bg`` holding the negative whole, resized to ``size``: its side log-uniform between
     3x the box (at least half a tile: never blown up more than 2x) and the image's short side, the box at a
-    random place inside it; flipped half the time, as ``composite._crop``."""
-    import cv2
+    random place inside it; flipped and resized as ``composite._crop``."""
+    from camdetect.render.composite import flip_and_fit
 
     H, W = bg.shape[:2]
     bw, bh = neg.x2 - neg.x1, neg.y2 - neg.y1
@@ -120,10 +120,7 @@ def crop_around_negative(bg: np.ndarray, neg: HardNegative, size: int, rng: np.r
     y_lo, y_hi = max(0, math.ceil(neg.y2 - side)), min(H - side, int(neg.y1))
     x = int(rng.integers(x_lo, x_hi + 1)) if x_hi >= x_lo else int(np.clip((neg.x1 + neg.x2 - side) / 2, 0, W - side))
     y = int(rng.integers(y_lo, y_hi + 1)) if y_hi >= y_lo else int(np.clip((neg.y1 + neg.y2 - side) / 2, 0, H - side))
-    crop = bg[y:y + side, x:x + side]
-    if rng.random() < 0.5:
-        crop = crop[:, ::-1]
-    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+    return flip_and_fit(bg[y:y + side, x:x + side], size, rng)
 
 
 def negatives_sheet(negatives: list[HardNegative], path: Path, top: int = 60) -> Path | None:

@@ -31,7 +31,6 @@ def feed_candidates(candidates: list[Camera], panoramas: Path, store: Store, med
     from camdetect.dataset.sources import load_panoramas, to_sphere
     from camdetect.geometry import ViewPlan, best_view, plan_views, sphere_box_to_view
 
-
     panos = {p.pano_id: p for p in load_panoramas(panoramas)}
     by_pano: dict[str, list[Camera]] = {}
     for c in candidates:

@@ -162,8 +162,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
             queue = _batches(todo, jobs_per_batch or max(1, cfg.batch // per_job_units))
             started_here = _connect(address, num_cpus)
             try:
-                _run(cfg, summary, queue, len(todo), model_name, plan, policy, actors, sink, log, t0, stall_timeout,
-                     tqdm)
+                _run(cfg, summary, queue, len(todo), model_name, plan, policy, layouts.spec, actors, sink, log, t0,
+                     stall_timeout, tqdm)
             finally:
                 if started_here:
                     import ray
@@ -176,11 +176,9 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
 
 
 def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model_name: str, plan, policy,
-         n_actors: int, sink, log, t0: float, stall_timeout: float, tqdm) -> None:
+         layout: str, n_actors: int, sink, log, t0: float, stall_timeout: float, tqdm) -> None:
     """The driver loop: submit, collect, record; lost batches go back to the front of the queue."""
     import ray
-
-    from camdetect.scoring.tiling import KindLayouts
 
     lost = _lost_errors()
     info = {n["NodeID"]: n for n in ray.nodes() if n.get("Alive")}
@@ -193,7 +191,7 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model
     pool = [Actor.remote(model_ref, mount_ref, model_name, cfg.batch, cfg.tile, cfg.conf, cfg.iou, plan.to_dict(),
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
                          spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
-                         layout=KindLayouts.parse(cfg.layout).spec)
+                         layout=layout)
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()
