@@ -381,7 +381,7 @@ def write_items(items: list[Item], loaders: dict[str, Callable[[], tuple[np.ndar
     return stats
 
 
-def _read_bgr(path: Path) -> np.ndarray:
+def read_bgr(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"{path}: cannot decode image")
@@ -480,7 +480,7 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
         panos = load_panoramas(panoramas)
         items = plan_panorama_items(panos, cameras, opts, warnings, ignore)
         for p in panos:
-            loaders[p.pano_id] = (lambda p=p: (_read_bgr(p.path), p.pano_heading))
+            loaders[p.pano_id] = (lambda p=p: (read_bgr(p.path), p.pano_heading))
         mode = "panoramas"
     elif images is not None:
         if ignore is not None:
@@ -490,7 +490,7 @@ def build_dataset(out: str | os.PathLike, *, panoramas: str | os.PathLike | None
         photos = load_photos(images, tags)
         items = plan_photo_items(photos, opts)
         for ph in photos:
-            loaders[ph.key] = (lambda ph=ph: (_read_bgr(ph.path), 0.0))
+            loaders[ph.key] = (lambda ph=ph: (read_bgr(ph.path), 0.0))
         mode = "photos"
     else:
         raise ValueError("give --panoramas and --cameras, or --images and --tags")

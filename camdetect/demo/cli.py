@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
                                          "intersection in its split there (same held-out intersections)."),
         review_round: bool = typer.Option(None, "--review-round/--no-review-round",
                                           help="Run the review round (default: configs/demo.yaml)."),
+        refine_boxes: str = typer.Option(None, "--refine-boxes", help="Detector ONNX that sizes the crowd's point "
+                                         "boxes before training (labels refine-boxes); 'none': the size prior's "
+                                         "boxes (default: configs/demo.yaml)."),
     ) -> None:
         """Run the main job end to end on a synthetic city and print the key numbers.
 
@@ -40,7 +43,9 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--labels must be consensus, lean or truth, got {labels!r}")
         settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
                                      ignore_doubtful=ignore_doubtful, labels=labels, review_round=review_round,
-                                     splits_from=str(splits_from) if splits_from else None)
+                                     splits_from=str(splits_from) if splits_from else None,
+                                     refine_boxes=None if refine_boxes is None else
+                                     ("" if refine_boxes.lower() == "none" else refine_boxes))
         code = run_demo(out, settings, force=force)
         if code:
             raise typer.Exit(code)

@@ -79,7 +79,8 @@ class DemoSettings:
     round2_from: str = "shipped"     # second round starts from: "shipped" (weights, else round 1's) | "round1"
     round2_data: str = "reviewed"    # second round trains on: "reviewed" (verified views only) | "merged"
     layout: str = "tiles"            # camdetect score --layout of every scoring (docs/scoring.md, Tile layout)
-                                     # (round 1's consensus tiles + the verified views)
+    refine_boxes: str = ""           # detector ONNX that sizes the crowd's point boxes (`labels refine-boxes`)
+                                     # before the dataset is built ("": the size prior's boxes as they are)
 
     @classmethod
     def load(cls, path: Path | None = None, *, quick: bool = False, **overrides) -> DemoSettings:
@@ -121,6 +122,7 @@ class DemoSection(StrictModel):
     round2_from: Literal["shipped", "round1"] = None
     round2_data: Literal["reviewed", "merged"] = None
     layout: str = None
+    refine_boxes: str = None  # an ONNX path, or "" for off (a missing file is an error at the stage)
 
     @model_validator(mode="after")
     def _splits(self) -> DemoSection:
@@ -202,8 +204,10 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
     L = layout
     tags, cameras, doubtful = L.labels / "tags.csv", L.labels / "cameras.csv", L.labels / "doubtful.csv"
     tables = label_tables(L)
-    lean, train_cameras = tables["lean"], tables[s.labels]
+    lean, crowd_cameras = tables["lean"], tables[s.labels]
     ignore = s.ignore_doubtful and s.labels == "consensus"  # nothing is in doubt in the truth or after verifying
+    refine = bool(s.refine_boxes) and s.labels != "truth"  # the truth has its boxes
+    train_cameras = refined_table(crowd_cameras) if refine else crowd_cameras
     return [
         Stage("synth", [L.city / "manifest.csv", L.city / "truth" / "cameras.csv"],
               ["synth", "--out", str(L.city), "--intersections", str(s.intersections), "--seed", str(s.seed),
@@ -218,7 +222,10 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               ["labels", "report", str(tags), "--cameras", str(cameras), "--truth",
                str(L.city / "truth" / "cameras.csv"), "--out", str(L.labels / "report")]),
     ] + ([Stage("lean labels", [lean, L.labels / "lean.json"], func=lambda: write_lean_labels(L, s),
-                key=f"lean_consensus defaults, crowd seed {s.seed}")] if s.labels == "lean" else []) + [
+                key=f"lean_consensus defaults, crowd seed {s.seed}")] if s.labels == "lean" else []) + ([
+        Stage("refine boxes", [train_cameras, train_cameras.with_suffix(".json")],
+              ["labels", "refine-boxes", str(crowd_cameras), "--panoramas", str(L.city / "manifest.csv"),
+               "--model", str(_repo_path(s.refine_boxes)), "--out", str(train_cameras)])] if refine else []) + [
         Stage("dataset build", [L.ds / "views.csv"],
               ["dataset", "build", "--panoramas", str(L.city / "manifest.csv"), "--cameras", str(train_cameras),
                "--out", str(L.ds), "--block-m", "0", "--test", str(s.test), "--val", str(s.val),
@@ -236,6 +243,11 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               ["dataset", "manifest", "--data", str(L.ds), "--manifest", str(L.city / "manifest.csv"),
                "--out", str(L.manifest_test), "--split", "test"]),
     ] + scoring_stages(L, s) + baseline_stages(L, s) + round_stages(L, s)
+
+
+def refined_table(cameras: Path) -> Path:
+    """Where ``labels refine-boxes`` writes the sized version of a crowd camera table."""
+    return cameras.with_name(cameras.stem + "_refined.csv")
 
 
 def label_tables(L: Layout) -> dict[str, Path]:
@@ -424,7 +436,11 @@ def summarize(layout: Layout) -> dict:
     init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
     out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
     used = _labels_used(layout)
-    out["trained_on"] = TRAINED_ON.get(used) if used else None
+    out["trained_on"] = (TRAINED_ON.get(used[0], "") + (", boxes sized by the start model (labels refine-boxes)"
+                                                         if used[1] else "")) if used else None
+    if used and used[1]:
+        refined = json.loads(refined_table(label_tables(layout)[used[0]]).with_suffix(".json").read_text())
+        out.update(boxes_refined=refined["refined"], boxes_point=refined["point_cameras"])
     out["mount_model"] = mount_model_used(layout.model)
     score_summary = layout.score / "summary.json"
     out["views_scored"] = json.loads(score_summary.read_text()).get("views") if score_summary.exists() else None
@@ -564,22 +580,27 @@ def mount_model_used(model: Path) -> str | None:
     return f"none: mounts are not suggested{reason}"
 
 
-def _labels_used(L: Layout) -> str | None:
-    """Which ``labels`` setting's table the dataset was built from (dataset.json records its sources);
-    another table: "consensus"."""
+def _labels_used(L: Layout) -> tuple[str, bool] | None:
+    """Which ``labels`` setting's table the dataset was built from (dataset.json records its sources) and
+    whether its boxes were refined (``labels refine-boxes``); another table: ("consensus", False)."""
     info = L.ds / "dataset.json"
     if not info.exists():
         return None
     cameras = (json.loads(info.read_text()).get("sources") or {}).get("cameras")
     if not cameras:
         return None
-    return next((k for k, p in label_tables(L).items() if Path(cameras).resolve() == p.resolve()), "consensus")
+    used = Path(cameras).resolve()
+    for k, p in label_tables(L).items():
+        for refined, table in ((False, p), (True, refined_table(p))):
+            if used == table.resolve():
+                return k, refined
+    return "consensus", False
 
 
 def _lean_numbers(L: Layout) -> dict:
     """labels/lean.json when the dataset was built from it (a stale one beside other labels does not count)."""
     path = L.labels / "lean.json"
-    if not path.exists() or _labels_used(L) != "lean":
+    if not path.exists() or (_labels_used(L) or ("", False))[0] != "lean":
         return {}
     return json.loads(path.read_text())
 

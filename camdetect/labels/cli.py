@@ -9,7 +9,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     labels_app = typer.Typer(help="Volunteer labels: import, export, consensus, report.", no_args_is_help=True)
-    for name in ("camdetect.labels.cli_io", "camdetect.labels.cli_consensus"):
+    for name in ("camdetect.labels.cli_io", "camdetect.labels.cli_consensus", "camdetect.labels.cli_refine"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -250,18 +250,38 @@ def test_truth_labels_train_on_the_citys_boxes_with_pinned_splits(tmp_path: Path
     assert "--splits-from" not in crowd_build
 
 
-@pytest.mark.parametrize("cameras, expected", [("truth", "truth boxes"), ("crowd", "consensus"), (None, None)])
+@pytest.mark.parametrize("cameras, expected", [("truth", ("truth", False)), ("crowd", ("consensus", False)),
+                                               ("refined", ("lean", True)), (None, None)])
 def test_summary_says_what_the_detector_trained_on(tmp_path: Path, cameras, expected) -> None:
-    from camdetect.demo.pipeline import TRAINED_ON, _labels_used
+    from camdetect.demo.pipeline import _labels_used
 
     L = Layout(tmp_path)
     if cameras:
         L.ds.mkdir(parents=True)
-        table = L.city / "truth" / "cameras.csv" if cameras == "truth" else L.labels / "cameras.csv"
+        table = {"truth": L.city / "truth" / "cameras.csv", "crowd": L.labels / "cameras.csv",
+                 "refined": L.labels / "cameras_lean_refined.csv"}[cameras]
         (L.ds / "dataset.json").write_text(json.dumps({"sources": {"cameras": str(table)}}))
-    used = _labels_used(L)
-    got = TRAINED_ON[used] if used else None
-    assert (got is None) if expected is None else expected in got
+    assert _labels_used(L) == expected
+
+
+def test_refine_boxes_stage_sizes_the_crowds_boxes_before_the_dataset(tmp_path: Path) -> None:
+    """refine_boxes: `labels refine-boxes` on the crowd's table (consensus or lean), the dataset reads its output;
+    the truth has boxes and is never refined."""
+    L = Layout(tmp_path)
+    model = "models/camdetect-default.onnx"
+    for labels, table in (("consensus", "cameras.csv"), ("lean", "cameras_lean.csv")):
+        stages = {s.name: s for s in plan(L, DemoSettings.load(quick=True, labels=labels, refine_boxes=model))}
+        refined = L.labels / table.replace(".csv", "_refined.csv")
+        args = stages["refine boxes"].args
+        assert args[:3] == ["labels", "refine-boxes", str(L.labels / table)]
+        assert args[args.index("--out") + 1] == str(refined) and args[args.index("--model") + 1].endswith(model)
+        build = stages["dataset build"].args
+        assert build[build.index("--cameras") + 1] == str(refined)
+        names = list(stages)
+        assert names.index("refine boxes") < names.index("dataset build")
+    truth = {s.name for s in plan(L, DemoSettings.load(quick=True, labels="truth", refine_boxes=model))}
+    assert "refine boxes" not in truth
+    assert "refine boxes" not in {s.name for s in plan(L, DemoSettings.load(quick=True))}
 
 
 def test_lean_labels_stage_verifies_disputed_candidates_and_feeds_the_dataset(tmp_path: Path) -> None:
