@@ -2,17 +2,22 @@
 """Crowd labels against truth boxes: the same recipe on the same city (issue 12 target: the recipe trained on
 the crowd's labels reaches >= 85 % of the mAP@0.5 of the same recipe trained on the truth, 300+ intersections).
 
-Per seed, three `camdetect demo` runs without the review round (round 1 is what the recipe makes of the labels):
-  consensus  the volunteers' majority consensus (the demo's default labels)
-  lean       the same tags, every candidate a minority tagged verified by simulated yes/no answers
-  truth      the city's truth boxes
-The lean and truth runs pin every intersection to the consensus run's split (`--splits-from`), so all three
-models are scored on the very same held-out panoramas; they repeat the synth stage (the same city for the same
-seed). Prints a markdown table and writes JSON.
+Per seed, one `camdetect demo` run per arm without the review round (round 1 is what the recipe makes of the
+labels):
+  consensus          the volunteers' majority consensus, boxes from the size prior
+  consensus-refined  the same cameras, boxes sized by the shipped model (`labels refine-boxes`)
+  lean               the same tags, every candidate a minority tagged verified by simulated yes/no answers
+  lean-refined       lean, boxes sized by the shipped model
+  truth              the city's truth boxes
+Every arm but consensus pins each intersection to the consensus run's split (`--splits-from`), so all models
+are scored on the very same held-out panoramas; they repeat the synth stage (the same city for the same seed:
+it resumes, so copying the consensus run's city/ folder first skips the rendering). Prints a markdown table
+and writes JSON.
 
     python scripts/bench_crowd.py --intersections 300 --seeds 1 2 --out runs/bench/crowd
     python scripts/bench_crowd.py --quick --seeds 1 --out /tmp/crowd      # smoke: tiny city, 1 epoch
     python scripts/bench_crowd.py --seeds 1 --out runs/bench/crowd --report-only   # the table of finished runs
+    python scripts/bench_crowd.py --seeds 2 --arms consensus consensus-refined truth --out runs/bench/crowd
 """
 
 from __future__ import annotations
@@ -28,13 +33,15 @@ sys.path.insert(0, str(ROOT))
 
 from camdetect.durable import atomic_write_json, atomic_write_text
 
-ARMS = ("consensus", "lean", "truth")
+ARMS = ("consensus", "consensus-refined", "lean", "lean-refined", "truth")
 TARGET = 0.85
+REFINE_MODEL = "models/camdetect-default.onnx"  # the model the demo fine-tunes: the "current model"
 
 
 def demo_args(out: Path, arm: str, seed: int, a: argparse.Namespace, consensus_ds: Path) -> list[str]:
+    labels, refined = arm.removesuffix("-refined"), arm.endswith("-refined")
     args = [sys.executable, "-m", "camdetect.cli", "demo", "--out", str(out), "--seed", str(seed),
-            "--labels", arm, "--no-review-round"]
+            "--labels", labels, "--no-review-round", "--refine-boxes", REFINE_MODEL if refined else "none"]
     args += ["--quick"] if a.quick else []
     args += ["--intersections", str(a.intersections)] if a.intersections else []
     args += ["--epochs", str(a.epochs)] if a.epochs else []
@@ -70,7 +77,7 @@ def compare(runs: dict[int, dict[str, dict]]) -> dict:
             row[f"{name}_ratio"] = m / t["map50"] if m is not None and t["map50"] else None
         rows.append(row)
     out: dict = {"rows": rows, "target": TARGET}
-    for name in (n for n in ARMS if n != "truth"):
+    for name in (n for n in ARMS if n != "truth" and any(n in arms for arms in runs.values())):
         ratios = [r[f"{name}_ratio"] for r in rows if r.get(f"{name}_ratio") is not None]
         mean = sum(ratios) / len(ratios) if ratios else None
         out[f"{name}_mean_ratio"] = mean
@@ -82,7 +89,7 @@ def table(doc: dict) -> str:
     def f(v, pct=False):
         return "n/a" if v is None else (f"{100 * v:.1f} %" if pct else f"{v:.3f}")
 
-    crowd = [n for n in ARMS if n != "truth"]
+    crowd = [n for n in ARMS if n != "truth" and any(f"{n}_map50" in r for r in doc["rows"])]
     lines = ["| seed | held-out panoramas | cameras truth / majority | mAP@0.5 truth | "
              + " | ".join(f"mAP@0.5 {n} (/ truth)" for n in crowd) + " | highest recall truth / "
              + " / ".join(crowd) + " | shipped model mAP@0.5 |", "|---|---|---|---|" + "---|" * len(crowd) + "---|---|"]
@@ -106,13 +113,16 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default: configs/demo.yaml)")
     ap.add_argument("--quick", action="store_true", help="the demo's quick sizes (a smoke run)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "crowd")
+    ap.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS),
+                    help="which label recipes to run (truth is always run: every ratio is against it)")
     ap.add_argument("--report-only", action="store_true",
                     help="the table from the runs already finished under --out (runs no demo)")
     a = ap.parse_args()
+    arms = [n for n in ARMS if n in set(a.arms) | {"truth"}]
     runs: dict[int, dict[str, dict]] = {}
     for seed in a.seeds:
         runs[seed] = {}
-        for arm in ARMS:
+        for arm in arms:
             out = a.out / f"s{seed}_{arm}"
             if a.report_only:
                 if not (out / "summary.json").is_file():

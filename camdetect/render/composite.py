@@ -181,7 +181,7 @@ def true_frame(rng: np.random.Generator, sp: Sprite, opts: CompositeOptions) -> 
     """A look-alike's frame in px, true to size next to a camera drawn as usual: px per metre = the camera's
     drawn pixel size / its size in metres."""
     px_per_m = _camera_size(rng, opts.small_share) / float(rng.uniform(*CAMERA_METRES))
-    return min(sp.meta.frame_m * px_per_m, 1.5 * opts.tile)
+    return _capped(sp.meta.frame_m * px_per_m, opts)
 
 
 @lru_cache(maxsize=2)
@@ -231,7 +231,12 @@ def _frame(rng: np.random.Generator, is_cam: bool, opts: CompositeOptions) -> fl
     """What a paste scales to: a camera's box side, or a look-alike's frame as big as a camera's frame would be
     in its place (the camera ~1/4-1/2 of it)."""
     size = _camera_size(rng, opts.small_share)
-    return size if is_cam else min(size * float(rng.uniform(2.0, 4.0)), 1.5 * opts.tile)
+    return size if is_cam else _capped(size * float(rng.uniform(2.0, 4.0)), opts)
+
+
+def _capped(frame: float, opts: CompositeOptions) -> float:
+    """A look-alike's frame is at most 1.5 tiles: larger pastes only show a crop of it."""
+    return min(frame, 1.5 * opts.tile)
 
 
 def _camera_size(rng: np.random.Generator, small_share: float) -> float:

@@ -52,6 +52,10 @@ def test_truth_arm_is_pinned_to_the_consensus_split(tmp_path):
     assert "--splits-from" not in bench.demo_args(tmp_path / "c", "consensus", 2, a, tmp_path / "c" / "ds")
     lean = bench.demo_args(tmp_path / "l", "lean", 2, a, tmp_path / "c" / "ds")
     assert lean[lean.index("--labels") + 1] == "lean" and "--splits-from" in lean
+    assert lean[lean.index("--refine-boxes") + 1] == "none"  # the arm is the prior's boxes whatever the config says
+    refined = bench.demo_args(tmp_path / "r", "lean-refined", 2, a, tmp_path / "c" / "ds")
+    assert refined[refined.index("--labels") + 1] == "lean" and "--splits-from" in refined
+    assert refined[refined.index("--refine-boxes") + 1] == bench.REFINE_MODEL
 
 
 def test_report_only_reads_finished_runs_and_names_a_missing_one(tmp_path):
@@ -61,7 +65,7 @@ def test_report_only_reads_finished_runs_and_names_a_missing_one(tmp_path):
     for arm, m in (("consensus", 0.3), ("lean", 0.36), ("truth", 0.4)):
         _arm(tmp_path, f"s1_{arm}", m, ["a,a.jpg"])
     cmd = [sys.executable, str(ROOT / "scripts" / "bench_crowd.py"), "--seeds", "1", "--out", str(tmp_path),
-           "--report-only"]
+           "--report-only", "--arms", "consensus", "lean"]
     r = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "crowd.json").read_text())["lean_mean_ratio"] == pytest.approx(0.9)
