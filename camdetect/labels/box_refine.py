@@ -130,6 +130,34 @@ def refine_cameras(cameras: Sequence[Camera], load: Callable[[str], tuple[np.nda
     return out, stats
 
 
+def iou_with_truth(cameras: Sequence[Camera], truth: Sequence[Camera], match_deg: float = 3.0) -> np.ndarray:
+    """Per camera, the IoU of its box with the truth camera it matches (Hungarian on direction within
+    ``match_deg``, as the consensus is scored), 0 for a camera that matches none. Both boxes are drawn in a
+    48 deg view centred on the truth camera, so IoU is measured where a detector would see them."""
+    from camdetect.dataset.sources import to_sphere
+    from camdetect.geometry import sphere_box_to_view
+    from camdetect.geometry.overlap import box_iou
+
+    from .evaluate_consensus import match_image
+
+    by_image: dict[str, list[Camera]] = defaultdict(list)
+    for t in truth:
+        by_image[t.image].append(t)
+    pred_by_image: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cameras):
+        pred_by_image[c.image].append(i)
+    out = np.zeros(len(cameras))
+    for image, idx in pred_by_image.items():
+        pred = [cameras[i] for i in idx]
+        for a, b in match_image(pred, by_image.get(image, []), match_deg):
+            t = to_sphere(by_image[image][b])
+            view = View(image, t.heading, t.pitch, 48.0, 640, 640)
+            boxes = [sphere_box_to_view(view, s.heading, s.pitch, s.ang_w, s.ang_h) for s in (to_sphere(pred[a]), t)]
+            if boxes[0] is not None and boxes[1] is not None:
+                out[idx[a]] = float(box_iou(np.asarray([boxes[0]]), np.asarray([boxes[1]]))[0, 0])
+    return out
+
+
 def panorama_loader(panoramas: Iterable) -> Callable[[str], tuple[np.ndarray, float] | None]:
     """``load(image)`` over :class:`camdetect.dataset.sources.Panorama` rows (decoded on demand)."""
     from camdetect.dataset.build import read_bgr
@@ -143,5 +171,5 @@ def panorama_loader(panoramas: Iterable) -> Callable[[str], tuple[np.ndarray, fl
     return load
 
 
-__all__ = ["RefineConfig", "RefineStats", "crop_view", "is_point_camera", "panorama_loader", "pick_box",
-           "refine_cameras"]
+__all__ = ["RefineConfig", "RefineStats", "crop_view", "iou_with_truth", "is_point_camera", "panorama_loader",
+           "pick_box", "refine_cameras"]

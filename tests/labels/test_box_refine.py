@@ -116,3 +116,15 @@ def test_cli_missing_model_is_one_line(tmp_path: Path):
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "nope.onnx: no such detector ONNX" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_iou_with_truth_scores_each_camera_against_its_match():
+    from camdetect.labels.box_refine import iou_with_truth
+
+    truth = [_point("t1", "p", 10.0, 5.0)]
+    same = [_point("a", "p", 10.0, 5.0)]
+    shifted = [_point("b", "p", 10.0 + point_size("unknown")[0] / 2, 5.0)]  # half a box to the side: IoU 1/3
+    far = [_point("c", "p", 40.0, 5.0), _point("d", "q", 10.0, 5.0)]  # no truth camera near / on that image
+    assert iou_with_truth(same, truth).tolist() == pytest.approx([1.0])
+    assert iou_with_truth(shifted, truth)[0] == pytest.approx(1 / 3, abs=0.02)
+    assert iou_with_truth(far, truth).tolist() == [0.0, 0.0]
