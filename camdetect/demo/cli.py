@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
                                          "intersection in its split there (same held-out intersections)."),
         review_round: bool = typer.Option(None, "--review-round/--no-review-round",
                                           help="Run the review round (default: configs/demo.yaml)."),
+        baseline: bool = typer.Option(None, "--baseline/--no-baseline", help="Also score the held-out panoramas "
+                                      "with the shipped model as it is (default: yes)."),
         refine_boxes: str = typer.Option(None, "--refine-boxes", help="Detector ONNX that sizes the crowd's point "
                                          "boxes before training (labels refine-boxes); 'none': the size prior's "
                                          "boxes (default: configs/demo.yaml)."),
@@ -44,7 +46,7 @@ def register(app: typer.Typer) -> None:
         settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
                                      ignore_doubtful=ignore_doubtful, labels=labels, review_round=review_round,
                                      splits_from=str(splits_from) if splits_from else None,
-                                     refine_boxes=None if refine_boxes is None else
+                                     baseline=baseline, refine_boxes=None if refine_boxes is None else
                                      ("" if refine_boxes.lower() == "none" else refine_boxes))
         code = run_demo(out, settings, force=force)
         if code:

@@ -79,6 +79,7 @@ class DemoSettings:
     round2_from: str = "shipped"     # second round starts from: "shipped" (weights, else round 1's) | "round1"
     round2_data: str = "reviewed"    # second round trains on: "reviewed" (verified views only) | "merged"
     layout: str = "tiles"            # camdetect score --layout of every scoring (docs/scoring.md, Tile layout)
+    baseline: bool = True            # also score the held-out panoramas with the shipped model as it is
     refine_boxes: str = ""           # detector ONNX that sizes the crowd's point boxes (`labels refine-boxes`)
                                      # before the dataset is built ("": the size prior's boxes as they are)
 
@@ -122,6 +123,7 @@ class DemoSection(StrictModel):
     round2_from: Literal["shipped", "round1"] = None
     round2_data: Literal["reviewed", "merged"] = None
     layout: str = None
+    baseline: bool = None
     refine_boxes: str = None  # an ONNX path, or "" for off (a missing file is an error at the stage)
 
     @model_validator(mode="after")
@@ -395,7 +397,7 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     it is (no review queue of its own), so the summary shows what fine-tuning on the crowd's labels did."""
     weights = weights_used(s)
     onnx = weights.with_suffix(".onnx") if weights is not None else None
-    if onnx is None or not onnx.is_file():
+    if onnx is None or not onnx.is_file() or not s.baseline:
         return []
     b = L.out / "baseline"
     return [

@@ -56,6 +56,7 @@ def test_truth_arm_is_pinned_to_the_consensus_split(tmp_path):
     refined = bench.demo_args(tmp_path / "r", "lean-refined", 2, a, tmp_path / "c" / "ds")
     assert refined[refined.index("--labels") + 1] == "lean" and "--splits-from" in refined
     assert refined[refined.index("--refine-boxes") + 1] == bench.REFINE_MODEL
+    assert "--no-baseline" in refined and "--no-baseline" not in args  # the shipped model is scored once, with truth
 
 
 def test_report_only_reads_finished_runs_and_names_a_missing_one(tmp_path):

@@ -279,6 +279,9 @@ def test_refine_boxes_stage_sizes_the_crowds_boxes_before_the_dataset(tmp_path: 
         assert build[build.index("--cameras") + 1] == str(refined)
         names = list(stages)
         assert names.index("refine boxes") < names.index("dataset build")
+    with_baseline = {s.name for s in plan(L, DemoSettings.load())}  # full: fine-tunes the shipped model
+    assert "baseline score" in with_baseline
+    assert not any(n.startswith("baseline") for n in {s.name for s in plan(L, DemoSettings.load(baseline=False))})
     truth = {s.name for s in plan(L, DemoSettings.load(quick=True, labels="truth", refine_boxes=model))}
     assert "refine boxes" not in truth
     assert "refine boxes" not in {s.name for s in plan(L, DemoSettings.load(quick=True))}
