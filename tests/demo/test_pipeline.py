@@ -69,6 +69,15 @@ def test_held_out_split_alternates_intersections(tmp_path: Path) -> None:
     assert review[0] == final[0] == rows[0]
     assert {r.split(",")[0] for r in review[1:]} == {"i0", "i2", "i4"}  # both panoramas of an intersection
     assert {r.split(",")[0] for r in final[1:]} == {"i1", "i3"} and len(review) + len(final) == len(rows) + 1
+    # with the volunteers' tags: ordered by tags per intersection, so the tagged ones are shared out too
+    from camdetect.records import Tag, write_table
+
+    L.labels.mkdir(parents=True)
+    write_table(L.labels / "tags.csv", [Tag("decoders", f"p{n}a", "v", intersection=f"i{n}", tag_id=f"t{n}{k}")
+                                        for n, k in ((3, 0), (3, 1), (4, 0), (1, 0))], Tag)
+    split_held_out(L)  # order: i3 (2 tags), i1, i4 (1 each), i0, i2 -> review i3, i4, i2; final i1, i0
+    assert {r.split(",")[0] for r in L.manifest_review.read_text().splitlines()[1:]} == {"i3", "i4", "i2"}
+    assert {r.split(",")[0] for r in L.manifest_final.read_text().splitlines()[1:]} == {"i1", "i0"}
     L.manifest_test.write_text(rows[0] + "\ni0,p0,x.jpg\n")
     with pytest.raises(ValueError, match="manifest_test.csv: 1 held-out intersection"):
         split_held_out(L)
