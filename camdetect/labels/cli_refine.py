@@ -50,6 +50,9 @@ def refine_boxes_cmd(
         refined, stats = refine_cameras(rows, panorama_loader(load_panoramas(panoramas)),
                                         lambda crops: detector.predict(crops, conf=config.conf), size, px_per_deg,
                                         config, on_image=bar.update)
+    if stats.point_cameras and stats.no_panorama == stats.point_cameras:
+        raise ValueError(f"{cameras}: none of its cameras' images is a panorama of {panoramas} (the keys differ: "
+                         "camera `image` must be the manifest's pano_id); nothing written")
     write_table(out, refined, Camera)
     report = {**stats.as_dict(), "model": str(model), "crop_px": size, "px_per_deg": px_per_deg,
               "config": {"conf": conf, "grow": grow}}

@@ -118,6 +118,20 @@ def test_cli_missing_model_is_one_line(tmp_path: Path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_cli_refuses_cameras_on_no_given_panorama(tmp_path: Path):
+    """Keys that differ (a camera table of other images) are an error, not a table with nothing refined."""
+    model = Path(__file__).resolve().parents[2] / "models" / "camdetect-default.onnx"
+    if not model.is_file():
+        pytest.skip("models/camdetect-default.onnx not in this checkout")
+    cv2.imwrite(str(tmp_path / "p1.jpg"), np.full((64, 128, 3), 128, np.uint8))
+    write_table(tmp_path / "cams.csv", [_point("a", "other.jpg", 1.0, 2.0)], Camera)
+    result = subprocess.run([sys.executable, "-c", "from camdetect.cli import main; main()", "labels", "refine-boxes",
+                             str(tmp_path / "cams.csv"), "--panoramas", str(tmp_path), "--model", str(model),
+                             "--out", str(tmp_path / "o.csv")], check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "none of its cameras' images is a panorama of" in result.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_iou_with_truth_scores_each_camera_against_its_match():
     from camdetect.labels.box_refine import iou_with_truth
 
