@@ -12,8 +12,7 @@ labels):
 Every arm but consensus pins each intersection to the consensus run's split (`--splits-from`), so all models
 are scored on the very same held-out panoramas (the shipped model as it is: in the truth arm only); they
 repeat the synth stage (the same city for the same seed: it resumes, so copying the consensus run's city/
-folder first skips the rendering). Prints a markdown table
-and writes JSON.
+folder first skips the rendering). Prints a markdown table and writes JSON.
 
     python scripts/bench_crowd.py --intersections 300 --seeds 1 2 --out runs/bench/crowd
     python scripts/bench_crowd.py --quick --seeds 1 --out /tmp/crowd      # smoke: tiny city, 1 epoch

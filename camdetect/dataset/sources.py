@@ -147,15 +147,20 @@ def point_size(type_: str) -> tuple[float, float]:
     return float(w), float(h)
 
 
+def has_box(cam: Camera) -> bool:
+    """The camera row holds a box (x1..y2 finite); otherwise only its direction says where it is."""
+    return all(math.isfinite(v) for v in (cam.x1, cam.y1, cam.x2, cam.y2))
+
+
 def to_sphere(cam: Camera, pano_width: int = 0, pano_height: int = 0, pano_heading: float = 0.0,
               where: str = "") -> SphereCamera:
     """The sphere box of one camera (see module docstring for the three cases)."""
-    has_box = all(math.isfinite(v) for v in (cam.x1, cam.y1, cam.x2, cam.y2))
-    if has_box and math.isfinite(cam.view_fov):
+    boxed = has_box(cam)
+    if boxed and math.isfinite(cam.view_fov):
         view = View(cam.image, cam.view_heading, cam.view_pitch, cam.view_fov, cam.image_width, cam.image_height)
         h, p, aw, ah = view_box_to_sphere(view, (cam.x1, cam.y1, cam.x2, cam.y2))
         return SphereCamera(cam, h, p, aw, ah, bool(cam.weak))
-    if has_box:
+    if boxed:
         W = cam.image_width or pano_width
         H = cam.image_height or pano_height
         if not W or not H:

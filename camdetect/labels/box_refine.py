@@ -4,7 +4,7 @@ Decoders volunteers tag a direction, not a box, so every crowd camera gets the s
 (:mod:`camdetect.labels.size_prior`): about 1.3 degrees whatever the camera's distance. Truth boxes of the
 synthetic city span 8-27 px (p10-p90) in the 640 px / 48 deg views where the prior draws 15-19 px, so only
 27 % of the crowd's training boxes overlap their camera at IoU >= 0.5 and a detector trained on them learns one
-box size (docs/labels_consensus.md, "Refined boxes"). The volunteers already said *where*; a detector only has
+box size (docs/labels_consensus.md, "Boxes the detector sizes"). The volunteers already said *where*; a detector only has
 to say *how big*: for each point-only camera this cuts a view centred on it at the detector's training scale,
 and takes the best detection whose centre lies in the prior box (grown by ``grow``) as the camera's box. A
 camera the detector sees nothing at keeps its prior box. Refined rows stay ``weak`` (no person drew them).
@@ -54,8 +54,9 @@ class RefineStats:
 
 def is_point_camera(cam: Camera) -> bool:
     """A camera whose box would come from the size prior (no drawn box, a direction)."""
-    has_box = all(math.isfinite(v) for v in (cam.x1, cam.y1, cam.x2, cam.y2))
-    return not has_box and math.isfinite(cam.heading) and math.isfinite(cam.pitch)
+    from camdetect.dataset.sources import has_box
+
+    return not has_box(cam) and math.isfinite(cam.heading) and math.isfinite(cam.pitch)
 
 
 def crop_view(cam: Camera, size: int, px_per_deg: float) -> View:
@@ -106,6 +107,8 @@ def refine_cameras(cameras: Sequence[Camera], load: Callable[[str], tuple[np.nda
         loaded = load(image)
         if loaded is None:
             stats.no_panorama += len(idx)
+            if on_image is not None:
+                on_image()
             continue
         pano, pano_heading = loaded
         views = [crop_view(cameras[i], size, px_per_deg) for i in idx]
@@ -133,9 +136,10 @@ def refine_cameras(cameras: Sequence[Camera], load: Callable[[str], tuple[np.nda
 def iou_with_truth(cameras: Sequence[Camera], truth: Sequence[Camera], match_deg: float = 3.0) -> np.ndarray:
     """Per camera, the IoU of its box with the truth camera it matches (Hungarian on direction within
     ``match_deg``, as the consensus is scored), 0 for a camera that matches none. Both boxes are drawn in a
-    48 deg view centred on the truth camera, so IoU is measured where a detector would see them."""
+    view of the default plan's size (640 px, 48 deg) centred on the truth camera, so IoU is measured where a
+    detector would see them."""
     from camdetect.dataset.sources import to_sphere
-    from camdetect.geometry import sphere_box_to_view
+    from camdetect.geometry import ViewPlan, sphere_box_to_view
     from camdetect.geometry.overlap import box_iou
 
     from .evaluate_consensus import match_image
@@ -146,12 +150,13 @@ def iou_with_truth(cameras: Sequence[Camera], truth: Sequence[Camera], match_deg
     pred_by_image: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(cameras):
         pred_by_image[c.image].append(i)
+    plan = ViewPlan()
     out = np.zeros(len(cameras))
     for image, idx in pred_by_image.items():
         pred = [cameras[i] for i in idx]
         for a, b in match_image(pred, by_image.get(image, []), match_deg):
             t = to_sphere(by_image[image][b])
-            view = View(image, t.heading, t.pitch, 48.0, 640, 640)
+            view = View(image, t.heading, t.pitch, plan.fov, plan.width, plan.height)
             boxes = [sphere_box_to_view(view, s.heading, s.pitch, s.ang_w, s.ang_h) for s in (to_sphere(pred[a]), t)]
             if boxes[0] is not None and boxes[1] is not None:
                 out[idx[a]] = float(box_iou(np.asarray([boxes[0]]), np.asarray([boxes[1]]))[0, 0])

@@ -67,7 +67,10 @@ def test_refine_gives_the_detected_box_and_leaves_the_rest():
             _point("elsewhere", "p9", 10.0, 5.0),                   # not a panorama we have
             Camera(camera_id="drawn", image="p1", x1=1.0, y1=2.0, x2=30.0, y2=40.0, image_width=640,
                    image_height=640, view_heading=0.0, view_pitch=0.0, view_fov=48.0)]
-    out, stats = refine_cameras(cams, lambda image: (pano, 0.0) if image == "p1" else None, _blobs, 320, 640 / 48)
+    ticks: list[int] = []
+    out, stats = refine_cameras(cams, lambda image: (pano, 0.0) if image == "p1" else None, _blobs, 320, 640 / 48,
+                                on_image=lambda: ticks.append(1))
+    assert len(ticks) == 2  # progress counts every image with point cameras, a missing panorama too
     assert (stats.cameras, stats.point_cameras, stats.refined, stats.kept_prior, stats.no_panorama) == (4, 3, 1, 1, 1)
     assert out[1:] == cams[1:]  # unchanged rows
     near = out[0]
