@@ -30,6 +30,7 @@ STAGES = [
     "camdetect.labels",
     "camdetect.dataset",
     "camdetect.train",
+    "camdetect.verifier",
     "camdetect.evaluate",
     "camdetect.export",
     "camdetect.scoring",

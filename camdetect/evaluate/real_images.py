@@ -334,12 +334,15 @@ class MultiScale:
     mid_scale: bool = True
     threads: int | None = None
     batch: int = 8
+    verifier: Path | None = None  # camdetect verifier train: rescores the merged candidates on the full image
     detector: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         from camdetect.scoring.detector import OnnxDetector
+        from camdetect.verifier.model import load_verifier
 
         self.detector = OnnxDetector(self.model, threads=self.threads, batch=self.batch)
+        self.second_look = load_verifier(self.verifier, threads=self.threads)
         self.imgsz = max(self.detector.imgsz)
         self.tile = int(self.detector.metadata.training_run.get("tile") or 0) or self.imgsz
         self.stored_conf = float(self.detector.conf)
@@ -385,6 +388,8 @@ class MultiScale:
         if len(det):
             det.xyxy[:, [0, 2]] = det.xyxy[:, [0, 2]].clip(0, w)
             det.xyxy[:, [1, 3]] = det.xyxy[:, [1, 3]].clip(0, h)
+        if self.second_look is not None:
+            det = self.second_look.rescore(image, det)
         return det
 
 
@@ -749,6 +754,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="At most N images per street set (quick runs).")
     p.add_argument("--plan", type=Path, default=None, help="View plan YAML for the panoramas "
                                                             "(default configs/views/default.yaml).")
+    p.add_argument("--verifier", type=Path, default=None,
+                   help="Verifier ONNX (camdetect verifier train): every candidate rescored by its second look.")
     p.add_argument("--threads", type=int, default=None, help="ORT intra-op threads (default: cores).")
     p.add_argument("--batch", type=int, default=8, help="Network inputs per ORT batch.")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="Progress bars.")
@@ -776,14 +783,15 @@ def run(args: argparse.Namespace, console=None) -> dict | None:
     truth = load_coco_boxes(real_dir / "boxes.json") if real_dir.is_dir() else None
     try:
         infer = MultiScale(model, conf=args.conf_floor, mid_scale=args.mid_scale, threads=args.threads,
-                           batch=args.batch)
+                           batch=args.batch, verifier=args.verifier)
     except (FileNotFoundError, ValueError) as exc:
         msg = str(exc)
-        raise EvalInputError(msg if msg.startswith(str(model)) else f"{model}: {msg}") from None
+        raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier))) else f"{model}: {msg}") from None
     t0 = time.perf_counter()
     out = Path(args.out)
     result: dict = {
         "model": str(model), "model_name": infer.detector.name, "classes": infer.class_names,
+        "verifier": str(args.verifier) if args.verifier else None,
         "command": "python scripts/eval_real_cameras.py " + " ".join(shlex.quote(a) for a in (args.argv or [])),
         "data": str(data),
         "settings": {"imgsz": infer.imgsz, "tile": infer.tile, "mid_scale": bool(args.mid_scale),

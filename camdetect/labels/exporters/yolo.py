@@ -36,6 +36,21 @@ def yolo_line(class_id: int, box: tuple[float, float, float, float] | list[float
             f"{(y2 - y1) / height:.6f}")
 
 
+def yolo_boxes(path: Path, width: float, height: float) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """(class id, xyxy in pixels) of every line of a label file :func:`yolo_line` wrote (its inverse); [] when
+    the file is missing (an image without labels)."""
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) != 5:
+            continue
+        c, cx, cy, w, h = int(parts[0]), *(float(v) for v in parts[1:])
+        out.append((c, ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)))
+    return out
+
+
 def write_yolo_labels(path: Path, lines: list[str]) -> None:
     """A YOLO label file (one line each, newline-terminated; empty for an image without boxes), atomically."""
     atomic_write_text(path, "".join(line + "\n" for line in lines))
