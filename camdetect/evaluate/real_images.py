@@ -57,6 +57,7 @@ HIT_IOU = 0.1
 HIT_GROW = 0.25  # the truth box grown to 1.25x its width and height for the centre test
 CONF_FLOOR = 0.005
 KEEP_TOP = 100  # street suggestions kept (JSON + contact sheet)
+FALSE_SCORE_FLOOR = 0.01  # street false suggestions' scores kept per folder (any threshold later, e.g. a trade-off)
 
 GREEN, BLUE, RED, GREY = (40, 200, 40), (255, 150, 0), (40, 40, 235), (160, 160, 160)  # BGR
 
@@ -604,8 +605,9 @@ def evaluate_street(infer: MultiScale, root: Path, thresholds: dict[str, float |
             truth = street_truth.get(view.key, np.zeros((0, 4)))
             m = greedy_match(det.xyxy, det.scores, truth)
             for g in (name, view.group) if view.group != name else (name,):
-                acc = groups.setdefault(g, {"views": 0, "mpx": 0.0, "real_cameras": 0,
+                acc = groups.setdefault(g, {"views": 0, "mpx": 0.0, "real_cameras": 0, "false_scores": [],
                                             **{k: [0, 0] for k in thresholds}})
+                acc["false_scores"] += [float(v) for v in det.scores[(m < 0) & (det.scores >= FALSE_SCORE_FLOOR)]]
                 acc["views"] += 1
                 acc["mpx"] += view.image.shape[0] * view.image.shape[1] / 1e6
                 acc["real_cameras"] += len(truth)
@@ -626,7 +628,8 @@ def evaluate_street(infer: MultiScale, root: Path, thresholds: dict[str, float |
             if progress:
                 progress()
         for g, acc in groups.items():
-            row = {"views": acc["views"], "megapixels": round(acc["mpx"], 2), "truth_cameras": acc["real_cameras"]}
+            row = {"views": acc["views"], "megapixels": round(acc["mpx"], 2), "truth_cameras": acc["real_cameras"],
+                   "false_scores": sorted((round(v, 4) for v in acc["false_scores"]), reverse=True)}
             for k, t in thresholds.items():
                 fp, tp = acc[k]
                 row[k] = {"threshold": t, "false": fp if t is not None else None, "real_camera_hits": tp,

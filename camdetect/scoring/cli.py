@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
                                         "overlap 0.2, + the whole view) | tiles:overlap=0 (2 x 2 on 640 px "
                                         "views) | tiles:top_rows=N | tiles:whole=0 | whole[:size=640] "
                                         "(docs/scoring.md, Tile layout)."),
+        verifier: Path | None = typer.Option(None, "--verifier",
+                                             help="Second-look crop classifier (camdetect verifier train): rescores "
+                                                  "every candidate; the pair is its own model in the store."),
         precision: str = typer.Option("auto", "--precision",
                                       help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
                                            "benchmark verdict (scripts/bench_int8.py) made it the default."),
@@ -71,7 +74,7 @@ def register(app: typer.Typer) -> None:
         tile_layout = KindLayouts.parse(layout)  # same for --layout
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
-                          spot_share=spot_share, skip_tiles=policy, layout=tile_layout)
+                          spot_share=spot_share, skip_tiles=policy, layout=tile_layout, verifier=verifier)
         if engine == "ray":
             from camdetect.scoring.ray_engine import RayScoringError, score_ray
 

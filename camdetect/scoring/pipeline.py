@@ -56,6 +56,7 @@ class ScoreConfig:
     spot_share: float = 0.05  # views without suggestions written to --media as spot-check candidates
     skip_tiles: TilePolicy | str = DEFAULT_SPEC  # tile policy (camdetect.scoring.tile_policy), --skip-tiles
     layout: KindLayouts | TileLayout | str = DEFAULT_LAYOUT  # network inputs per view and kind (tiling), --layout
+    verifier: Path | None = None  # second-look crop classifier (camdetect.verifier), --verifier
 
 
 @dataclass
@@ -163,14 +164,19 @@ class Scorer:
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
                  tile_policy: TilePolicy | str | None = DEFAULT_SPEC,
-                 layout: KindLayouts | TileLayout | str | None = None):
+                 layout: KindLayouts | TileLayout | str | None = None, verifier: str | os.PathLike | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
+        from camdetect.verifier.model import load_verifier
 
         self.detector = OnnxDetector(model, threads=threads, batch=batch)
-        self.model_name = self.detector.name
         self.conf = self.detector.conf if conf is None else conf
+        # a second look rescores candidates: the detector then keeps every box that could still pass, and the
+        # pair is a model of its own (its own suggestion keys and done-images in the store)
+        self.verifier = load_verifier(verifier, threads=threads)
+        self.model_name = self.detector.name + (f"+{self.verifier.name}" if self.verifier else "")
+        self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile
         self.tile_policy = TilePolicy.parse(tile_policy)
@@ -269,8 +275,15 @@ class Scorer:
             stats.update(skipped)
         dets = self.infer(units)
         if len(units) == 1 and units[0].origin == (0, 0):
-            return dets[0]
-        return merge_tiles(dets, [u.origin for u in units])
+            return self.second_look(image, dets[0])
+        return self.second_look(image, merge_tiles(dets, [u.origin for u in units]))
+
+    def second_look(self, image: np.ndarray, det: Detections) -> Detections:
+        """The verifier's rescoring of one view's merged detections, then the score threshold (as is without one)."""
+        if self.verifier is None or not len(det):
+            return det
+        det = self.verifier.rescore(image, det)
+        return det[det.scores >= self.conf]
 
     # -- stage 2: inference (caller's thread) -----------------------------------------------
     @staticmethod
@@ -282,7 +295,7 @@ class Scorer:
         """ORT + score threshold + NMS + un-letterbox of one batch."""
         from camdetect.scoring.decode import decode_batch
 
-        return decode_batch(self.detector.run_blob(blob), params, self.conf, self.iou)
+        return decode_batch(self.detector.run_blob(blob), params, self.det_conf, self.iou)
 
     def infer(self, units: list[Unit]) -> list[Detections]:
         """Detections per unit, in order; units of one input size share batches of ``detector.batch``."""
@@ -303,11 +316,12 @@ class Scorer:
         for u, d in unit_dets:
             per_view[u.view_index].append((u, d))
         out = []
-        for parts in per_view:
+        for vi, parts in enumerate(per_view):
             if len(parts) == 1 and parts[0][0].origin == (0, 0):
-                out.append(parts[0][1])
+                det = parts[0][1]
             else:
-                out.append(merge_tiles([d for _, d in parts], [u.origin for u, _ in parts]))
+                det = merge_tiles([d for _, d in parts], [u.origin for u, _ in parts])
+            out.append(self.second_look(prep.images[vi], det))
         return out
 
     def suggestions(self, prep: Prepared, dets: list[Detections]) -> list[Suggestion]:
@@ -523,7 +537,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
                     plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles,
-                    layout=cfg.layout)
+                    layout=cfg.layout, verifier=cfg.verifier)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]

@@ -60,18 +60,24 @@ class ScoreActor:
 
     def __init__(self, model: bytes, mount: bytes | None, model_name: str, batch: int, tile: int, conf, iou,
                  plan: dict, media: str | None, threads: int = 1, spot_share: float = 0.05,
-                 skip_tiles: dict | None = None, layout: str | None = None):
+                 skip_tiles: dict | None = None, layout: str | None = None, verifier: bytes | None = None,
+                 verifier_name: str = ""):
         from camdetect.geometry import ViewPlan
 
         self.dir = tempfile.mkdtemp(prefix="camdetect-ray-")  # removed by close(); a killed actor leaks it
         path = Path(self.dir) / f"{model_name}.onnx"  # same stem: same model name, same suggestion keys
         path.write_bytes(model)
+        verifier_path = None
+        if verifier is not None:  # the second look travels too, under its own stem (its name in the keys)
+            verifier_path = Path(self.dir) / "verifier" / f"{verifier_name}.onnx"
+            verifier_path.parent.mkdir()
+            verifier_path.write_bytes(verifier)
         if mount is not None:  # the mount classifier travels too
             path.with_name(f"{model_name}-mount.onnx").write_bytes(mount)
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None,
-                             spot_share=spot_share, tile_policy=skip_tiles, layout=layout)
+                             spot_share=spot_share, tile_policy=skip_tiles, layout=layout, verifier=verifier_path)
 
     def ready(self) -> str:
         """The node this actor runs on (also: the actor is constructed and alive)."""
@@ -143,13 +149,19 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
+    verifier = None
+    if cfg.verifier:
+        from camdetect.verifier.model import Verifier
+
+        verifier = Verifier(cfg.verifier, threads=1)  # validated here too; the pair is a model of its own
+    store_name = model_name + (f"+{verifier.name}" if verifier else "")
     policy = TilePolicy.parse(cfg.skip_tiles)  # validates it up front
     layouts = KindLayouts.parse(cfg.layout)  # the same
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
     sink = open_sink(cfg.db)
-    done = sink.done_images(model_name)
+    done = sink.done_images(store_name)
     todo = [j for j in jobs if j.key not in done]
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
                          layout=layouts.to_json(), actors=actors)
@@ -162,8 +174,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
             queue = _batches(todo, jobs_per_batch or max(1, cfg.batch // per_job_units))
             started_here = _connect(address, num_cpus)
             try:
-                _run(cfg, summary, queue, len(todo), model_name, plan, policy, layouts.spec, actors, sink, log, t0,
-                     stall_timeout, tqdm)
+                _run(cfg, summary, queue, len(todo), (model_name, verifier.name if verifier else ""), plan, policy,
+                     layouts.spec, actors, sink, log, t0, stall_timeout, tqdm)
             finally:
                 if started_here:
                     import ray
@@ -175,10 +187,13 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     return finish(summary, t0, out_dir, sink)
 
 
-def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model_name: str, plan, policy,
+def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names: tuple[str, str], plan, policy,
          layout: str, n_actors: int, sink, log, t0: float, stall_timeout: float, tqdm) -> None:
-    """The driver loop: submit, collect, record; lost batches go back to the front of the queue."""
+    """The driver loop: submit, collect, record; lost batches go back to the front of the queue. ``names``: the
+    detector's and the verifier's ("" without one)."""
     import ray
+
+    model_name, verifier_name = names
 
     lost = _lost_errors()
     info = {n["NodeID"]: n for n in ray.nodes() if n.get("Alive")}
@@ -188,10 +203,11 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model
                                            scheduling_strategy="SPREAD")
     model_ref = ray.put(Path(cfg.model).read_bytes())  # once in the object store, fetched by each node
     mount_ref = ray.put(mount.read_bytes()) if mount.is_file() else None
+    verifier_ref = ray.put(Path(cfg.verifier).read_bytes()) if cfg.verifier else None
     pool = [Actor.remote(model_ref, mount_ref, model_name, cfg.batch, cfg.tile, cfg.conf, cfg.iou, plan.to_dict(),
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
                          spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
-                         layout=layout)
+                         layout=layout, verifier=verifier_ref, verifier_name=verifier_name)
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()
@@ -240,7 +256,8 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, model
                     raise RayScoringError(f"a Ray actor failed on {batch[0]['path']}: "
                                           f"{str(exc.cause or exc).splitlines()[0]}") from exc
                 last_progress = time.perf_counter()
-                _record(res, summary, recorded, sink, log, model_name, info, bar, t0)
+                _record(res, summary, recorded, sink, log, model_name + (f"+{verifier_name}" if verifier_name else ""),
+                        info, bar, t0)
             if (queue or inflight) and time.perf_counter() - last_progress > stall_timeout:
                 alive = sum(1 for n in ray.nodes() if n.get("Alive"))
                 raise RayScoringError(

@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
         weight: float = typer.Option(0.5, "--weight", help="Fusion weight stored for the scorer: "
                                      "score^(1-w) * p(camera)^w."),
         seed: int = typer.Option(0, "--seed"),
+        optimizer: str = typer.Option("auto", "--optimizer", help="Ultralytics optimizer (auto, SGD, AdamW, ...)."),
+        lr0: float = typer.Option(0.01, "--lr0", help="Initial learning rate (ignored by --optimizer auto)."),
     ) -> None:
         """Train the verifier and export it as ONNX with its crop and fusion weight in the metadata.
 
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
         from camdetect.verifier.train import VerifierTrainOptions, train_verifier
 
         opts = VerifierTrainOptions(model=weights, imgsz=imgsz, epochs=epochs, batch=batch, threads=threads,
-                                    seed=seed, weight=weight)
+                                    seed=seed, weight=weight, optimizer=optimizer, lr0=lr0)
         train_verifier(data, out, opts, run, log=typer.echo)
 
     app.add_typer(vf, name="verifier")

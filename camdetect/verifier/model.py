@@ -12,6 +12,7 @@ from camdetect.records import Detections
 from camdetect.verifier.crop import CropSpec
 
 DEFAULT_WEIGHT = 0.5  # the fused score is score^(1-w) * p(camera)^w: a geometric mean at 0.5
+MIN_CANDIDATE = 0.001  # the lowest detector score ever sent to the verifier
 
 
 def fuse(scores: np.ndarray, p_camera: np.ndarray, weight: float) -> np.ndarray:
@@ -49,6 +50,13 @@ class Verifier:
     @property
     def name(self) -> str:
         return self.model.metadata.name or self.path.stem
+
+    def candidate_floor(self, conf: float) -> float:
+        """The lowest detector score whose fused score can still reach ``conf`` (when p(camera) = 1): the
+        detector's threshold while the verifier is on, so no box that could pass is dropped before it looks."""
+        if self.weight >= 1.0:
+            return MIN_CANDIDATE
+        return float(min(conf, max(MIN_CANDIDATE, conf ** (1.0 / (1.0 - self.weight)))))
 
     def p_camera(self, image: np.ndarray, xyxy: np.ndarray, batch: int = 64) -> np.ndarray:
         """p(camera) of each box on ``image`` (BGR uint8, the full-resolution image the boxes are in)."""

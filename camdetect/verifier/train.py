@@ -22,6 +22,8 @@ class VerifierTrainOptions:
     threads: int = 0  # 0: the idle cores
     seed: int = 0
     weight: float = DEFAULT_WEIGHT  # stored for the scorer: fused = score^(1-w) * p^w
+    optimizer: str = "auto"  # ultralytics: auto | SGD | AdamW | ...
+    lr0: float = 0.01  # used unless optimizer is auto (which picks its own)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.imgsz < 16 or self.batch < 1 or not 0 < self.weight <= 1:
@@ -59,7 +61,7 @@ def train_verifier(data: Path, out: Path, opts: VerifierTrainOptions, run_dir: P
     model.train(data=str(Path(data).resolve()), imgsz=opts.imgsz, epochs=opts.epochs, batch=opts.batch,
                 seed=opts.seed, deterministic=True, workers=0, device="cpu", project=str(run_dir.parent.resolve()),
                 name=run_dir.name, exist_ok=True, pretrained=False, amp=False, plots=False, verbose=False,
-                fliplr=0.5, hsv_h=0.015, hsv_s=0.5, hsv_v=0.4, erasing=0.0, auto_augment=None)
+                optimizer=opts.optimizer, lr0=opts.lr0, fliplr=0.5, hsv_h=0.015, hsv_s=0.5, hsv_v=0.4, erasing=0.0, auto_augment=None)
     seconds = time.perf_counter() - t0
     import torch
 

@@ -63,4 +63,26 @@ def test_by_model_prints_one_row_per_model(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| model | real-cameras-dev recall") and len(lines) == 4
-    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | not run |")
+    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | n/a | not run |")  # no scores stored
+
+
+def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import real_summary
+    finally:
+        sys.path.pop(0)
+    doc = json.loads((_real(tmp_path, "m") / "real_cameras.json").read_text())
+    assert real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi")) is None  # older files: no scores
+    rows = doc["street"]["street-backgrounds"]["by_folder"]
+    rows["opensfm"]["false_scores"] = [0.9, 0.5, 0.4, 0.2]
+    rows["geovisio_pypi"]["false_scores"] = [0.6, 0.1]
+    rows["pandaset"]["false_scores"] = [0.99] * 9  # trained-on folder: not counted
+    doc["real_cameras"]["photos"] = [{"n_truth": 2, "scores": [0.95, 0.55, 0.3], "hit": [1, 1, 0]},
+                                     {"n_truth": 2, "scores": [0.45], "hit": [1]}]
+    got = real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi"), rate=0.1)
+    # 30 held-out views: 3 false allowed -> threshold just above the 4th false score (0.4)
+    assert got["false_allowed"] == 3 and got["threshold"] == pytest.approx(0.4, abs=1e-5)
+    assert got["recall"] == pytest.approx(3 / 4)  # 0.95, 0.55 and 0.45 pass
+    row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
+    assert row["recall_at_street_0.1"] == pytest.approx(0.75)

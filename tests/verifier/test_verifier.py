@@ -80,7 +80,11 @@ def _camdetect(*args: str) -> subprocess.CompletedProcess:
                           check=False, capture_output=True, text=True, timeout=600)
 
 
-def test_data_train_and_rescore_with_real_models(tmp_path, tiny_onnx):
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_onnx) -> dict:
+    """Crops from a tiny labelled dataset and a mined-negatives file, and a one-epoch verifier trained on them
+    through the CLI (once per module)."""
+    tmp_path = tmp_path_factory.mktemp("verifier")
     rng = np.random.default_rng(0)
     ds = tmp_path / "ds"
     _tiny_dataset(ds, rng)
@@ -95,27 +99,33 @@ def test_data_train_and_rescore_with_real_models(tmp_path, tiny_onnx):
     out = tmp_path / "crops"
     opts = VerifierDataOptions(conf=0.2, crop=CropSpec(size=32))
     doc = build_verifier_data(out, [ds], tiny_onnx, [negs], opts)
-    counts = doc["counts"]
-    assert counts["train/camera"] >= 6 and counts["val/camera"] >= 3  # every labelled camera gives one crop
-    assert counts.get("train/not_camera", 0) + counts.get("val/not_camera", 0) >= 2  # the two mined ones at least
-    assert sum(counts.values()) == sum(1 for _ in out.glob("*/*/*.jpg"))
-    assert cv2.imread(str(next(out.glob("train/camera/*.jpg")))).shape == (32, 32, 3)
-    again = build_verifier_data(out, [ds], tiny_onnx, [negs], opts)  # resumed: nothing redone, same counts
-    assert again["counts"] == counts
-    if not (out / "val" / "not_camera").is_dir():  # the random detector proposed nothing on val: one by hand
-        (out / "val" / "not_camera").mkdir(parents=True)
-        cv2.imwrite(str(out / "val" / "not_camera" / "x.jpg"), np.zeros((32, 32, 3), np.uint8))
-    if not (out / "train" / "not_camera").is_dir():
-        (out / "train" / "not_camera").mkdir(parents=True)
-        cv2.imwrite(str(out / "train" / "not_camera" / "x.jpg"), np.zeros((32, 32, 3), np.uint8))
-
+    again = build_verifier_data(out, [ds], tiny_onnx, [negs], opts)  # resumed: nothing redone
+    for split in ("train", "val"):  # the random detector may propose nothing on a split: one crop by hand
+        folder = out / split / "not_camera"
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            cv2.imwrite(str(folder / "x.jpg"), np.zeros((32, 32, 3), np.uint8))
     onnx = tmp_path / "verifier.onnx"
     r = _camdetect("verifier", "train", "--data", str(out), "--out", str(onnx), "--run", str(tmp_path / "run"),
                    "--epochs", "1", "--imgsz", "64", "--batch", "8", "--threads", "1", "--weight", "0.7")
     assert r.returncode == 0, r.stderr[-2000:]
-    v = Verifier(onnx)
+    return {"crops": out, "doc": doc, "again": again, "onnx": onnx, "photo": photo, "run": tmp_path / "run"}
+
+
+def test_crops_from_labels_detections_and_mined_negatives(trained):
+    counts, out = trained["doc"]["counts"], trained["crops"]
+    assert counts["train/camera"] >= 6 and counts["val/camera"] >= 3  # every labelled camera gives one crop
+    assert counts.get("train/not_camera", 0) + counts.get("val/not_camera", 0) >= 2  # the two mined ones at least
+    assert sum(counts.values()) <= sum(1 for _ in out.glob("*/*/*.jpg")) <= sum(counts.values()) + 2
+    assert cv2.imread(str(next(out.glob("train/camera/*.jpg")))).shape == (32, 32, 3)
+    assert trained["again"]["counts"] == counts
+
+
+def test_trained_verifier_rescores_without_adding_or_dropping(trained, tiny_onnx):
+    v = Verifier(trained["onnx"])
     assert v.crop == CropSpec(size=32) and v.weight == 0.7 and v.name == "verifier"
-    img = cv2.imread(str(photo))
+    assert v.candidate_floor(0.25) == pytest.approx(0.25 ** (1 / 0.3))
+    img = cv2.imread(str(trained["photo"]))
     det = Detections(np.array([[10, 10, 40, 40], [100, 50, 130, 80]], np.float32), np.array([0.2, 0.9], np.float32),
                      np.array([0, 1]))
     p = v.p_camera(img, det.xyxy)
@@ -125,16 +135,44 @@ def test_data_train_and_rescore_with_real_models(tmp_path, tiny_onnx):
     assert np.allclose(np.sort(out_det.scores), np.sort(fuse(det.scores, p, 0.7)))
     assert sorted(map(tuple, out_det.xyxy.tolist())) == sorted(map(tuple, det.xyxy.tolist()))
     assert len(v.rescore(img, Detections())) == 0
-    summary = json.loads((tmp_path / "run" / "verifier.json").read_text())
-    assert summary["onnx"] == str(onnx) and summary["counts"] == counts
+    summary = json.loads((trained["run"] / "verifier.json").read_text())
+    assert summary["onnx"] == str(trained["onnx"]) and summary["counts"] == trained["doc"]["counts"]
 
     from camdetect.evaluate.real_images import MultiScale
 
     plain = MultiScale(tiny_onnx, conf=0.05)(img)
-    looked = MultiScale(tiny_onnx, conf=0.05, verifier=onnx)(img)
-    assert len(plain) == len(looked)  # the verifier rescores; it never adds or drops a box
+    looked = MultiScale(tiny_onnx, conf=0.05, verifier=trained["onnx"])(img)
+    assert len(plain) == len(looked)  # the real-image evaluator rescores every candidate, keeps them all
     if len(plain):
         assert not np.allclose(np.sort(plain.scores), np.sort(looked.scores))
+
+
+def test_score_with_a_verifier_is_its_own_model(trained, tiny_onnx, tmp_path):
+    from camdetect.scoring.pipeline import Scorer
+
+    img = cv2.imread(str(trained["photo"]))
+    plain = Scorer(tiny_onnx, conf=0.3)
+    looked = Scorer(tiny_onnx, conf=0.3, verifier=trained["onnx"])
+    assert looked.model_name == plain.model_name + "+verifier"
+    assert looked.det_conf < plain.det_conf == 0.3  # candidates below the threshold still get their look
+    det = looked.detect_view(img)
+    assert np.all(det.scores >= 0.3)  # the threshold applies to the fused score
+    v = Verifier(trained["onnx"])
+    raw = Scorer(tiny_onnx, conf=looked.det_conf).detect_view(img)
+    fused = v.rescore(img, raw)
+    assert len(det) == int((fused.scores >= 0.3).sum())
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.jpg"), img)
+    db = tmp_path / "review.db"
+    r = _camdetect("score", str(folder), "--model", str(tiny_onnx), "--verifier", str(trained["onnx"]), "--db", str(db),
+                   "--out", str(tmp_path / "out"), "--conf", "0.3", "--no-progress")
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [json.loads(line) for line in (tmp_path / "out" / "suggestions.jsonl").read_text().splitlines()]
+    assert all(row["model"] == looked.model_name and row["score"] >= 0.3 for row in rows)
+    r = _camdetect("score", str(folder), "--model", str(tiny_onnx), "--verifier", str(tiny_onnx), "--db", str(db))
+    assert r.returncode == 2 and "not a verifier" in r.stderr
 
 
 def test_bad_input_is_one_line(tmp_path, tiny_onnx):
