@@ -198,7 +198,7 @@ def test_command_on_tiny_model(tmp_path, tiny_onnx, capsys):
     assert all(d["key"].startswith("panoramas/p.jpg#") for d in res["street_top"] if d["set"] == "panoramas")
     # the whole street-scenes photo is a "camera": nothing there is false
     assert street["street-scenes"]["stored"]["false"] == 0
-    assert street["street-scenes"]["false_scores"] == []
+    assert all(v < street["street-scenes"]["stored"]["threshold"] for v in street["street-scenes"]["false_scores"])
     pano_false = street["panoramas"]["false_scores"]  # every false score >= the floor, for any threshold later
     assert pano_false == sorted(pano_false, reverse=True) and all(v >= 0.01 for v in pano_false)
     assert sum(v >= street["panoramas"]["stored"]["threshold"] for v in pano_false) == street["panoramas"]["stored"]["false"]
