@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
         conf: float = typer.Option(0.05, "--conf", help="Detector score floor for candidates."),
         context: float = typer.Option(2.0, "--context", help="Crop side as a multiple of the box's longer side."),
         size: int = typer.Option(64, "--size", help="Crop side in px."),
+        gray: bool = typer.Option(False, "--gray/--color", help="Grey crops (no colour cast to tell a render by)."),
+        detail: int = typer.Option(0, "--detail", help="Shrink each crop to this side and back (0: off): shape "
+                                   "kept, render texture lost."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
         """Cut camera / not-camera crops from the detector's candidates on labelled tiles and mined negatives.
@@ -37,7 +40,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError("verifier data: give --data (labelled datasets) and/or --negatives")
         if not model.is_file():
             raise FileNotFoundError(f"{model}: detector not found")
-        opts = VerifierDataOptions(conf=conf, crop=CropSpec(context=context, size=size))
+        opts = VerifierDataOptions(conf=conf, crop=CropSpec(context=context, size=size, gray=gray, detail=detail))
         bar = tqdm(total=count_sources(data, negatives), desc="verifier crops", unit="img", disable=not progress)
         doc = build_verifier_data(out, data, model, negatives, opts, progress=lambda: bar.update(1))
         bar.close()

@@ -17,13 +17,25 @@ class CropSpec:
     context: float = 2.0
     min_side: int = 24
     size: int = 64
+    # Against the rendering shortcut (positives are renders, most negatives real): grey (no colour cast to tell a
+    # render by) and / or ``detail`` px (the crop shrunk to that side and back: shape kept, render texture lost).
+    gray: bool = False
+    detail: int = 0
 
     def __post_init__(self) -> None:
-        if self.context < 1.0 or self.min_side < 4 or self.size < 16:
-            raise ValueError(f"crop: context >= 1, min_side >= 4, size >= 16 (got {self})")
+        if self.context < 1.0 or self.min_side < 4 or self.size < 16 or not (self.detail == 0 or 4 <= self.detail):
+            raise ValueError(f"crop: context >= 1, min_side >= 4, size >= 16, detail 0 or >= 4 (got {self})")
 
     def cut(self, image: np.ndarray, box) -> np.ndarray:
-        return context_crop(image, box, self.context, self.min_side, self.size)
+        import cv2
+
+        crop = context_crop(image, box, self.context, self.min_side, self.size)
+        if self.detail and self.detail < self.size:
+            small = cv2.resize(crop, (self.detail, self.detail), interpolation=cv2.INTER_AREA)
+            crop = cv2.resize(small, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        if self.gray:
+            crop = cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        return crop
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -29,6 +29,17 @@ def test_crop_spec_cuts_its_size_and_round_trips():
     assert CropSpec.from_dict(None) == CropSpec()
     with pytest.raises(ValueError, match="context >= 1"):
         CropSpec(context=0.5)
+    coloured = np.zeros((100, 120, 3), np.uint8)
+    coloured[:, :, 2] = np.tile(np.arange(120, dtype=np.uint8) * 2, (100, 1))  # a red ramp
+    coloured[40:60, 40:60] = (0, 255, 0)
+    grey = CropSpec(gray=True, detail=8, size=32)
+    out = grey.cut(coloured, (40, 40, 60, 60))
+    assert out.shape == (32, 32, 3) and np.array_equal(out[..., 0], out[..., 2])  # no colour left
+    sharp = CropSpec(size=32).cut(coloured, (40, 40, 60, 60)).astype(int)
+    assert np.abs(np.diff(out.astype(int), axis=1)).max() < np.abs(np.diff(sharp, axis=1)).max()  # edges softened
+    assert CropSpec.from_dict(grey.to_dict()) == grey
+    with pytest.raises(ValueError, match="detail 0 or >= 4"):
+        CropSpec(detail=2)
 
 
 def test_fuse_is_a_weighted_geometric_mean():
@@ -187,3 +198,21 @@ def test_bad_input_is_one_line(tmp_path, tiny_onnx):
         Verifier(tiny_onnx)  # a detector is not a verifier
     with pytest.raises(FileNotFoundError, match="verifier model not found"):
         Verifier(tmp_path / "none.onnx")
+
+
+def test_auc_script_on_the_tiny_set(trained, tiny_onnx, tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    try:
+        import verifier_auc
+    finally:
+        sys.path.pop(0)
+    assert verifier_auc.roc_auc(np.array([1, 1, 0, 0], bool), np.array([0.9, 0.8, 0.1, 0.2])) == 1.0
+    assert verifier_auc.roc_auc(np.array([1, 0], bool), np.array([0.5, 0.5])) == 0.5
+    assert verifier_auc.roc_auc(np.array([1, 1], bool), np.array([0.5, 0.4])) is None
+    out = tmp_path / "auc.json"
+    ds = trained["crops"].parent / "ds"
+    assert verifier_auc.main(["--data", str(ds), "--model", str(tiny_onnx), "--verifier", str(trained["onnx"]),
+                              "--conf", "0.2", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert rows[-1]["side"] == [0, None] and rows[-1]["n"] == sum(r["n"] for r in rows[:-1])
+    assert verifier_auc.main(["--data", str(ds), "--model", str(tmp_path / "x.onnx"), "--verifier", "v"]) == 2
