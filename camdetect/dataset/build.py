@@ -288,9 +288,11 @@ def select_items(items: list[Item], opts: BuildOptions) -> list[Item]:
             it.split = fixed[it.intersection]
     else:
         sizes: dict[str, float] = defaultdict(float)
-        for it in items:  # balance positives; negatives only break ties between empty groups
-            sizes[it.group] += 1.0 if it.boxes else 1e-3
-        split_of = assign_splits(dict(sizes), opts.split)
+        images: dict[str, float] = defaultdict(float)
+        for it in items:  # balance positives; groups without any are balanced by their images on their own
+            sizes[it.group] += 1.0 if it.boxes else 0.0
+            images[it.group] += 1.0
+        split_of = assign_splits(dict(sizes), opts.split, empty_sizes=dict(images))
         for it in items:
             it.split = split_of[it.group]
     if opts.negatives_ratio < 0:

@@ -54,12 +54,28 @@ def group_key(intersection: str, lat: float = math.nan, lon: float = math.nan, b
     return spatial_block(lat, lon, block_m) or f"int:{intersection}"
 
 
-def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan()) -> dict[str, str]:
+def _greedy(groups: list[str], sizes: dict[str, float], shares: dict[str, float], out: dict[str, str],
+            counts: Counter) -> None:
+    """Each group (in order) to the split furthest below its target share of the summed size so far."""
+    total = sum(counts.values())
+    for g in groups:
+        n = sizes[g]
+        total += n
+        split = max(shares, key=lambda s: (shares[s] * total - counts[s], shares[s]))
+        out[g] = split
+        counts[split] += n
+
+
+def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan(),
+                  empty_sizes: dict[str, float] | None = None) -> dict[str, str]:
     """group -> split, balancing the summed size (e.g. positive images) per split against the shares.
 
     Deterministic for a seed. With enough non-empty groups no split with a non-zero share is empty:
     each first gets one non-empty group (largest share first), then groups go greedily to the split
-    furthest below its target.
+    furthest below its target. Groups of size 0 (no positives: camera-less intersections) are shared out
+    in a second pass by their own ``empty_sizes`` (e.g. their images; default 1 each): balanced by
+    positives alone they would all go to whichever split was short when they came (a demo city once
+    had 36 % of its camera-less intersections in a 15 % val split).
     """
     groups = sorted(group_sizes)
     random.Random(plan.seed).shuffle(groups)
@@ -70,15 +86,10 @@ def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan()) 
     for split, g in zip(sorted(shares, key=lambda s: -shares[s]), nonempty):
         out[g] = split
         counts[split] += group_sizes[g]
-    total = sum(counts.values())
-    for g in groups:
-        if g in out:
-            continue
-        n = group_sizes[g]
-        total += n
-        split = max(shares, key=lambda s: (shares[s] * total - counts[s], shares[s]))
-        out[g] = split
-        counts[split] += n
+    _greedy([g for g in nonempty if g not in out], group_sizes, shares, out, counts)
+    empty = [g for g in groups if g not in out]
+    weights = {g: float((empty_sizes or {}).get(g, 1.0)) for g in empty}
+    _greedy(empty, weights, shares, out, Counter())
     return out
 
 

@@ -58,3 +58,18 @@ def test_group_key_falls_back_to_intersection(lat, lon, block_m, expected):
 def test_bad_shares_raise():
     with pytest.raises(ValueError, match="sum to 1"):
         SplitPlan(0.5, 0.1, 0.1)
+
+
+def test_groups_without_positives_are_shared_out_by_their_own_count():
+    """Camera-less intersections must not pile up in whichever split is short of positives."""
+    sizes = {f"p{i}": 1 + i % 3 for i in range(40)} | {f"e{i}": 0 for i in range(100)}
+    out = assign_splits(sizes, SplitPlan(0.7, 0.15, 0.15, seed=3))
+    empty = {s: sum(1 for g, v in out.items() if v == s and g.startswith("e")) for s in ("train", "val", "test")}
+    assert empty == {"train": 70, "val": 15, "test": 15}
+    weighted = assign_splits(sizes, SplitPlan(0.5, 0.25, 0.25, seed=3),
+                             empty_sizes={f"e{i}": (10 if i < 10 else 1) for i in range(100)})
+    images = {s: sum((10 if int(g[1:]) < 10 else 1) for g, v in weighted.items() if v == s and g.startswith("e"))
+              for s in ("train", "val", "test")}
+    assert all(abs(images[s] - share * 190) <= 10 for s, share in (("train", 0.5), ("val", 0.25), ("test", 0.25)))
+    positives = {s: sum(v for g, v in sizes.items() if out[g] == s) for s in ("train", "val", "test")}
+    assert abs(positives["train"] - 0.7 * 79) <= 3  # the positives' balance is untouched by the empty groups
