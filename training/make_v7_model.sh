@@ -16,20 +16,7 @@ source training/v5_recipe.sh  # C, PY, D, START, BG
     --exclude opensfm/ --exclude geovisio_pypi/ --conf 0.1 --out runs/hardneg/v4v5c.csv --no-progress
 # 2. looked at all 176 (runs/hardneg/v4v5c.png + the rest by hand): three small things on poles and a sign top
 #    could be cameras at this resolution, so they are not negatives
-$PY - <<'EOF'
-import csv
-maybe_cameras = {("pandaset/front_camera_50.jpg", 1074.1), ("pandaset/front_right_camera_36.jpg", 1775.3),
-                 ("humus_cubemaps/VancouverConventionCentre_posx.jpg", 886.1)}
-with open("runs/hardneg/v4v5c.csv", newline="") as fh:
-    rows = list(csv.DictReader(fh))
-keep = [r for r in rows if not any(r["path"].endswith(p) and abs(float(r["x1"]) - x) < 0.5 for p, x in maybe_cameras)]
-assert len(rows) - len(keep) == 3, len(rows) - len(keep)
-with open("runs/hardneg/v4v5c-reviewed.csv", "w", newline="") as fh:
-    w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(keep)
-print(f"runs/hardneg/v4v5c-reviewed.csv: {len(keep)} of {len(rows)}")
-EOF
+$PY training/drop_maybe_cameras.py runs/hardneg/v4v5c.csv runs/hardneg/v4v5c-reviewed.csv  # drops 3 of 176
 # 3. composites: v5-control's, with 30 % of tiles cropped around a hard negative
 [ -f runs/ds/v7/data.yaml ] || $C render composite --sprites runs/sprites/v1 --hard-negatives runs/hardneg/v4v5c-reviewed.csv \
     --hard-share 0.3 --out runs/ds/v7 --tiles 3000 --seed 5 --workers 1 --no-progress "${BG[@]}"

@@ -22,18 +22,7 @@ $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-pr
 [ -f runs/hardneg/v2v3.csv ] || $C render mine-negatives --model models/camdetect-default.onnx \
     --model runs/export/v3/camdetect-v3.onnx --backgrounds $D/street-backgrounds --exclude opensfm/ \
     --exclude geovisio_pypi/ --conf 0.05 --out runs/hardneg/v2v3.csv --no-progress
-$PY - <<'PYEOF'
-import csv
-maybe = {("pandaset/front_camera_50.jpg", 1074.1), ("pandaset/front_right_camera_36.jpg", 1775.3),
-         ("humus_cubemaps/VancouverConventionCentre_posx.jpg", 886.1)}
-rows = list(csv.DictReader(open("runs/hardneg/v2v3.csv", newline="")))
-keep = [r for r in rows if not any(r["path"].endswith(p) and abs(float(r["x1"]) - x) < 40 for p, x in maybe)]
-with open("runs/hardneg/v2v3-reviewed.csv", "w", newline="") as fh:
-    w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(keep)
-print(f"runs/hardneg/v2v3-reviewed.csv: {len(keep)} of {len(rows)}")
-PYEOF
+$PY training/drop_maybe_cameras.py runs/hardneg/v2v3.csv runs/hardneg/v2v3-reviewed.csv --tolerance 40
 # 4. crops (~1 min): the v3 candidate's boxes >= 0.05 on the composites, camera / not a camera by the labels, + every
 #    labelled camera, + the mined negatives
 $C verifier data --model runs/export/v3/camdetect-v3.onnx --data runs/ds/vcomp --negatives runs/hardneg/v2v3-reviewed.csv \

@@ -10,6 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _script():
+    """scripts/real_summary.py as a module."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import real_summary
+    finally:
+        sys.path.pop(0)
+    return real_summary
+
+
 def _row(false, views):
     return {"views": views, "stored": {"false": false, "false_per_view": false / views}}
 
@@ -28,11 +38,7 @@ def _real(tmp: Path, name: str) -> Path:
 
 
 def test_summary_splits_held_out_folders(tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import real_summary
-    finally:
-        sys.path.pop(0)
+    real_summary = _script()
     doc = json.loads((_real(tmp_path, "m") / "real_cameras.json").read_text())
     row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
     assert row["street_backgrounds_held_out_false_per_view"] == pytest.approx(2 / 30)
@@ -67,11 +73,7 @@ def test_by_model_prints_one_row_per_model(tmp_path):
 
 
 def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import real_summary
-    finally:
-        sys.path.pop(0)
+    real_summary = _script()
     doc = json.loads((_real(tmp_path, "m") / "real_cameras.json").read_text())
     assert real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi")) is None  # older files: no scores
     rows = doc["street"]["street-backgrounds"]["by_folder"]
