@@ -326,9 +326,48 @@ def agnostic_merge(det: Detections, thresh: float | None = None) -> Detections:
     return det[rows]
 
 
+def ensemble_merge(per_model: list[Detections], iou: float = 0.4) -> Detections:
+    """Several models' boxes on one image as one set, by Weighted Boxes Fusion's rule (conf "avg"): boxes are
+    taken by descending score and join the first cluster (its score-weighted mean box) they overlap by ``iou``
+    that holds no box of their model yet; a cluster's score is the sum of its models' scores over the number of
+    models (a box only one of two models proposes keeps half its score), its class the best box's."""
+    from camdetect.geometry.overlap import box_iou
+
+    n = len(per_model)
+    rows = [(float(d.scores[i]), m, d.xyxy[i].astype(np.float64), int(d.class_ids[i]))
+            for m, d in enumerate(per_model) for i in range(len(d))]
+    rows.sort(key=lambda r: -r[0])
+    boxes: list[np.ndarray] = []  # fused box per cluster
+    members: list[list[tuple[float, int, np.ndarray, int]]] = []
+    for row in rows:
+        best = -1
+        if boxes:
+            ious = box_iou(row[2][None], np.asarray(boxes))[0]
+            for k in np.argsort(-ious):
+                if ious[k] < iou:
+                    break
+                if all(m != row[1] for _, m, _, _ in members[k]):
+                    best = int(k)
+                    break
+        if best < 0:
+            boxes.append(row[2].copy())
+            members.append([row])
+            continue
+        members[best].append(row)
+        w = np.array([r[0] for r in members[best]])
+        boxes[best] = (np.stack([r[2] for r in members[best]]) * w[:, None]).sum(0) / max(w.sum(), 1e-12)
+    if not members:
+        return Detections()
+    scores = np.array([sum(r[0] for r in mem) / n for mem in members], np.float32)
+    classes = np.array([mem[0][3] for mem in members], np.int64)
+    order = np.argsort(-scores, kind="stable")
+    return Detections(np.asarray(boxes, np.float32)[order], scores[order], classes[order])
+
+
 @dataclass
 class MultiScale:
-    """Tiled + whole-image inference of one ONNX detector (camdetect.scoring pieces only)."""
+    """Tiled + whole-image inference of one ONNX detector (camdetect.scoring pieces only); with ``ensemble``,
+    of several, fused by :func:`ensemble_merge`."""
 
     model: Path
     conf: float = CONF_FLOOR
@@ -336,6 +375,7 @@ class MultiScale:
     threads: int | None = None
     batch: int = 8
     verifier: Path | None = None  # camdetect verifier train: rescores the merged candidates on the full image
+    ensemble: tuple[Path, ...] = ()  # further detectors run the same way; their boxes fused with the first's
     detector: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -344,6 +384,7 @@ class MultiScale:
 
         self.detector = OnnxDetector(self.model, threads=self.threads, batch=self.batch)
         self.second_look = load_verifier(self.verifier, threads=self.threads)
+        self.others = [MultiScale(Path(m), self.conf, self.mid_scale, self.threads, self.batch) for m in self.ensemble]
         self.imgsz = max(self.detector.imgsz)
         self.tile = int(self.detector.metadata.training_run.get("tile") or 0) or self.imgsz
         self.stored_conf = float(self.detector.conf)
@@ -375,6 +416,15 @@ class MultiScale:
         return out
 
     def __call__(self, image: np.ndarray) -> Detections:
+        det = self.single(image)
+        if self.others:
+            det = ensemble_merge([det] + [o.single(image) for o in self.others])
+        if self.second_look is not None:
+            det = self.second_look.rescore(image, det)
+        return det
+
+    def single(self, image: np.ndarray) -> Detections:
+        """This detector's own boxes on ``image`` (tiles + whole image, class-agnostic merge, clipped)."""
         units = self.units(image)
         dets = self.detector.predict([u[0] for u in units], conf=self.conf)
         parts = []
@@ -389,8 +439,6 @@ class MultiScale:
         if len(det):
             det.xyxy[:, [0, 2]] = det.xyxy[:, [0, 2]].clip(0, w)
             det.xyxy[:, [1, 3]] = det.xyxy[:, [1, 3]].clip(0, h)
-        if self.second_look is not None:
-            det = self.second_look.rescore(image, det)
         return det
 
 
@@ -757,6 +805,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="At most N images per street set (quick runs).")
     p.add_argument("--plan", type=Path, default=None, help="View plan YAML for the panoramas "
                                                             "(default configs/views/default.yaml).")
+    p.add_argument("--ensemble", type=Path, action="append", default=[],
+                   help="Further ONNX detector whose boxes are fused with --model's (WBF-style score average); "
+                        "repeatable.")
     p.add_argument("--verifier", type=Path, default=None,
                    help="Verifier ONNX (camdetect verifier train): every candidate rescored by its second look.")
     p.add_argument("--threads", type=int, default=None, help="ORT intra-op threads (default: cores).")
@@ -786,15 +837,16 @@ def run(args: argparse.Namespace, console=None) -> dict | None:
     truth = load_coco_boxes(real_dir / "boxes.json") if real_dir.is_dir() else None
     try:
         infer = MultiScale(model, conf=args.conf_floor, mid_scale=args.mid_scale, threads=args.threads,
-                           batch=args.batch, verifier=args.verifier)
+                           batch=args.batch, verifier=args.verifier, ensemble=tuple(args.ensemble))
     except (FileNotFoundError, ValueError) as exc:
         msg = str(exc)
-        raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier))) else f"{model}: {msg}") from None
+        raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier), *map(str, args.ensemble))) else f"{model}: {msg}") from None
     t0 = time.perf_counter()
     out = Path(args.out)
     result: dict = {
         "model": str(model), "model_name": infer.detector.name, "classes": infer.class_names,
         "verifier": str(args.verifier) if args.verifier else None,
+        "ensemble": [str(m) for m in args.ensemble],
         "command": "python scripts/eval_real_cameras.py " + " ".join(shlex.quote(a) for a in (args.argv or [])),
         "data": str(data),
         "settings": {"imgsz": infer.imgsz, "tile": infer.tile, "mid_scale": bool(args.mid_scale),

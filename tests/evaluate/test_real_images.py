@@ -202,6 +202,13 @@ def test_command_on_tiny_model(tmp_path, tiny_onnx, capsys):
     pano_false = street["panoramas"]["false_scores"]  # every false score >= the floor, for any threshold later
     assert pano_false == sorted(pano_false, reverse=True) and all(v >= 0.01 for v in pano_false)
     assert sum(v >= street["panoramas"]["stored"]["threshold"] for v in pano_false) == street["panoramas"]["stored"]["false"]
+    assert main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(tmp_path / "both"), "--plan", str(plan),
+                 "--street-truth", str(truth), "--threads", "1", "--no-progress", "--no-street",
+                 "--ensemble", str(tiny_onnx)]) == 0
+    both = json.loads((tmp_path / "both" / "real_cameras.json").read_text())
+    assert both["ensemble"] == [str(tiny_onnx)]  # a model fused with itself: every box at its own score
+    assert both["real_cameras"]["ap50"] == pytest.approx(r["ap50"], abs=1e-6)
+    assert both["real_cameras"]["predictions"] == r["predictions"]
     for name in ("real_sheet", "street_sheet"):
         if name in res["files"]:
             assert cv2.imread(res["files"][name]) is not None
@@ -275,3 +282,20 @@ def test_paired_comparison_counts_which_model_wins(tmp_path):
     other = {"real_cameras": {"photos": _photos([[1]])}}
     with pytest.raises(SystemExit, match="different photos"):
         real_summary.paired(a, other)
+
+
+def test_ensemble_merge_averages_scores_over_models():
+    from camdetect.evaluate.real_images import ensemble_merge
+
+    a = Detections(np.array([[0, 0, 10, 10], [50, 50, 60, 60], [2, 0, 12, 10]], np.float32),
+                   np.array([0.8, 0.6, 0.5], np.float32), np.array([0, 1, 0]))
+    b = Detections(np.array([[1, 1, 11, 11], [100, 100, 110, 110]], np.float32), np.array([0.4, 0.9], np.float32),
+                   np.array([2, 0]))
+    d = ensemble_merge([a, b])
+    assert len(d) == 4  # a's second box on the shared spot is its own model's: never fused with a's first
+    assert np.allclose(d.scores, [0.6, 0.45, 0.3, 0.25])  # (0.8 + 0.4) / 2; unmatched boxes keep half
+    assert np.allclose(d.xyxy[0], [1 / 3, 1 / 3, 10 + 1 / 3, 10 + 1 / 3], atol=1e-5)  # score-weighted mean box
+    assert d.class_ids[0] == 0  # the best box's class
+    assert len(ensemble_merge([Detections(), Detections()])) == 0
+    single = ensemble_merge([a])
+    assert np.allclose(np.sort(single.scores), np.sort(a.scores))
