@@ -42,3 +42,11 @@ def tiny_onnx(tmp_path_factory) -> Path:
     from camdetect.export.tiny import cached_tiny_onnx
 
     return cached_tiny_onnx(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_verifier(tmp_path_factory) -> Path:
+    """A random-weight second-look verifier exported once per test session (shared across xdist workers)."""
+    from camdetect.export.tiny import cached_tiny_verifier
+
+    return cached_tiny_verifier(tmp_path_factory.getbasetemp().parent / "camdetect-tiny")
