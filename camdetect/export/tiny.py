@@ -96,8 +96,8 @@ def cached_tiny_onnx(cache_dir: str | Path, imgsz: int = 320) -> tuple[Path, Pat
     return onnx_path, run_dir
 
 
-def build_tiny_mount_classifier(run_dir: str | Path, imgsz: int = 64, seed: int = 0) -> Path:
-    """Add ``run_dir/mount/weights/best.pt``: a random YOLO11n-cls over the taxonomy's mounts."""
+def save_random_classifier(path: Path, names: list[str], imgsz: int, seed: int = 0) -> Path:
+    """A random-weight YOLO11n-cls over ``names`` saved as an ultralytics checkpoint at ``path``."""
     from camdetect.env import configure_offline_ultralytics
 
     configure_offline_ultralytics()
@@ -105,11 +105,7 @@ def build_tiny_mount_classifier(run_dir: str | Path, imgsz: int = 64, seed: int 
     from ultralytics import YOLO
     from ultralytics.nn.tasks import ClassificationModel
 
-    from camdetect.taxonomy import load_taxonomy
-
-    path = Path(run_dir) / "mount" / "weights" / "best.pt"
     path.parent.mkdir(parents=True, exist_ok=True)
-    names = list(load_taxonomy().mounts)
     torch.manual_seed(seed)
     net = ClassificationModel("yolo11n-cls.yaml", nc=len(names), verbose=False)
     net.names = dict(enumerate(names))
@@ -120,6 +116,14 @@ def build_tiny_mount_classifier(run_dir: str | Path, imgsz: int = 64, seed: int 
     return path
 
 
+def build_tiny_mount_classifier(run_dir: str | Path, imgsz: int = 64, seed: int = 0) -> Path:
+    """Add ``run_dir/mount/weights/best.pt``: a random YOLO11n-cls over the taxonomy's mounts."""
+    from camdetect.taxonomy import load_taxonomy
+
+    return save_random_classifier(Path(run_dir) / "mount" / "weights" / "best.pt", list(load_taxonomy().mounts),
+                                  imgsz, seed)
+
+
 def cached_tiny_verifier(cache_dir: str | Path, imgsz: int = 32, seed: int = 0) -> Path:
     """A random-weight verifier (camdetect.verifier: classes camera / not_camera) exported once per ``cache_dir``
     (file-locked), with the verifier's crop and fusion weight in its metadata: the scorer's and evaluator's
@@ -128,7 +132,6 @@ def cached_tiny_verifier(cache_dir: str | Path, imgsz: int = 32, seed: int = 0) 
     import shutil
 
     import camdetect
-    from camdetect.env import configure_offline_ultralytics
     from camdetect.export.metadata import ModelMetadata
     from camdetect.export.onnx_export import export_pt, sha256, stamp_metadata
     from camdetect.verifier.crop import CropSpec
@@ -142,19 +145,7 @@ def cached_tiny_verifier(cache_dir: str | Path, imgsz: int = 32, seed: int = 0) 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if out.exists():
             return out
-        configure_offline_ultralytics()
-        import torch
-        from ultralytics import YOLO
-        from ultralytics.nn.tasks import ClassificationModel
-
-        weights = cache_dir / f"tiny-verifier{imgsz}.pt"
-        torch.manual_seed(seed)
-        net = ClassificationModel("yolo11n-cls.yaml", nc=len(CLASSES), verbose=False)
-        net.names = dict(enumerate(CLASSES))
-        net.args = {"imgsz": imgsz}
-        model = YOLO("yolo11n-cls.yaml", task="classify", verbose=False)
-        model.model = net
-        model.save(weights)
+        weights = save_random_classifier(cache_dir / f"tiny-verifier{imgsz}.pt", list(CLASSES), imgsz, seed)
         path, info = export_pt(weights, out, imgsz)
         try:
             crop = CropSpec(size=imgsz)
