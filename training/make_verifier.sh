@@ -3,10 +3,14 @@
 # Every step resumes; run from the repository root after `make install`. Needs ../shared/data (HDR maps, street
 # backgrounds, Open Images photos). Held out as in every candidate since v2: street-backgrounds/opensfm and
 # geovisio_pypi, street-scenes, panoramas; real-cameras-dev is only ever measured.
-# Usage: training/make_verifier.sh NAME [train options...], e.g. training/make_verifier.sh v3sgd --optimizer SGD --lr0 0.01
+# Usage: [DATA=NAME DATA_OPTS="crop options"] training/make_verifier.sh NAME [train options...]. The two measured ones:
+#   training/make_verifier.sh v3adam --epochs 40 --threads 1 --optimizer AdamW --lr0 0.003
+#   DATA=data-v3-gd DATA_OPTS="--gray --detail 24" training/make_verifier.sh gd --epochs 20 --threads 2 --optimizer AdamW --lr0 0.003
 set -euo pipefail
 NAME=${1:?usage: training/make_verifier.sh NAME [camdetect verifier train options]}
 shift
+DATA=${DATA:-data-v3}
+DATA_OPTS=${DATA_OPTS:-}
 C=.venv/bin/camdetect
 PY=.venv/bin/python
 D=../shared/data
@@ -25,10 +29,11 @@ $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-pr
 $PY training/drop_maybe_cameras.py runs/hardneg/v2v3.csv runs/hardneg/v2v3-reviewed.csv --tolerance 40
 # 4. crops (~1 min): the v3 candidate's boxes >= 0.05 on the composites, camera / not a camera by the labels, + every
 #    labelled camera, + the mined negatives
+# shellcheck disable=SC2086
 $C verifier data --model runs/export/v3/camdetect-v3.onnx --data runs/ds/vcomp --negatives runs/hardneg/v2v3-reviewed.csv \
-    --out runs/verifier/data-v3 --no-progress
+    --out runs/verifier/$DATA --no-progress $DATA_OPTS
 # 5. train + export (17-25 s per epoch of yolo11n-cls at 64 px)
-[ -f runs/verifier/$NAME/verifier.onnx ] || $C verifier train --data runs/verifier/data-v3 \
+[ -f runs/verifier/$NAME/verifier.onnx ] || $C verifier train --data runs/verifier/$DATA \
     --out runs/verifier/$NAME/verifier.onnx --run runs/verifier/$NAME/run "$@"
 # 6. the real-image evaluation of the pairs (and of the detectors alone), one table
 for DET in v2:models/camdetect-default.onnx v3:runs/export/v3/camdetect-v3.onnx; do
