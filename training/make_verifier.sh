@@ -2,7 +2,7 @@
 # The second-look verifier (camdetect verifier, issue 11): a crop classifier that rescores the detector's candidates.
 # Every step resumes; run from the repository root after `make install`. Needs ../shared/data (HDR maps, street
 # backgrounds, Open Images photos). Held out as in every candidate since v2: street-backgrounds/opensfm and
-# geovisio_pypi, street-scenes, panoramas; real-cameras-dev is only ever measured.
+# geovisio_pypi, street-scenes, panoramas; the real close-up camera photos are only ever measured (step 6, scripts/eval_real_cameras.py).
 # Usage: [DATA=NAME DATA_OPTS="crop options"] training/make_verifier.sh NAME [train options...]. The two measured ones:
 #   training/make_verifier.sh v3adam --epochs 40 --threads 1 --optimizer AdamW --lr0 0.003
 #   DATA=data-v3-gd DATA_OPTS="--gray --detail 24" training/make_verifier.sh gd --epochs 20 --threads 2 --optimizer AdamW --lr0 0.003
