@@ -75,7 +75,7 @@ def assign_splits(group_sizes: dict[str, float], plan: SplitPlan = SplitPlan(),
     furthest below its target. Groups of size 0 (no positives: camera-less intersections) are shared out
     in a second pass by their own ``empty_sizes`` (e.g. their images; default 1 each): balanced by
     positives alone they would all go to whichever split was short when they came (a demo city once
-    had 36 % of its camera-less intersections in a 15 % val split).
+    had 39 % of its camera-less intersections in a 15 % val split).
     """
     groups = sorted(group_sizes)
     random.Random(plan.seed).shuffle(groups)

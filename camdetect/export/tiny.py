@@ -129,32 +129,19 @@ def cached_tiny_verifier(cache_dir: str | Path, imgsz: int = 32, seed: int = 0) 
     (file-locked), with the verifier's crop and fusion weight in its metadata: the scorer's and evaluator's
     second-look plumbing needs a real classifier graph, not a trained one."""
     import fcntl
-    import shutil
 
-    import camdetect
-    from camdetect.export.metadata import ModelMetadata
-    from camdetect.export.onnx_export import export_pt, sha256, stamp_metadata
     from camdetect.verifier.crop import CropSpec
     from camdetect.verifier.data import CLASSES
     from camdetect.verifier.model import DEFAULT_WEIGHT
+    from camdetect.verifier.train import export_verifier
 
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     out = cache_dir / f"tiny-verifier{imgsz}.onnx"
     with (cache_dir / f"tiny-verifier{imgsz}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if out.exists():
-            return out
-        weights = save_random_classifier(cache_dir / f"tiny-verifier{imgsz}.pt", list(CLASSES), imgsz, seed)
-        path, info = export_pt(weights, out, imgsz)
-        try:
-            crop = CropSpec(size=imgsz)
-            meta = ModelMetadata(class_names=info["names"], imgsz=(info["imgsz"], info["imgsz"]), task="classify",
-                                 camdetect_version=camdetect.__version__, source_weights_sha256=sha256(weights),
-                                 name=out.stem, training_run={"verifier_crop": crop.to_dict(),
-                                                              "verifier_weight": DEFAULT_WEIGHT,
-                                                              "note": "untrained random weights for tests"})
-            stamp_metadata(path, out, meta)
-        finally:
-            shutil.rmtree(path.parent, ignore_errors=True)
+        if not out.exists():
+            weights = save_random_classifier(cache_dir / f"tiny-verifier{imgsz}.pt", list(CLASSES), imgsz, seed)
+            export_verifier(weights, out, imgsz, CropSpec(size=imgsz), DEFAULT_WEIGHT,
+                            {"note": "untrained random weights for tests"})
     return out

@@ -168,14 +168,14 @@ class Scorer:
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
-        from camdetect.verifier.model import load_verifier
+        from camdetect.verifier.model import load_verifier, paired_name
 
         self.detector = OnnxDetector(model, threads=threads, batch=batch)
         self.conf = self.detector.conf if conf is None else conf
         # a second look rescores candidates: the detector then keeps every box that could still pass, and the
         # pair is a model of its own (its own suggestion keys and done-images in the store)
         self.verifier = load_verifier(verifier, threads=threads)
-        self.model_name = self.detector.name + (f"+{self.verifier.name}" if self.verifier else "")
+        self.model_name = paired_name(self.detector.name, self.verifier.name if self.verifier else "")
         self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
         self.tile = tile

@@ -149,12 +149,11 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
 
     t0 = time.perf_counter()
     model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
-    verifier = None
-    if cfg.verifier:
-        from camdetect.verifier.model import Verifier
+    from camdetect.verifier.model import load_verifier, paired_name
 
-        verifier = Verifier(cfg.verifier, threads=1)  # validated here too; the pair is a model of its own
-    store_name = model_name + (f"+{verifier.name}" if verifier else "")
+    verifier = load_verifier(cfg.verifier, threads=1)  # validated here too; the pair is a model of its own
+    verifier_name = verifier.name if verifier else ""
+    store_name = paired_name(model_name, verifier_name)
     policy = TilePolicy.parse(cfg.skip_tiles)  # validates it up front
     layouts = KindLayouts.parse(cfg.layout)  # the same
     jobs = discover(cfg.input, cfg.kind)
@@ -174,8 +173,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
             queue = _batches(todo, jobs_per_batch or max(1, cfg.batch // per_job_units))
             started_here = _connect(address, num_cpus)
             try:
-                _run(cfg, summary, queue, len(todo), (model_name, verifier.name if verifier else ""), plan, policy,
-                     layouts.spec, actors, sink, log, t0, stall_timeout, tqdm)
+                _run(cfg, summary, queue, len(todo), (model_name, verifier_name), plan, policy, layouts.spec, actors,
+                     sink, log, t0, stall_timeout, tqdm)
             finally:
                 if started_here:
                     import ray
@@ -193,7 +192,10 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
     detector's and the verifier's ("" without one)."""
     import ray
 
+    from camdetect.verifier.model import paired_name
+
     model_name, verifier_name = names
+    store_name = paired_name(model_name, verifier_name)
 
     lost = _lost_errors()
     info = {n["NodeID"]: n for n in ray.nodes() if n.get("Alive")}
@@ -256,8 +258,7 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
                     raise RayScoringError(f"a Ray actor failed on {batch[0]['path']}: "
                                           f"{str(exc.cause or exc).splitlines()[0]}") from exc
                 last_progress = time.perf_counter()
-                _record(res, summary, recorded, sink, log, model_name + (f"+{verifier_name}" if verifier_name else ""),
-                        info, bar, t0)
+                _record(res, summary, recorded, sink, log, store_name, info, bar, t0)
             if (queue or inflight) and time.perf_counter() - last_progress > stall_timeout:
                 alive = sum(1 for n in ray.nodes() if n.get("Alive"))
                 raise RayScoringError(

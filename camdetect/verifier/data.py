@@ -16,7 +16,6 @@ Resumable: a ledger records each finished source image; a killed run redoes only
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -185,6 +184,5 @@ def count_sources(datasets: list[Path], negatives: list[Path]) -> int:
     n = sum(len(dataset_images(Path(r))) for r in datasets if (Path(r) / "data.yaml").is_file())
     for path in negatives:
         if Path(path).is_file():
-            with open(path, newline="", encoding="utf-8") as fh:
-                n += len({row["path"] for row in csv.DictReader(fh)})
+            n += len(read_negatives_csv(Path(path)))
     return n

@@ -75,5 +75,11 @@ class Verifier:
         return Detections(det.xyxy[order], scores[order], det.class_ids[order])
 
 
+def paired_name(detector_name: str, verifier_name: str = "") -> str:
+    """The model name a detector with a second look scores under (suggestion keys, done-images in the store):
+    the pair's scores are not the detector's, so they are a model of their own."""
+    return detector_name + (f"+{verifier_name}" if verifier_name else "")
+
+
 def load_verifier(path: str | os.PathLike | None, threads: int | None = None) -> Verifier | None:
     return Verifier(Path(path), threads=threads) if path else None

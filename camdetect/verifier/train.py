@@ -43,12 +43,29 @@ def check_crops(data: Path) -> dict:
     return json.loads(card.read_text(encoding="utf-8"))
 
 
-def train_verifier(data: Path, out: Path, opts: VerifierTrainOptions, run_dir: Path, log=print) -> dict:
-    """Train on DATA/{train,val}/{camera,not_camera}, export OUT (.onnx with the crop and fusion in its
-    metadata); returns the summary also written to RUN/verifier.json."""
+def export_verifier(weights: Path, out: Path, imgsz: int, crop: CropSpec, weight: float, run: dict) -> Path:
+    """``weights`` (an ultralytics classify checkpoint) as ONNX at ``out``, its metadata carrying what the scorer
+    needs: the crop to cut (``verifier_crop``) and the fusion weight (``verifier_weight``), plus ``run``."""
     import camdetect
     from camdetect.export.metadata import ModelMetadata
     from camdetect.export.onnx_export import export_pt, sha256, stamp_metadata
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path, info = export_pt(weights, out, imgsz)
+    try:
+        meta = ModelMetadata(
+            class_names=info["names"], imgsz=(info["imgsz"], info["imgsz"]), task="classify",
+            camdetect_version=camdetect.__version__, source_weights_sha256=sha256(weights), name=out.stem,
+            training_run={**run, "verifier_crop": crop.to_dict(), "verifier_weight": weight})
+        stamp_metadata(path, out, meta)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return out
+
+
+def train_verifier(data: Path, out: Path, opts: VerifierTrainOptions, run_dir: Path, log=print) -> dict:
+    """Train on DATA/{train,val}/{camera,not_camera}, export OUT (.onnx with the crop and fusion in its
+    metadata); returns the summary also written to RUN/verifier.json."""
     from camdetect.train.detector import auto_threads, import_ultralytics, thread_callbacks
 
     card = check_crops(data)
@@ -76,20 +93,11 @@ def train_verifier(data: Path, out: Path, opts: VerifierTrainOptions, run_dir: P
 
         rows = read_results_csv(results)
         top1 = round(max((r.get("metrics/accuracy_top1", 0.0) for r in rows), default=0.0), 4)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    path, info = export_pt(weights, out, opts.imgsz)
+    out = export_verifier(weights, Path(out), opts.imgsz, crop, opts.weight,
+                          {"run_dir": str(run_dir), "detector": card.get("detector"), "counts": card["counts"],
+                           "top1": top1})
     summary = {"data": str(data), "counts": card["counts"], "options": asdict(opts), "top1": top1,
                "train_seconds": round(seconds, 1), "weights": str(weights), "onnx": str(out)}
-    try:
-        meta = ModelMetadata(
-            class_names=info["names"], imgsz=(info["imgsz"], info["imgsz"]), task="classify",
-            camdetect_version=camdetect.__version__, source_weights_sha256=sha256(weights), name=out.stem,
-            training_run={"run_dir": str(run_dir), "verifier_crop": crop.to_dict(), "verifier_weight": opts.weight,
-                          "detector": card.get("detector"), "counts": card["counts"], "top1": top1})
-        stamp_metadata(path, out, meta)
-    finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
     (run_dir / "verifier.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     log(f"verifier: top-1 {top1} on val crops, {seconds:.0f} s; wrote {out}")
     return summary
