@@ -10,7 +10,8 @@ Measures (all CPU, same ONNX file, same batch size):
                      camdetect's batched tiling vs SAHI get_sliced_prediction (ultralytics ONNX backend)
   int8               raw ORT throughput of the int8 QDQ model vs fp32
   ray (optional)     `--engine ray` on the panoramas, for the per-node overhead
-  layouts            (--layouts-only) one column per `--layout`: where the time of a panorama goes (stage
+  layouts            (--layouts-only) one column per `--layout` (`LAYOUT@RUNTIME`: scored with `--runtime
+                     RUNTIME`, e.g. `whole:size=640@openvino`): where the time of a panorama goes (stage
                      profile), s/panorama and `camdetect score` vs raw ORT on the same units (interleaved rounds),
                      projected New York hours, held-out recall on c11 and a second unseen city, false
                      suggestions per view on street-backgrounds (per held-out folder)
@@ -84,10 +85,10 @@ def timed(fn, *args, **kw):
 def raw_ort(model: Path, images: list[np.ndarray], batch: int, threads: int | None, repeats: int = 1,
             spinning: bool = False) -> float:
     """Model-only throughput: pre-made blobs, the scorer's session options (``spinning``: ORT's default)."""
-    from camdetect.scoring.detector import make_session
     from camdetect.scoring.letterbox import to_blob
+    from camdetect.scoring.runtime import ort_session
 
-    sess = make_session(model, threads, spinning=spinning)
+    sess = ort_session(model, threads, spinning=spinning)
     name = sess.get_inputs()[0].name
     size = json.loads({p: v for p, v in sess.get_modelmeta().custom_metadata_map.items()}["camdetect.imgsz"])
     blobs = [to_blob(images[i:i + batch], tuple(size))[0] for i in range(0, len(images), batch)]
@@ -253,7 +254,7 @@ def policy_ceiling(policies: list, city: Path) -> dict:
 
 
 def street_false(model: Path, spec: str, threads: int | None, batch: int, work: Path,
-                 limit: int | None = None, layout: str | None = None) -> dict:
+                 limit: int | None = None, layout: str | None = None, runtime: str | None = None) -> dict:
     """False suggestions per view on street-backgrounds at the model's stored threshold, scored as
     `camdetect score --kind view` scores a photo (Scorer.detect_view), counted by real_images.evaluate_street."""
     from collections import Counter
@@ -268,7 +269,7 @@ def street_false(model: Path, spec: str, threads: int | None, batch: int, work: 
     root.mkdir(parents=True, exist_ok=True)
     if not (root / src.name).exists():
         (root / src.name).symlink_to(src.resolve())
-    scorer = Scorer(model, threads=threads, batch=batch, conf=0.01, tile_policy=spec, layout=layout)
+    scorer = Scorer(model, threads=threads, batch=batch, conf=0.01, tile_policy=spec, layout=layout, runtime=runtime)
     stats: Counter = Counter()  # "tiles" cut + skipped tiles per reason
 
     def infer(image):
@@ -291,7 +292,8 @@ def street_false(model: Path, spec: str, threads: int | None, batch: int, work: 
 
 
 def held_out(model: Path, spec: str, city: Path, work: Path, batch: int, threads: int | None,
-             all_city: bool = False, layout: str | None = None, eval_manifest: str = "manifest_test.csv") -> dict:
+             all_city: bool = False, layout: str | None = None, eval_manifest: str = "manifest_test.csv",
+             runtime: str | None = None) -> dict:
     """`camdetect score MANIFEST --conf 0.01 --skip-tiles SPEC` then `camdetect eval` (training/ablation_real.sh)
     on the held-out panoramas; ``all_city``: every panorama of the city is scored once and evaluated twice
     (held-out manifest; whole manifest, whose other panoramas the model was trained on: for the policy's
@@ -299,7 +301,8 @@ def held_out(model: Path, spec: str, city: Path, work: Path, batch: int, threads
     import subprocess
 
     manifest = city / ("manifest.csv" if all_city else eval_manifest)
-    res = camdetect_score(model, manifest, work / "score", batch, threads, 0.01, skip_tiles=spec, layout=layout)
+    res = camdetect_score(model, manifest, work / "score", batch, threads, 0.01, skip_tiles=spec, layout=layout,
+                          runtime=runtime or "onnxruntime")
     summary = json.loads((work / "score" / "out" / "summary.json").read_text(encoding="utf-8"))
 
     def evaluate(man: Path, name: str) -> dict:
@@ -369,7 +372,13 @@ LAYOUTS = "tiles;tiles:overlap=0;tiles:top_rows=2;whole:size=640;whole:size=480;
 SECOND_CITY = ROOT / "runs" / "city" / "c23"  # `camdetect synth --out runs/city/c23 -n 100 --seed 23`: unseen
 
 
-def stage_profile(model: Path, source: Path, n: int, layout: str, spec: str, conf: float, batch: int,
+def split_column(column: str) -> tuple[str, str | None]:
+    """A layout-table column: ``LAYOUT`` or ``LAYOUT@RUNTIME`` (``whole:size=640@openvino``) -> (layout, runtime)."""
+    layout, _, runtime = column.partition("@")
+    return layout, runtime or None
+
+
+def stage_profile(model: Path, source: Path, n: int, column: str, spec: str, conf: float, batch: int,
                   threads: int | None) -> dict:
     """Where the time of one panorama goes, every stage run back to back on one thread (no overlap):
     decode, cut the views, tile policy, letterbox + float blob, ORT, threshold + NMS + un-letterbox, tile merge,
@@ -383,7 +392,8 @@ def stage_profile(model: Path, source: Path, n: int, layout: str, spec: str, con
     from camdetect.scoring.outputs import open_sink
     from camdetect.scoring.pipeline import Prepared, Scorer
 
-    sc = Scorer(model, threads=threads, batch=batch, conf=conf, tile_policy=spec, layout=layout)
+    layout, runtime = split_column(column)
+    sc = Scorer(model, threads=threads, batch=batch, conf=conf, tile_policy=spec, layout=layout, runtime=runtime)
     jobs = discover(source, "auto")[:n]
     ms: dict = defaultdict(float)
     units_n = 0
@@ -421,7 +431,7 @@ def stage_profile(model: Path, source: Path, n: int, layout: str, spec: str, con
                     chunk = group[b:b + batch]
                     with clock("letterbox + blob"):
                         blob, params = sc.make_batch(chunk)
-                    with clock("ORT"):
+                    with clock("infer (ORT / OpenVINO)"):
                         out = sc.detector.run_blob(blob)
                     with clock("threshold + NMS"):
                         got += zip(chunk, decode_batch(out, params, sc.conf, sc.iou))
@@ -438,27 +448,31 @@ def stage_profile(model: Path, source: Path, n: int, layout: str, spec: str, con
         log.close()
         sink.close()
     total = sum(ms.values())
-    return {"source": str(source), "panoramas": len(jobs), "layout": layout, "conf": conf,
+    return {"source": str(source), "panoramas": len(jobs), "layout": layout, "runtime": sc.runtime.label,
+            "conf": conf,
             "units_per_panorama": round(units_n / max(len(jobs), 1), 1),
             "ms_per_panorama": {k: round(v / max(len(jobs), 1), 1) for k, v in ms.items()},
             "share": {k: round(v / total, 4) for k, v in ms.items()}, "total_s_per_panorama": round(total / 1000 /
                                                                                                  max(len(jobs), 1), 3)}
 
 
-def raw_units_seconds(model: Path, source: Path, n: int, layout: str, spec: str, batch: int,
+def raw_units_seconds(model: Path, source: Path, n: int, column: str, spec: str, batch: int,
                       threads: int | None) -> tuple[float, int]:
-    """ORT alone on exactly the units the scorer infers for the first ``n`` panoramas of ``source`` (blobs
-    made beforehand, same batches per input size, same session options): the ceiling for `camdetect score`."""
+    """The runtime alone (ORT, or the column's ``@runtime``) on exactly the units the scorer infers for the
+    first ``n`` panoramas of ``source`` (blobs made beforehand, same batches per input size, same session
+    options): the ceiling for `camdetect score`."""
     from camdetect.scoring.inputs import discover
     from camdetect.scoring.pipeline import Scorer
 
-    sc = Scorer(model, threads=threads, batch=batch, tile_policy=spec, layout=layout)
+    layout, runtime = split_column(column)
+    sc = Scorer(model, threads=threads, batch=batch, tile_policy=spec, layout=layout, runtime=runtime)
     by_size: dict = {}
     for i, job in enumerate(discover(source, "auto")[:n]):
         for u in sc.prepare(i, job).units:
             by_size.setdefault(u.size, []).append(u)
     blobs = [sc.make_batch(g[b:b + batch])[0] for g in by_size.values() for b in range(0, len(g), batch)]
-    sc.detector.run_blob(blobs[0])  # warm-up
+    for b in blobs:  # warm-up (OpenVINO compiles once per input shape)
+        sc.detector.run_blob(b)
     t = time.perf_counter()
     for b in blobs:
         sc.detector.run_blob(b)
@@ -496,8 +510,9 @@ def layout_table(model: Path, layouts: list[str], out: Path, batch: int, threads
     for r in range(max(1, rounds)):
         row: dict = {}
         for i, lay in enumerate(layouts):
+            layout, runtime = split_column(lay)
             sc = camdetect_score(model, man, out / f"layout-{i}" / "speed", batch, threads, None,
-                                 skip_tiles=spec, layout=lay)
+                                 skip_tiles=spec, layout=layout, runtime=runtime or "onnxruntime")
             raw, units = raw_units_seconds(model, man, speed_n, lay, spec, batch, threads)
             row[lay] = {"s_per_panorama": round(sc["busy_seconds"] / max(sc["jobs"], 1), 3),
                         "units_per_panorama": round(sc["units"] / max(sc["jobs"], 1), 1),
@@ -519,11 +534,13 @@ def layout_table(model: Path, layouts: list[str], out: Path, batch: int, threads
     for i, lay in enumerate(layouts):
         col = res["columns"][lay]
         work = out / f"layout-{i}"
-        col["held_out"] = held_out(model, spec, city, work / "c11", batch, threads, layout=lay)
+        layout, runtime = split_column(lay)
+        col["held_out"] = held_out(model, spec, city, work / "c11", batch, threads, layout=layout, runtime=runtime)
         if second is not None and (second / "manifest.csv").is_file():
-            col["second_city"] = held_out(model, spec, second, work / second.name, batch, threads, layout=lay,
-                                          eval_manifest="manifest.csv")
-        col["street_backgrounds"] = street_false(model, spec, threads, batch, work, street_limit, layout=lay)
+            col["second_city"] = held_out(model, spec, second, work / second.name, batch, threads, layout=layout,
+                                          eval_manifest="manifest.csv", runtime=runtime)
+        col["street_backgrounds"] = street_false(model, spec, threads, batch, work, street_limit, layout=layout,
+                                                 runtime=runtime)
         print("layout", lay, json.dumps(col), flush=True)
     for lay in layouts:  # recall relative to the first layout (every tile)
         col = res["columns"][lay]
@@ -553,7 +570,7 @@ def print_layout_table(res: dict) -> None:
     rows = [("network inputs per panorama", [g(c, "units_per_panorama") for c in cols]),
             ("s/panorama, c11 (median of rounds)", [g(c, "s_per_panorama") for c in cols]),
             ("speed-up vs first column (per-round median)", [g(c, "speedup_vs_first") for c in cols]),
-            ("camdetect vs raw ORT on the same units", [g(c, "vs_raw_ort") for c in cols]),
+            ("camdetect vs its raw runtime on the same units", [g(c, "vs_raw_ort") for c in cols]),
             ("New York 43,406 panoramas, hours (this box)", [g(c, "ny_hours") for c in cols]),
             ("c11 held-out cameras found (highest recall)", [found(c, "held_out") for c in cols]),
             ("c11 held-out cameras found at 0.25", [found(c, "held_out", "_at_0.25") for c in cols]),
@@ -681,7 +698,8 @@ def main() -> None:
     ap.add_argument("--layouts-only", action="store_true",
                     help="only the tile-layout table (needs --model): stage profile, speed vs raw ORT, NY hours, recall")
     ap.add_argument("--layouts", default=LAYOUTS, help=f"`--layout` specs separated by ';' (default {LAYOUTS}); "
-                                                       "the first is the reference (every tile)")
+                                                       "the first is the reference (every tile); "
+                                                       "LAYOUT@RUNTIME scores with --runtime RUNTIME")
     ap.add_argument("--second-city", type=Path, default=SECOND_CITY,
                     help="a second synthetic city, all of it unseen by the model (evaluated on its manifest.csv)")
     ap.add_argument("--layout-skip-tiles", default="none", help="--skip-tiles for the layout table")

@@ -59,9 +59,9 @@ def int8_sibling(model: str | Path) -> Path:
 
 def read_verdict(int8_model: str | Path) -> dict:
     """The ``camdetect.int8_verdict`` stamp of an int8 model (``UNMEASURED`` when it has none)."""
-    from camdetect.scoring.detector import make_session
+    from camdetect.scoring.runtime import Session
 
-    props = make_session(int8_model, threads=1).get_modelmeta().custom_metadata_map
+    props = Session(int8_model, threads=1).props
     raw = props.get("camdetect.int8_verdict")
     if not raw:
         return dict(UNMEASURED)

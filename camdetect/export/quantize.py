@@ -172,7 +172,7 @@ def quantize_model(fp32_path: str | Path, calib, out: str | Path, n_calib: int =
 
         def get_next(self):
             im = next(self.items, None)
-            return None if im is None else {fp32.input_name: to_blob([im], fp32.imgsz)[0]}
+            return None if im is None else {fp32.session.input_name: to_blob([im], fp32.imgsz)[0]}
 
     cm = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
           "percentile": CalibrationMethod.Percentile}[method]

@@ -45,6 +45,10 @@ def register(app: typer.Typer) -> None:
         verifier: Path | None = typer.Option(None, "--verifier",
                                              help="Second-look crop classifier (camdetect verifier train): rescores "
                                                   "every candidate; the pair is its own model in the store."),
+        runtime: str = typer.Option("onnxruntime", "--runtime",
+                                    help="Library that runs the ONNX models: onnxruntime | openvino | "
+                                         "openvino:precision=bf16 (same file and outputs; docs/scoring.md, "
+                                         "Runtime)."),
         precision: str = typer.Option("auto", "--precision",
                                       help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
                                            "benchmark verdict (scripts/bench_int8.py) made it the default."),
@@ -72,9 +76,13 @@ def register(app: typer.Typer) -> None:
 
         policy = TilePolicy.parse(skip_tiles)  # a bad mode or key: one line naming --skip-tiles
         tile_layout = KindLayouts.parse(layout)  # same for --layout
+        from camdetect.scoring.runtime import Runtime
+
+        engine_runtime = Runtime.parse(runtime)  # same for --runtime
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
-                          spot_share=spot_share, skip_tiles=policy, layout=tile_layout, verifier=verifier)
+                          spot_share=spot_share, skip_tiles=policy, layout=tile_layout, verifier=verifier,
+                          runtime=engine_runtime)
         if engine == "ray":
             from camdetect.scoring.ray_engine import RayScoringError, score_ray
 

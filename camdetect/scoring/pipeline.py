@@ -30,6 +30,7 @@ from camdetect.durable import atomic_write_bytes
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
+from camdetect.scoring.runtime import DEFAULT_RUNTIME, Runtime
 from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
 from camdetect.scoring.tiling import DEFAULT_LAYOUT, KindLayouts, TileLayout, merge_tiles, tile_size_for
 
@@ -57,6 +58,7 @@ class ScoreConfig:
     skip_tiles: TilePolicy | str = DEFAULT_SPEC  # tile policy (camdetect.scoring.tile_policy), --skip-tiles
     layout: KindLayouts | TileLayout | str = DEFAULT_LAYOUT  # network inputs per view and kind (tiling), --layout
     verifier: Path | None = None  # second-look crop classifier (camdetect.verifier), --verifier
+    runtime: Runtime | str = DEFAULT_RUNTIME  # the library that runs the ONNX graphs (scoring.runtime), --runtime
 
 
 @dataclass
@@ -104,6 +106,7 @@ class ScoreSummary:
     tiles_skipped: Counter = field(default_factory=Counter)  # tile policy reason -> tiles not inferred
     tile_policy: dict = field(default_factory=dict)  # the policy's settings, so the run can be reproduced
     layout: dict = field(default_factory=dict)  # the tile layout's settings (--layout)
+    runtime: dict = field(default_factory=dict)  # the ONNX runtime and its precision (--runtime)
 
     def add_tiles(self, meta: dict) -> None:
         """Count one image's tiles from its stored meta (both engines)."""
@@ -135,7 +138,7 @@ def cv2_error() -> type:
 
 def dynamic_hw(detector) -> bool:
     """Whether the ONNX model takes any height/width (exported with dynamic axes), not only its imgsz."""
-    return not all(isinstance(d, int) for d in detector.session.get_inputs()[0].shape[2:])
+    return not all(isinstance(d, int) for d in detector.session.input_shape[2:])
 
 
 def suggestion_key(model: str, image_key: str, view: View, xyxy, class_id: int) -> str:
@@ -164,17 +167,19 @@ class Scorer:
                  conf: float | None = None, iou: float | None = None, plan=None, media: Path | None = None,
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
                  tile_policy: TilePolicy | str | None = DEFAULT_SPEC,
-                 layout: KindLayouts | TileLayout | str | None = None, verifier: str | os.PathLike | None = None):
+                 layout: KindLayouts | TileLayout | str | None = None, verifier: str | os.PathLike | None = None,
+                 runtime: Runtime | str | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
         from camdetect.verifier.model import load_verifier, paired_name
 
-        self.detector = OnnxDetector(model, threads=threads, batch=batch)
+        self.runtime = Runtime.parse(runtime)
+        self.detector = OnnxDetector(model, threads=threads, batch=batch, runtime=self.runtime)
         self.conf = self.detector.conf if conf is None else conf
         # a second look rescores candidates: the detector then keeps every box that could still pass, and the
         # pair is a model of its own (its own suggestion keys and done-images in the store)
-        self.verifier = load_verifier(verifier, threads=threads)
+        self.verifier = load_verifier(verifier, threads=threads, runtime=self.runtime)
         self.model_name = paired_name(self.detector.name, self.verifier.name if self.verifier else "")
         self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
@@ -201,7 +206,7 @@ class Scorer:
         if mount_model:
             from camdetect.scoring.detector import OnnxClassifier
 
-            self.mount = OnnxClassifier(mount_model, threads=threads)
+            self.mount = OnnxClassifier(mount_model, threads=threads, runtime=self.runtime)
             self.mount_crop = mount_crop_settings(self.mount.metadata)
 
     # -- stage 1: decode (thread pool) -------------------------------------------------------
@@ -537,7 +542,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
                     plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles,
-                    layout=cfg.layout, verifier=cfg.verifier)
+                    layout=cfg.layout, verifier=cfg.verifier, runtime=cfg.runtime)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
@@ -545,7 +550,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     done = sink.done_images(scorer.model_name)
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
-                           tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json())
+                           tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json(),
+                           runtime=scorer.runtime.to_json())
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

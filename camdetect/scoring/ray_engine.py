@@ -61,7 +61,7 @@ class ScoreActor:
     def __init__(self, model: bytes, mount: bytes | None, model_name: str, batch: int, tile: int, conf, iou,
                  plan: dict, media: str | None, threads: int = 1, spot_share: float = 0.05,
                  skip_tiles: dict | None = None, layout: str | None = None, verifier: bytes | None = None,
-                 verifier_name: str = ""):
+                 verifier_name: str = "", runtime: str | None = None):
         from camdetect.geometry import ViewPlan
 
         self.dir = tempfile.mkdtemp(prefix="camdetect-ray-")  # removed by close(); a killed actor leaks it
@@ -77,7 +77,8 @@ class ScoreActor:
         self.batch = batch
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None,
-                             spot_share=spot_share, tile_policy=skip_tiles, layout=layout, verifier=verifier_path)
+                             spot_share=spot_share, tile_policy=skip_tiles, layout=layout, verifier=verifier_path,
+                             runtime=runtime)
 
     def ready(self) -> str:
         """The node this actor runs on (also: the actor is constructed and alive)."""
@@ -144,11 +145,13 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     from camdetect.geometry import ViewPlan
     from camdetect.scoring.detector import OnnxDetector
     from camdetect.scoring.outputs import open_sink
+    from camdetect.scoring.runtime import Runtime
     from camdetect.scoring.tile_policy import TilePolicy
     from camdetect.scoring.tiling import KindLayouts
 
     t0 = time.perf_counter()
-    model_name = OnnxDetector(cfg.model, threads=1).name  # validates the model before any cluster work
+    runtime = Runtime.parse(cfg.runtime)  # a bad spec or a missing library fails here, not in every actor
+    model_name = OnnxDetector(cfg.model, threads=1, runtime=runtime).name  # validates the model before any cluster work
     from camdetect.verifier.model import load_verifier, paired_name
 
     verifier = load_verifier(cfg.verifier, threads=1)  # validated here too; the pair is a model of its own
@@ -163,7 +166,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     done = sink.done_images(store_name)
     todo = [j for j in jobs if j.key not in done]
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
-                         layout=layouts.to_json(), actors=actors)
+                         layout=layouts.to_json(), runtime=runtime.to_json(), actors=actors)
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     try:
@@ -192,6 +195,7 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
     detector's and the verifier's ("" without one)."""
     import ray
 
+    from camdetect.scoring.runtime import Runtime
     from camdetect.verifier.model import paired_name
 
     model_name, verifier_name = names
@@ -209,7 +213,8 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
     pool = [Actor.remote(model_ref, mount_ref, model_name, cfg.batch, cfg.tile, cfg.conf, cfg.iou, plan.to_dict(),
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
                          spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
-                         layout=layout, verifier=verifier_ref, verifier_name=verifier_name)
+                         layout=layout, verifier=verifier_ref, verifier_name=verifier_name,
+                         runtime=Runtime.parse(cfg.runtime).label)
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()

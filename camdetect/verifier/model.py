@@ -30,6 +30,7 @@ class Verifier:
 
     path: Path
     threads: int | None = None
+    runtime: str | None = None  # scoring.runtime spec (None: ONNX Runtime)
 
     def __post_init__(self) -> None:
         from camdetect.scoring.detector import OnnxClassifier
@@ -37,7 +38,7 @@ class Verifier:
         self.path = Path(self.path)
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path}: verifier model not found")
-        self.model = OnnxClassifier(self.path, threads=self.threads)
+        self.model = OnnxClassifier(self.path, threads=self.threads, runtime=self.runtime)
         meta = self.model.metadata
         if meta.task != "classify" or "camera" not in self.model.class_names:
             raise ValueError(f"{self.path}: not a verifier (a classify model with a 'camera' class; got "
@@ -81,5 +82,5 @@ def paired_name(detector_name: str, verifier_name: str = "") -> str:
     return detector_name + (f"+{verifier_name}" if verifier_name else "")
 
 
-def load_verifier(path: str | os.PathLike | None, threads: int | None = None) -> Verifier | None:
-    return Verifier(Path(path), threads=threads) if path else None
+def load_verifier(path: str | os.PathLike | None, threads: int | None = None, runtime=None) -> Verifier | None:
+    return Verifier(Path(path), threads=threads, runtime=runtime) if path else None
