@@ -678,6 +678,9 @@ def main() -> None:
     ap.add_argument("--views", type=int, default=40, help="views cut from the real panoramas for the view benches")
     ap.add_argument("--conf", type=float, default=None, help="threshold for every engine (default: ~2 boxes/view)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the view engines")
+    ap.add_argument("--runtime", default="onnxruntime",
+                    help="`camdetect score --runtime` of the engine comparisons (raw ORT, ultralytics and SAHI run "
+                         "ONNX Runtime whatever it is)")
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-sahi", action="store_true")
     ap.add_argument("--no-int8", action="store_true")
@@ -789,6 +792,7 @@ def main() -> None:
         print(f"\nwrote {out / 'score.json'}")
         return
     results: dict = {"model": str(model), "conf": conf, "imgsz": args.imgsz, "batch": args.batch, "threads": args.threads,
+                     "runtime": args.runtime,
                      "cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(),
                      "views": len(files), "panoramas": [p.name for p in panos],
                      "load_avg_start": os.getloadavg()}
@@ -801,7 +805,7 @@ def main() -> None:
         raw = raw_ort(model, images, args.batch, args.threads)
         default_raw = raw_ort(model, images, args.batch, args.threads, spinning=True)
         sv = camdetect_score(model, views_dir, out / "work-views", args.batch, args.threads, conf, kind="view",
-                             tile=0)
+                             tile=0, runtime=args.runtime)
         ul = ultralytics_predict(model, files, args.imgsz, args.batch, conf)
         rounds.append({"raw_ort": round(raw, 2), "raw_ort_default_spinning": round(default_raw, 2),
                        "score_views": sv["views_per_s"], "score_startup_s": sv["startup_seconds"],
@@ -818,7 +822,7 @@ def main() -> None:
         "no_spin_vs_default_raw": round(float(np.median([x["raw_ort"] / x["raw_ort_default_spinning"]
                                                          for x in rounds])), 3)}
     results["score_panoramas"] = camdetect_score(model, SHARED / "panoramas", out / "work-panos", args.batch,
-                                                 args.threads, conf, kind="panorama")
+                                                 args.threads, conf, kind="panorama", runtime=args.runtime)
     print("score panoramas", results["score_panoramas"], flush=True)
     # same slices: one panorama as one big image, 640-px tiles, overlap 0.2, plus a whole-image pass
     one = out / "one-pano"
@@ -828,7 +832,7 @@ def main() -> None:
     tiled_rounds = []
     for r in range(2 if not args.no_sahi else 1):  # interleaved, like the view engines
         tiled = camdetect_score(model, one, out / "work-tiled", args.batch, args.threads, conf, kind="view",
-                                tile=args.imgsz, skip_tiles="none")  # SAHI's slices, every one
+                                tile=args.imgsz, skip_tiles="none", runtime=args.runtime)  # SAHI's slices, every one
         row = {"camdetect_busy_s": tiled["busy_seconds"], "units": tiled["units"]}
         if not args.no_sahi:
             sahi = sahi_sliced(model, panos[0], args.imgsz, args.batch, conf)

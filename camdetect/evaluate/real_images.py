@@ -376,15 +376,17 @@ class MultiScale:
     batch: int = 8
     verifier: Path | None = None  # camdetect verifier train: rescores the merged candidates on the full image
     ensemble: tuple[Path, ...] = ()  # further detectors run the same way; their boxes fused with the first's
+    runtime: str = "onnxruntime"  # scoring.runtime spec: the library that runs every model here
     detector: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.verifier.model import load_verifier
 
-        self.detector = OnnxDetector(self.model, threads=self.threads, batch=self.batch)
-        self.second_look = load_verifier(self.verifier, threads=self.threads)
-        self.others = [MultiScale(Path(m), self.conf, self.mid_scale, self.threads, self.batch) for m in self.ensemble]
+        self.detector = OnnxDetector(self.model, threads=self.threads, batch=self.batch, runtime=self.runtime)
+        self.second_look = load_verifier(self.verifier, threads=self.threads, runtime=self.runtime)
+        self.others = [MultiScale(Path(m), self.conf, self.mid_scale, self.threads, self.batch, runtime=self.runtime)
+                       for m in self.ensemble]
         self.imgsz = max(self.detector.imgsz)
         self.tile = int(self.detector.metadata.training_run.get("tile") or 0) or self.imgsz
         self.stored_conf = float(self.detector.conf)
@@ -812,6 +814,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Verifier ONNX (camdetect verifier train): every candidate rescored by its second look.")
     p.add_argument("--threads", type=int, default=None, help="ORT intra-op threads (default: cores).")
     p.add_argument("--batch", type=int, default=8, help="Network inputs per ORT batch.")
+    p.add_argument("--runtime", default="onnxruntime",
+                   help="Library that runs the models: onnxruntime | openvino | openvino:precision=bf16 | auto "
+                        "(camdetect score --runtime; docs/scoring.md, Runtime).")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="Progress bars.")
     return p
 
@@ -837,15 +842,17 @@ def run(args: argparse.Namespace, console=None) -> dict | None:
     truth = load_coco_boxes(real_dir / "boxes.json") if real_dir.is_dir() else None
     try:
         infer = MultiScale(model, conf=args.conf_floor, mid_scale=args.mid_scale, threads=args.threads,
-                           batch=args.batch, verifier=args.verifier, ensemble=tuple(args.ensemble))
+                           batch=args.batch, verifier=args.verifier, ensemble=tuple(args.ensemble),
+                           runtime=args.runtime)
     except (FileNotFoundError, ValueError) as exc:
         msg = str(exc)
-        raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier), *map(str, args.ensemble))) else f"{model}: {msg}") from None
+        raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier), "--runtime", *map(str, args.ensemble))) else f"{model}: {msg}") from None
     t0 = time.perf_counter()
     out = Path(args.out)
     result: dict = {
         "model": str(model), "model_name": infer.detector.name, "classes": infer.class_names,
         "verifier": str(args.verifier) if args.verifier else None,
+        "runtime": infer.detector.session.runtime.label,
         "ensemble": [str(m) for m in args.ensemble],
         "command": "python scripts/eval_real_cameras.py " + " ".join(shlex.quote(a) for a in (args.argv or [])),
         "data": str(data),

@@ -45,10 +45,11 @@ def register(app: typer.Typer) -> None:
         verifier: Path | None = typer.Option(None, "--verifier",
                                              help="Second-look crop classifier (camdetect verifier train): rescores "
                                                   "every candidate; the pair is its own model in the store."),
-        runtime: str = typer.Option("onnxruntime", "--runtime",
-                                    help="Library that runs the ONNX models: onnxruntime | openvino | "
-                                         "openvino:precision=bf16 (same file and outputs; docs/scoring.md, "
-                                         "Runtime)."),
+        runtime: str = typer.Option("auto", "--runtime",
+                                    help="Library that runs the ONNX models: auto (OpenVINO where installed; "
+                                         "ONNX Runtime for int8 models) | onnxruntime | openvino | "
+                                         "openvino:precision=bf16 (same file, same outputs to float rounding; "
+                                         "docs/scoring.md, Runtime)."),
         precision: str = typer.Option("auto", "--precision",
                                       help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
                                            "benchmark verdict (scripts/bench_int8.py) made it the default."),

@@ -174,12 +174,14 @@ class Scorer:
         from camdetect.taxonomy import load_taxonomy
         from camdetect.verifier.model import load_verifier, paired_name
 
-        self.runtime = Runtime.parse(runtime)
-        self.detector = OnnxDetector(model, threads=threads, batch=batch, runtime=self.runtime)
+        asked = Runtime.parse(runtime)
+        self.detector = OnnxDetector(model, threads=threads, batch=batch, runtime=asked)
+        self.runtime = self.detector.session.runtime  # ``auto`` resolved: the library that runs the detector
+        self.runtime_asked = asked
         self.conf = self.detector.conf if conf is None else conf
         # a second look rescores candidates: the detector then keeps every box that could still pass, and the
         # pair is a model of its own (its own suggestion keys and done-images in the store)
-        self.verifier = load_verifier(verifier, threads=threads, runtime=self.runtime)
+        self.verifier = load_verifier(verifier, threads=threads, runtime=asked)
         self.model_name = paired_name(self.detector.name, self.verifier.name if self.verifier else "")
         self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
@@ -206,7 +208,7 @@ class Scorer:
         if mount_model:
             from camdetect.scoring.detector import OnnxClassifier
 
-            self.mount = OnnxClassifier(mount_model, threads=threads, runtime=self.runtime)
+            self.mount = OnnxClassifier(mount_model, threads=threads, runtime=asked)
             self.mount_crop = mount_crop_settings(self.mount.metadata)
 
     # -- stage 1: decode (thread pool) -------------------------------------------------------
@@ -551,7 +553,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
                            tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json(),
-                           runtime=scorer.runtime.to_json())
+                           runtime=scorer.runtime.to_json(scorer.runtime_asked))
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

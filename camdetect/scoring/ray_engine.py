@@ -150,8 +150,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     from camdetect.scoring.tiling import KindLayouts
 
     t0 = time.perf_counter()
-    runtime = Runtime.parse(cfg.runtime)  # a bad spec or a missing library fails here, not in every actor
-    model_name = OnnxDetector(cfg.model, threads=1, runtime=runtime).name  # validates the model before any cluster work
+    detector = OnnxDetector(cfg.model, threads=1, runtime=cfg.runtime)  # validates model and --runtime up front
+    model_name, runtime = detector.name, detector.session.runtime  # ``auto`` resolved here, once for every actor
     from camdetect.verifier.model import load_verifier, paired_name
 
     verifier = load_verifier(cfg.verifier, threads=1)  # validated here too; the pair is a model of its own
@@ -166,7 +166,8 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     done = sink.done_images(store_name)
     todo = [j for j in jobs if j.key not in done]
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
-                         layout=layouts.to_json(), runtime=runtime.to_json(), actors=actors)
+                         layout=layouts.to_json(), runtime=runtime.to_json(Runtime.parse(cfg.runtime)),
+                         actors=actors)
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     try:
@@ -195,7 +196,6 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
     detector's and the verifier's ("" without one)."""
     import ray
 
-    from camdetect.scoring.runtime import Runtime
     from camdetect.verifier.model import paired_name
 
     model_name, verifier_name = names
@@ -214,7 +214,7 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
                          spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
                          layout=layout, verifier=verifier_ref, verifier_name=verifier_name,
-                         runtime=Runtime.parse(cfg.runtime).label)
+                         runtime=summary.runtime["spec"])
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()

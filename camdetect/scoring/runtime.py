@@ -6,11 +6,14 @@ Why two: on the 2-core dev box (Xeon with AVX-512 and AMX) OpenVINO's CPU plugin
 same; only ``run(blob)`` changes. ONNX Runtime also reads the file's metadata and input shape for both, so
 a bad file fails the same way (one line naming it) whichever runtime scores it.
 
-Spec: ``onnxruntime``, ``openvino`` or ``openvino:precision=bf16`` (``mode_spec``'s ``MODE[:key=value]``).
+Spec: ``onnxruntime``, ``openvino``, ``openvino:precision=bf16`` (``mode_spec``'s ``MODE[:key=value]``) or
+``auto`` (what ``camdetect score`` uses unless told): OpenVINO where it is installed, ONNX Runtime for an int8
+model (its benchmark verdict was measured on ONNX Runtime) or where OpenVINO is missing.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from dataclasses import asdict, dataclass
@@ -21,7 +24,7 @@ import numpy as np
 
 from camdetect.scoring.mode_spec import mode_spec_label, parse_mode_spec
 
-MODES = ("onnxruntime", "openvino")
+MODES = ("onnxruntime", "openvino", "auto")
 PRECISIONS = ("f32", "bf16")
 DEFAULT_RUNTIME = "onnxruntime"
 MAX_STATIC_SHAPES = 8  # compiled per input shape (10-20 % faster than one dynamic model), then a dynamic one
@@ -40,8 +43,8 @@ class Runtime:
             raise ValueError(f"--runtime {self.mode!r}: expected one of {', '.join(MODES)}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"--runtime {self.label!r}: precision must be one of {', '.join(PRECISIONS)}")
-        if self.mode == "onnxruntime" and self.precision != "f32":
-            raise ValueError(f"--runtime {self.label!r}: onnxruntime runs f32 only (precision= is OpenVINO's)")
+        if self.mode != "openvino" and self.precision != "f32":
+            raise ValueError(f"--runtime {self.label!r}: precision= is OpenVINO's (onnxruntime runs f32 only)")
 
     @classmethod
     def parse(cls, spec: Runtime | str | dict | None) -> Runtime:
@@ -52,8 +55,18 @@ class Runtime:
         """The spec that rebuilds it (summaries, reports)."""
         return mode_spec_label(self, fmt=str)
 
-    def to_json(self) -> dict:
-        return {"spec": self.label, **asdict(self)}
+    def to_json(self, asked: Runtime | None = None) -> dict:
+        """Its settings and the spec that rebuilds it; ``asked``: the spec it was resolved from (``auto``)."""
+        return {"spec": self.label, **asdict(self), **({"asked": asked.label} if asked else {})}
+
+    def resolve(self, props: dict[str, str]) -> Runtime:
+        """``auto`` made concrete for a model with metadata ``props``; other modes as they are."""
+        if self.mode != "auto":
+            return self
+        quantized = props.get("camdetect.quantization", '"fp32"').strip('"') != "fp32"
+        if quantized or importlib.util.find_spec("openvino") is None:
+            return Runtime("onnxruntime")
+        return Runtime("openvino")
 
 
 def ort_session(path: str | os.PathLike, threads: int | None = None, spinning: bool = False):
@@ -86,15 +99,19 @@ class Session:
     def __init__(self, path: str | os.PathLike, threads: int | None = None,
                  runtime: Runtime | str | None = None, spinning: bool = False):
         self.path = Path(path)
-        self.runtime = Runtime.parse(runtime)
+        asked = Runtime.parse(runtime)
         self.threads = int(threads or os.cpu_count() or 1)
-        ort = ort_session(path, self.threads if self.runtime.mode == "onnxruntime" else 1, spinning)
-        self.props: dict[str, str] = dict(ort.get_modelmeta().custom_metadata_map)
-        inp = ort.get_inputs()[0]
+        meta = ort_session(path, 1 if asked.mode != "onnxruntime" else self.threads, spinning)
+        self.props: dict[str, str] = dict(meta.get_modelmeta().custom_metadata_map)
+        self.runtime = asked.resolve(self.props)  # what actually runs (summary.json records it)
+        inp = meta.get_inputs()[0]
         self.input_name: str = inp.name
         self.input_shape: list[Any] = list(inp.shape)
-        self._ort = ort if self.runtime.mode == "onnxruntime" else None
-        self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision) if self._ort is None else None
+        self._ort, self._ov = None, None
+        if self.runtime.mode == "openvino":
+            self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision)
+        else:  # auto that became onnxruntime: a session with the threads asked for
+            self._ort = meta if asked.mode == "onnxruntime" else ort_session(path, self.threads, spinning)
 
     def run(self, blob: np.ndarray) -> np.ndarray:
         if self._ort is not None:

@@ -209,6 +209,14 @@ def test_command_on_tiny_model(tmp_path, tiny_onnx, capsys):
     assert both["ensemble"] == [str(tiny_onnx)]  # a model fused with itself: every box at its own score
     assert both["real_cameras"]["ap50"] == pytest.approx(r["ap50"], abs=1e-6)
     assert both["real_cameras"]["predictions"] == r["predictions"]
+    assert main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(tmp_path / "ov"), "--plan", str(plan),
+                 "--street-truth", str(truth), "--threads", "1", "--no-progress", "--no-street",
+                 "--runtime", "openvino"]) == 0
+    ov = json.loads((tmp_path / "ov" / "real_cameras.json").read_text())
+    assert (res["runtime"], ov["runtime"]) == ("onnxruntime", "openvino")
+    # not compared box for box: on cam1 this random model scores hundreds of boxes exactly 1.0 under either library,
+    # so which 300 survive is arbitrary; that the libraries agree to float rounding is tests/scoring/test_runtime.py's
+    assert ov["real_cameras"]["predictions"] > 0 and 0 <= ov["real_cameras"]["ap50"] <= 1
     for name in ("real_sheet", "street_sheet"):
         if name in res["files"]:
             assert cv2.imread(res["files"][name]) is not None
@@ -223,6 +231,9 @@ def test_command_errors_and_skip(tmp_path, tiny_onnx, capsys):
     assert main(["--model", str(tmp_path / "none.onnx"), "--data", str(data), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"error: {tmp_path / 'none.onnx'}: model not found"
+    assert main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(tmp_path / "o"), "--runtime", "trt"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --runtime 'trt': expected one of")
     (data / "real-cameras-dev/boxes.json").write_text("{broken")
     assert main(["--model", str(tiny_onnx), "--data", str(data), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

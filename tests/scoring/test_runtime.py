@@ -31,12 +31,26 @@ def test_spec_parses_and_its_label_rebuilds_it(spec, mode, precision):
 
 @pytest.mark.parametrize("spec,message", [("tensorrt", "expected one of onnxruntime, openvino"),
                                           ("openvino:precision=fp8", "precision must be one of f32, bf16"),
-                                          ("onnxruntime:precision=bf16", "onnxruntime runs f32 only"),
+                                          ("onnxruntime:precision=bf16", "precision= is OpenVINO's"),
+                                          ("auto:precision=bf16", "precision= is OpenVINO's"),
                                           ("openvino:threads=2", "with keys precision")])
 def test_bad_spec_is_one_line_naming_the_option(spec, message):
     with pytest.raises(ValueError, match=message) as err:
         Runtime.parse(spec)
     assert str(err.value).startswith("--runtime") and "\n" not in str(err.value)
+
+
+def test_auto_is_openvino_where_installed_and_onnxruntime_for_int8_or_without_it(tiny_onnx, monkeypatch):
+    auto = Runtime.parse("auto")
+    assert auto.resolve({}).mode == "openvino"
+    assert auto.resolve({"camdetect.quantization": '"int8 (static QDQ, entropy calibration)"'}).mode == "onnxruntime"
+    assert Runtime.parse("openvino").resolve({"camdetect.quantization": '"int8"'}).mode == "openvino"  # as asked
+    session = Session(tiny_onnx, threads=1, runtime="auto")
+    assert session.runtime == Runtime("openvino") and session._ov is not None
+    monkeypatch.setitem(sys.modules, "openvino", None)  # an install without the package
+    assert auto.resolve({}).mode == "onnxruntime"
+    session = Session(tiny_onnx, threads=1, runtime="auto")
+    assert session.runtime == Runtime("onnxruntime") and session._ort is not None
 
 
 def test_openvino_gives_onnxruntime_outputs_for_every_shape(tiny_onnx, monkeypatch):
@@ -101,14 +115,15 @@ def test_score_with_openvino_matches_onnxruntime_and_records_it(tiny_onnx, tmp_p
     for i, v in enumerate(synthetic_views(4, 640, seed=21)):
         Image.fromarray(v[..., ::-1]).save(views / f"v{i}.png")
     runs = {}
-    for name in ("onnxruntime", "openvino"):
+    for name in ("onnxruntime", "auto"):
         out = tmp_path / name
         summary = score(ScoreConfig(model=tiny_onnx, input=views, db=str(out / "r.db"), out=out, threads=1,
                                     conf=0.05, progress=False, runtime=name))
-        assert summary.runtime["mode"] == name
-        assert json.loads((out / "summary.json").read_text())["runtime"]["spec"] == name
+        ran = "openvino" if name == "auto" else name
+        assert summary.runtime["mode"] == ran and summary.runtime["asked"] == name
+        assert json.loads((out / "summary.json").read_text())["runtime"]["spec"] == ran
         runs[name] = read_jsonl(out / "suggestions.jsonl")
-    a, b = runs["onnxruntime"], runs["openvino"]
+    a, b = runs["onnxruntime"], runs["auto"]
     assert len(a) > 0 and len(b) == len(a)
     for view in {r["pano_id"] for r in a}:
         mine = [np.array([[r["x1"], r["y1"], r["x2"], r["y2"], r["score"], hash(r["type"])] for r in s
@@ -116,7 +131,7 @@ def test_score_with_openvino_matches_onnxruntime_and_records_it(tiny_onnx, tmp_p
         assert_found_in(mine[0], mine[1])
 
 
-def test_cli_runtime_openvino_never_imports_torch_and_bad_spec_exits_2(tiny_onnx, tmp_path):
+def test_cli_default_runs_openvino_without_torch_and_bad_spec_exits_2(tiny_onnx, tmp_path):
     views = tmp_path / "v"
     views.mkdir()
     from PIL import Image
@@ -124,12 +139,14 @@ def test_cli_runtime_openvino_never_imports_torch_and_bad_spec_exits_2(tiny_onnx
     Image.fromarray(synthetic_views(1, 320, seed=1)[0]).save(views / "a.jpg")
     script = ("import json, sys\nfrom camdetect.cli import app\ntry:\n    app({args!r}, standalone_mode=False)\n"
               "finally:\n    print(json.dumps({{m: m in sys.modules for m in ('torch', 'ultralytics', 'openvino')}}))\n")
-    args = ["score", str(views), "--model", str(tiny_onnx), "--runtime", "openvino", "--db", str(tmp_path / "r.db"),
+    args = ["score", str(views), "--model", str(tiny_onnx), "--db", str(tmp_path / "r.db"),
             "--out", str(tmp_path / "out"), "--threads", "1", "--no-progress"]
     proc = subprocess.run([PY, "-c", script.format(args=args)], capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"torch": False, "ultralytics": False, "openvino": True}
+    ran = json.loads((tmp_path / "out" / "summary.json").read_text())["runtime"]
+    assert (ran["spec"], ran["asked"]) == ("openvino", "auto")
     bad = subprocess.run([PY, "-c", "from camdetect.cli import main; main()", "score", str(views), "--model",
                           str(tiny_onnx), "--runtime", "openvino:precision=int4", "--db", str(tmp_path / "r2.db"),
                           "--no-progress"], capture_output=True, text=True, timeout=120, check=False)
