@@ -120,8 +120,11 @@ class Session:
 
 
 class _OpenVinoModel:
-    """OpenVINO CPU plugin: compiled once per input shape (static shapes run 10-20 % faster than a dynamic
-    model here; a compile costs ~0.2 s), up to MAX_STATIC_SHAPES, then one dynamic model for the rest."""
+    """OpenVINO CPU plugin: compiled once per input shape (static shapes ran 14-30 % faster than a dynamic
+    model here; a compile costs 0.2-0.5 s), up to MAX_STATIC_SHAPES, then one dynamic model for the rest.
+    Batches are padded to a power of two, so a classifier fed 1-300 crops, or a detector's last partial
+    batch, compiles a handful of shapes, not one per count (every sample is computed on its own: padding
+    changes no output)."""
 
     def __init__(self, path: Path, threads: int, precision: str):
         try:
@@ -155,8 +158,12 @@ class _OpenVinoModel:
         return self.dynamic
 
     def run(self, blob: np.ndarray) -> np.ndarray:
+        n = len(blob)
+        padded = 1 << max(n - 1, 0).bit_length()
+        if padded != n:
+            blob = np.concatenate([blob, np.zeros((padded - n, *blob.shape[1:]), blob.dtype)])
         blob = np.ascontiguousarray(blob, dtype=np.float32)
         with self.lock:
             req = self._request(tuple(blob.shape))
             req.infer({0: blob})
-            return np.array(req.get_output_tensor(0).data, copy=True)
+            return np.array(req.get_output_tensor(0).data[:n], copy=True)
