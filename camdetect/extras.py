@@ -11,6 +11,7 @@ from __future__ import annotations
 # top-level module name -> the extras that install it (first = the smallest that does)
 EXTRA_OF: dict[str, tuple[str, ...]] = {
     "onnxruntime": ("score", "train"),
+    "openvino": ("score",),
     "psycopg": ("score", "review"),
     "faster_coco_eval": ("eval", "train"),
     "matplotlib": ("eval", "train", "render"),

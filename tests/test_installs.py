@@ -29,7 +29,7 @@ def _names(reqs: list[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("group, required", [
-    ("score", {"onnxruntime", "psycopg"}),
+    ("score", {"onnxruntime", "openvino", "psycopg"}),
     ("eval", {"faster-coco-eval", "matplotlib"}),
     ("review", {"psycopg"}),
 ])
@@ -91,13 +91,15 @@ main()
      "error: faster_coco_eval is not installed: pip install 'camdetect[eval]' (or [train])"),
     ("onnxruntime", ["score", "{tmp}", "--model", "{tmp}/m.onnx", "--db", "{tmp}/r.db", "--no-progress"],
      "error: onnxruntime is not installed: pip install 'camdetect[score]' (or [train])"),
+    ("openvino", ["score", "{tmp}", "--model", "{tiny}", "--runtime", "openvino", "--db", "{tmp}/r.db",
+                  "--no-progress"], "error: openvino is not installed: pip install 'camdetect[score]'"),
 ])
-def test_missing_extra_is_one_line_naming_it(module, args, line, tmp_path):
+def test_missing_extra_is_one_line_naming_it(module, args, line, tmp_path, tiny_onnx):
     (tmp_path / "p.jsonl").write_text("")
     (tmp_path / "m.onnx").write_bytes(b"")
     (tmp_path / "boxes.csv").write_text("source,image,annotator,x1,y1,x2,y2,image_width,image_height,type,mount\n"
                                        "truth,img.jpg,expert,1,1,5,5,64,64,dome,building\n")
-    args = [a.format(tmp=tmp_path) for a in args]
+    args = [a.format(tmp=tmp_path, tiny=tiny_onnx) for a in args]
     proc = subprocess.run([sys.executable, "-c", MISSING.format(module=module, args=args)], capture_output=True,
                           text=True, cwd=ROOT, timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
