@@ -377,6 +377,7 @@ class MultiScale:
     verifier: Path | None = None  # camdetect verifier train: rescores the merged candidates on the full image
     ensemble: tuple[Path, ...] = ()  # further detectors run the same way; their boxes fused with the first's
     runtime: str = "onnxruntime"  # scoring.runtime spec: the library that runs every model here
+    gray: bool = False  # feed grey 3-channel images (a model trained on grey copies: training/gray_dataset.py)
     detector: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -385,8 +386,8 @@ class MultiScale:
 
         self.detector = OnnxDetector(self.model, threads=self.threads, batch=self.batch, runtime=self.runtime)
         self.second_look = load_verifier(self.verifier, threads=self.threads, runtime=self.runtime)
-        self.others = [MultiScale(Path(m), self.conf, self.mid_scale, self.threads, self.batch, runtime=self.runtime)
-                       for m in self.ensemble]
+        self.others = [MultiScale(Path(m), self.conf, self.mid_scale, self.threads, self.batch, runtime=self.runtime,
+                                  gray=self.gray) for m in self.ensemble]
         self.imgsz = max(self.detector.imgsz)
         self.tile = int(self.detector.metadata.training_run.get("tile") or 0) or self.imgsz
         self.stored_conf = float(self.detector.conf)
@@ -427,6 +428,10 @@ class MultiScale:
 
     def single(self, image: np.ndarray) -> Detections:
         """This detector's own boxes on ``image`` (tiles + whole image, class-agnostic merge, clipped)."""
+        if self.gray:
+            import cv2
+
+            image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
         units = self.units(image)
         dets = self.detector.predict([u[0] for u in units], conf=self.conf)
         parts = []
@@ -817,6 +822,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runtime", default="onnxruntime",
                    help="Library that runs the models: onnxruntime | openvino | openvino:precision=bf16 | auto "
                         "(camdetect score --runtime; docs/scoring.md, Runtime).")
+    p.add_argument("--gray", action="store_true",
+                   help="Feed the detector grey images (a model trained on training/gray_dataset.py copies).")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="Progress bars.")
     return p
 
@@ -843,7 +850,7 @@ def run(args: argparse.Namespace, console=None) -> dict | None:
     try:
         infer = MultiScale(model, conf=args.conf_floor, mid_scale=args.mid_scale, threads=args.threads,
                            batch=args.batch, verifier=args.verifier, ensemble=tuple(args.ensemble),
-                           runtime=args.runtime)
+                           runtime=args.runtime, gray=args.gray)
     except (FileNotFoundError, ValueError) as exc:
         msg = str(exc)
         raise EvalInputError(msg if msg.startswith((str(model), str(args.verifier), "--runtime", *map(str, args.ensemble))) else f"{model}: {msg}") from None
@@ -853,6 +860,7 @@ def run(args: argparse.Namespace, console=None) -> dict | None:
         "model": str(model), "model_name": infer.detector.name, "classes": infer.class_names,
         "verifier": str(args.verifier) if args.verifier else None,
         "runtime": infer.detector.session.runtime.label,
+        "gray": bool(args.gray),
         "ensemble": [str(m) for m in args.ensemble],
         "command": "python scripts/eval_real_cameras.py " + " ".join(shlex.quote(a) for a in (args.argv or [])),
         "data": str(data),

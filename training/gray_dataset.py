@@ -1,0 +1,58 @@
+#!/usr/bin/env python
+"""A grey copy of an ultralytics dataset folder (the v8 experiment, docs/training.md): every image as a 3-channel
+grey JPEG, labels and data.yaml as they are, so the renders' colour statistics cannot tell a camera from a photo.
+
+    python training/gray_dataset.py runs/ds/vcomp runs/ds/vcomp-gray
+
+Skips images already written (re-run to finish an interrupted copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+
+
+def gray_copy(src: Path, dst: Path) -> None:
+    if dst.exists():
+        return
+    image = cv2.imread(str(src), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{src}: cannot read the image")
+    grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    tmp = dst.with_suffix(".tmp.jpg")
+    cv2.imwrite(str(tmp), grey, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    tmp.replace(dst)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", type=Path)
+    ap.add_argument("dst", type=Path)
+    args = ap.parse_args(argv)
+    if not (args.src / "data.yaml").is_file():
+        print(f"error: {args.src / 'data.yaml'}: not found (not an ultralytics dataset folder)", file=sys.stderr)
+        return 2
+    args.dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy(args.src / "data.yaml", args.dst / "data.yaml")
+    if not (args.dst / "labels").exists():
+        shutil.copytree(args.src / "labels", args.dst / "labels")
+    jobs = []
+    for src in sorted((args.src / "images").rglob("*")):
+        if src.suffix.lower() in (".jpg", ".jpeg", ".png"):
+            dst = (args.dst / "images" / src.relative_to(args.src / "images")).with_suffix(".jpg")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            jobs.append((src, dst))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda j: gray_copy(*j), jobs))
+    print(f"wrote {len(jobs)} grey images to {args.dst / 'images'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
