@@ -310,3 +310,32 @@ def test_ensemble_merge_averages_scores_over_models():
     assert len(ensemble_merge([Detections(), Detections()])) == 0
     single = ensemble_merge([a])
     assert np.allclose(np.sort(single.scores), np.sort(a.scores))
+
+
+def test_gray_feeds_the_detector_grey_pixels(tiny_onnx, tmp_path):
+    """--gray: the same boxes as a colour evaluator shown the image already greyed (training/gray_dataset.py's rule)."""
+    import importlib.util
+
+    from camdetect.evaluate.real_images import MultiScale
+
+    img = _drawn(480, 360, 3)
+    grey = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    a = MultiScale(tiny_onnx, conf=0.05, threads=1, gray=True)(img)
+    b = MultiScale(tiny_onnx, conf=0.05, threads=1)(grey)
+    assert len(a) > 0 and np.array_equal(a.xyxy, b.xyxy) and np.array_equal(a.scores, b.scores)
+    # the dataset copy writes that same grey image (as a JPEG) and keeps the labels
+    spec = importlib.util.spec_from_file_location("gray_dataset", Path(__file__).parents[2] / "training" / "gray_dataset.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    src = tmp_path / "ds"
+    (src / "images" / "train").mkdir(parents=True)
+    (src / "labels" / "train").mkdir(parents=True)
+    cv2.imwrite(str(src / "images" / "train" / "a.png"), img)
+    (src / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (src / "data.yaml").write_text("train: images/train\nval: images/train\nnames: [dome]\n")
+    assert mod.main([str(src), str(tmp_path / "out")]) == 0
+    out = cv2.imread(str(tmp_path / "out" / "images" / "train" / "a.jpg"))
+    assert out.shape == img.shape and np.abs(out.astype(int) - grey.astype(int)).mean() < 2  # JPEG q95
+    assert (out[..., 0] == out[..., 1]).mean() > 0.99
+    assert (tmp_path / "out" / "labels" / "train" / "a.txt").read_text() == "0 0.5 0.5 0.1 0.1\n"
+    assert mod.main([str(tmp_path / "absent"), str(tmp_path / "o2")]) == 2
