@@ -17,6 +17,8 @@ from pathlib import Path
 
 import cv2
 
+from camdetect.scoring.inputs import gray_bgr
+
 
 def gray_copy(src: Path, dst: Path) -> None:
     if dst.exists():
@@ -24,9 +26,8 @@ def gray_copy(src: Path, dst: Path) -> None:
     image = cv2.imread(str(src), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"{src}: cannot read the image")
-    grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     tmp = dst.with_suffix(".tmp.jpg")
-    cv2.imwrite(str(tmp), grey, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    cv2.imwrite(str(tmp), gray_bgr(image), [cv2.IMWRITE_JPEG_QUALITY, 95])
     tmp.replace(dst)
 
 

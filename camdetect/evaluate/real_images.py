@@ -429,9 +429,9 @@ class MultiScale:
     def single(self, image: np.ndarray) -> Detections:
         """This detector's own boxes on ``image`` (tiles + whole image, class-agnostic merge, clipped)."""
         if self.gray:
-            import cv2
+            from camdetect.scoring.inputs import gray_bgr
 
-            image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+            image = gray_bgr(image)
         units = self.units(image)
         dets = self.detector.predict([u[0] for u in units], conf=self.conf)
         parts = []

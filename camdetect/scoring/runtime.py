@@ -1,8 +1,8 @@
 """Which library runs the ONNX graph (``--runtime``): ONNX Runtime or OpenVINO, one file, one output format.
 
 Why two: on the 2-core dev box (Xeon with AVX-512 and AMX) OpenVINO's CPU plugin ran the shipped detector
-2.2x faster than ONNX Runtime at fp32 on a 640 px view with outputs within 2e-4, and 4x faster in bf16
-(docs/scoring.md, "Runtime"). The model file, its metadata, preprocessing and post-processing stay the
+2.2x faster than ONNX Runtime at fp32 on a 640 px view with outputs within 2e-4 px, and 3.6x faster in bf16
+(scripts/bench_runtime.py; docs/scoring.md, "Runtime"). The model file, its metadata, preprocessing and post-processing stay the
 same; only ``run(blob)`` changes. ONNX Runtime also reads the file's metadata and input shape for both, so
 a bad file fails the same way (one line naming it) whichever runtime scores it.
 
@@ -14,6 +14,7 @@ model (its benchmark verdict was measured on ONNX Runtime) or where OpenVINO is 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import threading
 from dataclasses import asdict, dataclass
@@ -22,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from camdetect.export.metadata import PREFIX
 from camdetect.scoring.mode_spec import mode_spec_label, parse_mode_spec
 
 MODES = ("onnxruntime", "openvino", "auto")
 PRECISIONS = ("f32", "bf16")
 DEFAULT_RUNTIME = "onnxruntime"
-MAX_STATIC_SHAPES = 8  # compiled per input shape (10-20 % faster than one dynamic model), then a dynamic one
+MAX_STATIC_SHAPES = 8  # compiled per input shape (4-49 % faster than one dynamic model), then a dynamic one
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Runtime:
         """``auto`` made concrete for a model with metadata ``props``; other modes as they are."""
         if self.mode != "auto":
             return self
-        quantized = props.get("camdetect.quantization", '"fp32"').strip('"') != "fp32"
+        quantized = json.loads(props.get(f"{PREFIX}quantization", '"fp32"')) != "fp32"  # ModelMetadata.quantization
         if quantized or importlib.util.find_spec("openvino") is None:
             return Runtime("onnxruntime")
         return Runtime("openvino")
@@ -101,17 +103,15 @@ class Session:
         self.path = Path(path)
         asked = Runtime.parse(runtime)
         self.threads = int(threads or os.cpu_count() or 1)
-        meta = ort_session(path, 1 if asked.mode != "onnxruntime" else self.threads, spinning)
-        self.props: dict[str, str] = dict(meta.get_modelmeta().custom_metadata_map)
+        ort = ort_session(path, 1 if asked.mode == "openvino" else self.threads, spinning)
+        self.props: dict[str, str] = dict(ort.get_modelmeta().custom_metadata_map)
         self.runtime = asked.resolve(self.props)  # what actually runs (summary.json records it)
-        inp = meta.get_inputs()[0]
+        inp = ort.get_inputs()[0]
         self.input_name: str = inp.name
         self.input_shape: list[Any] = list(inp.shape)
-        self._ort, self._ov = None, None
-        if self.runtime.mode == "openvino":
-            self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision)
-        else:  # auto that became onnxruntime: a session with the threads asked for
-            self._ort = meta if asked.mode == "onnxruntime" else ort_session(path, self.threads, spinning)
+        # the ONNX Runtime session runs the model too, unless OpenVINO does (then it is dropped here)
+        self._ort = ort if self.runtime.mode == "onnxruntime" else None
+        self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision) if self._ort is None else None
 
     def run(self, blob: np.ndarray) -> np.ndarray:
         if self._ort is not None:
@@ -120,8 +120,8 @@ class Session:
 
 
 class _OpenVinoModel:
-    """OpenVINO CPU plugin: compiled once per input shape (static shapes ran 14-30 % faster than a dynamic
-    model here; a compile costs 0.2-0.5 s), up to MAX_STATIC_SHAPES, then one dynamic model for the rest.
+    """OpenVINO CPU plugin: compiled once per input shape (static shapes ran 4-49 % faster than a dynamic
+    model here; a compile costs 0.25-0.35 s), up to MAX_STATIC_SHAPES, then one dynamic model for the rest.
     Batches are padded to a power of two, so a classifier fed 1-300 crops, or a detector's last partial
     batch, compiles a handful of shapes, not one per count (every sample is computed on its own: padding
     changes no output)."""

@@ -34,7 +34,9 @@ class CropSpec:
             small = cv2.resize(crop, (self.detail, self.detail), interpolation=cv2.INTER_AREA)
             crop = cv2.resize(small, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
         if self.gray:
-            crop = cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+            from camdetect.scoring.inputs import gray_bgr
+
+            crop = gray_bgr(crop)
         return crop
 
     def to_dict(self) -> dict:

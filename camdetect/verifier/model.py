@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from camdetect.records import Detections
+from camdetect.scoring.runtime import Runtime
 from camdetect.verifier.crop import CropSpec
 
 DEFAULT_WEIGHT = 0.5  # the fused score is score^(1-w) * p(camera)^w: a geometric mean at 0.5
@@ -30,7 +31,7 @@ class Verifier:
 
     path: Path
     threads: int | None = None
-    runtime: str | None = None  # scoring.runtime spec (None: ONNX Runtime)
+    runtime: Runtime | str | None = None  # scoring.runtime spec (None: ONNX Runtime)
 
     def __post_init__(self) -> None:
         from camdetect.scoring.detector import OnnxClassifier

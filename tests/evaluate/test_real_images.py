@@ -319,7 +319,7 @@ def test_gray_feeds_the_detector_grey_pixels(tiny_onnx, tmp_path):
     from camdetect.evaluate.real_images import MultiScale
 
     img = _drawn(480, 360, 3)
-    grey = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    grey = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)  # the rule, spelt out
     a = MultiScale(tiny_onnx, conf=0.05, threads=1, gray=True)(img)
     b = MultiScale(tiny_onnx, conf=0.05, threads=1)(grey)
     assert len(a) > 0 and np.array_equal(a.xyxy, b.xyxy) and np.array_equal(a.scores, b.scores)
