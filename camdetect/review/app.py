@@ -6,6 +6,7 @@ plain JavaScript (no build step) talking to a small JSON API. All assets ship in
 
 
 import math
+import random
 import re
 import secrets
 import time
@@ -131,11 +132,13 @@ def app_from_env() -> FastAPI:
     return create_app(Store.open(doc["db"]), ReviewConfig(**doc["cfg"]))
 
 
-def create_app(store: Store, cfg: ReviewConfig | None = None) -> FastAPI:
+def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random | None = None) -> FastAPI:
+    """The review app on ``store``; ``rng`` seeds the scheduler's spot-check draws (a simulated round
+    passes one so the same seed gives the same round)."""
     cfg = cfg or ReviewConfig()
     tax = load_taxonomy()
     types, mounts = list(tax.types), list(tax.mounts)
-    sched = Scheduler(store, cfg)
+    sched = Scheduler(store, cfg, rng)
     sched.reprioritize()
     langs = i18n.languages()
     templates = {code: make_templates(lang, langs, types=types, mounts=mounts) for code, lang in langs.items()}

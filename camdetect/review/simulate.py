@@ -22,6 +22,7 @@ baseline of 3 x 90 s per intersection (75 h per 1,000 intersections).
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class SimulationReport:
     spot_answers: int = 0
     boxes_adjusted: int = 0
     cameras_added: int = 0
+    on_camera: int = 0         # suggestion answers whose box is a truth camera
     yes_on_camera: int = 0     # correct yes
     yes_on_other: int = 0      # yes on a look-alike or background
     no_on_camera: int = 0      # a camera rejected
@@ -235,7 +237,7 @@ def simulate_review(store: Store, city: Path, *, volunteers: int = 12, seed: int
     accounts = crowd_accounts(store, volunteers, prefix=prefix)
     crowd = SimulatedCrowd(store, CityOracle(city), effort, views_per_pano, seed + 1)
     errors: list[str] = []
-    app = create_app(store, cfg)
+    app = create_app(store, cfg, random.Random(seed))
     clients = [TestClient(app, cookies={"camdetect_session": tok}, headers={"x-csrf-token": csrf})
                for _, tok, csrf in accounts]
     weights = np.array([v.weight for v in pool])
@@ -286,6 +288,7 @@ def round_report(store: Store, oracle: CityOracle, prefix: str, intersections: i
             continue
         rep.suggestion_answers += 1
         cam = _is_camera([sug.x1, sug.y1, sug.x2, sug.y2], oracle.cameras_in(v))
+        rep.on_camera += cam is not None
         if a.answer == "yes":
             rep.yes_on_camera += cam is not None
             rep.yes_on_other += cam is None

@@ -101,7 +101,10 @@ def test_simulated_round_through_the_app_then_resume(city, fed, tmp_path):
         open_left = s.scalar(select(func.count()).select_from(SuggestionRow).where(SuggestionRow.status == "open"))
     assert rep.answers == stored > 15 and per_assignment == []  # counted from the store, none twice
     assert rep.suggestion_answers + rep.spot_answers == rep.answers
-    assert rep.yes_on_camera > rep.no_on_camera  # the crowd mostly gets real cameras right
+    # the crowd says yes to real cameras far more often than to look-alikes (rates, not counts: a
+    # dozen intersections hold only a handful of camera answers, so counts swing with task order)
+    assert rep.on_camera >= rep.yes_on_camera + rep.no_on_camera and rep.on_camera > 0
+    assert rep.yes_on_camera / rep.on_camera > 2 * rep.yes_on_other / (rep.suggestion_answers - rep.on_camera)
     assert rep.seconds >= 3.0 * rep.suggestion_answers
     assert rep.hours_per_1000 == pytest.approx(rep.seconds / rep.intersections * 1000 / 3600)
     with fed.read() as s:  # every suggestion was either retired or answered by all volunteers it could have
@@ -113,6 +116,23 @@ def test_simulated_round_through_the_app_then_resume(city, fed, tmp_path):
     with open(done["tags"], newline="") as fh:
         kinds = [row["kind"] for row in csv.DictReader(fh)]
     assert kinds.count("tag") > 0 and kinds.count("seen") > 0
+
+
+def test_the_same_seed_gives_the_same_round(fed_template, city, tmp_path):
+    """The scheduler's spot-check draws are seeded too, so a demo's review round can be reproduced."""
+    said = []
+    for k in range(2):
+        shutil.copyfile(fed_template, tmp_path / f"r{k}.db")
+        store = Store.open(tmp_path / f"r{k}.db")
+        try:
+            rep = simulate_review(store, city, volunteers=4, seed=7, max_answers=60)
+            with store.read() as s:
+                said.append(s.execute(select(Answer.suggestion_id, Answer.view_id, Answer.answer)
+                                      .order_by(Answer.id)).all())
+        finally:
+            store.close()
+        assert rep.answers == 60
+    assert said[0] == said[1] and len(said[0]) == 60
 
 
 def test_cli_writes_the_report(city, fed, tmp_path):
