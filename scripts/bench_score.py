@@ -83,20 +83,22 @@ def timed(fn, *args, **kw):
 
 
 def raw_ort(model: Path, images: list[np.ndarray], batch: int, threads: int | None, repeats: int = 1,
-            spinning: bool = False) -> float:
-    """Model-only throughput: pre-made blobs, the scorer's session options (``spinning``: ORT's default)."""
-    from camdetect.scoring.letterbox import to_blob
-    from camdetect.scoring.runtime import ort_session
+            spinning: bool = False, streams: int = 1) -> float:
+    """Model-only throughput: pre-made blobs, the scorer's session options (``spinning``: ORT's default;
+    ``streams``: that many one-share sessions fed from as many threads, as `camdetect score --streams`)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    sess = ort_session(model, threads, spinning=spinning)
-    name = sess.get_inputs()[0].name
-    size = json.loads({p: v for p, v in sess.get_modelmeta().custom_metadata_map.items()}["camdetect.imgsz"])
+    from camdetect.scoring.letterbox import to_blob
+    from camdetect.scoring.runtime import Session
+
+    sess = Session(model, threads, "onnxruntime", spinning=spinning, streams=streams)
+    size = json.loads(sess.props["camdetect.imgsz"])
     blobs = [to_blob(images[i:i + batch], tuple(size))[0] for i in range(0, len(images), batch)]
-    sess.run(None, {name: blobs[0]})  # warm-up
-    t = time.perf_counter()
-    for _ in range(repeats):
-        for b in blobs:
-            sess.run(None, {name: b})
+    with ThreadPoolExecutor(sess.streams) as ex:
+        list(ex.map(sess.run, blobs[:sess.streams]))  # warm-up, every stream
+        t = time.perf_counter()
+        for _ in range(repeats):
+            list(ex.map(sess.run, blobs))
     return repeats * len(images) / (time.perf_counter() - t)
 
 
@@ -461,22 +463,24 @@ def raw_units_seconds(model: Path, source: Path, n: int, column: str, spec: str,
     """The runtime alone (ORT, or the column's ``@runtime``) on exactly the units the scorer infers for the
     first ``n`` panoramas of ``source`` (blobs made beforehand, same batches per input size, same session
     options): the ceiling for `camdetect score`."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from camdetect.scoring.inputs import discover
-    from camdetect.scoring.pipeline import Scorer
+    from camdetect.scoring.pipeline import Scorer, auto_streams
 
     layout, runtime = split_column(column)
-    sc = Scorer(model, threads=threads, batch=batch, tile_policy=spec, layout=layout, runtime=runtime)
+    sc = Scorer(model, threads=threads, batch=batch, tile_policy=spec, layout=layout, runtime=runtime,
+                streams=auto_streams(threads))  # the streams `camdetect score` runs (ONNX Runtime only)
     by_size: dict = {}
     for i, job in enumerate(discover(source, "auto")[:n]):
         for u in sc.prepare(i, job).units:
             by_size.setdefault(u.size, []).append(u)
     blobs = [sc.make_batch(g[b:b + batch])[0] for g in by_size.values() for b in range(0, len(g), batch)]
-    for b in blobs:  # warm-up (OpenVINO compiles once per input shape)
-        sc.detector.run_blob(b)
-    t = time.perf_counter()
-    for b in blobs:
-        sc.detector.run_blob(b)
-    return time.perf_counter() - t, sum(len(g) for g in by_size.values())
+    with ThreadPoolExecutor(sc.streams) as ex:
+        list(ex.map(sc.detector.run_blob, blobs))  # warm-up (OpenVINO compiles once per input shape)
+        t = time.perf_counter()
+        list(ex.map(sc.detector.run_blob, blobs))
+        return time.perf_counter() - t, sum(len(g) for g in by_size.values())
 
 
 def layout_table(model: Path, layouts: list[str], out: Path, batch: int, threads: int | None, city: Path,
@@ -675,12 +679,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--threads", type=int, default=None, help="ORT intra-op threads (default: cores)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench")
-    ap.add_argument("--views", type=int, default=40, help="views cut from the real panoramas for the view benches")
+    ap.add_argument("--views", type=int, default=120,
+                    help="views for the view benches: cut from the real panoramas, repeated under new names past 30")
     ap.add_argument("--conf", type=float, default=None, help="threshold for every engine (default: ~2 boxes/view)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the view engines")
     ap.add_argument("--runtime", default="onnxruntime",
                     help="`camdetect score --runtime` of the engine comparisons (raw ORT, ultralytics and SAHI run "
                          "ONNX Runtime whatever it is)")
+    ap.add_argument("--streams", type=int, default=0,
+                    help="`camdetect score --streams` of the view engines (0: its default, auto_streams)")
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-sahi", action="store_true")
     ap.add_argument("--no-int8", action="store_true")
@@ -775,6 +782,13 @@ def main() -> None:
                 images.append(im)
                 cv2.imwrite(str(views_dir / f"{v.view_id}.jpg"), im, [cv2.IMWRITE_JPEG_QUALITY, 92])
         del pano
+    # the real views again under other names up to --views: a run of 30 views is 4 batches, where start-up and
+    # the last partial batch weigh far more than they do in a city-sized run
+    cut = list(views_dir.glob("*.jpg"))
+    for k in range(len(cut), args.views):
+        src = cut[k % len(cut)]
+        shutil.copyfile(src, views_dir / f"r{k // len(cut)}-{src.name}")
+        images.append(images[k % len(cut)])
     files = sorted(views_dir.glob("*.jpg"))
     model = args.model or build_model(out, args.imgsz, images[::2])
     conf = args.conf if args.conf is not None else round(realistic_conf(model, images), 4)
@@ -800,14 +814,21 @@ def main() -> None:
 
     # The three view engines in interleaved rounds: the machine is shared and its load drifts by 2x
     # within minutes, so ratios are taken per round (same conditions) and the median is reported.
+    from camdetect.scoring.pipeline import auto_streams
+
+    streams = args.streams or auto_streams(args.threads)
+    results["streams"] = streams
     rounds = []
     for r in range(args.rounds):
         raw = raw_ort(model, images, args.batch, args.threads)
         default_raw = raw_ort(model, images, args.batch, args.threads, spinning=True)
+        streamed_raw = raw_ort(model, images, args.batch, args.threads, streams=streams)
         sv = camdetect_score(model, views_dir, out / "work-views", args.batch, args.threads, conf, kind="view",
-                             tile=0, runtime=args.runtime)
+                             tile=0, runtime=args.runtime, streams=args.streams)
         ul = ultralytics_predict(model, files, args.imgsz, args.batch, conf)
         rounds.append({"raw_ort": round(raw, 2), "raw_ort_default_spinning": round(default_raw, 2),
+                       f"raw_ort_{streams}_streams": round(streamed_raw, 2),
+                       "raw_ort_best": round(max(raw, default_raw, streamed_raw), 2),
                        "score_views": sv["views_per_s"], "score_startup_s": sv["startup_seconds"],
                        "ultralytics": round(ul, 2), "load_avg_1min": os.getloadavg()[0]})
         print("round", r, rounds[-1], flush=True)
@@ -818,11 +839,14 @@ def main() -> None:
     results["ultralytics_views_per_s"] = round(med("ultralytics"), 2)
     results["round_ratios_median"] = {
         "score_vs_raw_ort": round(float(np.median([x["score_views"] / x["raw_ort"] for x in rounds])), 3),
+        # the honest ceiling: the fastest of one session (no spinning / spinning) and the streams the scorer uses
+        "score_vs_best_raw_ort": round(float(np.median([x["score_views"] / x["raw_ort_best"] for x in rounds])), 3),
         "score_vs_ultralytics": round(float(np.median([x["score_views"] / x["ultralytics"] for x in rounds])), 3),
         "no_spin_vs_default_raw": round(float(np.median([x["raw_ort"] / x["raw_ort_default_spinning"]
                                                          for x in rounds])), 3)}
     results["score_panoramas"] = camdetect_score(model, SHARED / "panoramas", out / "work-panos", args.batch,
-                                                 args.threads, conf, kind="panorama", runtime=args.runtime)
+                                                 args.threads, conf, kind="panorama", runtime=args.runtime,
+                                                 streams=args.streams)
     print("score panoramas", results["score_panoramas"], flush=True)
     # same slices: one panorama as one big image, 640-px tiles, overlap 0.2, plus a whole-image pass
     one = out / "one-pano"
@@ -832,7 +856,8 @@ def main() -> None:
     tiled_rounds = []
     for r in range(2 if not args.no_sahi else 1):  # interleaved, like the view engines
         tiled = camdetect_score(model, one, out / "work-tiled", args.batch, args.threads, conf, kind="view",
-                                tile=args.imgsz, skip_tiles="none", runtime=args.runtime)  # SAHI's slices, every one
+                                tile=args.imgsz, skip_tiles="none", runtime=args.runtime,
+                                streams=args.streams)  # SAHI's slices, every one
         row = {"camdetect_busy_s": tiled["busy_seconds"], "units": tiled["units"]}
         if not args.no_sahi:
             sahi = sahi_sliced(model, panos[0], args.imgsz, args.batch, conf)
@@ -885,7 +910,7 @@ def main() -> None:
         ratios["int8_vs_fp32_raw"] = round(results["int8"]["raw_ort_views_per_s"]
                                            / results["int8"]["fp32_raw_ort_views_per_s_same_time"], 3)
     results["ratios"] = ratios
-    results["targets"] = {"score_vs_raw_ort >= 0.9": ratios["score_vs_raw_ort"] >= 0.9,
+    results["targets"] = {"score_vs_best_raw_ort >= 0.95": ratios["score_vs_best_raw_ort"] >= 0.95,
                           "score_vs_ultralytics >= 1.5": ratios["score_vs_ultralytics"] >= 1.5}
     if "score_vs_sahi_same_slices" in ratios:
         results["targets"]["score_vs_sahi >= 2 (same slices)"] = ratios["score_vs_sahi_same_slices"] >= 2

@@ -23,9 +23,9 @@ class OnnxDetector:
     """``predict(list of BGR uint8 images) -> list[Detections]`` in original pixels."""
 
     def __init__(self, path: str | os.PathLike, threads: int | None = None, batch: int = 8,
-                 runtime: Runtime | str | None = None):
+                 runtime: Runtime | str | None = None, streams: int = 1):
         self.path = Path(path)
-        self.session = Session(path, threads, runtime)
+        self.session = Session(path, threads, runtime, streams=streams)
         self.metadata = ModelMetadata.from_props(self.session.props, str(path))
         self.class_names: list[str] = list(self.metadata.class_names)
         self.imgsz: tuple[int, int] = self.metadata.imgsz

@@ -1,15 +1,17 @@
-"""The local batch scorer: jobs -> (threaded decode, cut, tile) -> batched ORT -> merge -> outputs.
+"""The local batch scorer: jobs -> (threaded decode, cut, tile) -> batched inference -> merge -> outputs.
 
-Four stages overlap (PIL, cv2 and ORT all release the GIL): a small thread pool decodes and cuts
-``prefetch`` jobs ahead of inference; one feeder thread letterboxes the next batch into its float blob while
-ORT runs the current one; the caller's thread runs ORT (and the cheap score threshold + NMS); one writer
-thread merges finished jobs and writes them. Units (network inputs) of many jobs share a batch; units of
-different input sizes (``--layout whole:size=640`` beside 320 px tiles) go to separate batches. A job (one
-view image or one whole panorama) is the unit of completion: its suggestions are written only when all its
-views are scored, which is what makes sphere merging and resume exact.
-Memory: at most ``prefetch`` decoded jobs are alive; a panorama is dropped as soon as its views are cut;
-units are zero-copy windows of the views; float blobs exist for at most two batches at a time, whatever
-the number of tiles per job.
+Four stages overlap (PIL, cv2, ONNX Runtime and OpenVINO all release the GIL): a small thread pool decodes and
+cuts jobs ahead of inference; one feeder thread letterboxes the next batch into its float blob while
+``streams`` inference threads run the batches before it (each its own ONNX Runtime session with its share of
+the threads; the score threshold + NMS run there too); one writer thread merges finished jobs and writes them.
+Units (network inputs) of many jobs share a batch; units of different input sizes (``--layout
+whole:size=640`` beside 320 px tiles) go to separate batches. A job (one view image or one whole panorama) is
+the unit of completion: its suggestions are written only when all its views are scored, which is what makes
+sphere merging and resume exact.
+Memory: ``prefetch`` decoded jobs ahead, more only while they would not fill the batches in flight (one-view
+jobs: up to ``batch * (streams + 1)``); a panorama is dropped as soon as its views are cut; units are zero-copy
+windows of the views; float blobs exist for at most ``streams + 1`` batches at a time, whatever the number of
+tiles per job.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 import os
 import time
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +36,17 @@ from camdetect.scoring.runtime import DEFAULT_RUNTIME, Runtime
 from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
 from camdetect.scoring.tiling import DEFAULT_LAYOUT, KindLayouts, TileLayout, merge_tiles, tile_size_for
 
-INFLIGHT_BATCHES = 2  # float blobs alive at once: the batch ORT runs + the one the feeder thread prepares
+
+def auto_streams(threads: int | None) -> int:
+    """Two inference streams wherever there are two threads: on the 2-core dev box two one-thread streams beat
+    one two-thread stream for every model and runtime measured (1.1-1.4x, docs/scoring.md "Streams"), and a
+    stream's one thread is not held up at a barrier when a decode thread takes its core."""
+    return 2 if int(threads or os.cpu_count() or 1) >= 2 else 1
+
+
+def inflight_batches(streams: int) -> int:
+    """Float blobs alive at once: one per stream running + the one the feeder thread prepares."""
+    return streams + 1
 
 
 @dataclass
@@ -59,6 +71,7 @@ class ScoreConfig:
     layout: KindLayouts | TileLayout | str = DEFAULT_LAYOUT  # network inputs per view and kind (tiling), --layout
     verifier: Path | None = None  # second-look crop classifier (camdetect.verifier), --verifier
     runtime: Runtime | str = DEFAULT_RUNTIME  # the library that runs the ONNX graphs (scoring.runtime), --runtime
+    streams: int = 0  # batches inferred at once, each on threads/streams threads; 0: auto_streams(), --streams
 
 
 @dataclass
@@ -168,14 +181,15 @@ class Scorer:
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
                  tile_policy: TilePolicy | str | None = DEFAULT_SPEC,
                  layout: KindLayouts | TileLayout | str | None = None, verifier: str | os.PathLike | None = None,
-                 runtime: Runtime | str | None = None):
+                 runtime: Runtime | str | None = None, streams: int = 1):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
         from camdetect.verifier.model import load_verifier, paired_name
 
         asked = Runtime.parse(runtime)
-        self.detector = OnnxDetector(model, threads=threads, batch=batch, runtime=asked)
+        self.detector = OnnxDetector(model, threads=threads, batch=batch, runtime=asked, streams=streams)
+        self.streams = self.detector.session.streams  # batches run_jobs runs at once
         self.runtime = self.detector.session.runtime  # ``auto`` resolved: the library that runs the detector
         self.runtime_asked = asked
         self.conf = self.detector.conf if conf is None else conf
@@ -441,20 +455,29 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
     """Score ``jobs`` in order, calling ``on_done(prep, suggestions)`` per finished job.
 
     Decoding + cutting run ``prefetch`` jobs ahead in threads; units from several jobs fill one ORT batch
-    (one queue per network input size); a feeder thread makes the next batch's float blob while ORT runs the
-    current one (at most ``INFLIGHT_BATCHES`` blobs alive); finished jobs are merged and written by one writer
-    thread, in order, while ORT runs.
+    (one queue per network input size); a feeder thread makes the next batch's float blob while
+    ``scorer.streams`` inference threads run the batches before it (at most ``inflight_batches(streams)``
+    blobs alive); finished jobs are merged and written by one writer thread, in order, while inference runs.
+    Batches may finish out of order; a job is merged in its own unit order, so results do not depend on it.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, prefetch), thread_name_prefix="decode")
     feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob")
-    # one writer thread: merge + suggestions + outputs of finished jobs, in order, overlapped with ORT
+    infer = ThreadPoolExecutor(max_workers=scorer.streams, thread_name_prefix="infer")
+    # one writer thread: merge + suggestions + outputs of finished jobs, in order, overlapped with inference
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write")
+    most = inflight_batches(scorer.streams)
     written: deque = deque()
     futures: deque = deque()
     it = iter(enumerate(jobs))
 
+    per_job = [batch]  # units of the last decoded job (before the first: as if it filled a batch)
+
     def fill():
-        while len(futures) < max(1, prefetch):
+        # ``prefetch`` jobs ahead, and more while the units coming (estimated from the last job) and waiting do
+        # not fill the batches in flight: one-view jobs would otherwise reach inference as batches of one or
+        # two, while a panorama's 10-100 units keep it at ``prefetch``
+        while len(futures) < max(1, prefetch) or \
+                len(futures) * per_job[0] + sum(map(len, queues.values())) < batch * most:
             nxt = next(it, None)
             if nxt is None:
                 return
@@ -462,7 +485,7 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
 
     pending: deque[Prepared] = deque()  # jobs whose units are (partly) waiting for inference
     queues: dict[tuple[int, int], list[Unit]] = {}  # network input size -> units waiting for a batch
-    inflight: deque = deque()  # (units, future of their blob): batches handed to the feeder thread
+    inflight: deque = deque()  # (units, future of their detections): batches handed to the feeder + streams
     results: dict[int, list[tuple[Unit, Detections]]] = {}
 
     def finish_ready():
@@ -484,35 +507,41 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
         sugg = scorer.suggestions(prep, dets) if prep.units else []
         on_done(prep, sugg)
 
-    def run_one():
-        units, blob_future = inflight.popleft()
+    def detect(blob_future) -> list[Detections]:
         blob, params = blob_future.result()
-        dets = scorer.run_batch(blob, params)
-        del blob
-        for u, d in zip(units, dets):
+        return scorer.run_batch(blob, params)
+
+    def collect_one():
+        """Wait for the oldest batch and file its detections."""
+        units, dets_future = inflight.popleft()
+        for u, d in zip(units, dets_future.result()):
             results.setdefault(u.job_index, []).append((u, d))
         finish_ready()
 
     def submit(size: tuple[int, int], n: int):
-        """Hand the first ``n`` units of a size's queue to the feeder; run the oldest batch when two wait."""
+        """Hand the first ``n`` units of a size's queue to the feeder and the streams; wait for the oldest
+        batch while ``most`` are in flight."""
         chunk, rest = queues[size][:n], queues[size][n:]
         if rest:
             queues[size] = rest
         else:
             del queues[size]
-        inflight.append((chunk, feeder.submit(scorer.make_batch, chunk)))
-        while len(inflight) >= INFLIGHT_BATCHES:
-            run_one()
+        inflight.append((chunk, infer.submit(detect, feeder.submit(scorer.make_batch, chunk))))
+        while len(inflight) >= most:
+            collect_one()
 
     try:
         fill()
         while futures:
             while not futures[0].done() and (inflight or queues):  # decoding is behind: run what we have
-                if inflight:
-                    run_one()
-                else:
+                if queues and len(inflight) < scorer.streams:  # a stream would idle: a partial batch
                     submit(max(queues, key=lambda k: len(queues[k])), batch)
+                    continue
+                wait([futures[0], inflight[0][1]], return_when=FIRST_COMPLETED)
+                if inflight[0][1].done():
+                    collect_one()
             prep = futures.popleft().result()
+            per_job[0] = max(1, len(prep.units))
             fill()
             pending.append(prep)
             for u in prep.units:
@@ -524,13 +553,14 @@ def run_jobs(scorer: Scorer, jobs: list[Job], batch: int, prefetch: int = 2, on_
         while queues:
             submit(next(iter(queues)), batch)
         while inflight:
-            run_one()
+            collect_one()
         finish_ready()
         while written:
             written.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         feeder.shutdown(wait=True, cancel_futures=True)
+        infer.shutdown(wait=True, cancel_futures=True)
         writer.shutdown(wait=True)
 
 
@@ -544,7 +574,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     t0 = time.perf_counter()
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
                     plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles,
-                    layout=cfg.layout, verifier=cfg.verifier, runtime=cfg.runtime)
+                    layout=cfg.layout, verifier=cfg.verifier, runtime=cfg.runtime,
+                    streams=cfg.streams or auto_streams(cfg.threads))
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]
@@ -553,7 +584,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
                            tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json(),
-                           runtime=scorer.runtime.to_json(scorer.runtime_asked))
+                           runtime={**scorer.runtime.to_json(scorer.runtime_asked), "streams": scorer.streams})
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import queue
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,24 +100,46 @@ class Session:
     dynamic axes) and ``run(blob) -> first output``, whichever library runs it."""
 
     def __init__(self, path: str | os.PathLike, threads: int | None = None,
-                 runtime: Runtime | str | None = None, spinning: bool = False):
+                 runtime: Runtime | str | None = None, spinning: bool = False, streams: int = 1):
         self.path = Path(path)
         asked = Runtime.parse(runtime)
         self.threads = int(threads or os.cpu_count() or 1)
+        if streams < 1:
+            raise ValueError(f"--streams must be >= 1, got {streams}")
         ort = ort_session(path, 1 if asked.mode == "openvino" else self.threads, spinning)
         self.props: dict[str, str] = dict(ort.get_modelmeta().custom_metadata_map)
         self.runtime = asked.resolve(self.props)  # what actually runs (summary.json records it)
+        # ONNX Runtime: ``streams`` sessions, each with its share of the threads, for callers that run batches
+        # from several threads at once (run_jobs): on 2 cores two one-thread sessions ran the shipped detector
+        # 1.3-1.4x faster than one two-thread session (docs/scoring.md, "Streams"). OpenVINO keeps one stream:
+        # two infer requests called from two Python threads hung once in OpenVINO 2026.4 (both threads
+        # waiting inside InferRequest.infer) and gained 0-10 % where they ran.
+        self.streams = min(int(streams), self.threads) if self.runtime.mode == "onnxruntime" else 1
+        per_stream = max(1, self.threads // self.streams)
+        if self.streams > 1:  # the metadata session had every thread: reload it with a stream's share
+            ort = ort_session(path, per_stream, spinning)
         inp = ort.get_inputs()[0]
         self.input_name: str = inp.name
         self.input_shape: list[Any] = list(inp.shape)
-        # the ONNX Runtime session runs the model too, unless OpenVINO does (then it is dropped here)
-        self._ort = ort if self.runtime.mode == "onnxruntime" else None
-        self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision) if self._ort is None else None
+        self._ort: queue.SimpleQueue | None = None  # idle ONNX Runtime sessions, one per stream
+        self._ov = None
+        if self.runtime.mode == "onnxruntime":  # the session that read the metadata is the first stream
+            self._ort = queue.SimpleQueue()
+            self._ort.put(ort)
+            for _ in range(self.streams - 1):
+                self._ort.put(ort_session(path, per_stream, spinning))
+        else:  # OpenVINO runs the model; the ONNX Runtime session is dropped here
+            self._ov = _OpenVinoModel(self.path, self.threads, self.runtime.precision)
 
     def run(self, blob: np.ndarray) -> np.ndarray:
-        if self._ort is not None:
-            return self._ort.run(None, {self.input_name: blob})[0]
-        return self._ov.run(blob)
+        """The first output for ``blob``; safe to call from up to ``streams`` threads at once (more wait)."""
+        if self._ort is None:
+            return self._ov.run(blob)
+        sess = self._ort.get()
+        try:
+            return sess.run(None, {self.input_name: blob})[0]
+        finally:
+            self._ort.put(sess)
 
 
 class _OpenVinoModel:

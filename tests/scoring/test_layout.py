@@ -18,7 +18,7 @@ from camdetect.export.parity import synthetic_views
 from camdetect.geometry.tiles import tile_windows
 from camdetect.records import View
 from camdetect.scoring.letterbox import letterbox, to_blob
-from camdetect.scoring.pipeline import INFLIGHT_BATCHES, ScoreConfig, Scorer, run_jobs, score
+from camdetect.scoring.pipeline import ScoreConfig, Scorer, inflight_batches, run_jobs, score
 from camdetect.scoring.tiling import KindLayouts, TileLayout
 
 
@@ -175,19 +175,21 @@ def run(scorer, jobs, batch, prefetch):
 
 def test_mixed_input_sizes_batch_apart_and_results_do_not_depend_on_batching(tiny_onnx, pano_jobs):
     """`tiles:size=640`: a 640 px whole pass beside 320 px tiles in one job; every batch holds one size, and
-    batch / prefetch change nothing (the job's units are merged in their own order)."""
+    batch / prefetch / streams change nothing (the job's units are merged in their own order, whichever
+    stream's batch finishes first)."""
     from camdetect.geometry import ViewPlan
 
     plan = ViewPlan(n_headings=4, pitch=10.0, fov=60.0, width=640, height=640)
     results = []
-    for batch, prefetch in [(1, 1), (8, 2), (5, 3)]:
-        scorer = CountingScorer(tiny_onnx, threads=1, tile=320, conf=0.01, plan=plan, tile_policy="none",
-                                layout="tiles:size=640")
+    for batch, prefetch, streams in [(1, 1, 1), (8, 2, 1), (5, 3, 1), (3, 2, 2)]:
+        scorer = CountingScorer(tiny_onnx, threads=streams, tile=320, conf=0.01, plan=plan, tile_policy="none",
+                                layout="tiles:size=640", streams=streams)
+        assert scorer.streams == streams
         results.append(run(scorer, pano_jobs, batch, prefetch))
         assert {s[2:] for s in scorer.batch_sizes} == {(320, 320), (640, 640)}
         assert all(s[0] <= batch for s in scorer.batch_sizes)
-        assert 1 <= scorer.most_alive <= INFLIGHT_BATCHES  # bounded: never one blob per tile of a job
-    assert results[0] == results[1] == results[2]
+        assert 1 <= scorer.most_alive <= inflight_batches(scorer.streams)  # bounded: never one blob per tile of a job
+    assert results[0] == results[1] == results[2] == results[3]
     assert sum(len(v) for v in results[0].values()) > 0
 
 

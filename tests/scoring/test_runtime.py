@@ -156,3 +156,42 @@ def test_cli_default_runs_openvino_without_torch_and_bad_spec_exits_2(tiny_onnx,
     assert bad.returncode == 2
     err = bad.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --runtime") and "precision must be" in err[0]
+
+
+def test_streams_are_onnxruntime_sessions_that_run_at_once_and_give_the_same_outputs(tiny_onnx):
+    """`--streams 2`: two one-thread sessions, each taken by one caller at a time; outputs equal one session's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    one, two = Session(tiny_onnx, threads=2), Session(tiny_onnx, threads=2, streams=2)
+    assert (one.streams, two.streams) == (1, 2) and two._ort.qsize() == 2
+    assert Session(tiny_onnx, threads=1, streams=4).streams == 1  # never more streams than threads
+    rng = np.random.default_rng(1)
+    blobs = [rng.random((2, 3, 320, 320), dtype=np.float32) for _ in range(6)]
+    with ThreadPoolExecutor(4) as ex:  # more callers than streams: the others wait for a free session
+        got = list(ex.map(two.run, blobs))
+    assert two._ort.qsize() == 2  # every session handed back
+    for blob, out in zip(blobs, got):
+        ref = one.run(blob)
+        assert np.abs(ref[:, :4] - out[:, :4]).max() < 0.1 and np.abs(ref[:, 4:] - out[:, 4:]).max() < 1e-3
+    with pytest.raises(ValueError, match="--streams must be >= 1"):
+        Session(tiny_onnx, streams=0)
+
+
+def test_openvino_keeps_one_stream_and_score_records_the_streams(tiny_onnx, tmp_path):
+    """OpenVINO hung once with two infer requests from two threads: it runs one stream whatever is asked;
+    summary.json says how many ran."""
+    assert Session(tiny_onnx, threads=2, runtime="openvino", streams=2).streams == 1
+    views = tmp_path / "views"
+    views.mkdir()
+    from PIL import Image
+
+    for i, v in enumerate(synthetic_views(3, 640, seed=4)):
+        Image.fromarray(v[..., ::-1]).save(views / f"v{i}.png")
+    ran = {}
+    for runtime, streams in (("onnxruntime", 0), ("onnxruntime", 1), ("openvino", 2)):
+        out = tmp_path / f"{runtime}{streams}"
+        s = score(ScoreConfig(model=tiny_onnx, input=views, db=str(out / "r.db"), out=out, threads=2, conf=0.05,
+                              progress=False, runtime=runtime, streams=streams))
+        ran[(runtime, streams)] = json.loads((out / "summary.json").read_text())["runtime"]["streams"]
+        assert s.runtime["streams"] == ran[(runtime, streams)]
+    assert ran == {("onnxruntime", 0): 2, ("onnxruntime", 1): 1, ("openvino", 2): 1}  # 0: auto_streams(2) = 2
