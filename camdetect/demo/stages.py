@@ -161,7 +161,7 @@ def run_stages(dirs: StageDirs, stages: list[Stage], console, *, force: bool = F
 
 
 def _run_shown(dirs: StageDirs, stage: Stage, console, label: str, last_s: float | None,
-               heartbeat_s: float = 30.0) -> tuple[int, Path]:
+               heartbeat_s: float = 30.0, poll_s: float = 0.5) -> tuple[int, Path]:
     """run_stage with what it is doing on screen: a live bar with percentage and time left on a terminal
     (from the stage's own progress output, else from its time in the previous run); on a pipe or CI log,
     one line every ``heartbeat_s``."""
@@ -192,7 +192,7 @@ def _run_shown(dirs: StageDirs, stage: Stage, console, label: str, last_s: float
                 frac = fraction(frac)
                 pct = f"{100 * frac:3.0f} %" if frac is not None else "  ... "
                 console.print(f"{label} running {pct} after {now - t0:5.0f} s  {escape(line[:90])}", highlight=False)
-        return run_stage(dirs, stage, beat)
+        return run_stage(dirs, stage, beat, poll_s)
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
                   TaskProgressColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
@@ -203,7 +203,7 @@ def _run_shown(dirs: StageDirs, stage: Stage, console, label: str, last_s: float
             frac = fraction(frac)
             progress.update(task, total=None if frac is None else 1.0, completed=frac or 0.0,
                             line=escape(line[:60]))
-        return run_stage(dirs, stage, show)
+        return run_stage(dirs, stage, show, poll_s)
 
 
 def derive_recipe(base: Path, out: Path, **updates) -> dict:

@@ -50,7 +50,7 @@ def test_heartbeat_lines_on_a_pipe(tmp_path: Path) -> None:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=False, width=200)
     code, _ = _run_shown(StageDirs(tmp_path), _synth(tmp_path), console, "[ 1/1] synth", last_s=60.0,
-                         heartbeat_s=0.0)
+                         heartbeat_s=0.0, poll_s=0.02)  # a quiet box runs this synth in under the default 0.5 s poll
     assert code == 0
     beats = [ln for ln in buf.getvalue().splitlines() if "running" in ln]
     assert beats and all(ln.startswith("[ 1/1] synth running") for ln in beats)
