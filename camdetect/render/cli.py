@@ -29,6 +29,8 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(1, "--workers", help="Processes."),
         weathering: float = typer.Option(0.0, "--weathering", help="Share of sprites with dirt textures on "
                                          "painted and plastic parts (0: none)."),
+        rounding: float = typer.Option(0.0, "--rounding", help="Share of sprites whose boxes (housings, lamp "
+                                       "heads, cabinets; not thin plates) get rounded edges (0: none)."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
         """Render RGBA sprites of parametric 3D cameras and look-alikes with exact camera boxes.
@@ -37,10 +39,11 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.render.library import LibraryOptions, render_library
 
-        if count < 1 or size < 16 or spp < 1 or not 0 <= weathering <= 1:
-            raise ValueError("--count, --size (>= 16) and --spp must be positive, --weathering in [0, 1]")
+        if count < 1 or size < 16 or spp < 1 or not 0 <= weathering <= 1 or not 0 <= rounding <= 1:
+            raise ValueError("--count, --size (>= 16) and --spp must be positive, --weathering and --rounding in [0, 1]")
         opts = LibraryOptions(count, seed, size, large_share, spp, decoy_share,
-                              tuple(k.strip() for k in kinds.split(",")) if kinds else (), workers, weathering)
+                              tuple(k.strip() for k in kinds.split(",")) if kinds else (), workers, weathering,
+                              rounding)
         counts = render_library(out, hdri, opts, progress=progress)
         typer.echo(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
 

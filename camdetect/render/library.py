@@ -26,6 +26,7 @@ class LibraryOptions:
     kinds: tuple[str, ...] = ()  # empty: all
     workers: int = 1
     weathering: float = 0.0  # share of sprites with grime textures (materials.weather); 0: none, as before
+    rounding: float = 0.0  # share of sprites whose boxes get rounded edges (parts.rounded); 0: none, as before
 
 
 def list_hdris(root: Path) -> list[Path]:
@@ -57,7 +58,8 @@ def _render_one(args) -> tuple[str, str]:
         return sid, "resumed"
     kind, hdri, size, seed = plan_job(i, opts, hdris)
     try:
-        sprite = render_sprite(kind, hdri, seed, size=size, spp=opts.spp, sprite_id=sid, weathering=opts.weathering)
+        sprite = render_sprite(kind, hdri, seed, size=size, spp=opts.spp, sprite_id=sid, weathering=opts.weathering,
+                               rounding=opts.rounding)
     except RuntimeError:
         return sid, "no_view"
     save_sprite(sprite, out)

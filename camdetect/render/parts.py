@@ -1,6 +1,6 @@
 """Geometry primitives of the parametric camera models, in metres, Y up.
 
-A model is a list of :class:`Part` (box, cylinder, sphere or disk) with a material name and a role:
+A model is a list of :class:`Part` (box, rounded box, cylinder, sphere or disk) with a material name and a role:
 ``camera`` parts make the labelled box, ``mount`` and ``decoy`` parts do not. Parts are built in a
 local frame and moved with :func:`transform`, so a bullet can be tilted down and yawed as a whole.
 """
@@ -19,7 +19,8 @@ ROLES = ("camera", "mount", "decoy")
 class Part:
     """One primitive. ``matrix`` maps the unit primitive to the world:
 
-    box: the cube [-1, 1]^3; cylinder: radius 1 along +z from 0 to 1 (capped); sphere: unit sphere;
+    box: the cube [-1, 1]^3; rbox: the same cube with rounded edges and corners (a superellipsoid of exponent
+    ``rounding``, :func:`rounded_cube`); cylinder: radius 1 along +z from 0 to 1 (capped); sphere: unit sphere;
     disk: unit disk in the xy plane facing +z.
     """
 
@@ -27,12 +28,15 @@ class Part:
     matrix: np.ndarray = field(compare=False)
     material: str
     role: str = "camera"
+    rounding: float = 0.0  # rbox only: 0 < rounding < 1 (larger: rounder)
 
     def __post_init__(self) -> None:
-        if self.shape not in ("box", "cylinder", "sphere", "disk"):
+        if self.shape not in ("box", "rbox", "cylinder", "sphere", "disk"):
             raise ValueError(f"unknown shape {self.shape!r}")
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}")
+        if (self.shape == "rbox") != (0 < self.rounding < 1):
+            raise ValueError(f"rounding {self.rounding} needs shape rbox and 0 < rounding < 1")
 
 
 def translate(x: float, y: float, z: float) -> np.ndarray:
@@ -102,7 +106,7 @@ def transform(parts: list[Part], m: np.ndarray) -> list[Part]:
 
 def corners(part: Part) -> np.ndarray:
     """Points that bound the part in world space (for framing the sensor)."""
-    if part.shape == "box":
+    if part.shape in ("box", "rbox"):
         local = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
     elif part.shape == "cylinder":
         local = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (0, 1)], float)
@@ -112,3 +116,53 @@ def corners(part: Part) -> np.ndarray:
         local = np.array([[x, y, 0] for x in (-1, 1) for y in (-1, 1)], float)
     h = np.c_[local, np.ones(len(local))] @ part.matrix.T
     return h[:, :3]
+
+
+MIN_ROUNDED_SIDE = 0.015  # metres: plates, hoods and fins thinner than this keep their sharp edges
+
+
+def rounded(parts: list[Part], rng: np.random.Generator, lo: float = 0.12, hi: float = 0.4) -> list[Part]:
+    """Every box at least MIN_ROUNDED_SIDE thick turned into a rounded box (one exponent per part from
+    U(lo, hi)): moulded housings and cast lamp heads have no knife edges, and a renderer that draws every
+    housing as a sharp cuboid gives the detector an edge cue no real camera has."""
+    out = []
+    for p in parts:
+        sides = 2 * np.linalg.norm(p.matrix[:3, :3], axis=0)  # full side lengths of the unit cube's image
+        if p.shape == "box" and sides.min() >= MIN_ROUNDED_SIDE:
+            p = replace(p, shape="rbox", rounding=float(rng.uniform(lo, hi)))
+        out.append(p)
+    return out
+
+
+def rounded_cube(rounding: float, segments: int = 24) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(vertices, normals, texture coordinates, triangles) of a superellipsoid filling [-1, 1]^3: |x|^n + |y|^n + |z|^n = 1 with n = 2 /
+    rounding (rounding 1 would be a sphere, -> 0 the cube). A cube-sphere grid (each face of a cube subdivided and
+    pushed onto the surface), so the flat faces are not starved of vertices as a latitude grid would be. The
+    normals are the surface's own (its gradient), so the seams between the six patches do not show."""
+    n = 2.0 / rounding
+    t = np.linspace(-1.0, 1.0, segments + 1)
+    u, v = np.meshgrid(t, t, indexing="ij")
+    verts, uvs, tris = [], [], []
+    for axis in range(3):
+        for sign in (-1.0, 1.0):
+            p = np.zeros((segments + 1, segments + 1, 3))
+            p[..., axis] = sign
+            p[..., (axis + 1) % 3] = u
+            p[..., (axis + 2) % 3] = v
+            d = p.reshape(-1, 3)
+            d = d / np.linalg.norm(d, axis=1, keepdims=True)  # direction, then scaled onto the superellipsoid
+            r = (np.abs(d) ** n).sum(axis=1) ** (-1.0 / n)
+            base = sum(len(x) for x in verts)
+            verts.append(d * r[:, None])
+            uvs.append(np.stack([(u.ravel() + 1) / 2, (v.ravel() + 1) / 2], 1))  # each patch spans the texture
+            idx = np.arange((segments + 1) ** 2).reshape(segments + 1, segments + 1) + base
+            a, b, c, e = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]
+            quads = np.stack([a, b, c, e], -1).reshape(-1, 4)
+            if sign < 0:  # keep every face's winding outward
+                quads = quads[:, ::-1]
+            tris.append(np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]]))
+    pts = np.concatenate(verts)
+    grad = np.sign(pts) * np.abs(pts) ** (n - 1)
+    normals = grad / np.linalg.norm(grad, axis=1, keepdims=True)
+    return (pts.astype(np.float32), normals.astype(np.float32), np.concatenate(uvs).astype(np.float32),
+            np.concatenate(tris).astype(np.uint32))

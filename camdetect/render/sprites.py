@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import numpy as np
 from camdetect.durable import atomic_write_bytes, atomic_write_json
 from camdetect.render.kinds import Model, build
 from camdetect.render.materials import glow, palette, weather
-from camdetect.render.parts import Part, corners, disk
+from camdetect.render.parts import Part, corners, disk, rounded, rounded_cube
 
 VALUE_SCALE = 8.0  # 16-bit PNG stores linear / sky radiance in [0, VALUE_SCALE]
 MIN_CAMERA_PIXELS = 12
@@ -44,6 +44,7 @@ class SpriteMeta:
     seconds: float
     weathered: float = 0.0  # grime strength on painted and plastic parts (0: clean)
     frame_m: float = 0.0  # metres the frame spans at the object (0: rendered before this was stored)
+    rounded: bool = False  # boxes drawn with rounded edges (render sprites --rounding)
 
 
 def _mitsuba():
@@ -74,10 +75,31 @@ def _cylinder_axis(part: Part) -> tuple[np.ndarray, np.ndarray, float]:
     return m[:3, 3], (m @ np.array([0, 0, 1, 1.0]))[:3], float(np.linalg.norm(m[:3, 0]))
 
 
+@lru_cache(maxsize=64)
+def rounded_cube_ply(rounding: float) -> str:
+    """A PLY file of :func:`rounded_cube` (positions, normals, uv; binary) in this process's temp folder, written
+    once per exponent (rounded to 0.01, so a library needs a few dozen files at most)."""
+    import tempfile
+
+    v, nrm, uv, tri = rounded_cube(rounding)
+    path = Path(tempfile.gettempdir()) / f"camdetect-rbox-{rounding:.2f}-{len(v)}.ply"
+    if not path.is_file():
+        head = (f"ply\nformat binary_little_endian 1.0\nelement vertex {len(v)}\n"
+                + "".join(f"property float {k}\n" for k in ("x", "y", "z", "nx", "ny", "nz", "u", "v"))
+                + f"element face {len(tri)}\nproperty list uchar uint vertex_indices\nend_header\n").encode()
+        faces = np.zeros(len(tri), dtype=[("n", "u1"), ("i", "<u4", 3)])
+        faces["n"], faces["i"] = 3, tri
+        body = np.concatenate([v, nrm, uv], axis=1).astype("<f4").tobytes() + faces.tobytes()
+        atomic_write_bytes(path, head + body)
+    return str(path)
+
+
 def _shape_dict(mi, part: Part, bsdf: dict) -> dict:
     T = mi.ScalarTransform4f(part.matrix.tolist())
     if part.shape == "box":
         return {"type": "cube", "to_world": T, "bsdf": bsdf}
+    if part.shape == "rbox":
+        return {"type": "ply", "filename": rounded_cube_ply(round(part.rounding, 2)), "to_world": T, "bsdf": bsdf}
     if part.shape == "sphere":
         return {"type": "sphere", "to_world": T, "bsdf": bsdf}
     if part.shape == "disk":
@@ -155,16 +177,21 @@ class Sprite:
 
 
 def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 32, sprite_id: str = "",
-                  weathering: float = 0.0) -> Sprite:
+                  weathering: float = 0.0, rounding: float = 0.0) -> Sprite:
     """Render ``kind`` lit by ``hdri``; a seed fixes the model, materials, light and view (pixels agree to
     float rounding: Mitsuba's threads sum overlapping filter splats in any order). Retries viewpoints
-    where the camera is hidden (behind its pole) or cut by the frame."""
+    where the camera is hidden (behind its pole) or cut by the frame. ``rounding``: the chance that the
+    model's boxes get rounded edges (:func:`parts.rounded`); 0 keeps the renders of before byte for byte."""
     import time
 
     mi = _mitsuba()
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     model = build(kind, rng)
+    rrng = np.random.default_rng([seed, 13])  # own stream, drawn only when asked: older libraries stay as they were
+    soft = bool(rounding) and rrng.random() < rounding
+    if soft:
+        model = replace(model, parts=rounded(list(model.parts), rrng))
     mats = palette(rng, kind)
     wrng = np.random.default_rng([seed, 11])  # own stream: renders without weathering stay as they were
     strength = float(wrng.uniform(0.15, 0.55)) if wrng.random() < weathering else 0.0
@@ -203,7 +230,7 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
         rgba = beauty[..., :4].copy()
         rgba[..., :3] /= sky
         meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, elevation, azimuth, size, box,
-                          round(time.perf_counter() - t0, 3), round(strength, 3), round(2 * half, 4))
+                          round(time.perf_counter() - t0, 3), round(strength, 3), round(2 * half, 4), soft)
         return Sprite(rgba, meta)
     raise RuntimeError(f"{kind}: no viewpoint showed the camera whole after 6 tries (seed {seed})")
 

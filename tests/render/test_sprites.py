@@ -104,3 +104,18 @@ def test_truncated_sprite_is_a_one_line_error(tmp_path, sprite_dir):
     (tmp_path / png.with_suffix(".json").name).write_text(png.with_suffix(".json").read_text())
     with pytest.raises(ValueError, match="not a 16-bit RGBA sprite"):
         load_sprite(bad)
+
+
+def test_rounding_keeps_the_view_and_rounds_the_housing(hdri_dir):
+    """Rounded edges are their own random stream: the same view as the sharp render (what it was before the
+    option existed), with the housing's corners cut away in the alpha."""
+    hdri = str(next(hdri_dir.glob("*.hdr")))
+    sharp = render_sprite("junction_box", hdri, seed=4, size=64, spp=4)
+    again = render_sprite("junction_box", hdri, seed=4, size=64, spp=4, rounding=0.0)
+    soft = render_sprite("junction_box", hdri, seed=4, size=64, spp=4, rounding=1.0)
+    assert not sharp.meta.rounded and soft.meta.rounded
+    np.testing.assert_allclose(again.rgba, sharp.rgba, atol=1e-4)
+    assert soft.meta.elevation == sharp.meta.elevation and soft.meta.azimuth == sharp.meta.azimuth
+    a_sharp, a_soft = sharp.rgba[..., 3] > 0.5, soft.rgba[..., 3] > 0.5
+    assert a_soft.sum() < a_sharp.sum()  # corners gone
+    assert (a_soft & ~a_sharp).sum() <= 0.02 * a_sharp.sum()  # and nothing grows outside the sharp box
