@@ -4,6 +4,12 @@ kind (blown up) and from the smallest render that needs at most --max-upscale (w
 
     python scripts/closeup_sheet.py --sprites runs/sprites/v1 --sprites runs/sprites/hires --size 160 \
         --out docs/img/render_closeups.png
+
+With ``--rounded DIR`` (a library rendered with the same seed and `render sprites --rounding`), each column is
+one sprite as it is (top) and the same sprite id from DIR with rounded edges (bottom):
+
+    python scripts/closeup_sheet.py --sprites runs/sprites/v1 --rounded runs/sprites/v1r --size 120 \
+        --out docs/img/render_rounded.png
 """
 
 from __future__ import annotations
@@ -35,12 +41,21 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=160, help="paste size: the camera box's longest side, px")
     ap.add_argument("--max-upscale", type=float, default=1.25)
     ap.add_argument("--kinds", default="dome_flush,dome_pendant,bullet,box_camera,alpr_box,alpr_flock")
+    ap.add_argument("--rounded", type=Path, help="the same library rendered with --rounding: sharp vs rounded pairs")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     cams, _ = _library(sprite_dirs_of(a.sprites))
     look = Look(0.8, np.ones(3, np.float32))
     cols = []
-    for kind in a.kinds.split(","):
+    if a.rounded:
+        soft = {s.meta.id: s for s in _library(sprite_dirs_of([a.rounded]))[0] if s.meta.rounded}
+        for kind in a.kinds.split(","):
+            pairs = sorted(((s, soft[s.meta.id]) for s in cams if s.meta.kind == kind and s.meta.id in soft),
+                           key=lambda p: -rendered_size(p[0], True))
+            if pairs:
+                sharp, rnd = pairs[0]  # the largest render of the kind: where edges show
+                cols.append(np.vstack([panel(sharp, a.size, look, f"{kind} sharp"), panel(rnd, a.size, look, "rounded")]))
+    for kind in ([] if a.rounded else a.kinds.split(",")):
         own = sorted((s for s in cams if s.meta.kind == kind), key=lambda s: rendered_size(s, True))
         big = [s for s in own if rendered_size(s, True) * a.max_upscale >= a.size]
         if not own or not big:
@@ -49,10 +64,13 @@ def main() -> None:
         cols.append(np.vstack([panel(small, a.size, look, f"{kind} {a.size / rendered_size(small, True):.1f}x"),
                                panel(big[0], a.size, look, f"{kind} {a.size / rendered_size(big[0], True):.1f}x")]))
     if not cols:
-        raise SystemExit(f"{', '.join(map(str, a.sprites))}: no kind has a render large enough for {a.size} px")
+        raise SystemExit(f"{', '.join(map(str, a.sprites))}: no kind has a render large enough for {a.size} px"
+                         + (f" or a rounded twin in {a.rounded}" if a.rounded else ""))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(a.out), np.hstack(cols))
-    print(f"{a.out}: top row blown-up small renders, bottom row large renders, {len(cols)} kinds at {a.size} px")
+    rows = "sharp renders, bottom row the same sprites rounded" if a.rounded else \
+        "blown-up small renders, bottom row large renders"
+    print(f"{a.out}: top row {rows}, {len(cols)} kinds at {a.size} px")
 
 
 if __name__ == "__main__":
