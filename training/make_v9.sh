@@ -6,9 +6,10 @@
 #   v9-ssl-frozen    the same, from v2 with a SimSiam-pretrained backbone (training/ssl_backbone.py: crops of the real
 #                    training backgrounds, held-out folders excluded, never real-cameras-dev), backbone frozen
 #   v9-round         composites seed 21 from runs/sprites/v1r: the same 900 sprites re-rendered with --rounding 0.8
-#   v9-control-s22, v9-round-s22: the control and rounded arms again on composites seed 22
+#   v9-control-s22, v9-round-s22, v9-control-s23, v9-round-s23: the control and rounded arms again on composite
+#                    seeds 22 and 23
 # Each arm is measured by training/eval_candidate.sh (real photos + street views, c11 held-out panoramas).
-# Every step skips what exists. Run from the repository root after `make install` (~2.5 h on 2 cores).
+# Every step skips what exists. Run from the repository root after `make install` (~3 h on 2 cores).
 set -euo pipefail
 C=.venv/bin/camdetect
 PY=.venv/bin/python
@@ -25,7 +26,8 @@ composite() {  # SPRITES OUT SEED (~1 min each)
   [ -f runs/ds/$2/data.yaml ] || $C render composite --sprites runs/sprites/$1 --out runs/ds/$2 --tiles 2500 \
       --seed "$3" --workers 2 "${BG[@]}" --no-progress
 }
-composite v1 vcomp 21; composite v1r vcomp-r 21; composite v1 vcomp22 22; composite v1r vcomp22-r 22
+composite v1 vcomp 21; composite v1r vcomp-r 21
+for seed in 22 23; do composite v1 vcomp$seed $seed; composite v1r vcomp$seed-r $seed; done
 # the c11 city's held-out panoramas, for eval_candidate.sh (make_real_model.sh step 2)
 [ -f runs/city/c11/manifest.csv ] || $C synth --out runs/city/c11 --intersections 160 --seed 11 --workers 2
 [ -f runs/ds/c11/data.yaml ] || $C dataset build --panoramas runs/city/c11/manifest.csv \
@@ -52,9 +54,11 @@ arm v9-frozen runs/cfg/real-frozen.yaml models/camdetect-default.pt vcomp > runs
 arm v9-ssl-frozen runs/cfg/real-frozen.yaml runs/ssl/v2-simsiam.pt vcomp > runs/logs/v9-ssl-frozen.log 2>&1 &
 wait
 arm v9-round configs/train/real.yaml models/camdetect-default.pt vcomp-r > runs/logs/v9-round.log 2>&1
-arm v9-control-s22 configs/train/real.yaml models/camdetect-default.pt vcomp22 > runs/logs/v9-control-s22.log 2>&1 &
-arm v9-round-s22 configs/train/real.yaml models/camdetect-default.pt vcomp22-r > runs/logs/v9-round-s22.log 2>&1 &
-wait
+for seed in 22 23; do
+  arm v9-control-s$seed configs/train/real.yaml models/camdetect-default.pt vcomp$seed > runs/logs/v9-control-s$seed.log 2>&1 &
+  arm v9-round-s$seed configs/train/real.yaml models/camdetect-default.pt vcomp$seed-r > runs/logs/v9-round-s$seed.log 2>&1 &
+  wait
+done
 # v2 as shipped, measured the same way
 [ -f runs/eval/real-v2/real_cameras.json ] || $PY scripts/eval_real_cameras.py --model models/camdetect-default.onnx \
     --out runs/eval/real-v2 --no-progress
@@ -65,8 +69,8 @@ if [ ! -f runs/eval/c11-v2/report.json ]; then
   $C eval --predictions runs/score/c11-v2/suggestions.jsonl --truth runs/city/c11 \
       --manifest runs/city/c11/manifest_test.csv --out runs/eval/c11-v2
 fi
-ARMS=(v9-control v9-frozen v9-ssl-frozen v9-round v9-control-s22 v9-round-s22)
+ARMS=(v9-control v9-frozen v9-ssl-frozen v9-round v9-control-s22 v9-round-s22 v9-control-s23 v9-round-s23)
 $PY scripts/real_summary.py v2=runs/eval/real-v2 $(for a in "${ARMS[@]}"; do echo "$a=runs/eval/real-$a"; done) \
     --panos v2=runs/eval/c11-v2 $(for a in "${ARMS[@]}"; do echo "--panos $a=runs/eval/c11-$a"; done) --by-model \
     --paired v9-frozen:v9-ssl-frozen --paired v9-control:v9-frozen --paired v9-control:v9-round \
-    --paired v9-control-s22:v9-round-s22
+    --paired v9-control-s22:v9-round-s22 --paired v9-control-s23:v9-round-s23
