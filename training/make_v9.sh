@@ -4,7 +4,7 @@
 #   v9-control       composites seed 21 from runs/sprites/v1 (the v8-color recipe again)
 #   v9-frozen        the same, backbone (layers 0-10) frozen
 #   v9-ssl-frozen    the same, from v2 with a SimSiam-pretrained backbone (training/ssl_backbone.py: crops of the real
-#                    training backgrounds, held-out folders excluded, never real-cameras-dev), backbone frozen
+#                    training backgrounds, held-out folders excluded), backbone frozen
 #   v9-round         composites seed 21 from runs/sprites/v1r: the same 900 sprites re-rendered with --rounding 0.8
 #   v9-control-s22, v9-round-s22, v9-control-s23, v9-round-s23: the control and rounded arms again on composite
 #                    seeds 22 and 23

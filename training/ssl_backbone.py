@@ -4,8 +4,8 @@ SimSiam (Chen & He, "Exploring Simple Siamese Representation Learning", CVPR 202
 crop of a real photo, the backbone (layers 0-10 of an ultralytics checkpoint) + global pooling + a projector on
 both, a predictor on one, and the loss pulls the prediction of one view towards the (stopped) projection of the
 other. No labels, no negatives, small batches work. The crops are drawn like the composites' backgrounds (square,
-log-uniform side, high in the image: where cameras hang), from the same background folders and with the same
-excludes, so nothing held out for the false-alarm measures and nothing of real-cameras-dev is ever seen.
+log-uniform side, high in the image: where cameras hang), from the same background folders with the same excludes
+and the same lister (``render.composite.list_backgrounds``, which also refuses the evaluation-only real set).
 
 Writes a checkpoint in the input's format with only the backbone's weights changed, so
 ``camdetect train --weights OUT.pt`` starts from it (the neck and heads keep the input's weights).
@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from camdetect.render.composite import list_backgrounds
+from camdetect.render.composite import high_square, list_backgrounds
 
 BACKBONE = 11  # layers 0-10 of the YOLO11 / camdetect-p2 yamls
 POOLED = (4, 6, 10)  # P3, P4 and the last layer: the heads read 2, 4, 6; pooling several keeps them all in the loss
@@ -47,7 +47,7 @@ def load_photos(roots: list[str], exclude: list[str]) -> tuple[list[np.ndarray],
         for p in s.files:
             im = cv2.imread(str(p), cv2.IMREAD_COLOR)
             if im is None:
-                raise SystemExit(f"error: {p}: not a readable image")
+                raise ValueError(f"{p}: not a readable image")
             f = MAX_SIDE / max(im.shape[:2])
             if f < 1:
                 im = cv2.resize(im, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
@@ -55,15 +55,6 @@ def load_photos(roots: list[str], exclude: list[str]) -> tuple[list[np.ndarray],
             weights.append(s.weight / len(s.files))
     w = np.asarray(weights)
     return photos, w / w.sum()
-
-
-def crop(photo: np.ndarray, rng: np.random.Generator, lo: int = 32, hi: int = 512) -> np.ndarray:
-    """A square crop, log-uniform side, high in the image (as composite.py draws tiles)."""
-    H, W = photo.shape[:2]
-    side = int(round(math.exp(rng.uniform(math.log(min(lo, H, W)), math.log(min(hi, H, W))))))
-    x = int(rng.integers(0, W - side + 1))
-    y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))
-    return photo[y:y + side, x:x + side]
 
 
 def view(c: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -139,8 +130,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    if "real-cameras-dev" in " ".join(a.backgrounds):
-        raise SystemExit("error: real-cameras-dev is for evaluation only: never a training source")
+    try:
+        photos, weights = load_photos(a.backgrounds, a.exclude)  # first: a bad folder costs no model load
+    except (ValueError, FileNotFoundError) as exc:
+        raise SystemExit(f"error: {exc}") from None
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -156,7 +149,6 @@ def main() -> None:
             x = layer(x)
             chans += x.shape[1] if i in POOLED else 0
     model = SimSiam(layers, chans).train()
-    photos, weights = load_photos(a.backgrounds, a.exclude)
     print(f"{len(photos)} photos, backbone {sum(p.numel() for p in layers.parameters()):,} parameters, "
           f"pooled {chans} channels", flush=True)
     lr = a.lr * a.batch / 256
@@ -170,7 +162,7 @@ def main() -> None:
         for g in opt.param_groups:  # cosine decay; SimSiam keeps the predictor's rate fixed
             g["lr"] = lr if g.get("fixed") else lr * 0.5 * (1 + math.cos(math.pi * step / a.steps))
         idx = rng.choice(len(photos), size=a.batch, p=weights)
-        crops = [crop(photos[i], rng) for i in idx]
+        crops = [high_square(photos[i], 32, 512, rng) for i in idx]
         va = torch.from_numpy(np.stack([view(c, a.size, rng) for c in crops]))
         vb = torch.from_numpy(np.stack([view(c, a.size, rng) for c in crops]))
         loss, spread = model(va, vb)

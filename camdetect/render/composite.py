@@ -98,14 +98,21 @@ def parse_root(text: str) -> tuple[Path, float]:
 
 
 def list_backgrounds(roots: list, exclude: list[str] = ()) -> list[BackgroundSet]:
-    """Every image under each root (sorted, so the list is the same on every machine), minus excludes."""
+    """Every image under each root (sorted, so the list is the same on every machine), minus excludes. The
+    real-camera evaluation set (``evaluate.real_images.REAL_SET``) is never a background, as it never calibrates
+    (export/calibration.py): a root inside it is refused, a root that holds it skips it."""
+    from camdetect.evaluate.real_images import REAL_SET  # the evaluation code owns the name
+
     out: list[BackgroundSet] = []
     for item in roots:
         root, weight = parse_root(item) if not isinstance(item, Path) else (item, 1.0)
+        if REAL_SET in root.resolve().parts:
+            raise ValueError(f"{root}: {REAL_SET} is for evaluation only, never a background")
         if not root.exists():
             raise FileNotFoundError(f"{root}: background folder does not exist")
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        files = [p for p in files if not any(x and x in p.as_posix() for x in exclude)]
+        files = [p for p in files if not any(x and x in p.as_posix() for x in exclude)
+                 and REAL_SET not in p.relative_to(root).parts[:-1]]
         if files:
             out.append(BackgroundSet(root, tuple(files), weight))
     if not out:
@@ -197,13 +204,19 @@ def _background(path: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)  # tiles are built in RGB, like the sprites
 
 
-def _crop(bg: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    H, W = bg.shape[:2]
+def high_square(img: np.ndarray, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
+    """A square crop of side log-uniform in [lo, hi] (both capped at the short side), anywhere across and
+    biased to the top (cameras hang above eye level)."""
+    H, W = img.shape[:2]
     side_max = min(H, W)
-    side = int(round(math.exp(rng.uniform(math.log(min(size, side_max)), math.log(side_max)))))
+    side = int(round(math.exp(rng.uniform(math.log(min(lo, side_max)), math.log(min(hi, side_max))))))
     x = int(rng.integers(0, W - side + 1))
-    y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))  # cameras hang above eye level: crop high
-    return flip_and_fit(bg[y:y + side, x:x + side], size, rng)
+    y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))
+    return img[y:y + side, x:x + side]
+
+
+def _crop(bg: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    return flip_and_fit(high_square(bg, size, min(bg.shape[:2]), rng), size, rng)
 
 
 def flip_and_fit(crop: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

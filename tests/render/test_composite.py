@@ -195,3 +195,21 @@ def test_true_size_needs_sprites_that_store_their_metres(backgrounds, sprite_dir
     with pytest.raises(ValueError, match="no look-alike sprite stores its size in metres"):
         build_composites(tmp_path / "o", list_backgrounds([backgrounds]), old,
                          CompositeOptions(tiles=1, tile=64, lookalike_size="true"), NAMES, progress=False)
+
+
+def test_the_real_evaluation_set_is_never_a_background(tmp_path, backgrounds):
+    """A root inside it is refused; a root that holds it (the whole shared data folder) skips it."""
+    import shutil
+
+    from camdetect.evaluate.real_images import REAL_SET
+
+    shared = tmp_path / "shared"
+    shutil.copytree(backgrounds, shared / "street")
+    shutil.copytree(backgrounds, shared / REAL_SET)
+    with pytest.raises(ValueError, match=f"{REAL_SET} is for evaluation only"):
+        list_backgrounds([shared / REAL_SET])
+    with pytest.raises(ValueError, match=f"{REAL_SET} is for evaluation only"):
+        list_backgrounds([f"{shared / REAL_SET}=2"])
+    files = list_backgrounds([shared])[0].files
+    assert files and not any(REAL_SET in p.parts for p in files)
+    assert len(files) == len(list_backgrounds([shared / "street"])[0].files)

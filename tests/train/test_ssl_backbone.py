@@ -73,8 +73,12 @@ def test_ultralytics_starts_a_run_from_the_pretrained_checkpoint(tmp_path: Path,
     assert len(boxes) == 1
 
 
-def test_real_cameras_dev_is_refused(tmp_path: Path, tiny_checkpoint: Path) -> None:
-    r = _run("--weights", str(tiny_checkpoint), "--out", str(tmp_path / "x.pt"),
-             "--backgrounds", "../shared/data/real-cameras-dev", "--steps", "1")
-    assert r.returncode != 0 and "real-cameras-dev is for evaluation only" in r.stderr
+def test_the_real_evaluation_set_is_refused_in_one_line(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    from camdetect.evaluate.real_images import REAL_SET
+
+    photos = _photos(tmp_path / REAL_SET)
+    r = _run("--weights", str(tiny_checkpoint), "--out", str(tmp_path / "x.pt"), "--backgrounds", str(photos),
+             "--steps", "1")
+    assert r.returncode != 0 and f"{REAL_SET} is for evaluation only" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error: ")
     assert not (tmp_path / "x.pt").exists()
