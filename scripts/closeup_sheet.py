@@ -10,6 +10,11 @@ one sprite as it is (top) and the same sprite id from DIR with rounded edges (bo
 
     python scripts/closeup_sheet.py --sprites runs/sprites/v1 --rounded runs/sprites/v1r --size 120 \
         --out docs/img/render_rounded.png
+
+With ``--continued``, each column is one sprite whose frame cuts a pole or an arm, pasted as `render composite`
+does by default (top: the cut structure fades out) and with `--continue-mounts` (bottom: it runs on to the edge):
+
+    python scripts/closeup_sheet.py --sprites runs/sprites/v1 --continued --size 40 --out docs/img/render_continued.png
 """
 
 from __future__ import annotations
@@ -21,15 +26,27 @@ import cv2
 import numpy as np
 
 from camdetect.render.composite import _library, rendered_size, sprite_dirs_of
-from camdetect.render.harmonise import Look, paste, prepare_sprite, to_linear, to_srgb
+from camdetect.render.harmonise import (
+    Look,
+    continue_cut,
+    cuts_cleanly,
+    paste,
+    prepare_sprite,
+    to_linear,
+    to_srgb,
+)
 
 
-def panel(sp, size: int, look: Look, label: str) -> np.ndarray:
-    bg = to_linear(np.full((size + 40, size + 40, 3), (150, 185, 215), np.uint8))  # RGB pale sky
+def panel(sp, size: int, look: Look, label: str, continued: bool = False, side: int = 0) -> np.ndarray:
+    side = side or size + 40
+    bg = to_linear(np.full((side, side, 3), (150, 185, 215), np.uint8))  # RGB pale sky
     scale = size / rendered_size(sp, True)
-    img = prepare_sprite(sp.rgba, scale, look, np.random.default_rng(0), 0.0)
+    img = prepare_sprite(sp.rgba, scale, look, np.random.default_rng(0), 0.0, fade=not continued)
     bx1, by1, bx2, by2 = sp.meta.box
-    paste(bg, img, int(round(bg.shape[1] / 2 - (bx1 + bx2) / 2 * scale)), int(round(bg.shape[0] / 2 - (by1 + by2) / 2 * scale)))
+    x, y = int(round(bg.shape[1] / 2 - (bx1 + bx2) / 2 * scale)), int(round(bg.shape[0] / 2 - (by1 + by2) / 2 * scale))
+    paste(bg, img, x, y)
+    if continued:
+        continue_cut(bg, img, x, y)
     out = cv2.cvtColor(to_srgb(bg), cv2.COLOR_RGB2BGR)
     cv2.putText(out, label, (4, out.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
     return out
@@ -42,6 +59,7 @@ def main() -> None:
     ap.add_argument("--max-upscale", type=float, default=1.25)
     ap.add_argument("--kinds", default="dome_flush,dome_pendant,bullet,box_camera,alpr_box,alpr_flock")
     ap.add_argument("--rounded", type=Path, help="the same library rendered with --rounding: sharp vs rounded pairs")
+    ap.add_argument("--continued", action="store_true", help="faded vs carried-on poles and arms (--continue-mounts)")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     cams, _ = _library(sprite_dirs_of(a.sprites))
@@ -55,7 +73,14 @@ def main() -> None:
             if pairs:
                 sharp, rnd = pairs[0]  # the largest render of the kind: where edges show
                 cols.append(np.vstack([panel(sharp, a.size, look, f"{kind} sharp"), panel(rnd, a.size, look, "rounded")]))
-    for kind in ([] if a.rounded else a.kinds.split(",")):
+    if a.continued:
+        for kind in a.kinds.split(","):
+            cut = [s for s in cams if s.meta.kind == kind and cuts_cleanly(s.rgba)]
+            if cut:
+                sp = max(cut, key=lambda s: rendered_size(s, True))
+                cols.append(np.vstack([panel(sp, a.size, look, f"{kind} faded", side=6 * a.size),
+                                       panel(sp, a.size, look, "carried on", True, side=6 * a.size)]))
+    for kind in ([] if a.rounded or a.continued else a.kinds.split(",")):
         own = sorted((s for s in cams if s.meta.kind == kind), key=lambda s: rendered_size(s, True))
         big = [s for s in own if rendered_size(s, True) * a.max_upscale >= a.size]
         if not own or not big:
@@ -69,6 +94,7 @@ def main() -> None:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(a.out), np.hstack(cols))
     rows = "sharp renders, bottom row the same sprites rounded" if a.rounded else \
+        "cut poles and arms faded, bottom row carried on" if a.continued else \
         "blown-up small renders, bottom row large renders"
     print(f"{a.out}: top row {rows}, {len(cols)} kinds at {a.size} px")
 

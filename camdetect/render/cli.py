@@ -98,6 +98,8 @@ def register(app: typer.Typer) -> None:
                                                    "(camdetect render mine-negatives) to crop around."),
         hard_share: float = typer.Option(0.3, "--hard-share", help="Share of tiles cropped around a hard negative "
                                          "(with --hard-negatives)."),
+        continue_mounts: bool = typer.Option(False, "--continue-mounts", help="Carry poles and mast arms that the "
+                                             "sprite's frame cuts on to the tile's edge instead of fading them out."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -114,7 +116,8 @@ def register(app: typer.Typer) -> None:
                                 occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
                                 max_upscale=max_upscale, lookalike_size=lookalike_size,
                                 hard_negatives=str(hard_negatives) if hard_negatives else "",
-                                hard_share=hard_share if hard_negatives else 0.0, workers=workers)
+                                hard_share=hard_share if hard_negatives else 0.0, continue_mounts=continue_mounts,
+                                workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

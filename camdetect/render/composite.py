@@ -28,7 +28,16 @@ from camdetect.dataset.sources import IMAGE_SUFFIXES
 from camdetect.durable import atomic_write_json
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.hard_negatives import HardNegative, crop_around_negative, read_negatives
-from camdetect.render.harmonise import Look, finish, occlude, paste, prepare_sprite, to_linear
+from camdetect.render.harmonise import (
+    Look,
+    continue_cut,
+    cuts_cleanly,
+    finish,
+    occlude,
+    paste,
+    prepare_sprite,
+    to_linear,
+)
 from camdetect.render.sprites import Sprite, load_sprite
 
 LOOKALIKE_SIZES = ("frame", "true")
@@ -65,6 +74,10 @@ class CompositeOptions:
     # shows them. "" = none (no extra random draws: older datasets stay byte for byte).
     hard_negatives: str = ""
     hard_share: float = 0.0
+    # Structures the sprite frame cuts (poles, mast arms) carried on to the tile's edge (harmonise.continue_cut)
+    # instead of fading out at the sprite's edge, for sprites whose cuts all cross a side away from its corners
+    # (harmonise.cuts_cleanly; the rest fade as before). No random draws: False keeps older datasets byte for byte.
+    continue_mounts: bool = False
     workers: int = 1
 
     def __post_init__(self) -> None:
@@ -314,11 +327,14 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
             bx1 = by1 = 0.25 * sp.meta.size
             bx2 = by2 = 0.75 * sp.meta.size
         blur = float(rng.uniform(0.0, 0.9)) if opts.harmonise else 0.0
-        img = prepare_sprite(sp.rgba, scale, look if opts.harmonise else NO_LOOK, rng, blur)
+        carry = opts.continue_mounts and cuts_cleanly(sp.rgba)
+        img = prepare_sprite(sp.rgba, scale, look if opts.harmonise else NO_LOOK, rng, blur, fade=not carry)
         cx, cy = _where(lin, rng)
         ox = int(round(cx - (bx1 + bx2) / 2 * scale))
         oy = int(round(cy - (by1 + by2) / 2 * scale))
         paste(lin, img, ox, oy)
+        if carry:
+            continue_cut(lin, img, ox, oy)
         box = (ox + bx1 * scale, oy + by1 * scale, ox + bx2 * scale, oy + by2 * scale)
         if opts.occlusion and rng.random() < opts.occlusion:
             occlude(lin, rng, box)

@@ -44,8 +44,9 @@ def border_ramp(h: int, w: int, frac: float = 0.12) -> np.ndarray:
 
 
 def prepare_sprite(rgba: np.ndarray, scale: float, look: Look, rng: np.random.Generator,
-                   blur_sigma: float) -> np.ndarray:
-    """Resize (area filter when shrinking), expose, colour-cast and blur a premultiplied linear sprite."""
+                   blur_sigma: float, fade: bool = True) -> np.ndarray:
+    """Resize (area filter when shrinking), expose, colour-cast and blur a premultiplied linear sprite. ``fade``
+    off keeps the structures the frame cuts at full strength, for ``continue_cut`` to carry on."""
     h, w = rgba.shape[:2]
     nw, nh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -53,7 +54,8 @@ def prepare_sprite(rgba: np.ndarray, scale: float, look: Look, rng: np.random.Ge
     if out.ndim == 2:
         out = out[..., None]
     out = out.copy()
-    out *= border_ramp(nh, nw)[..., None]  # premultiplied: colour fades with alpha
+    if fade:
+        out *= border_ramp(nh, nw)[..., None]  # premultiplied: colour fades with alpha
     exposure = look.white * float(rng.uniform(0.45, 1.25))
     beta = float(rng.uniform(0.3, 0.9))
     out[..., :3] *= exposure * (look.cast[None, None, :] ** beta)
@@ -72,6 +74,77 @@ def paste(bg_lin: np.ndarray, sprite: np.ndarray, x: int, y: int) -> None:
     s = sprite[y0 - y:y1 - y, x0 - x:x1 - x]
     a = s[..., 3:4]
     bg_lin[y0:y1, x0:x1] = s[..., :3] + bg_lin[y0:y1, x0:x1] * (1 - a)
+
+
+CUT_ALPHA = 0.35  # an edge pixel at least this opaque means the frame cut a structure (a pole, an arm)
+MAX_SLOPE = 1.5  # px sideways per px outwards: steeper estimates on a few-pixel sprite are noise
+
+
+def _cut_runs(sprite: np.ndarray):
+    """(side, start, end, centre) of every run of edge pixels that is a cut structure, sides as np.rot90's k."""
+    for k in (0, 2, 1, -1):
+        row = np.ascontiguousarray(np.rot90(sprite, k)[0, :, 3])
+        for s, e, c in _runs(row):
+            if row[s:e].max() >= CUT_ALPHA:
+                yield k, s, e, c
+
+
+def cuts_cleanly(sprite: np.ndarray) -> bool:
+    """True when the frame cuts something and every cut crosses a side away from its corners. A cut at a corner
+    (a mast arm through it, a pole running along the side) has no one direction to carry on in, so such a sprite
+    keeps the fade (``prepare_sprite(fade=True)``) and is not carried on."""
+    cuts = list(_cut_runs(sprite))
+    n = {0: sprite.shape[1], 2: sprite.shape[1], 1: sprite.shape[0], -1: sprite.shape[0]}
+    return bool(cuts) and all(0 < s and e < n[k] for k, s, e, _ in cuts)
+
+
+def continue_cut(bg_lin: np.ndarray, sprite: np.ndarray, x: int, y: int) -> None:
+    """Carry every structure the sprite's frame cuts (poles, mast arms, wall columns) on to the tile's edge, in
+    its own direction, after ``paste``: in a street photo a pole runs to the ground and a mast arm to its pole, so
+    a pole that fades out in mid-air (``border_ramp``) marks a paste in a way no real camera shows. For sprites that
+    ``cuts_cleanly``; cuts at a corner are left alone."""
+    H, W = bg_lin.shape[:2]
+    h, w = sprite.shape[:2]
+    for k, (rx, ry) in ((0, (x, y)), (2, (W - x - w, H - y - h)), (1, (y, W - x - w)), (-1, (H - y - h, x))):
+        _continue_top(np.rot90(bg_lin, k), np.rot90(sprite, k), rx, ry)
+
+
+def _runs(alpha: np.ndarray) -> list[tuple[int, int, float]]:
+    """Runs of visible pixels along one row: start, end and alpha-weighted centre."""
+    on = np.concatenate([[0], (alpha > 0.02).astype(np.int8), [0]])
+    bounds = np.flatnonzero(np.diff(on))
+    cols = np.arange(alpha.size, dtype=np.float32)
+    return [(int(s), int(e), float((cols[s:e] * alpha[s:e]).sum() / alpha[s:e].sum()))
+            for s, e in zip(bounds[::2], bounds[1::2])]
+
+
+def _continue_top(bg: np.ndarray, sp: np.ndarray, x: int, y: int) -> None:
+    """``continue_cut`` for the top side (the others are rotated views): rows ``0..y-1`` above the sprite repeat
+    its top row, each run of opaque pixels shifted along its slope (its centre against that of the nearest run a
+    few rows in)."""
+    h = sp.shape[0]
+    if y <= 0 or h < 4 or sp[0, :, 3].max() < CUT_ALPHA:
+        return
+    edge = np.ascontiguousarray(sp[0])
+    d = max(1, min(8, h // 4))
+    inner = _runs(np.ascontiguousarray(sp[d, :, 3]))
+    n = min(y, bg.shape[0])  # a sprite beyond the far side still runs across the whole tile
+    t = (y - np.arange(n, dtype=np.float32))[:, None]  # how far out each row lies
+    xs = np.arange(bg.shape[1], dtype=np.float32)[None, :] - x  # tile columns in sprite coordinates
+    acc = np.zeros((n, bg.shape[1], 4), np.float32)
+    for s, e, c0 in _runs(edge[:, 3]):
+        if edge[s:e, 3].max() < CUT_ALPHA or s == 0 or e == edge.shape[0]:
+            continue  # not a cut, or one at a corner (cuts_cleanly)
+        cd = min((c for _, _, c in inner), key=lambda c: abs(c - c0), default=c0)
+        slope = float(np.clip((c0 - cd) / d, -MAX_SLOPE, MAX_SLOPE)) if abs(cd - c0) <= MAX_SLOPE * d else 0.0
+        seg = np.zeros_like(edge)
+        seg[s:e] = edge[s:e]
+        map_x = np.ascontiguousarray(np.broadcast_to(xs - slope * t, acc.shape[:2]), dtype=np.float32)
+        acc += cv2.remap(seg[None], map_x, np.zeros_like(map_x), cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    alpha = acc[..., 3:4]
+    over = np.maximum(alpha, 1.0)  # two runs that meet: never more than opaque
+    bg[:n] = acc[..., :3] / over + bg[:n] * (1 - np.minimum(alpha, 1.0))
 
 
 def occlude(bg_lin: np.ndarray, rng: np.random.Generator, box: tuple[float, float, float, float]) -> None:

@@ -161,6 +161,20 @@ def test_max_upscale_takes_close_ups_from_large_renders(backgrounds, sprite_dir,
     assert "enlarged when pasted" in (tmp_path / "ds" / "card.md").read_text()
 
 
+def test_continue_mounts_changes_only_the_pixels_beyond_the_sprites(backgrounds, sprite_dir, tmp_path):
+    bgs = list_backgrounds([backgrounds])
+    base = dict(tiles=6, tile=96, seed=7, empty_share=0.0, cameras_per_tile=(1, 1), decoys_per_tile=(0, 0),
+                occlusion=0.0, small_share=0.0)
+    plain = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base)) for i in range(6)]
+    cont = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base, continue_mounts=True)) for i in range(6)]
+    # one paste per tile, so the draw is the same: the same labels, and some tiles gain a pole or an arm
+    assert [r.boxes for _, r in plain] == [r.boxes for _, r in cont]
+    assert any(np.abs(a.astype(int) - b.astype(int)).max() > 30 for (a, _), (b, _) in zip(plain, cont))
+    build_composites(tmp_path / "ds", bgs, sprite_dir, CompositeOptions(**base, continue_mounts=True), NAMES,
+                     progress=False)
+    assert "carried on to the tile edge" in (tmp_path / "ds" / "card.md").read_text()
+
+
 def test_true_size_look_alikes_scale_with_their_metres():
     from types import SimpleNamespace
 

@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from camdetect.render.harmonise import Look, border_ramp, paste, prepare_sprite, to_linear, to_srgb
+from camdetect.render.harmonise import (
+    Look,
+    border_ramp,
+    continue_cut,
+    cuts_cleanly,
+    paste,
+    prepare_sprite,
+    to_linear,
+    to_srgb,
+)
 
 
 def test_srgb_round_trip():
@@ -30,3 +39,73 @@ def test_paste_is_premultiplied_over_and_clips_at_edges():
     paste(bg, s, -2, 8)
     assert bg[9, 0, 0] == pytest.approx(0.25 + 0.5 * 0.5)
     assert bg[5, 5, 0] == 0.5
+
+
+def _cross() -> np.ndarray:
+    """A premultiplied sprite: a grey pole through top and bottom, a dark arm through left and right, a lamp."""
+    sp = np.zeros((20, 20, 4), np.float32)
+    sp[:, 9:11] = (0.5, 0.5, 0.5, 1)
+    sp[5:7, :] = (0.2, 0.2, 0.2, 1)
+    sp[12:15, 2:5] = (0.9, 0.9, 0.9, 1)  # touches no edge
+    return sp
+
+
+def test_cut_structures_run_on_to_every_tile_edge():
+    bg = np.zeros((100, 100, 3), np.float32)
+    sp = _cross()
+    paste(bg, sp, 40, 30)
+    continue_cut(bg, sp, 40, 30)
+    np.testing.assert_allclose(bg[0, 49:51, 0], 0.5)  # the pole to the top ...
+    np.testing.assert_allclose(bg[99, 49:51, 0], 0.5)  # ... and to the bottom
+    np.testing.assert_allclose(bg[35:37, 0, 0], 0.2)  # the arm to the left ...
+    np.testing.assert_allclose(bg[35:37, 99, 0], 0.2)  # ... and to the right
+    assert bg[:30, :45].max() == 0 and bg[50:, 60:].max() == 0  # nothing else: the lamp touches no edge
+    assert bg[42:45, :40].max() == 0  # the lamp's rows are not carried on
+
+
+def test_a_slanted_pole_keeps_its_direction():
+    sp = np.zeros((40, 40, 4), np.float32)
+    for r in range(40):  # x = 5 + 0.5 * row, two px wide
+        c = int(5 + 0.5 * r)
+        sp[r, c:c + 2] = (1, 1, 1, 1)
+    bg = np.zeros((200, 200, 3), np.float32)
+    paste(bg, sp, 80, 80)
+    continue_cut(bg, sp, 80, 80)
+    top, bottom = np.flatnonzero(bg[0, :, 0] > 0.3).mean(), np.flatnonzero(bg[199, :, 0] > 0.3).mean()
+    # 80 rows beyond each end at half a pixel per row: ~40 px further along the line (edge slopes are estimated)
+    assert 80 + 5.5 - 0.5 * 80 - 6 <= top <= 80 + 5.5 - 0.5 * 80 + 6
+    assert 80 + 25 + 0.5 * 80 - 6 <= bottom <= 80 + 25 + 0.5 * 80 + 6
+
+
+def test_continuation_never_exceeds_opaque_and_skips_sprites_off_the_tile():
+    bg = np.full((60, 60, 3), 0.3, np.float32)
+    sp = np.zeros((10, 10, 4), np.float32)
+    sp[:, 2:4] = sp[:, 6:8] = (2.0, 2.0, 2.0, 1)  # two poles that a steep slope estimate could merge
+    continue_cut(bg, sp, -20, -20)  # wholly off the tile above-left: only its continuations could reach it
+    continue_cut(bg, sp, 25, 25)
+    assert bg.max() <= 2.0 + 1e-6 and np.isfinite(bg).all()
+
+
+def test_only_cuts_away_from_the_corners_are_clean():
+    assert cuts_cleanly(_cross())
+    along = np.zeros((20, 20, 4), np.float32)
+    along[:, 15:] = (0.5, 0.5, 0.5, 1)  # a thick pole along the right side: carrying it sideways would make a slab
+    assert not cuts_cleanly(along)
+    corner = np.zeros((20, 20, 4), np.float32)
+    for r in range(8):  # a mast arm out through the top-right corner: two sides disagree on its direction
+        corner[r, 12 + r:] = (0.3, 0.3, 0.3, 1)
+    assert not cuts_cleanly(corner)
+    inside = np.zeros((20, 20, 4), np.float32)
+    inside[5:15, 5:15] = (1, 1, 1, 1)
+    assert not cuts_cleanly(inside)  # nothing cut: nothing to carry on
+    bg = np.zeros((60, 60, 3), np.float32)
+    continue_cut(bg, along, 20, 20)  # and continue_cut leaves corner cuts alone even when asked
+    assert bg.max() == 0
+
+
+def test_no_fade_keeps_the_cut_edge_opaque():
+    sp = _cross()
+    look = Look(1.0, np.ones(3, np.float32))
+    faded = prepare_sprite(sp, 1.0, look, np.random.default_rng(0), 0.0)
+    kept = prepare_sprite(sp, 1.0, look, np.random.default_rng(0), 0.0, fade=False)
+    assert faded[0, 9, 3] == 0 and kept[0, 9, 3] == 1
