@@ -12,7 +12,8 @@ import typer
 def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None = None, weights: str | None = None,
                  resume: bool = False, threads: int | None = None, name: str | None = None,
                  data: str | None = None, batch: int | None = None, overwrite: bool = False,
-                 mount: bool | None = None, command: str = "", time_hours: float | None = None) -> Path:
+                 mount: bool | None = None, command: str = "", time_hours: float | None = None,
+                 model_scale: str | None = None) -> Path:
     """Train the detector (and the mount classifier when enabled) and write the run files; returns RUN."""
     import dataclasses
     import shutil
@@ -23,7 +24,7 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
     from camdetect.train.run_dir import read_results_csv, summarize_metrics, write_run_files
 
     cfg = TrainConfig.from_yaml(config, epochs=epochs, imgsz=imgsz, weights=weights, threads=threads, name=name,
-                                data=data, batch=batch, time_hours=time_hours)
+                                data=data, batch=batch, time_hours=time_hours, model_scale=model_scale)
     if mount is not None:
         cfg.mount = dataclasses.replace(cfg.mount, enabled=mount)
     run_dir = (Path(cfg.project) / cfg.name).resolve()  # relative projects are relative to the working directory
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run of the same name."),
         time_hours: float | None = typer.Option(None, "--time", help="Wall-clock budget in hours (also on --resume): "
                                                    "the epochs and LR schedule are re-planned to fit it."),
+        model_scale: str | None = typer.Option(None, "--model-scale", help="One of the model yaml's scales (t, n, "
+                                               "...); default: the recipe's, else the yaml's first."),
     ) -> None:
         """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.
 
@@ -72,5 +75,5 @@ def register(app: typer.Typer) -> None:
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         run_dir = run_training(config, epochs=epochs, imgsz=imgsz, weights=weights, resume=resume, threads=threads,
                                name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command,
-                               time_hours=time_hours)
+                               time_hours=time_hours, model_scale=model_scale)
         typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+import yaml
 from pydantic import Field, field_validator
 
 from camdetect.configs import (
@@ -63,6 +64,9 @@ class TrainConfig:
     name: str = "default"
     data: str = ""  # dataset folder (data.yaml inside) or a data.yaml
     model: str = "configs/models/camdetect-n.yaml"
+    # One of the model yaml's `scales` (t, n, ...); "" = the first one listed. Ultralytics takes the scale from a
+    # yolo file name (yolo11n.yaml) or else the first key, never from a `scale:` line, so this is the one way to pick.
+    model_scale: str = ""
     weights: str = ""  # optional checkpoint to start from (never downloaded)
     imgsz: int = 320
     epochs: int = 30
@@ -143,10 +147,26 @@ class TrainConfig:
             raise FileNotFoundError(f"{p}: dataset not found (build it with `camdetect dataset build`)")
         return p.resolve()
 
-    def model_yaml(self) -> str:
-        """Path of a project model yaml, or an ultralytics built-in yaml name (yolo11n.yaml)."""
+    def model_yaml(self, run_dir: Path | None = None) -> str:
+        """Path of a project model yaml, or an ultralytics built-in yaml name (yolo11n.yaml). With ``model_scale``,
+        a copy in ``run_dir`` whose ``scales`` list that scale first (what ultralytics builds)."""
         p = self.resolve_path(self.model)
-        return str(p.resolve()) if p.is_file() else self.model
+        if not self.model_scale:
+            return str(p.resolve()) if p.is_file() else self.model
+        if not p.is_file():
+            raise ConfigError(f"{self.source or '<config>'}: model_scale needs a project model yaml, not {self.model!r}")
+        doc = load_mapping(p, "model yaml")
+        scales = doc.get("scales") or {}
+        if self.model_scale not in scales:
+            raise ConfigError(f"{p}: no scale {self.model_scale!r} (scales: {', '.join(map(str, scales)) or 'none'})")
+        doc["scales"] = {self.model_scale: scales[self.model_scale],
+                         **{k: v for k, v in scales.items() if k != self.model_scale}}
+        doc["scale"] = self.model_scale
+        out = Path(run_dir or ".") / f"{p.stem}-{self.model_scale}.yaml"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"# {p} at scale {self.model_scale} (written by camdetect train)\n"
+                       + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        return str(out.resolve())
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -194,6 +214,7 @@ class TrainRecipeFile(StrictModel):
     name: Annotated[str, Field(min_length=1)] = None
     data: str = None
     model: YamlFile = None
+    model_scale: Annotated[str, Field(pattern=r"^[a-z]$")] = None
     weights: CheckpointFile = None
     imgsz: ImageSize = None
     epochs: PositiveInt = None

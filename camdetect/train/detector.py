@@ -158,7 +158,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers,
                     **({"time": cfg.time_hours} if cfg.time_hours > 0 else {}))
     else:
-        model = YOLO(cfg.model_yaml(), task="detect")
+        model = YOLO(cfg.model_yaml(run_dir), task="detect")
         if cfg.weights:
             w = cfg.resolve_path(cfg.weights)
             if not w.is_file():

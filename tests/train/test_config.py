@@ -39,3 +39,31 @@ def test_cli_overrides_win_and_none_is_ignored(tmp_path):
     p.write_text("data: x\nepochs: 3\nimgsz: 320\n")
     cfg = TrainConfig.from_yaml(p, epochs=7, imgsz=None)
     assert (cfg.epochs, cfg.imgsz) == (7, 320)
+
+
+def test_model_scale_builds_that_scale(tmp_path):
+    """Ultralytics ignores a yaml's `scale:` line and builds the first of `scales` unless the file is named like
+    yolo11n.yaml: model_scale writes a copy that lists the asked scale first."""
+    from camdetect.train.detector import import_ultralytics
+
+    YOLO = import_ultralytics(1)
+    base = TrainConfig(data="x", model="configs/models/camdetect-p2.yaml")
+    wide = TrainConfig(data="x", model="configs/models/camdetect-p2.yaml", model_scale="n")
+    path = wide.model_yaml(tmp_path)
+    assert Path(path).parent == tmp_path and "scale n" in Path(path).read_text().splitlines()[0]
+
+    def params(p: str) -> int:
+        return sum(t.numel() for t in YOLO(p, task="detect").model.parameters())
+
+    t, n = params(base.model_yaml()), params(path)
+    assert 200_000 < t < 400_000 and n > 3 * t  # width 0.125 -> 0.25
+
+
+def test_model_scale_must_be_one_of_the_yaml_scales(tmp_path):
+    cfg = TrainConfig(data="x", model="configs/models/camdetect-p2.yaml", model_scale="x", source="r.yaml")
+    with pytest.raises(ValueError, match=r"camdetect-p2.yaml: no scale 'x' \(scales: t, n\)"):
+        cfg.model_yaml(tmp_path)
+    p = tmp_path / "r.yaml"
+    p.write_text("data: x\nmodel_scale: nano\n")
+    with pytest.raises(ValueError, match="model_scale"):
+        TrainConfig.from_yaml(p)
