@@ -11,7 +11,7 @@ set -euo pipefail
 C=.venv/bin/camdetect
 D=../shared/data
 THREADS=${THREADS:-2}
-EPOCHS=${EPOCHS:-60}
+EPOCHS=${EPOCHS:-40}
 mkdir -p runs/logs
 BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1 --exclude opensfm/
     --exclude geovisio_pypi/)
