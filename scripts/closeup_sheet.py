@@ -25,29 +25,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from camdetect.render import harmonise as hm
 from camdetect.render.composite import _library, rendered_size, sprite_dirs_of
-from camdetect.render.harmonise import (
-    Look,
-    continue_cut,
-    cuts_cleanly,
-    paste,
-    prepare_sprite,
-    to_linear,
-    to_srgb,
-)
+from camdetect.render.harmonise import Look
 
 
 def panel(sp, size: int, look: Look, label: str, continued: bool = False, side: int = 0) -> np.ndarray:
     side = side or size + 40
-    bg = to_linear(np.full((side, side, 3), (150, 185, 215), np.uint8))  # RGB pale sky
+    bg = hm.to_linear(np.full((side, side, 3), (150, 185, 215), np.uint8))  # RGB pale sky
     scale = size / rendered_size(sp, True)
-    img = prepare_sprite(sp.rgba, scale, look, np.random.default_rng(0), 0.0, fade=not continued)
+    img = hm.prepare_sprite(sp.rgba, scale, look, np.random.default_rng(0), 0.0, fade=not continued)
     bx1, by1, bx2, by2 = sp.meta.box
     x, y = int(round(bg.shape[1] / 2 - (bx1 + bx2) / 2 * scale)), int(round(bg.shape[0] / 2 - (by1 + by2) / 2 * scale))
-    paste(bg, img, x, y)
+    hm.paste(bg, img, x, y)
     if continued:
-        continue_cut(bg, img, x, y)
-    out = cv2.cvtColor(to_srgb(bg), cv2.COLOR_RGB2BGR)
+        hm.continue_cut(bg, img, x, y)
+    out = cv2.cvtColor(hm.to_srgb(bg), cv2.COLOR_RGB2BGR)
     cv2.putText(out, label, (4, out.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
     return out
 
@@ -75,7 +68,7 @@ def main() -> None:
                 cols.append(np.vstack([panel(sharp, a.size, look, f"{kind} sharp"), panel(rnd, a.size, look, "rounded")]))
     if a.continued:
         for kind in a.kinds.split(","):
-            cut = [s for s in cams if s.meta.kind == kind and cuts_cleanly(s.rgba)]
+            cut = [s for s in cams if s.meta.kind == kind and hm.cuts_cleanly(s.rgba)]
             if cut:
                 sp = max(cut, key=lambda s: rendered_size(s, True))
                 cols.append(np.vstack([panel(sp, a.size, look, f"{kind} faded", side=6 * a.size),
