@@ -80,22 +80,23 @@ CUT_ALPHA = 0.35  # an edge pixel at least this opaque means the frame cut a str
 MAX_SLOPE = 1.5  # px sideways per px outwards: steeper estimates on a few-pixel sprite are noise
 
 
-def _cut_runs(sprite: np.ndarray):
-    """(side, start, end, centre) of every run of edge pixels that is a cut structure, sides as np.rot90's k."""
-    for k in (0, 2, 1, -1):
-        row = np.ascontiguousarray(np.rot90(sprite, k)[0, :, 3])
-        for s, e, c in _runs(row):
-            if row[s:e].max() >= CUT_ALPHA:
-                yield k, s, e, c
+def _top_cuts(sprite: np.ndarray) -> tuple[list[tuple[int, int, float]], int]:
+    """The runs of the sprite's top row (start, end, centre) that are cut structures, and the row's length; the
+    other sides are the same call on ``np.rot90`` views."""
+    row = np.ascontiguousarray(sprite[0, :, 3])
+    return [(s, e, c) for s, e, c in _runs(row) if row[s:e].max() >= CUT_ALPHA], row.size
+
+
+def _at_corner(start: int, end: int, n: int) -> bool:
+    return start == 0 or end == n
 
 
 def cuts_cleanly(sprite: np.ndarray) -> bool:
     """True when the frame cuts something and every cut crosses a side away from its corners. A cut at a corner
     (a mast arm through it, a pole running along the side) has no one direction to carry on in, so such a sprite
     keeps the fade (``prepare_sprite(fade=True)``) and is not carried on."""
-    cuts = list(_cut_runs(sprite))
-    n = {0: sprite.shape[1], 2: sprite.shape[1], 1: sprite.shape[0], -1: sprite.shape[0]}
-    return bool(cuts) and all(0 < s and e < n[k] for k, s, e, _ in cuts)
+    sides = [_top_cuts(np.rot90(sprite, k)) for k in (0, 2, 1, -1)]
+    return any(cuts for cuts, _ in sides) and not any(_at_corner(s, e, n) for cuts, n in sides for s, e, _ in cuts)
 
 
 def continue_cut(bg_lin: np.ndarray, sprite: np.ndarray, x: int, y: int) -> None:
@@ -123,7 +124,9 @@ def _continue_top(bg: np.ndarray, sp: np.ndarray, x: int, y: int) -> None:
     its top row, each run of opaque pixels shifted along its slope (its centre against that of the nearest run a
     few rows in)."""
     h = sp.shape[0]
-    if y <= 0 or h < 4 or sp[0, :, 3].max() < CUT_ALPHA:
+    cuts, w = _top_cuts(sp) if y > 0 and h >= 4 else ([], 0)
+    cuts = [(s, e, c) for s, e, c in cuts if not _at_corner(s, e, w)]  # corner cuts: see cuts_cleanly
+    if not cuts:
         return
     edge = np.ascontiguousarray(sp[0])
     d = max(1, min(8, h // 4))
@@ -132,9 +135,7 @@ def _continue_top(bg: np.ndarray, sp: np.ndarray, x: int, y: int) -> None:
     t = (y - np.arange(n, dtype=np.float32))[:, None]  # how far out each row lies
     xs = np.arange(bg.shape[1], dtype=np.float32)[None, :] - x  # tile columns in sprite coordinates
     acc = np.zeros((n, bg.shape[1], 4), np.float32)
-    for s, e, c0 in _runs(edge[:, 3]):
-        if edge[s:e, 3].max() < CUT_ALPHA or s == 0 or e == edge.shape[0]:
-            continue  # not a cut, or one at a corner (cuts_cleanly)
+    for s, e, c0 in cuts:
         cd = min((c for _, _, c in inner), key=lambda c: abs(c - c0), default=c0)
         slope = float(np.clip((c0 - cd) / d, -MAX_SLOPE, MAX_SLOPE)) if abs(cd - c0) <= MAX_SLOPE * d else 0.0
         seg = np.zeros_like(edge)
