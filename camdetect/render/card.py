@@ -102,7 +102,9 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
         lines += ["Included datasets (as they are): " + ", ".join(f"{k} {v}" for k, v in included.items()), ""]
     lines += [f"Harmonisation {'on' if opts.harmonise else 'off'}, look-alikes {'on' if opts.decoys else 'off'}, "
               f"occlusion {opts.occlusion}, JPEG {opts.jpeg}, cut poles and arms "
-              f"{'carried on to the tile edge' if opts.continue_mounts else 'faded at the sprite edge'}.", "", f"![contact sheet]({sheet.name})", ""]
+              f"{'carried on to the tile edge' if opts.continue_mounts else 'faded at the sprite edge'}, background crops "
+              f"at the scorer's scale: share {opts.native_share:g} (the rest shrunk from tile .. short side).", "",
+              f"![contact sheet]({sheet.name})", ""]
     (out / "card.md").write_text("\n".join(lines), encoding="utf-8")
     return summary
 

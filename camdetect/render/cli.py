@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
                                          "(with --hard-negatives)."),
         continue_mounts: bool = typer.Option(False, "--continue-mounts", help="Carry poles and mast arms that the "
                                              "sprite's frame cuts on to the tile's edge instead of fading them out."),
+        native_share: float = typer.Option(0.0, "--native-share", help="Share of background crops taken at the "
+                                           "scorer's scale (one tile of photo pixels, not shrunk); the rest shrink "
+                                           "a crop of tile .. short side."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -110,14 +113,16 @@ def register(app: typer.Typer) -> None:
         from camdetect.render.composite import CompositeOptions, build_composites, list_backgrounds
         from camdetect.taxonomy import load_taxonomy
 
-        if tiles < 1 or tile < 32 or not 0 <= val < 1 or not (max_upscale == 0 or max_upscale >= 1):
-            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1")
+        if (tiles < 1 or tile < 32 or not 0 <= val < 1 or not (max_upscale == 0 or max_upscale >= 1)
+                or not 0 <= native_share <= 1):
+            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1, "
+                             "--native-share in [0, 1]")
         opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
                                 occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
                                 max_upscale=max_upscale, lookalike_size=lookalike_size,
                                 hard_negatives=str(hard_negatives) if hard_negatives else "",
                                 hard_share=hard_share if hard_negatives else 0.0, continue_mounts=continue_mounts,
-                                workers=workers)
+                                native_share=native_share, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -78,6 +78,12 @@ class CompositeOptions:
     # instead of fading out at the sprite's edge, for sprites whose cuts all cross a side away from its corners
     # (harmonise.cuts_cleanly; the rest fade as before). No random draws: False keeps older datasets byte for byte.
     continue_mounts: bool = False
+    # Share of background crops taken at the scorer's own scale (one tile of photo pixels, not shrunk), as the
+    # scorer's native tiles see a street; the rest keep the log-uniform side (tile .. the short side), which
+    # shrinks most crops 1-4x, so real lamps, windows and holes at the sizes pasted cameras have are rare negatives.
+    # Decided on its own random stream: 0 keeps older datasets byte for byte, and > 0 keeps every draw of the main
+    # stream (background, crop place, sprites, sizes), though pastes land elsewhere (places follow the crop's edges).
+    native_share: float = 0.0
     workers: int = 1
 
     def __post_init__(self) -> None:
@@ -85,6 +91,8 @@ class CompositeOptions:
             raise ValueError(f"lookalike_size must be one of {', '.join(LOOKALIKE_SIZES)}, not {self.lookalike_size!r}")
         if not 0 <= self.hard_share <= 1 or (self.hard_share > 0) != bool(self.hard_negatives):
             raise ValueError("hard_share must be in [0, 1], and > 0 exactly when a hard-negatives file is given")
+        if not 0 <= self.native_share <= 1:
+            raise ValueError(f"native_share must be in [0, 1], not {self.native_share}")
 
 
 @dataclass(frozen=True)
@@ -217,19 +225,28 @@ def _background(path: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)  # tiles are built in RGB, like the sprites
 
 
-def high_square(img: np.ndarray, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
-    """A square crop of side log-uniform in [lo, hi] (both capped at the short side), anywhere across and
-    biased to the top (cameras hang above eye level)."""
+def high_square(img: np.ndarray, lo: int, hi: int, rng: np.random.Generator, native: bool = False) -> np.ndarray:
+    """A square crop of side log-uniform in [lo, hi] (both capped at the short side), or of side lo when
+    ``native`` (the side is drawn either way, so the stream of draws is the same), anywhere across and biased to
+    the top (cameras hang above eye level)."""
     H, W = img.shape[:2]
     side_max = min(H, W)
     side = int(round(math.exp(rng.uniform(math.log(min(lo, side_max)), math.log(min(hi, side_max))))))
+    if native:
+        side = min(lo, side_max)
     x = int(rng.integers(0, W - side + 1))
     y = int(min(H - side, abs(rng.normal(0, 0.35)) * (H - side)))
     return img[y:y + side, x:x + side]
 
 
-def _crop(bg: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    return flip_and_fit(high_square(bg, size, min(bg.shape[:2]), rng), size, rng)
+def _crop(bg: np.ndarray, size: int, rng: np.random.Generator, native: bool = False) -> np.ndarray:
+    return flip_and_fit(high_square(bg, size, min(bg.shape[:2]), rng, native), size, rng)
+
+
+def native_crop(opts: CompositeOptions, index: int) -> bool:
+    """Whether tile ``index`` crops its background at the scorer's scale: its own stream, so that the main
+    stream (background, sprites, sizes) draws the same with or without ``native_share``."""
+    return opts.native_share > 0 and float(np.random.default_rng([opts.seed, index, 1]).random()) < opts.native_share
 
 
 def flip_and_fit(crop: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -299,7 +316,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
         lin = to_linear(crop_around_negative(_background(str(bg_path)), neg, opts.tile, rng))
     else:
         bg_path = _draw_background(backgrounds, rng)
-        lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng))
+        lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng, native_crop(opts, index)))
     look = Look.of(lin)
     rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix(),
                      hard_negative=None if neg is None else neg.score)

@@ -227,3 +227,39 @@ def test_the_real_evaluation_set_is_never_a_background(tmp_path, backgrounds):
     files = list_backgrounds([shared])[0].files
     assert files and not any(REAL_SET in p.parts for p in files)
     assert len(files) == len(list_backgrounds([shared / "street"])[0].files)
+
+
+def test_native_crops_take_one_tile_of_pixels_and_keep_the_stream():
+    from camdetect.render.composite import high_square
+
+    img = np.arange(240 * 360 * 3, dtype=np.uint32).reshape(240, 360, 3)
+    for seed in range(10):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        shrunk, native = high_square(img, 96, 240, a), high_square(img, 96, 240, b, native=True)
+        assert native.shape[:2] == (96, 96) and 96 <= shrunk.shape[0] <= 240
+        assert a.random() == b.random()  # the same draws were taken: later draws do not shift
+    assert high_square(img[:50], 96, 240, np.random.default_rng(0), native=True).shape[:2] == (50, 50)  # capped
+
+
+@pytest.mark.parametrize("share, lo, hi", [(0.0, 0, 0), (1.0, 200, 200), (0.5, 70, 130)])
+def test_native_share_decides_per_tile_on_its_own_stream(share, lo, hi):
+    from camdetect.render.composite import native_crop
+
+    opts = CompositeOptions(seed=3, native_share=share)
+    picks = [native_crop(opts, i) for i in range(200)]
+    assert lo <= sum(picks) <= hi and picks == [native_crop(opts, i) for i in range(200)]
+
+
+def test_native_share_changes_the_crop_not_the_draw(backgrounds, sprite_dir, tmp_path):
+    bgs = list_backgrounds([backgrounds])
+    base = dict(tiles=6, tile=96, seed=9, empty_share=1.0, decoys_per_tile=(1, 2))  # look-alikes only: never dropped
+    plain = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base)) for i in range(6)]
+    native = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base, native_share=1.0)) for i in range(6)]
+    assert [(r.background, r.decoys, r.decoy_frames) for _, r in plain] == \
+        [(r.background, r.decoys, r.decoy_frames) for _, r in native]
+    assert any(not np.array_equal(a, b) for (a, _), (b, _) in zip(plain, native))
+    with pytest.raises(ValueError, match="native_share"):
+        CompositeOptions(native_share=1.5)
+    build_composites(tmp_path / "ds", bgs, sprite_dir, CompositeOptions(**base, native_share=0.5), NAMES,
+                     progress=False)
+    assert "scorer's scale: share 0.5" in (tmp_path / "ds" / "card.md").read_text()
