@@ -253,6 +253,11 @@ def flip_and_fit(crop: np.ndarray, size: int, rng: np.random.Generator) -> np.nd
     """A square background crop mirrored half the time and resized to the tile side (area-averaged when shrunk)."""
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
+    return fit_square(crop, size)
+
+
+def fit_square(crop: np.ndarray, size: int) -> np.ndarray:
+    """A square crop resized to the tile side: area-averaged when shrunk, linear when enlarged."""
     return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR)
 
 
