@@ -35,6 +35,18 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def load_script(relpath: str):
+    """A script of the repository (``scripts/NAME.py``, ``training/NAME.py``) imported as a module, for tests of
+    its functions; scripts are not a package, so each test would otherwise patch sys.path its own way."""
+    import importlib.util
+
+    path = ROOT / relpath
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def tiny_onnx(tmp_path_factory) -> Path:
     """A tiny random-weight YOLO11n exported once per test session (cached beside the session's temp folder,

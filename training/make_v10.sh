@@ -6,27 +6,16 @@
 # Every step skips what exists. Run from the repository root after `make install` and training/make_v9.sh's
 # sprites, composites and control arms (~1 h on 2 cores beyond them).
 set -euo pipefail
-C=.venv/bin/camdetect
-PY=.venv/bin/python
-D=../shared/data
-EPOCHS=${EPOCHS:-5}
-mkdir -p runs/logs
-BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1 --exclude opensfm/
-    --exclude geovisio_pypi/)
+source training/common.sh
 [ -d runs/sprites/v1 ] || $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-progress
 for seed in 21 22 23; do  # ~1 min each
   [ -f runs/ds/vcont$seed/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/vcont$seed \
       --tiles 2500 --seed $seed --workers 2 "${BG[@]}" --continue-mounts --no-progress
 done
-arm() {  # NAME DATASET
-  [ -f runs/train/$1/weights/best.pt ] || $C train --config configs/train/real.yaml --data runs/ds/$2 \
-      --weights models/camdetect-default.pt --epochs "$EPOCHS" --name $1 --threads 1 --overwrite
-  [ -f runs/eval/c11-$1/report.json ] || training/eval_candidate.sh $1 runs/train/$1
-}
-arm v10-cont-s21 vcont21 > runs/logs/v10-cont-s21.log 2>&1 &
-arm v10-cont-s22 vcont22 > runs/logs/v10-cont-s22.log 2>&1 &
+v2_arm v10-cont-s21 vcont21 > runs/logs/v10-cont-s21.log 2>&1 &
+v2_arm v10-cont-s22 vcont22 > runs/logs/v10-cont-s22.log 2>&1 &
 wait
-arm v10-cont-s23 vcont23 > runs/logs/v10-cont-s23.log 2>&1
+v2_arm v10-cont-s23 vcont23 > runs/logs/v10-cont-s23.log 2>&1
 ARMS=(v9-control v10-cont-s21 v9-control-s22 v10-cont-s22 v9-control-s23 v10-cont-s23)
 $PY scripts/real_summary.py v2=runs/eval/real-v2 $(for a in "${ARMS[@]}"; do echo "$a=runs/eval/real-$a"; done) \
     --panos v2=runs/eval/c11-v2 $(for a in "${ARMS[@]}"; do echo "--panos $a=runs/eval/c11-$a"; done) --by-model \

@@ -1,15 +1,13 @@
 """scripts/bench_crowd.py: the crowd / truth comparison refuses different held-out sets and computes the ratio."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("bench_crowd", ROOT / "scripts" / "bench_crowd.py")
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+from tests.conftest import ROOT, load_script
+
+bench = load_script("scripts/bench_crowd.py")
 
 
 def _arm(tmp: Path, name: str, map50: float, held_out: list[str]) -> Path:

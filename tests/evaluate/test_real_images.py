@@ -24,6 +24,7 @@ from camdetect.evaluate.real_images import (
     main,
 )
 from camdetect.records import Detections
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUTH = [100, 100, 200, 200]  # 100 x 100; grown x1.25 -> 87.5 .. 212.5
@@ -278,13 +279,7 @@ def test_resampled_photos_are_paired_and_bounded():
 
 
 def test_paired_comparison_counts_which_model_wins(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-    try:
-        import real_summary
-    finally:
-        sys.path.pop(0)
+    real_summary = load_script("scripts/real_summary.py")
     a = {"real_cameras": {"photos": _photos([[1], [1], [1], [0, 1]])}}
     b = {"real_cameras": {"photos": _photos([[0], [0, 1], [1], [0]])}}
     res = real_summary.paired(a, b, draws=300)
@@ -314,8 +309,6 @@ def test_ensemble_merge_averages_scores_over_models():
 
 def test_gray_feeds_the_detector_grey_pixels(tiny_onnx, tmp_path):
     """--gray: the same boxes as a colour evaluator shown the image already greyed (training/gray_dataset.py's rule)."""
-    import importlib.util
-
     from camdetect.evaluate.real_images import MultiScale
 
     img = _drawn(480, 360, 3)
@@ -324,9 +317,7 @@ def test_gray_feeds_the_detector_grey_pixels(tiny_onnx, tmp_path):
     b = MultiScale(tiny_onnx, conf=0.05, threads=1)(grey)
     assert len(a) > 0 and np.array_equal(a.xyxy, b.xyxy) and np.array_equal(a.scores, b.scores)
     # the dataset copy writes that same grey image (as a JPEG) and keeps the labels
-    spec = importlib.util.spec_from_file_location("gray_dataset", Path(__file__).parents[2] / "training" / "gray_dataset.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("training/gray_dataset.py")
     src = tmp_path / "ds"
     (src / "images" / "train").mkdir(parents=True)
     (src / "labels" / "train").mkdir(parents=True)

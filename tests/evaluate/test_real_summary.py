@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, load_script
 
 
 def _script():
     """scripts/real_summary.py as a module."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import real_summary
-    finally:
-        sys.path.pop(0)
-    return real_summary
+    return load_script("scripts/real_summary.py")
 
 
 def _row(false, views):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.conftest import load_script
 
-import bench_int8
+bench_int8 = load_script("scripts/bench_int8.py")
 
 
 def test_street_root_holds_only_held_out_folders(tmp_path):
