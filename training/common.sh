@@ -14,3 +14,21 @@ v2_arm() {  # NAME DATASET
       --weights models/camdetect-default.pt --epochs "$EPOCHS" --name $1 --threads 1 --overwrite
   [ -f runs/eval/c11-$1/report.json ] || training/eval_candidate.sh $1 runs/train/$1
 }
+seed_arms() {  # PREFIX DSPREFIX COMPOSITE-FLAG...: composites of seeds 21-23 with the flags, an arm on each, the table
+  local prefix=$1 ds=$2 seed
+  shift 2
+  [ -d runs/sprites/v1 ] || $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-progress
+  for seed in 21 22 23; do  # ~1 min each
+    [ -f runs/ds/$ds$seed/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/$ds$seed \
+        --tiles 2500 --seed $seed --workers 2 "${BG[@]}" "$@" --no-progress
+  done
+  v2_arm $prefix-s21 ${ds}21 > runs/logs/$prefix-s21.log 2>&1 &
+  v2_arm $prefix-s22 ${ds}22 > runs/logs/$prefix-s22.log 2>&1 &
+  wait
+  v2_arm $prefix-s23 ${ds}23 > runs/logs/$prefix-s23.log 2>&1
+  # against the v9 control arms (training/make_v9.sh: the same seeds without the flags)
+  local arms=(v9-control $prefix-s21 v9-control-s22 $prefix-s22 v9-control-s23 $prefix-s23)
+  $PY scripts/real_summary.py v2=runs/eval/real-v2 $(for a in "${arms[@]}"; do echo "$a=runs/eval/real-$a"; done) \
+      --panos v2=runs/eval/c11-v2 $(for a in "${arms[@]}"; do echo "--panos $a=runs/eval/c11-$a"; done) --by-model \
+      --paired v9-control:$prefix-s21 --paired v9-control-s22:$prefix-s22 --paired v9-control-s23:$prefix-s23
+}
