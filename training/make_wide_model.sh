@@ -3,18 +3,19 @@
 # camdetect-p2 at scale n (width 0.25, ~4x the 262 k parameters of scale t, the shipped v2) on the v9-control
 # data recipe (rendered cameras on real street photos + Open Images photos, look-alikes, harmonisation) at a
 # larger draw, plus the truth tiles of two synthetic cities (c11 as v2, and c12, so the city is 1 in ~5 images).
-# It spans working sessions: every step skips what exists, and training resumes from runs/train/wide/weights/last.pt,
-# restored from models/camdetect-wide-last.pt when runs/ is gone (the datasets rebuild byte for byte from seeds).
-# At the end of a session: cp runs/train/wide/weights/last.pt models/camdetect-wide-last.pt and commit.
-# Run from the repository root after `make install`. THREADS (default 2) torch threads.
+# It spans working sessions: every step skips what exists, and training resumes from runs/train/NAME/weights/last.pt,
+# restored from models/camdetect-NAME-last.pt when runs/ is gone (the datasets rebuild byte for byte from seeds).
+# At the end of a session: cp runs/train/NAME/weights/last.pt models/camdetect-NAME-last.pt and commit.
+# Run from the repository root after `make install`. THREADS (default 2) torch threads; NAME (default wide) names
+# the run, its composites (runs/ds/NAME) and checkpoint; COMPOSITE_FLAGS adds `render composite` options, e.g.
+#   NAME=wide-native COMPOSITE_FLAGS="--native-share 0.5" training/make_wide_model.sh
+# (the wide network with background crops at the scorer's scale, docs/training.md "v11": the next test, not yet run).
 set -euo pipefail
-C=.venv/bin/camdetect
-D=../shared/data
+EPOCHS=${EPOCHS:-40}  # before common.sh, whose default (5) is the fine-tuning arms'
+source training/common.sh
 THREADS=${THREADS:-2}
-EPOCHS=${EPOCHS:-40}
-mkdir -p runs/logs
-BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1 --exclude opensfm/
-    --exclude geovisio_pypi/)
+NAME=${NAME:-wide}
+read -r -a EXTRA <<< "${COMPOSITE_FLAGS:-}"
 [ -d runs/sprites/v1 ] || $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-progress
 for city in 11 12; do  # two synthetic cities' truth tiles (c11's test split stays held out for eval_candidate.sh)
   [ -f runs/city/c$city/manifest.csv ] || $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 2
@@ -23,15 +24,15 @@ for city in 11 12; do  # two synthetic cities' truth tiles (c11's test split sta
 done
 [ -f runs/city/c11/manifest_test.csv ] || $C dataset manifest --data runs/ds/c11 --manifest runs/city/c11/manifest.csv \
     --out runs/city/c11/manifest_test.csv --split test
-[ -f runs/ds/wide/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/wide --tiles 5000 \
-    --seed 31 --workers 2 "${BG[@]}" --include runs/ds/c11 --include runs/ds/c12 --no-progress
-if [ ! -f runs/train/wide/weights/last.pt ] && [ -f models/camdetect-wide-last.pt ]; then
-  mkdir -p runs/train/wide/weights && cp models/camdetect-wide-last.pt runs/train/wide/weights/last.pt
+[ -f runs/ds/$NAME/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/$NAME --tiles 5000 \
+    --seed 31 --workers 2 "${BG[@]}" ${EXTRA[@]+"${EXTRA[@]}"} --include runs/ds/c11 --include runs/ds/c12 --no-progress
+if [ ! -f runs/train/$NAME/weights/last.pt ] && [ -f models/camdetect-$NAME-last.pt ]; then
+  mkdir -p runs/train/$NAME/weights && cp models/camdetect-$NAME-last.pt runs/train/$NAME/weights/last.pt
 fi
-if [ -f runs/train/wide/weights/last.pt ]; then
-  $C train --config configs/train/real.yaml --data runs/ds/wide --name wide --resume --threads "$THREADS"
+if [ -f runs/train/$NAME/weights/last.pt ]; then
+  $C train --config configs/train/real.yaml --data runs/ds/$NAME --name $NAME --resume --threads "$THREADS"
 else
-  $C train --config configs/train/real.yaml --data runs/ds/wide --weights "" --model-scale n --epochs "$EPOCHS" \
-      --name wide --threads "$THREADS"
+  $C train --config configs/train/real.yaml --data runs/ds/$NAME --weights "" --model-scale n --epochs "$EPOCHS" \
+      --name $NAME --threads "$THREADS"
 fi
-training/eval_candidate.sh wide runs/train/wide
+training/eval_candidate.sh $NAME runs/train/$NAME
