@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             sys.exit(f"error: --model {spec}: expected NAME=ONNX")
         models[name] = OnnxDetector(path, threads=1)
-    rows = []
+    rows, size = [], next(iter(models.values())).imgsz[0]  # the shrink column is against the first model's input
     for side in sorted({min(s, *img.shape[:2]) for s in a.sides}):
         crop, x0, y0 = crop_at(img, cx, cy, side)
-        rows.append({"side": side, "shrink": round(side / next(iter(models.values())).imgsz[0], 2),
+        rows.append({"side": side, "shrink": round(side / size, 2),
                      **{n: round(score_near(m, crop, x0, y0, cx, cy, a.radius), 3) for n, m in models.items()}})
     print("| crop side (px) | shrink | " + " | ".join(models) + " |")
     print("|---|---|" + "---|" * len(models))

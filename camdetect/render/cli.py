@@ -113,10 +113,8 @@ def register(app: typer.Typer) -> None:
         from camdetect.render.composite import CompositeOptions, build_composites, list_backgrounds
         from camdetect.taxonomy import load_taxonomy
 
-        if (tiles < 1 or tile < 32 or not 0 <= val < 1 or not (max_upscale == 0 or max_upscale >= 1)
-                or not 0 <= native_share <= 1):
-            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1, "
-                             "--native-share in [0, 1]")
+        if tiles < 1 or tile < 32 or not 0 <= val < 1 or not (max_upscale == 0 or max_upscale >= 1):
+            raise ValueError("--tiles must be positive, --tile >= 32, --val in [0, 1), --max-upscale 0 or >= 1")
         opts = CompositeOptions(tiles=tiles, tile=tile, val_share=val, seed=seed, small_share=small_share,
                                 occlusion=occlusion, harmonise=not no_harmonise, decoys=not no_decoys,
                                 max_upscale=max_upscale, lookalike_size=lookalike_size,
