@@ -44,6 +44,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from camdetect.cli_args import named_path
+
 SHARED = Path(os.environ.get("CAMDETECT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
@@ -266,7 +268,7 @@ def table(results: dict) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--model", action="append", required=True, help="NAME=FP32.onnx (repeatable)")
+    p.add_argument("--model", action="append", required=True, type=named_path, help="NAME=FP32.onnx (repeatable)")
     p.add_argument("--calib", action="append", default=None,
                    help="calibration folder, DIR or DIR:N (repeatable; default: street-backgrounds + "
                         "runs/ds/v3/images/train)")
@@ -300,12 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     args.note = dict(n.split("=", 1) for n in args.note)
     args.work = args.out / "work"
     models = {}
-    for spec in args.model:
-        name, _, path = spec.partition("=")
-        if not path or not Path(path).is_file():
-            print(f"error: --model {spec}: expected NAME=FP32.onnx (an existing file)", file=sys.stderr)
+    for name, path in args.model:
+        if not path.is_file():
+            print(f"error: --model {name}={path}: no such ONNX file", file=sys.stderr)
             return 2
-        models[name] = Path(path)
+        models[name] = path
     if not args.data.is_dir():
         print(f"skip: {args.data} not found (the real-image sets live there)")
         return 0

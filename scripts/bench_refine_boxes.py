@@ -22,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from camdetect.cli_args import named_path
 from camdetect.dataset.sources import load_cameras
 from camdetect.durable import atomic_write_json, atomic_write_text
 from camdetect.labels.box_refine import iou_with_truth
@@ -50,16 +51,13 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--truth", type=Path, required=True, help="the city's truth/cameras.csv")
-    ap.add_argument("--tables", nargs="+", required=True, metavar="NAME=CSV", help="camera tables to measure")
+    ap.add_argument("--tables", nargs="+", required=True, type=named_path, metavar="NAME=CSV", help="camera tables to measure")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench" / "refine_boxes")
     a = ap.parse_args()
     truth = load_cameras(a.truth)
     rows = []
-    for spec in a.tables:
-        name, sep, path = spec.partition("=")
-        if not sep:
-            raise SystemExit(f"--tables {spec!r}: expected NAME=CSV")
-        rows.append(measure(name, Path(path), truth))
+    for name, path in a.tables:
+        rows.append(measure(name, path, truth))
     text = table(rows)
     print(text)
     a.out.mkdir(parents=True, exist_ok=True)

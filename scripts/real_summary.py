@@ -16,14 +16,9 @@ import json
 import sys
 from pathlib import Path
 
+from camdetect.cli_args import named_path
+
 HELD_OUT = ("opensfm", "geovisio_pypi")
-
-
-def _pair(text: str) -> tuple[str, Path]:
-    name, sep, path = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"{text}: expected NAME=PATH")
-    return name, Path(path)
 
 
 def _load(path: Path, file: str) -> dict:
@@ -150,8 +145,8 @@ def paired(a: dict, b: dict, draws: int = 1000, seed: int = 0) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs", nargs="+", type=_pair, help="NAME=DIR of an eval_real_cameras.py output")
-    ap.add_argument("--panos", action="append", type=_pair, default=[], help="NAME=DIR of a camdetect eval report")
+    ap.add_argument("runs", nargs="+", type=named_path, help="NAME=DIR of an eval_real_cameras.py output")
+    ap.add_argument("--panos", action="append", type=named_path, default=[], help="NAME=DIR of a camdetect eval report")
     ap.add_argument("--held-out", default=",".join(HELD_OUT), help="street-backgrounds folders never used as backgrounds")
     ap.add_argument("--paired", action="append", default=[], metavar="A:B",
                     help="paired bootstrap over the photos: how often A beats B (names of two runs); repeatable")

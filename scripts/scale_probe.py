@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from camdetect.cli_args import named_path
 from camdetect.durable import atomic_write_json
 from camdetect.render.composite import fit_square
 from camdetect.scoring.detector import OnnxDetector
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--image", type=Path, required=True)
     ap.add_argument("--point", type=float, nargs=2, required=True, metavar=("X", "Y"), help="photo pixels")
-    ap.add_argument("--model", action="append", required=True, help="NAME=ONNX (repeatable)")
+    ap.add_argument("--model", action="append", required=True, type=named_path, help="NAME=ONNX (repeatable)")
     ap.add_argument("--sides", type=int, nargs="+", default=list(SIDES))
     ap.add_argument("--radius", type=float, default=40.0)
     ap.add_argument("--out", type=Path)
@@ -63,11 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (0 <= cx < img.shape[1] and 0 <= cy < img.shape[0]):
         sys.exit(f"error: {a.image}: point {cx:g},{cy:g} is outside the {img.shape[1]}x{img.shape[0]} photo")
     models = {}
-    for spec in a.model:
-        name, sep, path = spec.partition("=")
-        if not sep:
-            sys.exit(f"error: --model {spec}: expected NAME=ONNX")
-        models[name] = OnnxDetector(path, threads=1)
+    for name, path in a.model:
+        models[name] = OnnxDetector(str(path), threads=1)
     rows, size = [], next(iter(models.values())).imgsz[0]  # the shrink column is against the first model's input
     for side in sorted({min(s, *img.shape[:2]) for s in a.sides}):
         crop, x0, y0 = crop_at(img, cx, cy, side)

@@ -67,13 +67,16 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
                 "share_over_1.25": round(float((ups > 1.25).mean()), 3), "share_over_2": round(float((ups > 2).mean()), 3)}
                if len(ups) else {})
     hard = sum(r.get("hard_negative") is not None for r in records)
+    pastes = sum(len(r["kinds"]) + len(r["decoys"]) for r in records)
+    photo_lit = sum(r.get("photo_lit", 0) for r in records)
     frames = np.array([f for r in records for f in r.get("decoy_frames", [])])
     decoy_q = np.percentile(frames, [10, 50, 90]).round(1).tolist() if len(frames) else []
     sheet = contact_sheet(out, records)
     _size_plot(out, sizes)
     summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
                "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
-               "size_p10_p50_p90": q, "upscale": upscale, "decoy_frame_p10_p50_p90": decoy_q, "hard_negative_tiles": hard, "included": included, "options": asdict(opts), "command": command,
+               "size_p10_p50_p90": q, "upscale": upscale, "decoy_frame_p10_p50_p90": decoy_q, "hard_negative_tiles": hard,
+               "photo_lit_pastes": photo_lit, "included": included, "options": asdict(opts), "command": command,
                "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": ", ".join(sprite_dirs)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     _dataset_json(out, records, opts, names, included, command, summary)
@@ -104,6 +107,8 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
               f"occlusion {opts.occlusion}, JPEG {opts.jpeg}, cut poles and arms "
               f"{'carried on to the tile edge' if opts.continue_mounts else 'faded at the sprite edge'}, background crops "
               f"at the scorer's scale: share {opts.native_share:g} (the rest shrunk from tile .. short side).", "",
+              f"Sprites lit by their own background photo: {photo_lit} of {pastes} kept pastes "
+              f"(match_light {opts.match_light:g}; sprites from `render sprites --light-photos`).", "",
               f"![contact sheet]({sheet.name})", ""]
     (out / "card.md").write_text("\n".join(lines), encoding="utf-8")
     return summary

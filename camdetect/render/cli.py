@@ -31,6 +31,11 @@ def register(app: typer.Typer) -> None:
                                          "painted and plastic parts (0: none)."),
         rounding: float = typer.Option(0.0, "--rounding", help="Share of sprites whose boxes (housings, lamp "
                                        "heads, cabinets; not thin plates) get rounded edges (0: none)."),
+        light_photos: list[str] = typer.Option([], "--light-photos", help="Light each sprite by a map built from one "
+                                               "of these background photos (folder or file; repeatable) instead of "
+                                               "--hdri; its sidecar names the photo for `composite --match-light`."),
+        light_exclude: list[str] = typer.Option([], "--light-exclude", help="Skip photos whose path contains this "
+                                                "(e.g. the held-out street folders); repeatable."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
         """Render RGBA sprites of parametric 3D cameras and look-alikes with exact camera boxes.
@@ -43,7 +48,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--count, --size (>= 16) and --spp must be positive, --weathering and --rounding in [0, 1]")
         opts = LibraryOptions(count, seed, size, large_share, spp, decoy_share,
                               tuple(k.strip() for k in kinds.split(",")) if kinds else (), workers, weathering,
-                              rounding)
+                              rounding, tuple(light_photos), tuple(light_exclude))
         counts = render_library(out, hdri, opts, progress=progress)
         typer.echo(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
@@ -103,6 +108,9 @@ def register(app: typer.Typer) -> None:
         native_share: float = typer.Option(0.0, "--native-share", help="Share of background crops taken at the "
                                            "scorer's scale (one tile of photo pixels, not shrunk); the rest shrink "
                                            "a crop of tile .. short side."),
+        match_light: float = typer.Option(0.0, "--match-light", help="Share of pastes that take a sprite lit by the "
+                                          "tile's own background photo (sprites from `render sprites "
+                                          "--light-photos`), where the library has one."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -120,7 +128,7 @@ def register(app: typer.Typer) -> None:
                                 max_upscale=max_upscale, lookalike_size=lookalike_size,
                                 hard_negatives=str(hard_negatives) if hard_negatives else "",
                                 hard_share=hard_share if hard_negatives else 0.0, continue_mounts=continue_mounts,
-                                native_share=native_share, workers=workers)
+                                native_share=native_share, match_light=match_light, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -38,6 +38,7 @@ from camdetect.render.harmonise import (
     prepare_sprite,
     to_linear,
 )
+from camdetect.render.photo_light import light_key
 from camdetect.render.sprites import Sprite, load_sprite
 
 LOOKALIKE_SIZES = ("frame", "true")
@@ -84,6 +85,11 @@ class CompositeOptions:
     # Decided on its own random stream: 0 keeps older datasets byte for byte, and > 0 keeps every draw of the main
     # stream (background, crop place, sprites, sizes), though pastes land elsewhere (places follow the crop's edges).
     native_share: float = 0.0
+    # Share of pastes that take a sprite lit by the tile's own background photo (``render sprites --light-photos``,
+    # photo_light.py) where the library has one for that photo, so shading and reflections agree with the street;
+    # the rest (and backgrounds without such sprites) draw from the whole library as before. Its own random stream:
+    # 0 keeps older datasets byte for byte, and > 0 keeps every draw of the main stream.
+    match_light: float = 0.0
     workers: int = 1
 
     def __post_init__(self) -> None:
@@ -93,6 +99,8 @@ class CompositeOptions:
             raise ValueError("hard_share must be in [0, 1], and > 0 exactly when a hard-negatives file is given")
         if not 0 <= self.native_share <= 1:
             raise ValueError(f"native_share must be in [0, 1], not {self.native_share}")
+        if not 0 <= self.match_light <= 1:
+            raise ValueError(f"match_light must be in [0, 1], not {self.match_light}")
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,29 @@ def pick_sprite(pool: list[Sprite], sizes: np.ndarray, need: float, max_upscale:
     if not len(ok):
         ok = np.argsort(-sizes, kind="stable")[:max(1, len(pool) // 20)]
     return pool[int(ok[int(rng.integers(len(ok)))])]
+
+
+@lru_cache(maxsize=2)
+def _lit_by(sprite_dirs: tuple[str, ...]) -> dict[tuple[str, bool], list[int]]:
+    """(light key, is camera) -> indices into the library's cameras or look-alikes lit by that photo."""
+    out: dict[tuple[str, bool], list[int]] = {}
+    for is_cam, pool in zip((True, False), _library(sprite_dirs)):
+        for i, sp in enumerate(pool):
+            if sp.meta.light:
+                out.setdefault((sp.meta.light, is_cam), []).append(i)
+    return out
+
+
+def match_light(sp: Sprite, pool: list[Sprite], own: list[int], need: float, opts: CompositeOptions,
+                mrng: np.random.Generator | None) -> Sprite:
+    """A sprite of ``pool`` lit by the tile's photo (indices ``own``) instead of ``sp``, on a share ``match_light`` of
+    pastes (draws on ``mrng`` only); one rendered large enough for ``need`` px when ``max_upscale`` asks for it."""
+    if not own or mrng is None or mrng.random() >= opts.match_light:
+        return sp
+    if opts.max_upscale > 0:
+        sizes = np.array([rendered_size(pool[i], sp.meta.type is not None) for i in own])
+        return pick_sprite([pool[i] for i in own], sizes, need, opts.max_upscale, mrng)
+    return pool[own[int(mrng.integers(len(own)))]]
 
 
 @lru_cache(maxsize=2)
@@ -305,6 +336,7 @@ class TileRecord:
     upscales: list[float] = field(default_factory=list)  # per labelled camera: paste size / rendered size
     decoy_frames: list[float] = field(default_factory=list)  # per look-alike: its frame's side in tile px
     hard_negative: float | None = None  # the mined false alarm's score when the crop was built around one
+    photo_lit: int = 0  # pastes whose sprite was lit by this tile's background photo (match_light)
 
 
 def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
@@ -323,6 +355,9 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
         bg_path = _draw_background(backgrounds, rng)
         lin = to_linear(_crop(_background(str(bg_path)), opts.tile, rng, native_crop(opts, index)))
     look = Look.of(lin)
+    mrng = np.random.default_rng([opts.seed, index, 2]) if opts.match_light > 0 else None
+    lit = _lit_by(dirs) if mrng is not None else {}
+    key = light_key(bg_path)
     rec = TileRecord(f"c{opts.seed}_{index:06d}", split_of(bg_path, opts.val_share), bg_path.as_posix(),
                      hard_negative=None if neg is None else neg.score)
     n_cam = 0 if rng.random() < opts.empty_share else int(rng.integers(opts.cameras_per_tile[0], opts.cameras_per_tile[1] + 1))
@@ -333,15 +368,18 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
     rng.shuffle(order)
     for is_cam in order:
         pool = cams if is_cam else decoys
-        if true_size and not is_cam:  # any look-alike, then its size in metres
+        own = lit.get((key, is_cam), []) if mrng is not None else []
+        if true_size and not is_cam:  # any look-alike, then its size in metres (not matched: the pool is the sized one)
             sp = pool[int(rng.integers(len(pool)))]
             frame = true_frame(rng, sp, opts)
         elif opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
             frame = _frame(rng, is_cam, opts)
             sp = pick_sprite(pool, _rendered_sizes(dirs)[0 if is_cam else 1], frame, opts.max_upscale, rng)
+            sp = match_light(sp, pool, own, frame, opts, mrng)
         else:  # the v2-v4 draw, in its order: any sprite, then its size
-            sp = pool[int(rng.integers(len(pool)))]
+            sp = match_light(pool[int(rng.integers(len(pool)))], pool, own, 0.0, opts, mrng)
             frame = _frame(rng, is_cam, opts)
+        own_light = int(sp.meta.light == key)
         scale = frame / rendered_size(sp, is_cam)
         if is_cam:
             bx1, by1, bx2, by2 = sp.meta.box
@@ -361,6 +399,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
         if opts.occlusion and rng.random() < opts.occlusion:
             occlude(lin, rng, box)
         if not is_cam:
+            rec.photo_lit += own_light
             rec.decoys.append(sp.meta.kind)
             rec.decoy_frames.append(round(frame, 1))
             continue
@@ -372,6 +411,7 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
         rec.classes.append(str(sp.meta.type))
         rec.kinds.append(sp.meta.kind)
         rec.upscales.append(round(scale, 3))
+        rec.photo_lit += own_light
     return finish(lin, rng, opts.jpeg), rec
 
 

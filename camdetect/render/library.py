@@ -2,12 +2,14 @@
 
 Sprite ``i`` is fixed by (seed, i): its kind (cameras and look-alikes in the given share), its HDR
 map and its size, so a killed run re-renders only what was in flight and gives the same library.
+With ``light_photos`` the maps are built from background photos (``photo_light.py``) instead of the
+HDR skies, and each sprite's sidecar names the photo (``light``), for composites to paste it there.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,10 @@ class LibraryOptions:
     workers: int = 1
     weathering: float = 0.0  # share of sprites with grime textures (materials.weather); 0: none, as before
     rounding: float = 0.0  # share of sprites whose boxes get rounded edges (parts.rounded); 0: none, as before
+    # Background photos (folders or files, FOLDER=WEIGHT accepted and the weight ignored) to build the light from,
+    # one map per photo, instead of the HDR skies; paths containing an ``light_exclude`` string are skipped.
+    light_photos: tuple[str, ...] = ()
+    light_exclude: tuple[str, ...] = ()
 
 
 def list_hdris(root: Path) -> list[Path]:
@@ -52,7 +58,7 @@ def plan_job(i: int, opts: LibraryOptions, hdris: list[Path]) -> tuple[str, str,
 def _render_one(args) -> tuple[str, str]:
     from camdetect.render.sprites import render_sprite, save_sprite
 
-    i, opts, hdris, out = args
+    i, opts, hdris, out, lights = args
     sid = f"s{opts.seed}_{i:06d}"
     if (out / f"{sid}.json").is_file() and (out / f"{sid}.png").is_file():
         return sid, "resumed"
@@ -62,6 +68,8 @@ def _render_one(args) -> tuple[str, str]:
                                rounding=opts.rounding)
     except RuntimeError:
         return sid, "no_view"
+    if hdri in lights:
+        sprite.meta = replace(sprite.meta, light=lights[hdri])
     save_sprite(sprite, out)
     return sid, kind
 
@@ -70,10 +78,25 @@ def render_library(out: Path, hdri_dir: Path, opts: LibraryOptions, progress: bo
     unknown = [k for k in opts.kinds if k not in ALL_KINDS]
     if unknown:
         raise ValueError(f"unknown kind(s) {unknown} (known: {', '.join(ALL_KINDS)})")
-    hdris = list_hdris(hdri_dir)
+    lights: dict[str, str] = {}
+    if opts.light_photos:
+        hdris, lights = photo_maps(opts.light_photos, opts.light_exclude, out / "env")
+    else:
+        hdris = list_hdris(hdri_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(i, opts, hdris, out) for i in range(opts.count)]
+    jobs = [(i, opts, hdris, out, lights) for i in range(opts.count)]
     return run_sprite_jobs(_render_one, jobs, opts.workers, progress, "sprites")
+
+
+def photo_maps(photos: tuple[str, ...], exclude: tuple[str, ...], env_dir: Path) -> tuple[list[Path], dict[str, str]]:
+    """One environment map per background photo (kept across runs) and, per map, the photo's light key. Photos
+    are listed as composites list backgrounds, so the evaluation-only set is refused the same way."""
+    from camdetect.render.composite import list_backgrounds
+    from camdetect.render.photo_light import light_key, write_envmap
+
+    files = [f for bg in list_backgrounds(list(photos), list(exclude)) for f in bg.files]
+    maps = [write_envmap(f, env_dir) for f in files]
+    return maps, {str(m): light_key(f) for m, f in zip(maps, files)}
 
 
 def run_sprite_jobs(fn, jobs: list, workers: int, progress: bool, desc: str, chunksize: int = 1) -> Counter:

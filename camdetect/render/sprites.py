@@ -45,6 +45,7 @@ class SpriteMeta:
     weathered: float = 0.0  # grime strength on painted and plastic parts (0: clean)
     frame_m: float = 0.0  # metres the frame spans at the object (0: rendered before this was stored)
     rounded: bool = False  # boxes drawn with rounded edges (render sprites --rounding)
+    light: str = ""  # lit by this background photo's map (photo_light.light_key), not an HDR sky; "": an HDR sky
 
 
 def _mitsuba():

@@ -78,6 +78,7 @@ def test_include_remaps_classes_by_name(backgrounds, sprite_dir, tmp_path):
     (["--tiles", "0"], "--tiles must be positive"),
     (["--max-upscale", "0.5"], "--max-upscale 0 or >= 1"),
     (["--lookalike-size", "huge"], "lookalike_size must be one of frame, true, not 'huge'"),
+    (["--match-light", "1.5"], "match_light must be in [0, 1], not 1.5"),
 ])
 def test_cli_bad_input_is_one_line(args, message, tmp_path, sprite_dir, backgrounds):
     base = ["--out", str(tmp_path / "o"), "--sprites", str(sprite_dir)]
