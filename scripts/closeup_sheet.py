@@ -11,6 +11,12 @@ one sprite as it is (top) and the same sprite id from DIR with rounded edges (bo
     python scripts/closeup_sheet.py --sprites runs/sprites/v1 --rounded runs/sprites/v1r --size 120 \
         --out docs/img/render_rounded.png
 
+With ``--relit DIR`` (the same seed rendered with `render sprites --light-photos`), the bottom row is the same
+sprite id lit by a map built from a street photo instead of an HDR sky (on the flat sky all the same):
+
+    python scripts/closeup_sheet.py --sprites runs/sprites/v1 --relit runs/sprites/v1-photo --size 120 \
+        --out docs/img/render_relit.png
+
 With ``--continued``, each column is one sprite whose frame cuts a pole or an arm, pasted as `render composite`
 does by default (top: the cut structure fades out) and with `--continue-mounts` (bottom: it runs on to the edge):
 
@@ -52,20 +58,25 @@ def main() -> None:
     ap.add_argument("--max-upscale", type=float, default=1.25)
     ap.add_argument("--kinds", default="dome_flush,dome_pendant,bullet,box_camera,alpr_box,alpr_flock")
     ap.add_argument("--rounded", type=Path, help="the same library rendered with --rounding: sharp vs rounded pairs")
+    ap.add_argument("--relit", type=Path, help="the same library rendered with --light-photos: HDR sky vs photo pairs")
     ap.add_argument("--continued", action="store_true", help="faded vs carried-on poles and arms (--continue-mounts)")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     cams, _ = _library(sprite_dirs_of(a.sprites))
     look = Look(0.8, np.ones(3, np.float32))
     cols = []
-    if a.rounded:
-        soft = {s.meta.id: s for s in _library(sprite_dirs_of([a.rounded]))[0] if s.meta.rounded}
+    twin_dir = a.rounded or a.relit
+    if twin_dir:  # pairs of one sprite id: as it is (top) and its twin (bottom)
+        twins = {s.meta.id: s for s in _library(sprite_dirs_of([twin_dir]))[0]
+                 if (s.meta.rounded if a.rounded else s.meta.light)}
+        labels = ("sharp", "rounded") if a.rounded else ("HDR sky", "lit by photo")
         for kind in a.kinds.split(","):
-            pairs = sorted(((s, soft[s.meta.id]) for s in cams if s.meta.kind == kind and s.meta.id in soft),
+            pairs = sorted(((s, twins[s.meta.id]) for s in cams if s.meta.kind == kind and s.meta.id in twins),
                            key=lambda p: -rendered_size(p[0], True))
             if pairs:
-                sharp, rnd = pairs[0]  # the largest render of the kind: where edges show
-                cols.append(np.vstack([panel(sharp, a.size, look, f"{kind} sharp"), panel(rnd, a.size, look, "rounded")]))
+                top, bottom = pairs[0]  # the largest render of the kind: where edges and shading show
+                cols.append(np.vstack([panel(top, a.size, look, f"{kind} {labels[0]}"),
+                                       panel(bottom, a.size, look, labels[1])]))
     if a.continued:
         for kind in a.kinds.split(","):
             cut = [s for s in cams if s.meta.kind == kind and hm.cuts_cleanly(s.rgba)]
@@ -73,7 +84,7 @@ def main() -> None:
                 sp = max(cut, key=lambda s: rendered_size(s, True))
                 cols.append(np.vstack([panel(sp, a.size, look, f"{kind} faded", side=6 * a.size),
                                        panel(sp, a.size, look, "carried on", True, side=6 * a.size)]))
-    for kind in ([] if a.rounded or a.continued else a.kinds.split(",")):
+    for kind in ([] if twin_dir or a.continued else a.kinds.split(",")):
         own = sorted((s for s in cams if s.meta.kind == kind), key=lambda s: rendered_size(s, True))
         big = [s for s in own if rendered_size(s, True) * a.max_upscale >= a.size]
         if not own or not big:
@@ -83,10 +94,11 @@ def main() -> None:
                                panel(big[0], a.size, look, f"{kind} {a.size / rendered_size(big[0], True):.1f}x")]))
     if not cols:
         raise SystemExit(f"{', '.join(map(str, a.sprites))}: no kind has a render large enough for {a.size} px"
-                         + (f" or a rounded twin in {a.rounded}" if a.rounded else ""))
+                         + (f" or a twin in {twin_dir}" if twin_dir else ""))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(a.out), np.hstack(cols))
     rows = "sharp renders, bottom row the same sprites rounded" if a.rounded else \
+        "sprites lit by HDR skies, bottom row the same sprites lit by street photos" if a.relit else \
         "cut poles and arms faded, bottom row carried on" if a.continued else \
         "blown-up small renders, bottom row large renders"
     print(f"{a.out}: top row {rows}, {len(cols)} kinds at {a.size} px")
