@@ -30,7 +30,7 @@ class LibraryOptions:
     weathering: float = 0.0  # share of sprites with grime textures (materials.weather); 0: none, as before
     rounding: float = 0.0  # share of sprites whose boxes get rounded edges (parts.rounded); 0: none, as before
     # Background photos (folders or files, FOLDER=WEIGHT accepted and the weight ignored) to build the light from,
-    # one map per photo, instead of the HDR skies; paths containing an ``light_exclude`` string are skipped.
+    # one map per photo, instead of the HDR skies; paths containing a ``light_exclude`` string are skipped.
     light_photos: tuple[str, ...] = ()
     light_exclude: tuple[str, ...] = ()
 
