@@ -141,6 +141,14 @@ def class_transfer(weights_names: list[str], names: list[str]) -> str:
     return "; ".join(parts)
 
 
+def finished_checkpoint(path: Path) -> bool:
+    """Whether ultralytics stripped this checkpoint at the end of its run (epoch -1, no optimizer): resuming it
+    would fail deep inside the trainer with an assertion."""
+    import torch
+
+    return torch.load(str(path), map_location="cpu", weights_only=False).get("epoch", -1) == -1
+
+
 def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> dict:
     """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names}."""
     from camdetect.train.augment import street_augmentations
@@ -152,6 +160,9 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
     if resume:
         if not last.is_file():
             raise FileNotFoundError(f"{last}: nothing to resume (train without --resume first)")
+        if finished_checkpoint(last):
+            raise ValueError(f"{last}: this run finished all its epochs, nothing to resume (start a new run from it "
+                             "with --weights)")
         model = YOLO(str(last))
         thread_callbacks(model, cfg.threads)
         progress_callbacks(model)

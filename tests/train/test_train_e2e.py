@@ -112,6 +112,8 @@ def test_existing_run_needs_resume_or_overwrite(trained):
             run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="smoke")
         with pytest.raises(FileNotFoundError, match="nothing to resume"):
             run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="fresh", resume=True)
+        with pytest.raises(ValueError, match="finished all its epochs, nothing to resume"):  # not the trainer's assert
+            run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), name="smoke", resume=True)
     finally:
         os.chdir(cwd)
 
