@@ -31,7 +31,7 @@ def light_key(photo: Path) -> str:
 
 
 def expand_highlights(lin: np.ndarray) -> np.ndarray:
-    """Inverse tone mapping of an LDR photo's near-clipped pixels (linear luminance 0.7-1 -> gain 1..1+G)."""
+    """Inverse tone mapping of an LDR photo's near-clipped pixels (brightest channel, linear, 0.7-1 -> gain 1..1+G)."""
     lum = lin.max(axis=2, keepdims=True)
     t = np.clip((lum - 0.7) / 0.3, 0, 1)
     return lin * (1.0 + HIGHLIGHT_GAIN * t * t * (3 - 2 * t))
