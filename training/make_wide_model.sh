@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A wider default-model candidate trained from scratch (issue 11: capacity, the suspect no run has tested):
-# camdetect-p2 at scale n (width 0.25, ~4x the 262 k parameters of scale t, the shipped v2) on the v9-control
+# camdetect-p2 at scale n (width 0.25: 1.94 M parameters, 7x the 262 k of scale t, the shipped v2) on the v9-control
 # data recipe (rendered cameras on real street photos + Open Images photos, look-alikes, harmonisation) at a
 # larger draw, plus the truth tiles of two synthetic cities (c11 as v2, and c12, so the city is 1 in ~5 images).
 # It spans working sessions: every step skips what exists, and training resumes from runs/train/NAME/weights/last.pt,
