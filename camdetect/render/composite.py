@@ -218,15 +218,15 @@ def _lit_by(sprite_dirs: tuple[str, ...]) -> dict[tuple[str, bool], list[int]]:
     return out
 
 
-def match_light(sp: Sprite, pool: list[Sprite], own: list[int], need: float, opts: CompositeOptions,
-                mrng: np.random.Generator | None) -> Sprite:
+def match_light(sp: Sprite, pool: list[Sprite], own: list[int], opts: CompositeOptions,
+                mrng: np.random.Generator | None, sizes: np.ndarray | None = None, need: float = 0.0) -> Sprite:
     """A sprite of ``pool`` lit by the tile's photo (indices ``own``) instead of ``sp``, on a share ``match_light`` of
-    pastes (draws on ``mrng`` only); one rendered large enough for ``need`` px when ``max_upscale`` asks for it."""
+    pastes (draws on ``mrng`` only); with ``sizes`` (the pool's rendered sizes, for ``max_upscale``) one rendered
+    large enough for ``need`` px."""
     if not own or mrng is None or mrng.random() >= opts.match_light:
         return sp
-    if opts.max_upscale > 0:
-        sizes = np.array([rendered_size(pool[i], sp.meta.type is not None) for i in own])
-        return pick_sprite([pool[i] for i in own], sizes, need, opts.max_upscale, mrng)
+    if sizes is not None:
+        return pick_sprite([pool[i] for i in own], sizes[own], need, opts.max_upscale, mrng)
     return pool[own[int(mrng.integers(len(own)))]]
 
 
@@ -368,16 +368,16 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
     rng.shuffle(order)
     for is_cam in order:
         pool = cams if is_cam else decoys
-        own = lit.get((key, is_cam), []) if mrng is not None else []
+        own = lit.get((key, is_cam), [])
         if true_size and not is_cam:  # any look-alike, then its size in metres (not matched: the pool is the sized one)
             sp = pool[int(rng.integers(len(pool)))]
             frame = true_frame(rng, sp, opts)
         elif opts.max_upscale > 0:  # size first, then a sprite rendered large enough for it
             frame = _frame(rng, is_cam, opts)
-            sp = pick_sprite(pool, _rendered_sizes(dirs)[0 if is_cam else 1], frame, opts.max_upscale, rng)
-            sp = match_light(sp, pool, own, frame, opts, mrng)
+            sizes = _rendered_sizes(dirs)[0 if is_cam else 1]
+            sp = match_light(pick_sprite(pool, sizes, frame, opts.max_upscale, rng), pool, own, opts, mrng, sizes, frame)
         else:  # the v2-v4 draw, in its order: any sprite, then its size
-            sp = match_light(pool[int(rng.integers(len(pool)))], pool, own, 0.0, opts, mrng)
+            sp = match_light(pool[int(rng.integers(len(pool)))], pool, own, opts, mrng)
             frame = _frame(rng, is_cam, opts)
         own_light = int(sp.meta.light == key)
         scale = frame / rendered_size(sp, is_cam)
