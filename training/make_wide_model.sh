@@ -10,14 +10,13 @@
 # Run from the repository root after `make install`. THREADS (default 2) torch threads; NAME (default wide) names
 # the run, its composites (runs/ds/NAME) and checkpoint; COMPOSITE_FLAGS adds `render composite` options, e.g.
 #   NAME=wide-native COMPOSITE_FLAGS="--native-share 0.5" training/make_wide_model.sh
-# (the wide network with background crops at the scorer's scale, docs/training.md "v11": the next test, not yet run).
+# (the wide network with background crops at the scorer's scale, docs/training.md "v11"; started 2026-12-03).
 set -euo pipefail
 EPOCHS=${EPOCHS:-40}  # before common.sh, whose default (5) is the fine-tuning arms'
 source training/common.sh
 THREADS=${THREADS:-2}
 NAME=${NAME:-wide}
 read -r -a EXTRA <<< "${COMPOSITE_FLAGS:-}"
-[ -d runs/sprites/v1 ] || $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-progress
 for city in 11 12; do  # two synthetic cities' truth tiles (c11's test split stays held out for eval_candidate.sh)
   [ -f runs/city/c$city/manifest.csv ] || $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 2
   [ -f runs/ds/c$city/data.yaml ] || $C dataset build --panoramas runs/city/c$city/manifest.csv \
@@ -25,12 +24,13 @@ for city in 11 12; do  # two synthetic cities' truth tiles (c11's test split sta
 done
 [ -f runs/city/c11/manifest_test.csv ] || $C dataset manifest --data runs/ds/c11 --manifest runs/city/c11/manifest.csv \
     --out runs/city/c11/manifest_test.csv --split test
-[ -f runs/ds/$NAME/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/$NAME --tiles 5000 \
-    --seed 31 --workers 2 "${BG[@]}" ${EXTRA[@]+"${EXTRA[@]}"} --include runs/ds/c11 --include runs/ds/c12 --no-progress
-if [ ! -f runs/train/$NAME/weights/last.pt ] && [ -f models/camdetect-$NAME.pt ]; then  # finished in an earlier session
+if [ ! -f runs/train/$NAME/weights/last.pt ] && [ -f models/camdetect-$NAME.pt ]; then  # finished earlier: needs c11, not sprites
   training/eval_candidate.sh $NAME models/camdetect-$NAME.pt
   exit 0
 fi
+[ -d runs/sprites/v1 ] || $C render sprites --out runs/sprites/v1 --count 900 --seed 1 --workers 2 --no-progress
+[ -f runs/ds/$NAME/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/$NAME --tiles 5000 \
+    --seed 31 --workers 2 "${BG[@]}" ${EXTRA[@]+"${EXTRA[@]}"} --include runs/ds/c11 --include runs/ds/c12 --no-progress
 if [ ! -f runs/train/$NAME/weights/last.pt ] && [ -f models/camdetect-$NAME-last.pt ]; then
   mkdir -p runs/train/$NAME/weights && cp models/camdetect-$NAME-last.pt runs/train/$NAME/weights/last.pt
 fi
