@@ -243,6 +243,32 @@ def alpr_upright(rng):
     return Model("alpr_upright", "alpr", "street_furniture", parts)
 
 
+def alpr_kidney(rng):
+    """Flock Falcon-style, as volunteers describe it: a black kidney-shaped reader (a rounded body bent a little in
+    the middle, no sharp edge) under a solar panel on a slim pole, a blue LED beside the lens. Its long axis runs from
+    along the street (tilted down) to hanging almost upright below the bracket."""
+    w, h, length = float(rng.uniform(0.09, 0.13)), float(rng.uniform(0.08, 0.12)), float(rng.uniform(0.2, 0.3))
+    bend = float(rng.uniform(6, 22))  # degrees between the two halves
+    roundness = float(rng.uniform(0.3, 0.6))
+    half = scale(w / 2, h / 2, length * 0.34)  # the halves overlap: one body, not two
+    rear = Part("rbox", chain(translate(0, 0, length * 0.5), rotate("x", -bend / 2), translate(0, 0, -length * 0.16),
+                              half), "housing", rounding=roundness)
+    front_frame = chain(translate(0, 0, length * 0.5), rotate("x", bend / 2), translate(0, 0, length * 0.16))
+    front = [Part("rbox", chain(front_frame, half), "housing", rounding=roundness)]
+    face = length * 0.34 + 0.001  # the front half's end face, in its own frame
+    front += transform([disk((0, -0.1 * h, face), (0, 0, 1), 0.3 * min(w, h), "lens"),
+                        disk((0, -0.1 * h, face + 0.001), (0, 0, 1), 0.16 * min(w, h), "inner"),
+                        disk((0.32 * w, 0.2 * h, face), (0, 0, 1), 0.006, "led")], front_frame)
+    tilt = float(rng.uniform(5, 25) if rng.random() < 0.5 else rng.uniform(45, 75))
+    head = transform([rear, *front], chain(translate(0, -0.05, 0), rotate("x", tilt), translate(0, 0, -length * 0.2)))
+    pole_r = float(rng.uniform(0.035, 0.07))
+    parts = head + [cylinder((0, -0.05 + h / 2, -0.02), (0, 0.05, -0.02), 0.02, "bracket", "mount")]
+    parts += _pole(rng, -0.04, pole_r)
+    if rng.random() < 0.9:
+        parts += _solar_panel(rng, (0, float(rng.uniform(0.25, 0.6)), -0.04 - pole_r))
+    return Model("alpr_kidney", "alpr", "street_furniture", parts)
+
+
 def multisensor(rng):
     R = float(rng.uniform(0.1, 0.18))
     h = float(rng.uniform(0.05, 0.1))
@@ -531,6 +557,7 @@ CAMERA_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "dome_flush": dome_flush, "dome_pendant": dome_pendant, "multisensor": multisensor, "fisheye": fisheye,
     "bullet": bullet, "box_camera": box_camera,
     "alpr_flock": alpr_flock, "alpr_box": alpr_box, "alpr_bullet": alpr_bullet, "alpr_upright": alpr_upright,
+    "alpr_kidney": alpr_kidney,
 }
 DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "lamp_cobra": lamp_cobra, "lamp_globe": lamp_globe, "signal_head": signal_head, "round_sign": round_sign,
@@ -544,6 +571,9 @@ DECOY_KINDS: dict[str, Callable[[np.random.Generator], Model]] = {
     "insulator": insulator,
 }
 ALL_KINDS = {**CAMERA_KINDS, **DECOY_KINDS}
+# Kinds added after libraries were rendered from seeds: drawn only when named (render sprites --kinds), so a library
+# re-rendered from its seed is the one every earlier experiment trained on.
+OPT_IN_KINDS = frozenset({"alpr_kidney"})
 
 
 def build(kind: str, rng: np.random.Generator) -> Model:

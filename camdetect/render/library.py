@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from camdetect.render.kinds import ALL_KINDS, CAMERA_KINDS, DECOY_KINDS
+from camdetect.render.kinds import ALL_KINDS, CAMERA_KINDS, DECOY_KINDS, OPT_IN_KINDS
 
 
 @dataclass
@@ -49,7 +49,7 @@ def plan_job(i: int, opts: LibraryOptions, hdris: list[Path]) -> tuple[str, str,
     if kinds:
         kind = kinds[int(rng.integers(len(kinds)))]
     else:
-        pool = list(DECOY_KINDS) if rng.random() < opts.decoy_share else list(CAMERA_KINDS)
+        pool = [k for k in (DECOY_KINDS if rng.random() < opts.decoy_share else CAMERA_KINDS) if k not in OPT_IN_KINDS]
         kind = pool[int(rng.integers(len(pool)))]
     size = opts.size * 2 if rng.random() < opts.large_share else opts.size
     return kind, str(hdris[int(rng.integers(len(hdris)))]), size, int(rng.integers(2**31 - 1))

@@ -19,6 +19,7 @@ HOUSING_WEIGHTS = {"white": 0.32, "off_white": 0.14, "light_grey": 0.16, "dark_g
 POLE_COLOURS = {"galvanised": None, "dark_green": (0.03, 0.07, 0.04), "black": (0.025, 0.025, 0.025),
                 "grey": (0.3, 0.31, 0.32), "wood": (0.16, 0.1, 0.06), "brown": (0.08, 0.05, 0.03)}
 KIND_HOUSING = {"alpr_flock": ("black", "dark_grey"), "alpr_upright": ("black", "black", "dark_grey"),
+                "alpr_kidney": ("black", "black", "dark_grey"),
                 "alpr_bullet": ("white", "off_white")}
 
 
@@ -65,6 +66,7 @@ def palette(rng: np.random.Generator, kind: str) -> dict[str, dict]:
         "inner": {"type": "diffuse", "reflectance": _rgb((0.015, 0.015, 0.015))},
         "lens": _plastic((0.008, 0.008, 0.01), rng.uniform(0.01, 0.05)),
         "ir": _plastic((0.05, 0.012, 0.012), 0.05),
+        "led": _plastic((0.02, 0.12, 0.8), 0.05),  # a reader's blue status light
         "bracket": bracket,
         "pole": pole,
         "panel": _plastic((0.01, 0.014, 0.035), 0.02),

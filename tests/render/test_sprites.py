@@ -119,3 +119,24 @@ def test_rounding_keeps_the_view_and_rounds_the_housing(hdri_dir):
     a_sharp, a_soft = sharp.rgba[..., 3] > 0.5, soft.rgba[..., 3] > 0.5
     assert a_soft.sum() < a_sharp.sum()  # corners gone
     assert (a_soft & ~a_sharp).sum() <= 0.02 * a_sharp.sum()  # and nothing grows outside the sharp box
+
+
+def test_kidney_reader_renders_as_an_alpr_with_its_box(hdri_dir):
+    s = render_sprite("alpr_kidney", str(next(hdri_dir.glob("*.hdr"))), seed=6, size=64, spp=4)
+    assert s.meta.type == "alpr" and s.meta.mount == "street_furniture" and s.meta.box is not None
+    x1, y1, x2, y2 = map(int, s.meta.box)
+    assert s.rgba[y1:y2, x1:x2, 3].max() > 0.9
+
+
+def test_opt_in_kinds_are_drawn_only_when_named(hdri_dir):
+    """A kind added after libraries were rendered must not shift what an old seed draws (make_*.sh re-render
+    runs/sprites/v1 from seed 1 on a fresh machine), yet --kinds reaches it."""
+    from camdetect.render.kinds import OPT_IN_KINDS
+    from camdetect.render.library import LibraryOptions, plan_job
+
+    hdris = sorted(hdri_dir.glob("*.hdr"))
+    default = LibraryOptions(count=400, seed=1, size=48, large_share=0.0, spp=4, decoy_share=0.0)
+    drawn = {plan_job(i, default, hdris)[0] for i in range(400)}
+    assert not drawn & OPT_IN_KINDS and len(drawn) >= 8  # every default camera kind, none of the opt-in ones
+    named = LibraryOptions(count=4, seed=1, size=48, large_share=0.0, spp=4, decoy_share=0.0, kinds=("alpr_kidney",))
+    assert {plan_job(i, named, hdris)[0] for i in range(4)} == {"alpr_kidney"}
