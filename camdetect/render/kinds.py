@@ -170,6 +170,15 @@ def _solar_panel(rng, center, role: str = "mount") -> list[Part]:
                       cylinder((0, -0.015, 0), (0, -0.2, 0), 0.02, "bracket", role)], m)
 
 
+def _slim_pole(rng, pole_z: float, pole_r: float, panel_share: float, panel_y: tuple[float, float]) -> list[Part]:
+    """How Flock-style readers stand: a slim pole with its front at ``pole_z`` and, on a share ``panel_share``, a
+    solar panel at a height drawn from ``panel_y``."""
+    parts = _pole(rng, pole_z, pole_r)
+    if rng.random() < panel_share:
+        parts += _solar_panel(rng, (0, float(rng.uniform(*panel_y)), pole_z - pole_r))
+    return parts
+
+
 def alpr_flock(rng):
     """Flock-style: a dark elongated head under a solar panel on a slim pole."""
     w, h, length = float(rng.uniform(0.07, 0.1)), float(rng.uniform(0.08, 0.12)), float(rng.uniform(0.16, 0.24))
@@ -181,9 +190,7 @@ def alpr_flock(rng):
     head = transform(local, chain(translate(0, -0.06, 0), rotate("x", tilt), translate(0, 0, -length * 0.3)))
     pole_r = float(rng.uniform(0.035, 0.07))
     parts = head + [cylinder((0, -0.06 + h / 2, 0), (0, 0.05, 0), 0.02, "bracket", "mount")]
-    parts += _pole(rng, -0.04, pole_r)
-    if rng.random() < 0.85:
-        parts += _solar_panel(rng, (0, float(rng.uniform(0.25, 0.6)), -0.04 - pole_r))
+    parts += _slim_pole(rng, -0.04, pole_r, 0.85, (0.25, 0.6))
     return Model("alpr_flock", "alpr", "street_furniture", parts)
 
 
@@ -237,9 +244,7 @@ def alpr_upright(rng):
     pole_r = float(rng.uniform(0.035, 0.07))
     head = transform(local, chain(translate(0, -0.03, 0.01), rotate("x", tilt)))
     parts = head + [box((0, -0.03 - h / 2, -0.005), (0.05, 0.08, 0.03), "bracket", "mount")]
-    parts += _pole(rng, -0.02, pole_r)
-    if rng.random() < 0.85:
-        parts += _solar_panel(rng, (0, float(rng.uniform(0.15, 0.5)), -0.02 - pole_r))
+    parts += _slim_pole(rng, -0.02, pole_r, 0.85, (0.15, 0.5))
     return Model("alpr_upright", "alpr", "street_furniture", parts)
 
 
@@ -250,12 +255,13 @@ def alpr_kidney(rng):
     w, h, length = float(rng.uniform(0.09, 0.13)), float(rng.uniform(0.08, 0.12)), float(rng.uniform(0.2, 0.3))
     bend = float(rng.uniform(6, 22))  # degrees between the two halves
     roundness = float(rng.uniform(0.3, 0.6))
-    half = scale(w / 2, h / 2, length * 0.34)  # the halves overlap: one body, not two
+    reach = length * 0.34  # half a half's length: the halves overlap, one body, not two
+    half = scale(w / 2, h / 2, reach)
     rear = Part("rbox", chain(translate(0, 0, length * 0.5), rotate("x", -bend / 2), translate(0, 0, -length * 0.16),
                               half), "housing", rounding=roundness)
     front_frame = chain(translate(0, 0, length * 0.5), rotate("x", bend / 2), translate(0, 0, length * 0.16))
     front = [Part("rbox", chain(front_frame, half), "housing", rounding=roundness)]
-    face = length * 0.34 + 0.001  # the front half's end face, in its own frame
+    face = reach + 0.001  # the front half's end face, in its own frame
     front += transform([disk((0, -0.1 * h, face), (0, 0, 1), 0.3 * min(w, h), "lens"),
                         disk((0, -0.1 * h, face + 0.001), (0, 0, 1), 0.16 * min(w, h), "inner"),
                         disk((0.32 * w, 0.2 * h, face), (0, 0, 1), 0.006, "led")], front_frame)
@@ -263,9 +269,7 @@ def alpr_kidney(rng):
     head = transform([rear, *front], chain(translate(0, -0.05, 0), rotate("x", tilt), translate(0, 0, -length * 0.2)))
     pole_r = float(rng.uniform(0.035, 0.07))
     parts = head + [cylinder((0, -0.05 + h / 2, -0.02), (0, 0.05, -0.02), 0.02, "bracket", "mount")]
-    parts += _pole(rng, -0.04, pole_r)
-    if rng.random() < 0.9:
-        parts += _solar_panel(rng, (0, float(rng.uniform(0.25, 0.6)), -0.04 - pole_r))
+    parts += _slim_pole(rng, -0.04, pole_r, 0.9, (0.25, 0.6))
     return Model("alpr_kidney", "alpr", "street_furniture", parts)
 
 
