@@ -147,6 +147,11 @@ class TrainConfig:
             raise FileNotFoundError(f"{p}: dataset not found (build it with `camdetect dataset build`)")
         return p.resolve()
 
+    def model_scales(self) -> list[str]:
+        """The scales the recipe's model yaml offers (empty for an ultralytics built-in name such as yolo11n.yaml)."""
+        p = self.resolve_path(self.model)
+        return [str(k) for k in (load_mapping(p, "model yaml").get("scales") or {})] if p.is_file() else []
+
     def model_yaml(self, run_dir: Path | None = None) -> str:
         """Path of a project model yaml, or an ultralytics built-in yaml name (yolo11n.yaml). With ``model_scale``,
         a copy in ``run_dir`` whose ``scales`` list that scale first (what ultralytics builds)."""

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from camdetect.train.config import TrainConfig
+from camdetect.train.weights_fit import WeightsFit, fit_weights
 
 
 def auto_threads(threads: int) -> int:
@@ -149,6 +150,20 @@ def finished_checkpoint(path: Path) -> bool:
     return torch.load(str(path), map_location="cpu", weights_only=False).get("epoch", -1) == -1
 
 
+def fit_checkpoint(cfg: TrainConfig, YOLO, weights: str, checkpoint) -> WeightsFit:
+    """The scale the recipe's network is built at for ``weights`` (camdetect.train.weights_fit); the probes are
+    built from yaml copies in a temporary folder, not the run's."""
+    import dataclasses
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def build(scale: str):
+            return YOLO(dataclasses.replace(cfg, model_scale=scale).model_yaml(Path(tmp)), task="detect").model.state_dict()
+
+        return fit_weights(weights, checkpoint.float().state_dict(), checkpoint.yaml or {}, cfg.model_scale,
+                           cfg.model_scales(), build)
+
+
 def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> dict:
     """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names}."""
     from camdetect.train.augment import street_augmentations
@@ -169,17 +184,22 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers,
                     **({"time": cfg.time_hours} if cfg.time_hours > 0 else {}))
     else:
-        model = YOLO(cfg.model_yaml(run_dir), task="detect")
+        src = None
         if cfg.weights:
             w = cfg.resolve_path(cfg.weights)
             if not w.is_file():
                 raise FileNotFoundError(f"{w}: weights not found (camdetect never downloads checkpoints)")
-            model = model.load(str(w))
             from ultralytics.nn.tasks import load_checkpoint
 
+            src, _ = load_checkpoint(str(w))
+            fit = fit_checkpoint(cfg, YOLO, str(w), src)
+            cfg.model_scale = fit.scale  # recorded in camdetect_run.json
+            print(f"camdetect train: {fit.line(cfg.weights)}", flush=True)
+        model = YOLO(cfg.model_yaml(run_dir), task="detect")
+        if src is not None:
+            model = model.load(str(cfg.resolve_path(cfg.weights)))
             from camdetect.dataset.merge import read_names
 
-            src, _ = load_checkpoint(str(w))
             src_names = src.names.values() if isinstance(src.names, dict) else src.names
             print(f"camdetect train: {class_transfer([str(n) for n in src_names], read_names(data_yaml))}", flush=True)
         thread_callbacks(model, cfg.threads)
