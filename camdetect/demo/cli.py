@@ -20,9 +20,12 @@ def register(app: typer.Typer) -> None:
         ignore_doubtful: bool = typer.Option(None, "--ignore-doubtful/--no-ignore-doubtful",
                                              help="Grey out candidates the consensus rejected instead of using "
                                                   "their views as negatives (default: configs/demo.yaml)."),
-        labels: str = typer.Option(None, "--labels", help="Train on 'consensus' (the volunteers' majority, "
-                                   "default), 'lean' (+ simulated yes/no verification of disputed candidates) or "
-                                   "'truth' (the city's boxes: the ceiling for the crowd recipes)."),
+        labels: str = typer.Option(None, "--labels", help="Train on 'consensus' (the volunteers' majority), 'lean' "
+                                   "(+ simulated yes/no verification of disputed candidates; configs/demo.yaml's "
+                                   "default) or 'truth' (the city's boxes: the ceiling for the crowd recipes)."),
+        weights: Path = typer.Option(None, "--weights", help="Checkpoint to fine-tune instead of the shipped model, "
+                                     "e.g. models/camdetect-wide.pt (built at its own width; its .onnx beside it, "
+                                     "if any, scores round 0)."),
         splits_from: Path = typer.Option(None, "--splits-from", help="Another demo's dataset (OUT/ds): keep each "
                                          "intersection in its split there (same held-out intersections)."),
         review_round: bool = typer.Option(None, "--review-round/--no-review-round",
@@ -43,10 +46,13 @@ def register(app: typer.Typer) -> None:
 
         if labels not in (None, "consensus", "lean", "truth"):
             raise ValueError(f"--labels must be consensus, lean or truth, got {labels!r}")
+        if weights is not None and not weights.is_file():
+            raise ValueError(f"{weights}: --weights checkpoint not found")
         settings = DemoSettings.load(config, quick=quick, intersections=intersections, epochs=epochs, seed=seed,
                                      ignore_doubtful=ignore_doubtful, labels=labels, review_round=review_round,
                                      splits_from=str(splits_from) if splits_from else None,
-                                     baseline=baseline, refine_boxes=None if refine_boxes is None else
+                                     baseline=baseline, weights=str(weights.resolve()) if weights else None,
+                                     refine_boxes=None if refine_boxes is None else
                                      ("" if refine_boxes.lower() == "none" else refine_boxes))
         code = run_demo(out, settings, force=force)
         if code:

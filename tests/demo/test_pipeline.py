@@ -32,10 +32,24 @@ def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> N
     (True, {}, {"intersections": 10, "epochs": 1}),
     (False, {}, {"intersections": 120, "width": 4096, "tile": 320, "weights": "models/camdetect-default.pt"}),
     (True, {"intersections": 4, "epochs": None, "seed": 3}, {"intersections": 4, "epochs": 1, "seed": 3}),
+    (False, {"weights": "/x/camdetect-wide.pt"}, {"weights": "/x/camdetect-wide.pt", "recipe": "configs/train/default.yaml"}),
 ])
 def test_settings_overrides(quick: bool, overrides: dict, expected: dict) -> None:
     s = DemoSettings.load(quick=quick, **overrides)
     assert {k: getattr(s, k) for k in expected} == expected
+
+
+def test_demo_weights_option_refuses_a_missing_checkpoint(tmp_path: Path) -> None:
+    """`camdetect demo --weights X`: a missing X is one line and exit 2, not a silent run from scratch (the
+    config's ``weights`` falls back to scratch when absent, for a clone without models/)."""
+    import subprocess
+    import sys
+
+    missing = tmp_path / "nope.pt"
+    r = subprocess.run([sys.executable, "-c", "from camdetect.cli import main; main()", "demo", "--out",
+                        str(tmp_path / "demo"), "--weights", str(missing)], capture_output=True, text=True)
+    assert r.returncode == 2 and f"{missing}: --weights checkpoint not found" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "demo").exists()
 
 
 FIRST_ROUND = ["synth", "labels import", "labels consensus", "labels report", "dataset build", "train recipe",
