@@ -47,7 +47,8 @@ def test_demo_weights_option_refuses_a_missing_checkpoint(tmp_path: Path) -> Non
 
     missing = tmp_path / "nope.pt"
     r = subprocess.run([sys.executable, "-c", "from camdetect.cli import main; main()", "demo", "--out",
-                        str(tmp_path / "demo"), "--weights", str(missing)], capture_output=True, text=True)
+                        str(tmp_path / "demo"), "--weights", str(missing)], check=False, capture_output=True,
+                       text=True)
     assert r.returncode == 2 and f"{missing}: --weights checkpoint not found" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "demo").exists()
 

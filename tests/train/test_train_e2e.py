@@ -122,30 +122,14 @@ def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, cap
     """models/camdetect-city.pt (the v1 model: dome, bullet) on a dome/bullet/alpr dataset: the 3-class model starts
     with the checkpoint's dome and bullet head rows (copied by name), alpr fresh. lr0=0 so the rows stay
     as loaded and can be compared."""
-    import os
-
     import torch
-    import yaml
     from ultralytics import YOLO
-
-    from camdetect.train.cli import run_training
 
     _, ds = trained
     weights = ROOT / "models" / "camdetect-city.pt"
     if not weights.is_file():
         pytest.skip("no shipped checkpoint")
-    recipe = tmp_path / "ft.yaml"
-    recipe.write_text(yaml.safe_dump({
-        "model": "configs/models/camdetect-p2.yaml", "weights": str(weights), "imgsz": 160, "epochs": 1,
-        "batch": 8, "workers": 0, "plots": False, "mosaic": 0.0, "close_mosaic": 0, "lr0": 0.0, "optimizer": "SGD",
-        "fraction": 0.25, "augment": {"enabled": False}, "mount": {"enabled": False},
-        "extra": {"warmup_epochs": 0}}))
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        run = run_training(recipe, data=str(ds), name="ft", threads=1)
-    finally:
-        os.chdir(cwd)
+    run = _fine_tune(tmp_path, ds, weights=str(weights), lr0=0.0, optimizer="SGD", extra={"warmup_epochs": 0})
     assert "head rows copied by name: dome, bullet; new: alpr" in capfd.readouterr().out
     src = YOLO(str(weights)).model
     dst = YOLO(str(run / "weights" / "last.pt")).model
@@ -155,6 +139,37 @@ def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, cap
         assert d_conv.out_channels == 3 and s_conv.out_channels == 2
         torch.testing.assert_close(d_conv.weight[:2].float(), s_conv.weight.float())
         torch.testing.assert_close(d_conv.bias[:2].float(), s_conv.bias.float())
+
+
+def test_train_from_a_wider_checkpoint_trains_that_network(trained, wide_checkpoint, tmp_path, capfd):
+    """`camdetect train --weights WIDE.pt` with a recipe that names no scale: before, the scale-t network loaded 24 %
+    of the tensors and trained from there; now the run is built at the checkpoint's scale n, says so, records it."""
+    YOLO, path = wide_checkpoint
+    run = _fine_tune(tmp_path, trained[1], weights=str(path), val=False)
+    assert f"weights: {path} supply 100% of the tensors" in capfd.readouterr().out
+    assert sum(p.numel() for p in YOLO(str(run / "weights" / "last.pt")).model.parameters()) > 1_500_000
+    assert json.loads((run / "camdetect_run.json").read_text())["config"]["model_scale"] == "n"
+
+
+def _fine_tune(tmp_path, ds, **recipe):
+    """One tiny epoch of camdetect-p2 at 160 px on a quarter of ``ds``, no augmentation, recipe keys on top -> RUN."""
+    import os
+
+    import yaml
+
+    from camdetect.train.cli import run_training
+
+    path = tmp_path / "ft.yaml"
+    path.write_text(yaml.safe_dump({
+        "model": "configs/models/camdetect-p2.yaml", "imgsz": 160, "epochs": 1, "batch": 8, "workers": 0,
+        "plots": False, "mosaic": 0.0, "close_mosaic": 0, "fraction": 0.25, "augment": {"enabled": False},
+        "mount": {"enabled": False}, **recipe}))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return run_training(path, data=str(ds), name="ft", threads=1)
+    finally:
+        os.chdir(cwd)
 
 
 @pytest.mark.parametrize("weights, names, expected", [
