@@ -469,6 +469,7 @@ def summarize(layout: Layout) -> dict:
     if baseline.exists():
         out.update({f"baseline_{k}": v for k, v in _eval_numbers(json.loads(baseline.read_text())).items()})
     out["rounds"] = round_rows(layout)
+    out["worse_than_start"] = regressions(out["rounds"])
     if (layout.round2 / "review.db").exists():  # the next queue: the retrained model on the final half
         out.update(db=str(layout.round2 / "review.db"), media=str(layout.round2 / "media"),
                    report=str(layout.round2 / "eval" / "report.md"))
@@ -484,7 +485,10 @@ def round_rows(L: Layout) -> list[dict]:
 
     effort = EffortModel()
     rows = []
-    for name, report, work in (("0 shipped model", L.out / "baseline" / "eval" / "report.json", None),
+    run_info = L.run / "camdetect_run.json"
+    init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
+    start = f"0 {Path(init).stem} as it is" if init else "0 start model"
+    for name, report, work in ((start, L.out / "baseline" / "eval" / "report.json", None),
                                ("1 + full searches", L.eval / "report.json", "search"),
                                ("2 + review round", L.round2 / "eval" / "report.json", "review")):
         if not report.exists():
@@ -506,6 +510,21 @@ def round_rows(L: Layout) -> list[dict]:
             row["answers"], row["hours_per_1000"] = 0, 0.0
         rows.append(row)
     return rows
+
+
+def regressions(rows: list[dict]) -> list[str]:
+    """One line per later round that measures worse than round 0, the model it starts from as it is (issue 12:
+    training on the crowd's labels must never make the model worse), so the summary says it, not only a table."""
+    if not rows or not rows[0]["round"].startswith("0 "):
+        return []
+    first, out = rows[0], []
+    for row in rows[1:]:
+        worse = [f"{label} {row[key]:.3f} < {first[key]:.3f}" for key, label in (("map50", "mAP@0.5"),
+                                                                                  ("max_recall", "highest recall"))
+                 if isinstance(row.get(key), float) and isinstance(first.get(key), float) and row[key] < first[key]]
+        if worse:
+            out.append(f"round {row['round']} is worse than the model it starts from: {', '.join(worse)}")
+    return out
 
 
 def print_summary(console, layout: Layout, s: dict) -> None:
@@ -535,7 +554,7 @@ def print_summary(console, layout: Layout, s: dict) -> None:
     t.add_row("detector mAP@0.5 (held-out panoramas)", fmt(s.get("map50")))
     t.add_row("highest camera recall (held-out panoramas)", fmt(s.get("max_recall"), True))
     if s.get("baseline_map50") is not None:
-        t.add_row("shipped model as it is: mAP@0.5 / highest recall",
+        t.add_row("start model as it is: mAP@0.5 / highest recall",
                   f"{fmt(s.get('baseline_map50'))} / {fmt(s.get('baseline_max_recall'), True)}")
     t.add_row("effort saved at 90% recall", fmt(s.get("effort_saved_90"), True))
     t.add_row("effort saved at 95% recall", fmt(s.get("effort_saved_95"), True))
@@ -550,6 +569,8 @@ def print_summary(console, layout: Layout, s: dict) -> None:
             r.add_row(row["round"], fmt(row.get("map50")), fmt(row.get("max_recall"), True),
                       _saved(row, 90), _saved(row, 95), fmt(row.get("answers")), _hours(row.get("hours_per_1000")))
         console.print(r)
+    for line in s.get("worse_than_start") or []:
+        console.print(f"[yellow]{line}[/yellow]")
     console.print(f"report: {s['report']}")
     console.print("review app: camdetect review serve --db " + s["db"] + " --media " + s["media"]
                   + "  then open http://127.0.0.1:8000 (the first sign-up becomes coordinator)")

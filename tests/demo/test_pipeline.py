@@ -53,6 +53,19 @@ def test_demo_weights_option_refuses_a_missing_checkpoint(tmp_path: Path) -> Non
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "demo").exists()
 
 
+def test_summary_names_rounds_worse_than_their_start() -> None:
+    from camdetect.demo.pipeline import regressions
+
+    rows = [{"round": "0 camdetect-wide as it is", "map50": 0.393, "max_recall": 0.75},
+            {"round": "1 + full searches", "map50": 0.386, "max_recall": 0.875},
+            {"round": "2 + review round", "map50": 0.418, "max_recall": 0.875}]
+    assert regressions(rows) == ["round 1 + full searches is worse than the model it starts from: "
+                                 "mAP@0.5 0.386 < 0.393"]
+    rows[2].update(map50=0.2, max_recall=0.5)
+    assert regressions(rows)[1].endswith("mAP@0.5 0.200 < 0.393, highest recall 0.500 < 0.750")
+    assert regressions(rows[1:]) == []  # no round 0 (trained from scratch, or --no-baseline): nothing to compare
+
+
 FIRST_ROUND = ["synth", "labels import", "labels consensus", "labels report", "dataset build", "train recipe",
                "train", "export", "test manifest"]
 REVIEW_ROUND = ["round split", "score", "eval score", "eval", "review round", "review export", "reviewed dataset",
