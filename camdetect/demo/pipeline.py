@@ -434,6 +434,13 @@ def run_demo(out: Path, settings: DemoSettings, *, force: bool = False) -> int:
     return code
 
 
+def weights_init(layout: Layout) -> str | None:
+    """The checkpoint the first round's training started from (its camdetect_run.json), or None (from scratch,
+    or not trained yet)."""
+    run_info = layout.run / "camdetect_run.json"
+    return json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
+
+
 def summarize(layout: Layout) -> dict:
     """Key numbers from the stages' own outputs (missing ones stay None)."""
     out: dict = {"report": str(layout.eval / "report.md"), "db": str(layout.db_file), "media": str(layout.media)}
@@ -445,8 +452,7 @@ def summarize(layout: Layout) -> dict:
     out["intersections_measured"] = _count_rows(layout.manifest_final if layout.manifest_final.exists()
                                                 else layout.manifest_test)
     out["suggestions"] = _count_lines(layout.score / "suggestions.jsonl")
-    run_info = layout.run / "camdetect_run.json"
-    init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
+    init = weights_init(layout)
     out["detector_start"] = f"fine-tuned from {init}" if init else "trained from scratch"
     used = _labels_used(layout)
     out["trained_on"] = (TRAINED_ON.get(used[0], "") + (", boxes sized by the start model (labels refine-boxes)"
@@ -485,8 +491,7 @@ def round_rows(L: Layout) -> list[dict]:
 
     effort = EffortModel()
     rows = []
-    run_info = L.run / "camdetect_run.json"
-    init = json.loads(run_info.read_text()).get("weights_init") if run_info.exists() else None
+    init = weights_init(L)
     start = f"0 {Path(init).stem} as it is" if init else "0 start model"
     for name, report, work in ((start, L.out / "baseline" / "eval" / "report.json", None),
                                ("1 + full searches", L.eval / "report.json", "search"),

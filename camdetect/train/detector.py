@@ -184,7 +184,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers,
                     **({"time": cfg.time_hours} if cfg.time_hours > 0 else {}))
     else:
-        src = None
+        w = src = None
         if cfg.weights:
             w = cfg.resolve_path(cfg.weights)
             if not w.is_file():
@@ -196,8 +196,8 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             cfg.model_scale = fit.scale  # recorded in camdetect_run.json
             print(f"camdetect train: {fit.line(cfg.weights)}", flush=True)
         model = YOLO(cfg.model_yaml(run_dir), task="detect")
-        if src is not None:
-            model = model.load(str(cfg.resolve_path(cfg.weights)))
+        if w is not None:
+            model = model.load(str(w))
             from camdetect.dataset.merge import read_names
 
             src_names = src.names.values() if isinstance(src.names, dict) else src.names

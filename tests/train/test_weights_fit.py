@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from camdetect.train.config import TrainConfig
-from camdetect.train.weights_fit import MIN_SHARE, checkpoint_scale, fit_weights, loaded_share
+from camdetect.train.weights_fit import checkpoint_scale, fit_weights, loaded_share
 from tests.train.conftest import RECIPE
 
 
@@ -43,7 +43,7 @@ def test_fit_adopts_the_checkpoint_scale_only_when_the_recipe_names_none():
     with pytest.raises(ValueError, match="recipe whose model is the checkpoint's"):  # a scale the yaml lacks
         fit_weights("w.pt", ckpt, {"scale": "s"}, "", ["t", "n"], builds.__getitem__)
     same = fit_weights("w.pt", _net(8), {"scales": {"t": []}}, "", ["t", "n"], builds.__getitem__)
-    assert (same.scale, same.adopted, same.share) == ("", False, 1.0) and MIN_SHARE <= 1.0
+    assert (same.scale, same.adopted, same.share) == ("", False, 1.0)
 
 
 def test_real_networks_wider_checkpoint_builds_at_its_scale(wide_checkpoint):
