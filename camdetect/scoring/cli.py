@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from camdetect.scoring.nms import DEFAULT_NMS, parse_nms
+
 
 def register(app: typer.Typer) -> None:
     @app.command("score")
@@ -57,6 +59,10 @@ def register(app: typer.Typer) -> None:
         precision: str = typer.Option("auto", "--precision",
                                       help="auto | fp32 | int8. auto: MODEL-int8.onnx beside --model only when its "
                                            "benchmark verdict (scripts/bench_int8.py) made it the default."),
+        nms: str = typer.Option(DEFAULT_NMS, "--nms",
+                                help="agnostic: one suggestion per object, its better class (18-25 % fewer "
+                                     "suggestions at the same mAP) | class: a dome and a bullet box on one object "
+                                     "both kept, as ultralytics (docs/scoring.md, One suggestion per object)."),
     ) -> None:
         """Score new images with an ONNX detector; resumable, idempotent, no torch.
 
@@ -84,10 +90,11 @@ def register(app: typer.Typer) -> None:
         from camdetect.scoring.runtime import Runtime
 
         engine_runtime = Runtime.parse(runtime)  # same for --runtime
+        parse_nms(nms)  # same for --nms
         cfg = ScoreConfig(model=model, input=input, db=db, out=out, media=media, batch=batch, threads=threads,
                           tile=tile, conf=conf, kind=kind, plan=plan, limit=limit, progress=progress,
                           spot_share=spot_share, skip_tiles=policy, layout=tile_layout, verifier=verifier,
-                          runtime=engine_runtime, streams=streams)
+                          runtime=engine_runtime, streams=streams, nms=nms)
         if engine == "ray":
             from camdetect.scoring.ray_engine import RayScoringError, score_ray
 

@@ -40,11 +40,11 @@ def decode_one(pred: np.ndarray, conf: float, iou: float, max_det: int = 300,
 
 
 def decode_batch(output: np.ndarray, params: list[LetterboxParams], conf: float, iou: float,
-                 max_det: int = 300) -> list[Detections]:
+                 max_det: int = 300, class_agnostic: bool = False) -> list[Detections]:
     """Batch output -> Detections per image, mapped back to original pixels."""
     results = []
     for pred, p in zip(output, params):
-        det = decode_one(pred, conf, iou, max_det)
+        det = decode_one(pred, conf, iou, max_det, class_agnostic)
         if len(det):
             det.xyxy = unletterbox_boxes(det.xyxy, p)
         results.append(det)

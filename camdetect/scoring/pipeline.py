@@ -32,6 +32,7 @@ from camdetect.durable import atomic_write_bytes
 from camdetect.records import Detections, Suggestion, View
 from camdetect.scoring.inputs import Job, decode_image, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
+from camdetect.scoring.nms import DEFAULT_NMS, parse_nms
 from camdetect.scoring.runtime import DEFAULT_RUNTIME, Runtime
 from camdetect.scoring.tile_policy import DEFAULT_SPEC, TilePolicy
 from camdetect.scoring.tiling import DEFAULT_LAYOUT, KindLayouts, TileLayout, merge_tiles, tile_size_for
@@ -72,6 +73,7 @@ class ScoreConfig:
     verifier: Path | None = None  # second-look crop classifier (camdetect.verifier), --verifier
     runtime: Runtime | str = DEFAULT_RUNTIME  # the library that runs the ONNX graphs (scoring.runtime), --runtime
     streams: int = 0  # batches inferred at once, each on threads/streams threads; 0: auto_streams(), --streams
+    nms: str = DEFAULT_NMS  # class | agnostic: suppression within a class or across classes (scoring.nms), --nms
 
 
 @dataclass
@@ -181,7 +183,7 @@ class Scorer:
                  mount_model: str | os.PathLike | None = None, spot_share: float = 0.05,
                  tile_policy: TilePolicy | str | None = DEFAULT_SPEC,
                  layout: KindLayouts | TileLayout | str | None = None, verifier: str | os.PathLike | None = None,
-                 runtime: Runtime | str | None = None, streams: int = 1):
+                 runtime: Runtime | str | None = None, streams: int = 1, nms: str | None = None):
         from camdetect.geometry import ViewPlan
         from camdetect.scoring.detector import OnnxDetector
         from camdetect.taxonomy import load_taxonomy
@@ -199,6 +201,8 @@ class Scorer:
         self.model_name = paired_name(self.detector.name, self.verifier.name if self.verifier else "")
         self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
+        self.nms = nms or DEFAULT_NMS
+        self.agnostic = parse_nms(self.nms)
         self.tile = tile
         self.tile_policy = TilePolicy.parse(tile_policy)
         self.layout = KindLayouts.parse(layout)
@@ -297,7 +301,7 @@ class Scorer:
         dets = self.infer(units)
         if len(units) == 1 and units[0].origin == (0, 0):
             return self.second_look(image, dets[0])
-        return self.second_look(image, merge_tiles(dets, [u.origin for u in units]))
+        return self.second_look(image, merge_tiles(dets, [u.origin for u in units], agnostic=self.agnostic))
 
     def second_look(self, image: np.ndarray, det: Detections) -> Detections:
         """The verifier's rescoring of one view's merged detections, then the score threshold (as is without one)."""
@@ -316,7 +320,8 @@ class Scorer:
         """ORT + score threshold + NMS + un-letterbox of one batch."""
         from camdetect.scoring.decode import decode_batch
 
-        return decode_batch(self.detector.run_blob(blob), params, self.det_conf, self.iou)
+        return decode_batch(self.detector.run_blob(blob), params, self.det_conf, self.iou,
+                            class_agnostic=self.agnostic)
 
     def infer(self, units: list[Unit]) -> list[Detections]:
         """Detections per unit, in order; units of one input size share batches of ``detector.batch``."""
@@ -341,7 +346,7 @@ class Scorer:
             if len(parts) == 1 and parts[0][0].origin == (0, 0):
                 det = parts[0][1]
             else:
-                det = merge_tiles([d for _, d in parts], [u.origin for u, _ in parts])
+                det = merge_tiles([d for _, d in parts], [u.origin for u, _ in parts], agnostic=self.agnostic)
             out.append(self.second_look(prep.images[vi], det))
         return out
 
@@ -575,7 +580,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     scorer = Scorer(cfg.model, threads=cfg.threads, batch=cfg.batch, tile=cfg.tile, conf=cfg.conf, iou=cfg.iou,
                     plan=cfg.plan, media=cfg.media, spot_share=cfg.spot_share, tile_policy=cfg.skip_tiles,
                     layout=cfg.layout, verifier=cfg.verifier, runtime=cfg.runtime,
-                    streams=cfg.streams or auto_streams(cfg.threads))
+                    streams=cfg.streams or auto_streams(cfg.threads), nms=cfg.nms)
     jobs = discover(cfg.input, cfg.kind)
     if cfg.limit:
         jobs = jobs[: cfg.limit]

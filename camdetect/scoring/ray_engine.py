@@ -61,7 +61,7 @@ class ScoreActor:
     def __init__(self, model: bytes, mount: bytes | None, model_name: str, batch: int, tile: int, conf, iou,
                  plan: dict, media: str | None, threads: int = 1, spot_share: float = 0.05,
                  skip_tiles: dict | None = None, layout: str | None = None, verifier: bytes | None = None,
-                 verifier_name: str = "", runtime: str | None = None):
+                 verifier_name: str = "", runtime: str | None = None, nms: str | None = None):
         from camdetect.geometry import ViewPlan
 
         self.dir = tempfile.mkdtemp(prefix="camdetect-ray-")  # removed by close(); a killed actor leaks it
@@ -78,7 +78,7 @@ class ScoreActor:
         self.scorer = Scorer(path, threads=threads, batch=batch, tile=tile, conf=conf, iou=iou,
                              plan=ViewPlan(**plan), media=Path(media) if media else None,
                              spot_share=spot_share, tile_policy=skip_tiles, layout=layout, verifier=verifier_path,
-                             runtime=runtime)
+                             runtime=runtime, nms=nms)
 
     def ready(self) -> str:
         """The node this actor runs on (also: the actor is constructed and alive)."""
@@ -214,7 +214,7 @@ def _run(cfg: ScoreConfig, summary: RaySummary, queue: deque, n_todo: int, names
                          str(cfg.media) if cfg.media else None, threads=cfg.threads or 1,
                          spot_share=cfg.spot_share, skip_tiles=dataclasses.asdict(policy),
                          layout=layout, verifier=verifier_ref, verifier_name=verifier_name,
-                         runtime=summary.runtime["spec"])
+                         runtime=summary.runtime["spec"], nms=cfg.nms)
             for _ in range(n_actors)]
     probes = {pool[i].ready.remote(): i for i in range(len(pool))}  # actors not (yet, or again) known alive
     healthy: set[int] = set()

@@ -41,16 +41,17 @@ def shift(det: Detections, x0: float, y0: float) -> Detections:
     return Detections(xyxy, det.scores, det.class_ids)
 
 
-def ios_nms(det: Detections, thresh: float = MERGE_IOS) -> Detections:
-    """Class-aware greedy suppression by intersection over the smaller box."""
+def ios_nms(det: Detections, thresh: float = MERGE_IOS, agnostic: bool = False) -> Detections:
+    """Greedy suppression by intersection over the smaller box, within a class (``agnostic``: across classes)."""
     if len(det) < 2:
         return det
-    return det[greedy_nms(det.xyxy, det.scores, thresh, det.class_ids, metric="ios")]
+    return det[greedy_nms(det.xyxy, det.scores, thresh, None if agnostic else det.class_ids, metric="ios")]
 
 
-def merge_tiles(parts: list[Detections], origins: list[tuple[int, int]], thresh: float = MERGE_IOS) -> Detections:
+def merge_tiles(parts: list[Detections], origins: list[tuple[int, int]], thresh: float = MERGE_IOS,
+                agnostic: bool = False) -> Detections:
     """Shift each tile's detections by its origin and merge duplicates across tiles."""
-    return ios_nms(Detections.concat(shift(d, x, y) for d, (x, y) in zip(parts, origins)), thresh)
+    return ios_nms(Detections.concat(shift(d, x, y) for d, (x, y) in zip(parts, origins)), thresh, agnostic)
 
 
 # -- layouts (issue 14, item 2): which network inputs a view becomes --------------------------------------------

@@ -99,7 +99,8 @@ def test_direct_units_give_the_same_detections_as_letterboxed_ones(tiny_onnx):
     boxed = [letterbox(np.ascontiguousarray(u.image), scorer.detector.imgsz) for u in tiles]
     blob = np.ascontiguousarray(np.stack([b[0] for b in boxed])[..., ::-1].transpose(0, 3, 1, 2), np.float32)
     blob /= 255.0
-    old = decode_batch(scorer.detector.run_blob(blob), [b[1] for b in boxed], scorer.conf, scorer.iou)
+    old = decode_batch(scorer.detector.run_blob(blob), [b[1] for b in boxed], scorer.conf, scorer.iou,
+                       class_agnostic=scorer.agnostic)
     assert sum(len(d) for d in direct) > 0
     for a, b in zip(direct, old):
         assert np.array_equal(a.xyxy, b.xyxy) and np.array_equal(a.scores, b.scores)

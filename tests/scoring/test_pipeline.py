@@ -90,6 +90,27 @@ def test_batching_and_prefetch_do_not_change_suggestions(tiny_onnx, views_dir, t
     assert store_keys(tmp_path / "review.db") == reference_keys
 
 
+def by_view(recs: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in sorted(recs, key=lambda r: -r["score"]):
+        out.setdefault(r["image_path"], []).append(r)
+    return out
+
+
+def test_agnostic_nms_keeps_one_suggestion_per_object(tiny_onnx, city, tmp_path):
+    """`--nms agnostic` end to end: never more suggestions in a view than class-aware NMS, fewer in all, and the
+    view's best box the same (the exact rule is tested against ultralytics in test_decode and in test_tiling)."""
+    score(cfg(tiny_onnx, city / "manifest.csv", tmp_path / "class", conf=0.2, layout="tiles", nms="class"))
+    score(cfg(tiny_onnx, city / "manifest.csv", tmp_path / "agn", conf=0.2, layout="tiles", nms="agnostic"))
+    aware = by_view(read_jsonl(tmp_path / "class" / "out" / "suggestions.jsonl"))
+    agn = by_view(read_jsonl(tmp_path / "agn" / "out" / "suggestions.jsonl"))
+    assert agn and set(agn) <= set(aware)
+    assert sum(map(len, agn.values())) < sum(map(len, aware.values()))
+    for view, recs in agn.items():
+        assert len(recs) <= len(aware[view])
+        assert recs[0]["key"] == aware[view][0]["key"]
+
+
 def test_manifest_of_panoramas(tiny_onnx, city, tmp_path):
     summary = score(cfg(tiny_onnx, city / "manifest.csv", tmp_path, batch=8, conf=0.3))
     assert summary.scored == 3 and summary.views == 30  # default plan: 10 views per panorama
@@ -144,6 +165,15 @@ def test_scorer_process_never_imports_torch_or_ultralytics(tiny_onnx, views_dir,
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     assert loaded == {"torch": False, "ultralytics": False, "onnxruntime": True, "numba": False, "pandas": False,
                       "scipy": False, "matplotlib": False, "ensemble_boxes": False}
+
+
+def test_bad_nms_mode_exits_2_with_one_line(tiny_onnx, views_dir, tmp_path):
+    proc = subprocess.run([PY, "-m", "camdetect.cli", "score", str(views_dir), "--model", str(tiny_onnx),
+                           "--db", str(tmp_path / "r.db"), "--nms", "loose", "--no-progress"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "--nms" in err[0] and "loose" in err[0]
 
 
 def test_bad_score_inputs_exit_2_with_one_line(tiny_onnx, tmp_path):

@@ -34,3 +34,16 @@ def test_a_box_cut_by_a_tile_border_is_reported_once():
     merged = merge_tiles([whole, left, right, other], [(0, 0), (0, 0), (512, 0), (0, 0)])
     assert len(merged) == 2
     assert np.allclose(merged.xyxy[0], [590, 100, 650, 140]) and merged.scores[0] == pytest.approx(0.9)
+
+
+def test_agnostic_merge_keeps_one_box_per_object_across_classes():
+    """A dome box on one tile and a bullet box on the next for the same object: one suggestion with --nms agnostic
+    (the better-scored class), two with the class-aware default; far-apart boxes of two classes always stay."""
+    dome = Detections(np.array([[100, 100, 130, 120]], np.float32), np.array([0.6], np.float32), np.array([0]))
+    bullet = Detections(np.array([[102, 101, 131, 121]], np.float32), np.array([0.7], np.float32), np.array([1]))
+    far = Detections(np.array([[10, 10, 30, 30]], np.float32), np.array([0.5], np.float32), np.array([0]))
+    parts, origins = [dome, bullet, far], [(0, 0), (0, 0), (0, 0)]
+    assert len(merge_tiles(parts, origins)) == 3
+    merged = merge_tiles(parts, origins, agnostic=True)
+    assert len(merged) == 2 and merged.class_ids.tolist() == [1, 0]
+    assert merged.scores.tolist() == pytest.approx([0.7, 0.5])
