@@ -167,13 +167,14 @@ def test_scorer_process_never_imports_torch_or_ultralytics(tiny_onnx, views_dir,
                       "scipy": False, "matplotlib": False, "ensemble_boxes": False}
 
 
-def test_bad_nms_mode_exits_2_with_one_line(tiny_onnx, views_dir, tmp_path):
+@pytest.mark.parametrize("option,value", [("--nms", "loose"), ("--skip-tiles", "roads")])
+def test_a_bad_score_option_exits_2_with_one_line_naming_it(tiny_onnx, views_dir, tmp_path, option, value):
     proc = subprocess.run([PY, "-m", "camdetect.cli", "score", str(views_dir), "--model", str(tiny_onnx),
-                           "--db", str(tmp_path / "r.db"), "--nms", "loose", "--no-progress"],
+                           "--db", str(tmp_path / "r.db"), "--no-progress", option, value],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
-    assert len(err) == 1 and "--nms" in err[0] and "loose" in err[0]
+    assert len(err) == 1 and err[0].startswith(f"error: {option}") and value in err[0]
 
 
 def test_bad_score_inputs_exit_2_with_one_line(tiny_onnx, tmp_path):

@@ -225,12 +225,3 @@ def test_score_cli_default_is_geometry_and_texture_and_is_recorded(tiny_onnx, ha
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["tile_policy"]["spec"] == DEFAULT_SPEC and summary["tiles_skipped"] == {"texture": 3}
-
-
-def test_score_cli_rejects_a_bad_policy_with_one_line(tiny_onnx, half_sky, tmp_path):
-    proc = subprocess.run([PY, "-m", "camdetect.cli", "score", str(half_sky), "--model", str(tiny_onnx),
-                           "--db", str(tmp_path / "r.db"), "--no-progress", "--skip-tiles", "roads"],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 2
-    err = proc.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: --skip-tiles") and "roads" in err[0]
