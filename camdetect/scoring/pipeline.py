@@ -122,6 +122,7 @@ class ScoreSummary:
     tile_policy: dict = field(default_factory=dict)  # the policy's settings, so the run can be reproduced
     layout: dict = field(default_factory=dict)  # the tile layout's settings (--layout)
     runtime: dict = field(default_factory=dict)  # the ONNX runtime and its precision (--runtime)
+    nms: str = DEFAULT_NMS  # suppression across classes or within each (--nms)
 
     def add_tiles(self, meta: dict) -> None:
         """Count one image's tiles from its stored meta (both engines)."""
@@ -589,7 +590,8 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     todo = [j for j in jobs if j.key not in done]
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
                            tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json(),
-                           runtime={**scorer.runtime.to_json(scorer.runtime_asked), "streams": scorer.streams})
+                           runtime={**scorer.runtime.to_json(scorer.runtime_asked), "streams": scorer.streams},
+                           nms=scorer.nms)
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

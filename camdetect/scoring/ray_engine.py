@@ -167,7 +167,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     todo = [j for j in jobs if j.key not in done]
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
                          layout=layouts.to_json(), runtime=runtime.to_json(Runtime.parse(cfg.runtime)),
-                         actors=actors)
+                         actors=actors, nms=cfg.nms)
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     try:

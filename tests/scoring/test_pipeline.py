@@ -105,6 +105,8 @@ def test_agnostic_nms_keeps_one_suggestion_per_object(tiny_onnx, city, tmp_path)
     aware = by_view(read_jsonl(tmp_path / "class" / "out" / "suggestions.jsonl"))
     agn = by_view(read_jsonl(tmp_path / "agn" / "out" / "suggestions.jsonl"))
     assert agn and set(agn) <= set(aware)
+    for mode, sub in (("class", "class"), ("agnostic", "agn")):  # summary.json says how the run suppressed
+        assert json.loads((tmp_path / sub / "out" / "summary.json").read_text())["nms"] == mode
     assert sum(map(len, agn.values())) < sum(map(len, aware.values()))
     for view, recs in agn.items():
         assert len(recs) <= len(aware[view])
