@@ -314,16 +314,7 @@ def agnostic_merge(det: Detections, thresh: float | None = None) -> Detections:
     """The scorer's intersection-over-smaller suppression (``tiling.ios_nms``), across classes."""
     from camdetect.scoring.tiling import MERGE_IOS, ios_nms
 
-    if len(det) < 2:
-        return det
-    kept = ios_nms(Detections(det.xyxy, det.scores, np.zeros(len(det), np.int64)),
-                   MERGE_IOS if thresh is None else thresh)
-    index: dict[bytes, int] = {}
-    for i in range(len(det)):  # kept rows are exact copies: recover their class ids
-        index.setdefault(det.xyxy[i].tobytes() + det.scores[i].tobytes(), i)
-    rows = np.asarray([index[kept.xyxy[k].tobytes() + kept.scores[k].tobytes()] for k in range(len(kept))],
-                      np.int64)
-    return det[rows]
+    return ios_nms(det, MERGE_IOS if thresh is None else thresh, agnostic=True)
 
 
 def ensemble_merge(per_model: list[Detections], iou: float = 0.4) -> Detections:
