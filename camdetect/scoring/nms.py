@@ -15,12 +15,12 @@ NMS_MODES = ("class", "agnostic")
 DEFAULT_NMS = "agnostic"
 
 
-def parse_nms(mode: str | None) -> bool:
-    """``--nms`` value -> class-agnostic?; a bad value is a one-line error naming the option."""
+def parse_nms(mode: str | None) -> str:
+    """The ``--nms`` mode (None: the default); a bad value is a one-line error naming the option."""
     mode = DEFAULT_NMS if mode is None else mode
     if mode not in NMS_MODES:
         raise ValueError(f"--nms must be one of {', '.join(NMS_MODES)}, got {mode!r}")
-    return mode == "agnostic"
+    return mode
 
 
 def nms(xyxy: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:

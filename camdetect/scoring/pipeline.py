@@ -202,8 +202,7 @@ class Scorer:
         self.model_name = paired_name(self.detector.name, self.verifier.name if self.verifier else "")
         self.det_conf = self.verifier.candidate_floor(self.conf) if self.verifier else self.conf
         self.iou = self.detector.iou if iou is None else iou
-        self.nms = nms or DEFAULT_NMS
-        self.agnostic = parse_nms(self.nms)
+        self.nms = parse_nms(nms)
         self.tile = tile
         self.tile_policy = TilePolicy.parse(tile_policy)
         self.layout = KindLayouts.parse(layout)
@@ -310,6 +309,11 @@ class Scorer:
             return det
         det = self.verifier.rescore(image, det)
         return det[det.scores >= self.conf]
+
+    @property
+    def agnostic(self) -> bool:
+        """Suppress across classes (``--nms agnostic``): one suggestion per object."""
+        return self.nms == "agnostic"
 
     # -- stage 2: inference (caller's thread) -----------------------------------------------
     @staticmethod
