@@ -184,6 +184,7 @@ def compare_set(name: str, images: list[np.ndarray], torch_model, detector, conf
 
 def anchor_parity(rep: SetReport, raw_t: np.ndarray, raw_o: np.ndarray, conf: float) -> None:
     """Compare the two raw outputs anchor by anchor where either side scores above ``conf``."""
+    from camdetect.geometry.overlap import paired_iou
     from camdetect.scoring.decode import xywh_to_xyxy
 
     for t, o in zip(raw_t, raw_o):
@@ -192,10 +193,7 @@ def anchor_parity(rep: SetReport, raw_t: np.ndarray, raw_o: np.ndarray, conf: fl
         if not cand.any():
             continue
         bt, bo = xywh_to_xyxy(t[:4, cand].T), xywh_to_xyxy(o[:4, cand].T)
-        tl, br = np.maximum(bt[:, :2], bo[:, :2]), np.minimum(bt[:, 2:], bo[:, 2:])
-        inter = np.prod(np.clip(br - tl, 0, None), axis=1)
-        union = np.prod(bt[:, 2:] - bt[:, :2], axis=1) + np.prod(bo[:, 2:] - bo[:, :2], axis=1) - inter
-        ious = inter / np.maximum(union, 1e-12)
+        ious = paired_iou(bt, bo)
         rep.anchors += int(cand.sum())
         rep.anchor_min_iou = min(rep.anchor_min_iou, float(ious.min()))
         rep.anchor_max_score_diff = max(rep.anchor_max_score_diff, float(np.abs(st[cand] - so[cand]).max()))

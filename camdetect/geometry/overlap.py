@@ -3,7 +3,7 @@
 Every stage uses these (numpy only, so scoring may too): scoring's NMS and tile merge, the evaluation's
 COCO matching and real-image hit matching, export parity, label consensus.
 
-- :func:`box_iou` / :func:`box_ios`: (N, M) matrices; continuous pixel convention (COCO's, no +1), a box of
+- :func:`box_iou` / :func:`box_ios`: (N, M) matrices (:func:`paired_iou`: row i with row i); continuous pixel convention (COCO's, no +1), a box of
   zero area overlaps nothing.
 - :func:`greedy_nms`: keep the best-scoring box, drop the rest of its class that overlap it by more than the
   threshold, repeat. ``metric="iou"`` is ultralytics / torchvision's NMS (float32 arithmetic, as theirs);
@@ -41,6 +41,14 @@ def box_iou(a, b) -> np.ndarray:
     """IoU matrix (len(a), len(b)); 0 where the union is empty."""
     inter = box_intersection(a, b)
     union = box_area(a)[:, None] + box_area(b)[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def paired_iou(a, b) -> np.ndarray:
+    """(N,) IoU of row i of ``a`` with row i of ``b`` (two aligned box lists; 0 where the union is empty)."""
+    a, b = _as_boxes(a), _as_boxes(b)
+    inter = np.clip(np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0, None).prod(axis=1)
+    union = box_area(a) + box_area(b) - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from camdetect.geometry.overlap import box_iou
+
 
 def fuse_points(headings: Sequence[float], pitches: Sequence[float],
                 weights: Sequence[float] | None = None) -> tuple[float, float]:
@@ -115,11 +117,7 @@ def _matching_box(fused: np.ndarray, new: np.ndarray, match_iou: float) -> int:
     """Index of the fused box of the same label with the highest IoU above ``match_iou``, or -1."""
     if fused.shape[0] == 0:
         return -1
-    b, n = fused[:, 4:], new[4:]
-    iw = np.maximum(np.minimum(b[:, 2], n[2]) - np.maximum(b[:, 0], n[0]), 0)
-    ih = np.maximum(np.minimum(b[:, 3], n[3]) - np.maximum(b[:, 1], n[1]), 0)
-    inter = iw * ih
-    iou = inter / ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) + (n[2] - n[0]) * (n[3] - n[1]) - inter)
+    iou = box_iou(fused[:, 4:], new[None, 4:])[:, 0]
     iou[fused[:, 0] != new[0]] = -1
     best = int(np.argmax(iou))
     return -1 if iou[best] <= match_iou else best

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from camdetect.geometry.overlap import box_ios, box_iou, greedy_match, greedy_nms
+from camdetect.geometry.overlap import box_ios, box_iou, greedy_match, greedy_nms, paired_iou
 
 
 @pytest.mark.parametrize("a, b, iou, ios", [
@@ -36,6 +36,16 @@ def test_matrices_are_bounded_and_symmetric(n, m, seed):
     assert iou.shape == ios.shape == (n, m)
     assert ((0 <= iou) & (iou <= ios + 1e-12) & (ios <= 1 + 1e-12)).all()
     assert np.allclose(iou, box_iou(b, a).T)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 30), seed=st.integers(0, 10_000))
+def test_paired_iou_is_the_matrix_diagonal(n, seed):
+    a, b = boxes(n, seed), boxes(n, seed + 1)
+    b[: n // 2] = a[: n // 2]  # identical pairs: IoU 1
+    assert np.allclose(paired_iou(a, b), np.diag(box_iou(a, b)))
+    assert np.allclose(paired_iou(a, b)[: n // 2], 1.0)
+    assert paired_iou([[5, 5, 5, 9]], [[5, 5, 5, 9]]).tolist() == [0.0]  # no area: overlaps nothing
 
 
 @pytest.mark.parametrize("metric", ["iou", "ios"])
