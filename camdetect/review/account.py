@@ -31,6 +31,7 @@ from camdetect.store.models import (
     ViewRow,
 )
 
+from . import audit
 from .config import ReviewConfig
 from .scheduler import retirement
 
@@ -76,13 +77,15 @@ def export_data(store: Store, user_id: int) -> dict:
         "tasks": [dict(r._mapping) for r in claims],
         "sessions": [dict(r._mapping) for r in sessions],
         "practice_answers": [dict(r._mapping) for r in practice],
+        "account_actions": audit.entries(store, user_id, limit=1000),
         "notes": "Times are UNIX seconds. Failed log-ins are kept only as keyed hashes for the throttle "
                  "window and cannot be linked back to you, so they are not part of this file.",
     }
 
 
-def delete_account(store: Store, user_id: int, cfg: ReviewConfig) -> None:
-    """Delete the account ``user_id``: ``cfg.on_delete`` says whether answers stay anonymous or go."""
+def delete_account(store: Store, user_id: int, cfg: ReviewConfig, by: audit.Actor | None = None) -> None:
+    """Delete the account ``user_id``: ``cfg.on_delete`` says whether answers stay anonymous or go. ``by``: the
+    owner on the account page, None: the command line (the audit log keeps the event, not the name)."""
     mode = cfg.on_delete
     if mode not in ON_DELETE:
         raise ValueError(f"on_delete must be one of {', '.join(ON_DELETE)}")
@@ -92,6 +95,8 @@ def delete_account(store: Store, user_id: int, cfg: ReviewConfig) -> None:
         if user is None or user.role == DELETED_ROLE:
             raise ValueError("no such user")
         s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+        audit.record(s, by, "delete", user, mode)
+        audit.forget_names(s, user_id)
         s.execute(delete(PracticeAnswer).where(PracticeAnswer.user_id == user_id))  # never counted anywhere
         # live claims go back to the pool first (same as claim expiry)
         for kind, target in s.execute(select(Assignment.kind, Assignment.target_id)

@@ -25,7 +25,7 @@ from camdetect.store import Store
 from camdetect.store.models import User, ViewRow
 from camdetect.taxonomy import load_taxonomy
 
-from . import auth, i18n, practice
+from . import audit, auth, i18n, practice
 from .config import ReviewConfig
 from .mapcontext import context_geojson, read_plan, tile_origin
 from .scheduler import Box, Scheduler, Submission, TaskError
@@ -43,6 +43,14 @@ ANSWER_NAMES = {"yes": i18n.N_("Yes"), "no": i18n.N_("No"), "unsure": i18n.N_("N
 # pages answered by a POST form; the language switcher on them goes back to the page with the form
 FORM_PAGES = {"/account/password": "/account", "/account/delete": "/account"}
 USER_FORM = re.compile(r"^/users/(\d+)/(disable|enable|role|password)$")
+# what a user whose password a coordinator set may still reach: the account page (to choose their own), leaving,
+# the language switch and their own data (GDPR access must not wait on a password)
+PASSWORD_CHANGE_PATHS = frozenset({"/account", "/account/password", "/account/delete", "/logout", "/language",
+                                   "/api/me/export"})
+
+
+class PasswordChangeRequired(HTTPException):
+    """403 for scripts; a page request goes to /account (the error handler redirects)."""
 
 
 def safe_next(target: str) -> str:
@@ -69,7 +77,10 @@ def make_templates(lang: i18n.Language, languages: dict, **globals_) -> Jinja2Te
     env.install_gettext_translations(lang.translations, newstyle=True)
     env.globals.update(lang=lang, languages=languages, lang_days=i18n.LANG_COOKIE_DAYS,
                        role_names={k: lang.gettext(v) for k, v in ROLE_NAMES.items()},
-                       answer_names={k: lang.gettext(v) for k, v in ANSWER_NAMES.items()}, **globals_)
+                       answer_names={k: lang.gettext(v) for k, v in ANSWER_NAMES.items()},
+                       audit_names={k: lang.gettext(v) for k, v in audit.ACTIONS.items()},
+                       audit_cli=lang.gettext(audit.COMMAND_LINE), audit_deleted=lang.gettext(audit.DELETED),
+                       **globals_)
     return Jinja2Templates(env=env)
 
 
@@ -163,6 +174,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         user = current(request)
         if user is None:
             raise HTTPException(401, i18n.N_("log in first"))
+        if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+            raise PasswordChangeRequired(403, i18n.N_("Choose your own password first (on your account page)."))
         return user
 
     def need_coordinator(user: Annotated[auth.CurrentUser, Depends(need_user)]) -> auth.CurrentUser:
@@ -240,6 +253,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
         if exc.status_code == 401 and wants_html:
             return RedirectResponse("/login", status_code=303)
+        if isinstance(exc, PasswordChangeRequired) and wants_html:
+            return RedirectResponse("/account", status_code=303)
         detail = exc.detail
         if isinstance(detail, str) and detail:  # messages marked N_() read in the volunteer's language
             detail = language(request, current(request) if exc.status_code != 401 else None).gettext(detail)
@@ -338,6 +353,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
     @app.get("/account", response_class=HTMLResponse)
     def account_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_user)], done: str = ""):
         notice = {"password": i18n.N_("Password changed; your other sessions were logged out.")}.get(done, "")
+        if user.must_change_password:
+            notice = i18n.N_("A coordinator set your password: choose your own below to go on.")
         return page(request, "account.html", user, notice=notice, error="", on_delete=cfg.on_delete,
                     **account_facts(user))
 
@@ -380,7 +397,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         if refused is not None:
             return refused
         try:
-            auth.set_password(store, user.id, new_password, keep_session=request.cookies.get(SESSION_COOKIE))
+            auth.set_password(store, user.id, new_password, keep_session=request.cookies.get(SESSION_COOKIE), by=user)
         except ValueError as exc:
             return account_error(request, user, exc, 400)
         return RedirectResponse("/account?done=password", status_code=303)
@@ -398,7 +415,7 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         refused = recheck_password(request, user, password)
         if refused is not None:
             return refused
-        _delete(store, user.id, cfg)
+        _delete(store, user.id, cfg, by=user)
         resp = RedirectResponse("/login?deleted=1", status_code=303)
         resp.delete_cookie(SESSION_COOKIE)
         resp.delete_cookie(DEVICE_COOKIE, path="/login")
@@ -599,7 +616,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         if v is None:
             raise HTTPException(404, i18n.N_("not found"))
         return page(request, "volunteer.html", user, status=status, v=v, notice=notice, error=error,
-                    temp_password=temp_password, roles=list(auth.ROLES), min_password=auth.MIN_PASSWORD)
+                    temp_password=temp_password, roles=list(auth.ROLES), min_password=auth.MIN_PASSWORD,
+                    history=audit.entries(store, user_id, limit=20))
 
     @app.get("/users/{user_id}", response_class=HTMLResponse)
     def volunteer(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
@@ -631,19 +649,20 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
             check_csrf(user, csrf_token)
             return volunteer_page(request, user, user_id, status=409,
                                   error=i18n.N_("You cannot disable your own account."))
-        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, True),
+        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, True, user),
                            "disabled")
 
     @app.post("/users/{user_id}/enable")
     def enable_user(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
                     csrf_token: Annotated[str, Form(max_length=100)] = ""):
-        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, False),
+        return user_action(request, user, user_id, csrf_token, lambda: auth.set_disabled(store, user_id, False, user),
                            "enabled")
 
     @app.post("/users/{user_id}/role")
     def role_user(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
                   role: Annotated[str, Form(max_length=16)], csrf_token: Annotated[str, Form(max_length=100)] = ""):
-        return user_action(request, user, user_id, csrf_token, lambda: auth.change_role(store, user_id, role), "role")
+        return user_action(request, user, user_id, csrf_token, lambda: auth.change_role(store, user_id, role, user),
+                           "role")
 
     @app.post("/users/{user_id}/password")
     def reset_password(request: Request, user_id: int, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
@@ -657,12 +676,26 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
         password = new_password or auth.temporary_password()
         keep = request.cookies.get(SESSION_COOKIE) if user_id == user.id else None
         try:
-            auth.set_password(store, user_id, password, keep_session=keep)
+            auth.set_password(store, user_id, password, keep_session=keep, by=user)
         except ValueError as exc:  # too short or long (no such user: 404 below)
             return volunteer_page(request, user, user_id, status=400, error=exc)
         if generated:
             return volunteer_page(request, user, user_id, notice=USER_DONE["password"], temp_password=password)
         return RedirectResponse(f"/users/{user_id}?done=password", status_code=303)
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)],
+                   before: int | None = None):
+        """Every account action, newest first, 100 per page."""
+        rows = audit.entries(store, limit=100, before=check_id(before) if before is not None else None)
+        older = rows[-1]["id"] if len(rows) == 100 else None
+        return page(request, "audit.html", user, rows=rows, older=older)
+
+    @app.get("/api/audit")
+    def audit_json(user: Annotated[auth.CurrentUser, Depends(need_coordinator)], user_id: int | None = None,
+                   limit: int = 100, before: int | None = None) -> dict:
+        return {"entries": audit.entries(store, check_id(user_id) if user_id is not None else None, limit,
+                                         check_id(before) if before is not None else None)}
 
     @app.get("/map", response_class=HTMLResponse)
     def map_page(request: Request, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
@@ -677,6 +710,8 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
     def export(name: str, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
         from . import exports
 
+        if name in ("cameras.geojson", "located.geojson", "tags.csv"):
+            audit.record_export(store, user, name)
         if name == "cameras.geojson":
             return JSONResponse(exports.geojson(exports.verified(store, cfg)),
                                 media_type="application/geo+json")

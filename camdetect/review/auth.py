@@ -39,6 +39,7 @@ from camdetect.store import Store
 from camdetect.store.db import insert_ignore
 from camdetect.store.models import LoginFailure, ReviewSecret, SessionRow, User
 
+from . import audit
 from .i18n import N_, UserMessage
 
 ROLES = ("volunteer", "coordinator")
@@ -56,6 +57,7 @@ class CurrentUser:
     role: str
     csrf: str
     language: str | None = None  # the review app language the user chose (None: follow the browser)
+    must_change_password: bool = False  # a coordinator set the password: only the account page until it changes
 
     @property
     def is_coordinator(self) -> bool:
@@ -73,8 +75,9 @@ def validate_credentials(username: str, password: str) -> None:
         raise UserMessage(N_("password: %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=256)
 
 
-def create_user(store: Store, username: str, password: str, role: str | None = None) -> int:
-    """Create a user; the very first user becomes a coordinator when ``role`` is None."""
+def create_user(store: Store, username: str, password: str, role: str | None = None, by_operator: bool = False) -> int:
+    """Create a user; the very first user becomes a coordinator when ``role`` is None. ``by_operator``: the
+    command line created it (an audit entry; a volunteer signing up is not an account action)."""
     validate_credentials(username, password)
     if role is not None and role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -87,6 +90,8 @@ def create_user(store: Store, username: str, password: str, role: str | None = N
         user = User(username=username, password_hash=pw_hash, role=role, created_at=time.time())
         s.add(user)
         s.flush()
+        if by_operator:
+            audit.record(s, None, "create", user, role)
         return user.id
 
 
@@ -99,6 +104,8 @@ def set_role(store: Store, username: str, role: str) -> None:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise ValueError(f"no user {username!r}")
+        if user.role != role:
+            audit.record(s, None, "role", user, f"{user.role} -> {role}")
         user.role = role
 
 
@@ -110,7 +117,7 @@ def _other_coordinators(s, user_id: int) -> int:
     return len(ids)
 
 
-def change_role(store: Store, user_id: int, role: str) -> None:
+def change_role(store: Store, user_id: int, role: str, by: audit.Actor | None = None) -> None:
     """Volunteer <-> coordinator; never leaves the app without an enabled coordinator."""
     if role not in ROLES:
         raise UserMessage(N_("unknown role"))
@@ -120,10 +127,12 @@ def change_role(store: Store, user_id: int, role: str) -> None:
             raise UserMessage(N_("not found"))
         if user.role == "coordinator" and role != "coordinator" and not _other_coordinators(s, user_id):
             raise UserMessage(N_("This is the last coordinator; make someone else coordinator first."))
+        if user.role != role:
+            audit.record(s, by, "role", user, f"{user.role} -> {role}")
         user.role = role
 
 
-def set_disabled(store: Store, user_id: int, disabled: bool) -> None:
+def set_disabled(store: Store, user_id: int, disabled: bool, by: audit.Actor | None = None) -> None:
     """Disable (no log-in; every session ends now) or enable an account. The last enabled coordinator
     cannot be disabled."""
     with store.write() as s:
@@ -132,6 +141,8 @@ def set_disabled(store: Store, user_id: int, disabled: bool) -> None:
             raise UserMessage(N_("not found"))
         if disabled and user.role == "coordinator" and not user.disabled and not _other_coordinators(s, user_id):
             raise UserMessage(N_("This is the last coordinator; make someone else coordinator first."))
+        if bool(user.disabled) != disabled:
+            audit.record(s, by, "disable" if disabled else "enable", user)
         user.disabled = disabled
         if disabled:
             s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
@@ -242,8 +253,13 @@ def clear_failures(store: Store, keys: list[str]) -> None:
         s.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
 
 
-def set_password(store: Store, user_id: int, password: str, keep_session: str | None = None) -> None:
-    """New password; every other session of the user ends (``keep_session``: the cookie token kept)."""
+def set_password(store: Store, user_id: int, password: str, keep_session: str | None = None,
+                 by: audit.Actor | None = None) -> None:
+    """New password; every other session of the user ends (``keep_session``: the cookie token kept).
+
+    ``by`` someone else (a coordinator, or None: the command line) makes it temporary: its owner must choose
+    their own at the next request (``must_change_password``); ``by`` the owner clears that. Both are audited.
+    """
     if len(password or "") < MIN_PASSWORD or len(password) > 256:
         raise UserMessage(N_("password: %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=256)
     pw_hash = _hasher.hash(password)
@@ -252,6 +268,9 @@ def set_password(store: Store, user_id: int, password: str, keep_session: str | 
         if user is None:
             raise ValueError("no such user")
         user.password_hash = pw_hash
+        own = by is not None and by.id == user_id
+        user.must_change_password = not own
+        audit.record(s, by, "own_password" if own else "password", user)
         q = delete(SessionRow).where(SessionRow.user_id == user_id)
         if keep_session:
             q = q.where(SessionRow.token_hash != _token_hash(keep_session))
@@ -281,7 +300,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
     if row is None or row[0].expires_at < time.time() or row[1].disabled:
         return None
     sess, user = row
-    return CurrentUser(user.id, user.username, user.role, sess.csrf, user.language)
+    return CurrentUser(user.id, user.username, user.role, sess.csrf, user.language, bool(user.must_change_password))
 
 
 def user_language(store: Store, user_id: int) -> str | None:

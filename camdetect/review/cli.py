@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
         store = Store.open(db)
         try:
-            create_user(store, username, password, role)
+            create_user(store, username, password, role, by_operator=True)
             typer.echo(f"created {role} {username}")
         except ValueError as exc:
             if "taken" not in str(exc):
@@ -135,9 +135,13 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.store import Store
 
+        from .audit import record_export
         from .exports import write_exports
 
-        done = write_exports(Store.open(db), out, [f.strip() for f in formats.split(",") if f.strip()], media)
+        store = Store.open(db)
+        wanted = [f.strip() for f in formats.split(",") if f.strip()]
+        done = write_exports(store, out, wanted, media)
+        record_export(store, None, ",".join(done))
         for fmt, path in done.items():
             typer.echo(f"{fmt}: {path}")
 
@@ -167,6 +171,51 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"no user {username!r} in {db}")
         delete_account(store, uid, cfg)
         typer.echo(f"deleted {username} (answers: {on_delete})")
+
+    @review.command("audit")
+    def audit_log(
+        db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path."),
+        user: str = typer.Option(None, "--user", help="Only actions by or on this account."),
+        limit: int = typer.Option(50, "--limit", min=1, max=1000, help="Newest N entries."),
+        as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+    ) -> None:
+        """Account actions, newest first: disabled/enabled accounts, role changes, password resets, deletions and
+        exports, by whom ("command line" for these commands) and when.
+
+        Example: camdetect review audit --db runs/score/review.db --user alice
+        """
+        import json
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from camdetect.store import Store
+        from camdetect.store.models import User
+
+        from .audit import entries
+
+        store = Store.open(db)
+        uid = None
+        if user is not None:
+            with store.read() as s:
+                uid = s.scalar(select(User.id).where(User.username == user))
+            if uid is None:
+                raise ValueError(f"no user {user!r} in {db}")
+        rows = entries(store, uid, limit)
+        if as_json:
+            for r in rows:
+                typer.echo(json.dumps(r))
+            return
+
+        def who(i, name):
+            return "command line" if i is None else name or f"deleted account #{i}"
+
+        for r in rows:
+            when = datetime.fromtimestamp(r["at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+            target = "" if r["target_id"] is None else who(r["target_id"], r["target"])
+            typer.echo(f"{when}  {who(r['actor_id'], r['actor']):<20} {r['action']:<12} {target:<20} {r['detail']}")
+        if not rows:
+            typer.echo("no account actions")
 
     @review.command("stats")
     def stats(db: str = typer.Option("runs/score/review.db", "--db", help="Review store URL or SQLite path.")) -> None:

@@ -131,6 +131,25 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # a coordinator disabled the account: no log-in, no sessions; answers kept (migration 0004)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # a coordinator set the password: the user must choose their own before anything else (migration 0007)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AuditEntry(Base):
+    """One account action (a coordinator's or the command line's): who did what to whom, when. Written in the
+    same transaction as the action, so an action without its entry cannot happen. Never holds a password;
+    deleting an account blanks its name here and keeps the ids (camdetect.review.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the command line
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    target_name: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 class SessionRow(Base):

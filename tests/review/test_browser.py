@@ -499,6 +499,10 @@ def test_coordinator_tools_accessible(browser, store, media, tmp_path, locale, d
         page.wait_for_url(f"{base}/users/{vid}?done=disabled")
         assert page.locator(f"form[action='/users/{vid}/enable']").count() == 1
         check("/users/vic (disabled)")
+        assert page.locator("table.audit tbody tr").count() == 2  # the account history: temporary password, disable
+        page.goto(f"{base}/audit")
+        assert page.locator("table.audit tbody tr").count() == 2  # temporary password, disable
+        check("/audit")
         page.goto(f"{base}/map")
         page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 2")
         check("/map (plan)")

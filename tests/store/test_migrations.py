@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from camdetect.store import Store
 from camdetect.store.models import Base
 
-HEAD = "0006"  # the newest migration: every upgrade test ends there
+HEAD = "0007"  # the newest migration: every upgrade test ends there
 
 
 def test_migrations_match_models(db_url):
@@ -96,4 +96,15 @@ def test_upgrade_from_0005_queue_index_has_id(db_url):
     store = Store.open(db_url)
     cols = {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("suggestions")}
     assert cols["ix_suggestions_queue"] == ["status", "priority", "id"]
+    store.close()
+
+
+def test_upgrade_from_0006_adds_audit_log_and_password_flag(db_url):
+    """Coordinator accountability: an existing store gains an empty ``audit_log``; existing users keep their
+    passwords (no forced change)."""
+    store = _with_user_at(db_url, "0006")
+    with store.read() as s:
+        assert not s.execute(text("SELECT must_change_password FROM users WHERE username = 'ana'")).scalar()
+        assert s.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     store.close()
