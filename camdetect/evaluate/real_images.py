@@ -287,14 +287,14 @@ def iter_street_views(root: Path, name: str, plan=None, limit: int | None = None
     (``camdetect.scoring.inputs.discover`` + ``camdetect.geometry.plan_views`` / ``cut_view``: what
     ``camdetect score --kind panorama`` scores)."""
     from camdetect.geometry import ViewPlan, cut_view, plan_views
-    from camdetect.scoring.inputs import decode_image, discover
+    from camdetect.scoring.inputs import decode_job, discover
 
     folder = root / name
     kind = "panorama" if name == "panoramas" else "view"
     plan = plan if isinstance(plan, ViewPlan) else ViewPlan.from_yaml(plan)
     jobs = discover(folder, kind)
     for job in jobs[:limit] if limit else jobs:
-        dec = decode_image(job.path)
+        dec = decode_job(job)
         if dec.image is None:
             raise EvalInputError(f"{job.path}: cannot decode ({dec.reason})")
         rel = f"{name}/{job.path.relative_to(folder).as_posix()}"

@@ -38,6 +38,13 @@ class Job:
     heading: float = math.nan  # view rows of a manifest: where the view looks
     pitch: float = math.nan
     fov: float = math.nan
+    # a cropped panorama's place on its sphere (photo_meta.PhotoMeta.crop; () = the file is the whole sphere)
+    crop: tuple[float, ...] = ()
+    notes: tuple[str, ...] = ()  # what discovery took from the file's metadata (photo_meta.PhotoMeta.notes)
+
+    def __post_init__(self) -> None:  # rows that crossed Ray come back with lists
+        object.__setattr__(self, "crop", tuple(float(v) for v in self.crop))
+        object.__setattr__(self, "notes", tuple(str(v) for v in self.notes))
 
 
 def _float(value, where: str, name: str, default: float = math.nan) -> float:
@@ -119,14 +126,31 @@ def discover(source: str | os.PathLike, kind: str = "auto") -> list[Job]:
         raise ValueError(f"{source}: INPUT must be a folder of images or a manifest (.csv / .jsonl)")
     if not source.is_dir():
         raise FileNotFoundError(f"{source}: no such folder or manifest")
+    from camdetect.scoring.photo_meta import read_photo_meta
+
     files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
     jobs = []
     for p in files:
         rel = p.relative_to(source).as_posix()
-        k = kind if kind != "auto" else ("panorama" if looks_like_panorama(p) else "view")
-        jobs.append(Job(key=p.stem if k == "panorama" else rel, path=p, kind=k, pano_id=p.stem,
-                        intersection=p.stem if k == "panorama" else ""))
+        meta = read_photo_meta(p)  # a Photo Sphere's heading, crop and GPS: a folder scores like a manifest
+        k = kind if kind != "auto" else ("panorama" if meta.equirect or looks_like_panorama(p) else "view")
+        pano = k == "panorama"
+        jobs.append(Job(key=p.stem if pano else rel, path=p, kind=k, pano_id=p.stem,
+                        intersection=p.stem if pano else "", lat=meta.lat, lon=meta.lon,
+                        pano_heading=0.0 if not pano or math.isnan(meta.pano_heading) else meta.pano_heading,
+                        crop=meta.crop if pano else (),
+                        notes=meta.notes if pano else tuple(n for n in meta.notes if n == "position-from-gps")))
     return jobs
+
+
+def decode_job(job: Job, max_pixels: int = MAX_PIXELS) -> Decoded:
+    """:func:`decode_image` of a job's file; a cropped panorama comes back on its full canvas."""
+    dec = decode_image(job.path, max_pixels)
+    if dec.image is None or job.kind != "panorama" or len(job.crop) != 4:
+        return dec
+    from camdetect.scoring.photo_meta import uncrop
+
+    return Decoded(uncrop(dec.image, job.crop, max_pixels), dec.reason, dec.notes)
 
 
 @dataclass

@@ -30,7 +30,7 @@ import numpy as np
 
 from camdetect.durable import atomic_write_bytes
 from camdetect.records import Detections, Suggestion, View
-from camdetect.scoring.inputs import Job, decode_image, discover
+from camdetect.scoring.inputs import Job, decode_job, discover
 from camdetect.scoring.letterbox import LetterboxParams, to_blob
 from camdetect.scoring.nms import DEFAULT_NMS, parse_nms
 from camdetect.scoring.runtime import DEFAULT_RUNTIME, Runtime
@@ -242,8 +242,8 @@ class Scorer:
 
         t = time.perf_counter()
         prep = Prepared(index, job)
-        dec = decode_image(job.path)
-        prep.reason, prep.notes = dec.reason, dec.notes
+        dec = decode_job(job)
+        prep.reason, prep.notes = dec.reason, dec.notes + job.notes
         if dec.image is None:
             return prep
         img = dec.image

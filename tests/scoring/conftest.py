@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 
@@ -21,3 +25,12 @@ def ray_lock(tmp_path_factory):
     with (tmp_path_factory.getbasetemp().parent / "camdetect-ray.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory) -> Path:
+    """A 3-intersection synthetic city (2048x1024 panoramas + manifest.csv) from camdetect synth."""
+    d = tmp_path_factory.mktemp("city")
+    subprocess.run([sys.executable, "-m", "camdetect.cli", "synth", "--out", str(d), "-n", "3", "--seed", "1",
+                    "--width", "2048"], check=True, capture_output=True)
+    return d

@@ -33,15 +33,6 @@ def views_dir(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture(scope="session")
-def city(tmp_path_factory) -> Path:
-    """A 3-intersection synthetic city (2048x1024 panoramas + manifest.csv) from camdetect synth."""
-    d = tmp_path_factory.mktemp("city")
-    subprocess.run([PY, "-m", "camdetect.cli", "synth", "--out", str(d), "-n", "3", "--seed", "1",
-                    "--width", "2048"], check=True, capture_output=True)
-    return d
-
-
 def store_keys(db: Path) -> list[str]:
     with sqlite3.connect(db) as conn:
         return sorted(r[0] for r in conn.execute("SELECT key FROM suggestions"))

@@ -10,7 +10,7 @@ import pytest
 from camdetect.scoring.outputs import read_jsonl
 from camdetect.scoring.pipeline import ScoreConfig, score
 
-from .test_pipeline import city, views_dir  # noqa: F401  (session fixtures)
+from .test_pipeline import views_dir  # noqa: F401  (session fixture; city is in conftest)
 
 
 def keys(db) -> list[str]:
@@ -19,7 +19,7 @@ def keys(db) -> list[str]:
 
 
 @pytest.mark.slow
-def test_ray_engine_matches_local_engine_and_resumes(tiny_onnx, tiny_verifier, city, tmp_path, ray_lock):  # noqa: F811
+def test_ray_engine_matches_local_engine_and_resumes(tiny_onnx, tiny_verifier, city, tmp_path, ray_lock):
     pytest.importorskip("ray")
     from camdetect.scoring.ray_engine import score_ray
 
