@@ -125,3 +125,20 @@ def make_client(store, media):
         return TestClient(apps[key])
 
     return make
+
+
+def uid(store: Store, name: str) -> int:
+    """A user's id by username."""
+    from sqlalchemy import select
+
+    from camdetect.store.models import User
+
+    with store.read() as s:
+        return s.scalar(select(User.id).where(User.username == name))
+
+
+@pytest.fixture
+def team(make_client):
+    """A coordinator (first sign-up) and a volunteer, each logged in, with their CSRF tokens."""
+    coord, vol = make_client(spot_rate=0.0), make_client(spot_rate=0.0)
+    return coord, signup(coord, "coord"), vol, signup(vol, "vol1")

@@ -14,19 +14,8 @@ from camdetect.review.account import delete_account
 from camdetect.review.config import ReviewConfig
 from camdetect.store.models import AuditEntry, User
 
-from .conftest import csrf_from, login, signup
+from .conftest import csrf_from, login, uid
 from .test_cli import run
-
-
-def uid(store, name: str) -> int:
-    with store.read() as s:
-        return s.scalar(select(User.id).where(User.username == name))
-
-
-@pytest.fixture
-def team(make_client):
-    coord, vol = make_client(spot_rate=0.0), make_client(spot_rate=0.0)
-    return coord, signup(coord, "coord"), vol, signup(vol, "vol1")
 
 
 def actions(client, **params) -> list[tuple]:

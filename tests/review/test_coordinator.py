@@ -14,21 +14,9 @@ from camdetect.review.config import ReviewConfig
 from camdetect.review.mapcontext import read_plan, tile_origin
 from camdetect.store.models import User
 
-from .conftest import csrf_from, login, signup
+from .conftest import csrf_from, login, signup, uid
 
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-
-
-def uid(store, name: str) -> int:
-    with store.read() as s:
-        return s.scalar(select(User.id).where(User.username == name))
-
-
-@pytest.fixture
-def team(make_client):
-    """A coordinator (first sign-up) and a volunteer, each logged in, with their CSRF tokens."""
-    coord, vol = make_client(spot_rate=0.0), make_client(spot_rate=0.0)
-    return coord, signup(coord, "coord"), vol, signup(vol, "vol1")
 
 
 def test_notes_on_dashboard_and_volunteer_page(team, store):
