@@ -710,17 +710,17 @@ def create_app(store: Store, cfg: ReviewConfig | None = None, rng: random.Random
     def export(name: str, user: Annotated[auth.CurrentUser, Depends(need_coordinator)]):
         from . import exports
 
-        if name in ("cameras.geojson", "located.geojson", "tags.csv"):
-            audit.record_export(store, user, name)
         if name == "cameras.geojson":
-            return JSONResponse(exports.geojson(exports.verified(store, cfg)),
+            resp = JSONResponse(exports.geojson(exports.verified(store, cfg)), media_type="application/geo+json")
+        elif name == "located.geojson":
+            resp = JSONResponse(exports.located_geojson(exports.verified(store, cfg)),
                                 media_type="application/geo+json")
-        if name == "located.geojson":
-            return JSONResponse(exports.located_geojson(exports.verified(store, cfg)),
-                                media_type="application/geo+json")
-        if name == "tags.csv":
-            return Response(exports.tags_csv_text(exports.verified(store, cfg)), media_type="text/csv",
+        elif name == "tags.csv":
+            resp = Response(exports.tags_csv_text(exports.verified(store, cfg)), media_type="text/csv",
                             headers={"content-disposition": "attachment; filename=tags.csv"})
-        raise HTTPException(404, "unknown export; use the CLI `camdetect review export` for COCO / YOLO")
+        else:
+            raise HTTPException(404, "unknown export; use the CLI `camdetect review export` for COCO / YOLO")
+        audit.record_export(store, user, name)
+        return resp
 
     return app

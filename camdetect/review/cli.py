@@ -155,21 +155,14 @@ def register(app: typer.Typer) -> None:
 
         Example: camdetect review delete-user alice --db runs/score/review.db --on-delete remove
         """
-        from sqlalchemy import select
-
         from camdetect.store import Store
-        from camdetect.store.models import User
 
         from .account import delete_account
         from .config import ReviewConfig
 
         cfg = ReviewConfig(on_delete=on_delete)
         store = Store.open(db)
-        with store.read() as s:
-            uid = s.scalar(select(User.id).where(User.username == username))
-        if uid is None:
-            raise ValueError(f"no user {username!r} in {db}")
-        delete_account(store, uid, cfg)
+        delete_account(store, _user_id(store, username, db), cfg)
         typer.echo(f"deleted {username} (answers: {on_delete})")
 
     @review.command("audit")
@@ -187,21 +180,12 @@ def register(app: typer.Typer) -> None:
         import json
         from datetime import UTC, datetime
 
-        from sqlalchemy import select
-
         from camdetect.store import Store
-        from camdetect.store.models import User
 
         from .audit import entries
 
         store = Store.open(db)
-        uid = None
-        if user is not None:
-            with store.read() as s:
-                uid = s.scalar(select(User.id).where(User.username == user))
-            if uid is None:
-                raise ValueError(f"no user {user!r} in {db}")
-        rows = entries(store, uid, limit)
+        rows = entries(store, None if user is None else _user_id(store, user, db), limit)
         if as_json:
             for r in rows:
                 typer.echo(json.dumps(r))
@@ -493,6 +477,19 @@ def register(app: typer.Typer) -> None:
 
     review.add_typer(practice_cli, name="practice")
     app.add_typer(review, name="review")
+
+
+def _user_id(store, username: str, db: str) -> int:
+    """The id of ``username`` in the store; a one-line ValueError naming the store when there is none."""
+    from sqlalchemy import select
+
+    from camdetect.store.models import User
+
+    with store.read() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+    if uid is None:
+        raise ValueError(f"no user {username!r} in {db}")
+    return uid
 
 
 def uvicorn_options(cfg) -> dict:

@@ -101,18 +101,9 @@ def read_manifest(path: str | os.PathLike) -> list[Job]:
     return jobs
 
 
-def looks_like_panorama(path: Path) -> bool:
-    """2:1 and at least 2048 px wide (read from the header only)."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as im:
-                w, h = im.size
-    except Exception:  # noqa: BLE001 - unreadable files are reported by decode_image later
-        return False
-    return w >= 2048 and abs(w - 2 * h) <= 2
+def looks_like_panorama(width: int, height: int) -> bool:
+    """2:1 and at least 2048 px wide (an unreadable file's (0, 0) is not: decode_image reports it later)."""
+    return width >= 2048 and abs(width - 2 * height) <= 2
 
 
 def discover(source: str | os.PathLike, kind: str = "auto") -> list[Job]:
@@ -133,7 +124,7 @@ def discover(source: str | os.PathLike, kind: str = "auto") -> list[Job]:
     for p in files:
         rel = p.relative_to(source).as_posix()
         meta = read_photo_meta(p)  # a Photo Sphere's heading, crop and GPS: a folder scores like a manifest
-        k = kind if kind != "auto" else ("panorama" if meta.equirect or looks_like_panorama(p) else "view")
+        k = kind if kind != "auto" else ("panorama" if meta.equirect or looks_like_panorama(*meta.size) else "view")
         pano = k == "panorama"
         jobs.append(Job(key=p.stem if pano else rel, path=p, kind=k, pano_id=p.stem,
                         intersection=p.stem if pano else "", lat=meta.lat, lon=meta.lon,

@@ -33,6 +33,7 @@ class PhotoMeta:
     crop: tuple[float, float, float, float] = ()
     lat: float = math.nan  # EXIF GPS, decimal degrees
     lon: float = math.nan
+    size: tuple[int, int] = (0, 0)  # the file's (width, height) from its header; (0, 0) when unreadable
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -106,7 +107,7 @@ def read_photo_meta(path: str | Path) -> PhotoMeta:
         fw, fh, lx, ty = (int(round(v * s)) for v in (full_w, full_h, left, top))
         if (fw, fh) != (w, h) and fw >= w and fh >= h and 0 <= lx < fw and 0 <= ty and ty + h <= fh:
             crop = (fw / w, fh / w, lx / w, ty / w)
-    return PhotoMeta(equirect, heading, crop, lat, lon)
+    return PhotoMeta(equirect, heading, crop, lat, lon, (w, h))
 
 
 def uncrop(image: np.ndarray, crop: tuple[float, float, float, float], max_pixels: int) -> np.ndarray:
