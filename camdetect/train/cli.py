@@ -13,7 +13,7 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
                  resume: bool = False, threads: int | None = None, name: str | None = None,
                  data: str | None = None, batch: int | None = None, overwrite: bool = False,
                  mount: bool | None = None, command: str = "", time_hours: float | None = None,
-                 model_scale: str | None = None) -> Path:
+                 model_scale: str | None = None, device: str | None = None) -> Path:
     """Train the detector (and the mount classifier when enabled) and write the run files; returns RUN."""
     import dataclasses
     import shutil
@@ -24,7 +24,8 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
     from camdetect.train.run_dir import read_results_csv, summarize_metrics, write_run_files
 
     cfg = TrainConfig.from_yaml(config, epochs=epochs, imgsz=imgsz, weights=weights, threads=threads, name=name,
-                                data=data, batch=batch, time_hours=time_hours, model_scale=model_scale)
+                                data=data, batch=batch, time_hours=time_hours, model_scale=model_scale,
+                                device=device)
     if mount is not None:
         cfg.mount = dataclasses.replace(cfg.mount, enabled=mount)
     run_dir = (Path(cfg.project) / cfg.name).resolve()  # relative projects are relative to the working directory
@@ -67,6 +68,8 @@ def register(app: typer.Typer) -> None:
                                                    "the epochs and LR schedule are re-planned to fit it."),
         model_scale: str | None = typer.Option(None, "--model-scale", help="One of the model yaml's scales (t, n, "
                                                "...); default: the recipe's, else the yaml's first."),
+        device: str | None = typer.Option(None, "--device", help="Where to train: cpu (default), a CUDA GPU index "
+                                          "(0, or 0,1 for two), mps."),
     ) -> None:
         """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.
 
@@ -75,5 +78,5 @@ def register(app: typer.Typer) -> None:
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         run_dir = run_training(config, epochs=epochs, imgsz=imgsz, weights=weights, resume=resume, threads=threads,
                                name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command,
-                               time_hours=time_hours, model_scale=model_scale)
+                               time_hours=time_hours, model_scale=model_scale, device=device)
         typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")

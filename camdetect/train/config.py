@@ -9,6 +9,7 @@ train the mount classifier on the dataset's context crops.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from camdetect.configs import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+DEVICE_PATTERN = r"^(cpu|mps|cuda(:\d+)?|\d+(,\d+)*)$"  # what ultralytics' select_device takes
 
 
 @dataclass
@@ -75,6 +77,8 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0
     threads: int = 0  # torch threads; 0 = auto (idle cores, >= 1; see detector.auto_threads)
+    # ultralytics device string: "cpu" (the default: every machine here), "0" or "0,1" for CUDA GPUs, "mps"
+    device: str = "cpu"
     patience: int = 50
     lr0: float = 0.01
     optimizer: str = "auto"
@@ -128,6 +132,8 @@ class TrainConfig:
             problems.append(f"epochs must be >= 1, got {self.epochs}")
         if self.time_hours < 0:
             problems.append(f"time_hours must be >= 0, got {self.time_hours}")
+        if not re.match(DEVICE_PATTERN, self.device):
+            problems.append(f"device must be cpu, mps or CUDA indices like 0 or 0,1, got {self.device!r}")
         if self.weights and not self.weights.endswith(".pt"):
             problems.append(f"weights must be a .pt checkpoint, got {self.weights!r}")
         if not self.model.endswith((".yaml", ".yml")):
@@ -228,6 +234,7 @@ class TrainRecipeFile(StrictModel):
     seed: NonNegativeInt = None
     workers: NonNegativeInt = None
     threads: NonNegativeInt = None
+    device: Annotated[str, Field(pattern=DEVICE_PATTERN)] = None
     patience: NonNegativeInt = None
     lr0: Annotated[Real, Field(ge=0.0, le=1.0)] = None  # 0: no update (tests that check weights carry over)
     optimizer: Annotated[str, Field(min_length=1)] = None

@@ -25,6 +25,7 @@ def test_shipped_recipes_load_and_name_an_existing_model_yaml(path):
     ("data: x\nmodel: yolo11n.pt\n", "model: expected a .yaml or .yml file, got 'yolo11n.pt'"),
     ("epochs: 3\n", "'data'"),
     ("data: x\nepochs: [1\n", "not valid YAML"),
+    ("data: x\ndevice: gpu\n", "device: "),
 ])
 def test_bad_recipes_name_the_file(tmp_path, text, message):
     p = tmp_path / "r.yaml"
@@ -39,6 +40,21 @@ def test_cli_overrides_win_and_none_is_ignored(tmp_path):
     p.write_text("data: x\nepochs: 3\nimgsz: 320\n")
     cfg = TrainConfig.from_yaml(p, epochs=7, imgsz=None)
     assert (cfg.epochs, cfg.imgsz) == (7, 320)
+
+
+@pytest.mark.parametrize("device", ["cpu", "0", "0,1", "cuda:1", "mps"])
+def test_device_takes_what_ultralytics_takes(tmp_path, device):
+    p = tmp_path / "r.yaml"
+    p.write_text(f"data: x\ndevice: '{device}'\n")
+    assert TrainConfig.from_yaml(p).device == device
+    assert TrainConfig.from_yaml(p, device="cpu").device == "cpu"  # --device wins
+
+
+def test_a_bad_device_flag_names_the_recipe(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("data: x\n")
+    with pytest.raises(ValueError, match=f"{p}: device must be cpu, mps or CUDA indices like 0 or 0,1, got 'gpu'"):
+        TrainConfig.from_yaml(p, device="gpu")
 
 
 def test_model_scale_builds_that_scale(tmp_path):

@@ -29,7 +29,7 @@ def trained(tmp_path_factory):
     os.chdir(root)  # runs/train/NAME is relative to the working directory
     try:
         run = run_training(ROOT / "configs" / "train" / "ci.yaml", data=str(ds), imgsz=192, name="smoke",
-                           threads=1, command="pytest e2e")
+                           threads=1, command="pytest e2e", device="cpu")
     finally:
         os.chdir(cwd)
     return run, ds
@@ -51,6 +51,9 @@ def test_run_dir_has_weights_metrics_and_card(trained):
     # cannot be trained properly, so it is skipped (no weights) and the run says why (tests/train/test_attributes.py)
     assert metrics["mount"]["status"] == "skipped" and "2 of the taxonomy's 3 mounts" in metrics["mount"]["reason"]
     assert info["mount_model"] == metrics["mount"] and not (run / "mount" / "weights").exists()
+    import yaml
+
+    assert yaml.safe_load((run / "args.yaml").read_text())["device"] == "cpu"  # --device reaches ultralytics
     card = (run / "model_card.md").read_text()
     assert ds_info["hash"] in card and "pytest e2e" in card and "Not trained: the train crops hold 2" in card
 

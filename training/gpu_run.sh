@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One GPU lease (docs/training.md "A GPU lease"): on a machine with one CUDA GPU and many cores, rebuild the data
+# from .devdata/ (training/gpu_payload.py) and train two default-model candidates side by side for a wall-clock
+# budget, writing what comes back under $OUT:
+#   gpu-n: camdetect-p2 at scale n (1.94 M parameters) from scratch, SGD (as the CPU "wide" run);
+#   gpu-t: camdetect-p2 at scale t (v2's 262 k network and cost) fine-tuned from the city model (as v2).
+# Data: 10,000 composites (seed 41) of the sprite library on the street photos only (the ablation's "street-only"
+# row: Open Images off), plus the truth tiles of cities c11 and c12 rebuilt from their seeds with this checkout's
+# split tables. Run from the repository root there; END (seconds after start, default 540) is when everything,
+# copies included, must be done. Dry run on a CPU box: DEVICE=cpu TILES=60 END=400 PY=.venv/bin/python NOPIP=1.
+set -euo pipefail
+T0=$(date +%s)
+END=${END:-540}
+TILES=${TILES:-10000}
+DEVICE=${DEVICE:-0}
+PY=${PY:-python3}
+OUT=${OUT:-runs/gpu-out}
+mkdir -p "$OUT" runs/logs
+LOG=$OUT/log.txt
+say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$LOG"; }
+if [ -z "${NOPIP:-}" ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site:$PWD:$PWD/training/device
+fi
+export YOLO_OFFLINE=1 YOLO_AUTOINSTALL=0 YOLO_CONFIG_DIR=$PWD/.camdetect/yolo PYTHONUNBUFFERED=1
+C="$PY -m camdetect.cli"
+say "start: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo no GPU), $(nproc) cores"
+$PY - <<'PY'
+import io, lzma
+from pathlib import Path
+import cv2, numpy as np
+out = Path("runs/sprites/v1"); out.mkdir(parents=True, exist_ok=True)
+for f in sorted(Path(".devdata/sprites").iterdir()):
+    if f.name.endswith(".npy.xz"):
+        cv2.imwrite(str(out / f.name.replace(".npy.xz", ".png")), np.load(io.BytesIO(lzma.decompress(f.read_bytes()))))
+    else:
+        (out / f.name).write_bytes(f.read_bytes())
+PY
+say "sprites unpacked: $(ls runs/sprites/v1/*.png | wc -l)"
+for city in 11 12; do
+  [ -f runs/ds/c$city/data.yaml ] || ( $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 4 --no-progress \
+    && $C dataset build --panoramas runs/city/c$city/manifest.csv --cameras runs/city/c$city/truth/cameras.csv \
+       --tile 320 --negatives-ratio 1 --out runs/ds/c$city --splits-from .devdata/splits/c$city \
+    && cmp runs/ds/c$city/splits.csv .devdata/splits/c$city/splits.csv ) > runs/logs/c$city.log 2>&1 &
+done
+wait
+say "cities built; splits identical to this checkout's"
+$C render composite --sprites runs/sprites/v1 --out runs/ds/gpu --tiles "$TILES" --seed 41 --workers "$(nproc)" \
+    --backgrounds .devdata/street=1 --include runs/ds/c11 --include runs/ds/c12 --no-progress > runs/logs/composite.log 2>&1
+say "composites: $(tail -1 runs/logs/composite.log)"
+HOURS=$($PY -c "import time; print(round(max(0.01, ($T0 + $END - 75 - time.time()) / 3600), 4))")
+say "training both runs for $HOURS h each"
+$C train --config configs/train/real-gpu.yaml --data runs/ds/gpu --weights "" --model-scale n --epochs 200 \
+    --name gpu-n --time "$HOURS" --device "$DEVICE" > runs/logs/gpu-n.log 2>&1 &
+PIDS=($!)
+$C train --config configs/train/real-gpu.yaml --data runs/ds/gpu --epochs 20 --name gpu-t --time "$HOURS" \
+    --device "$DEVICE" > runs/logs/gpu-t.log 2>&1 &
+PIDS+=($!)
+copy() {
+  for r in gpu-n gpu-t; do
+    mkdir -p "$OUT/$r"
+    [ -f runs/train/$r/weights/best.pt ] && cp runs/train/$r/weights/best.pt "$OUT/$r/best.pt.tmp" \
+      && mv "$OUT/$r/best.pt.tmp" "$OUT/$r/best.pt"
+    [ -f runs/train/$r/results.csv ] && cp runs/train/$r/results.csv "$OUT/$r/results.csv"
+  done
+  return 0
+}
+running() { for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do sleep 20; copy; done
+for p in "${PIDS[@]}"; do wait "$p" || say "a training run failed (exit $?): see its log below"; done
+copy
+say "done: $(for r in gpu-n gpu-t; do echo "$r $(tail -1 runs/logs/$r.log)"; done | tr '\n' ' ')"
+tail -n 5 runs/logs/gpu-n.log runs/logs/gpu-t.log >> "$LOG"
+cp runs/ds/gpu/card.md "$OUT/composites_card.md" 2>/dev/null || true
