@@ -37,16 +37,20 @@ for f in sorted(Path(".devdata/sprites").iterdir()):
         (out / f.name).write_bytes(f.read_bytes())
 PY
 say "sprites unpacked: $(ls runs/sprites/v1/*.png | wc -l)"
+CITY=()
+rm -rf runs/ds/gpu runs/train/gpu-n runs/train/gpu-t
 for city in 11 12; do
-  [ -f runs/ds/c$city/data.yaml ] || ( $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 4 --no-progress \
+  [ -f runs/ds/c$city/data.yaml ] || ( $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 4 \
     && $C dataset build --panoramas runs/city/c$city/manifest.csv --cameras runs/city/c$city/truth/cameras.csv \
        --tile 320 --negatives-ratio 1 --out runs/ds/c$city --splits-from .devdata/splits/c$city \
     && cmp runs/ds/c$city/splits.csv .devdata/splits/c$city/splits.csv ) > runs/logs/c$city.log 2>&1 &
+  CITY+=($!)
 done
-wait
+for p in "${CITY[@]}"; do wait "$p" || { tail -n 5 runs/logs/c*.log; exit 1; }; done
 say "cities built; splits identical to this checkout's"
 $C render composite --sprites runs/sprites/v1 --out runs/ds/gpu --tiles "$TILES" --seed 41 --workers "$(nproc)" \
-    --backgrounds .devdata/street=1 --include runs/ds/c11 --include runs/ds/c12 --no-progress > runs/logs/composite.log 2>&1
+    --backgrounds .devdata/street=1 --include runs/ds/c11 --include runs/ds/c12 --no-progress > runs/logs/composite.log 2>&1 \
+    || { tail -n 5 runs/logs/composite.log; exit 1; }
 say "composites: $(tail -1 runs/logs/composite.log)"
 HOURS=$($PY -c "import time; print(round(max(0.01, ($T0 + $END - 75 - time.time()) / 3600), 4))")
 say "training both runs for $HOURS h each"
