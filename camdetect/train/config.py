@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, field_validator
@@ -79,6 +79,7 @@ class TrainConfig:
     threads: int = 0  # torch threads; 0 = auto (idle cores, >= 1; see detector.auto_threads)
     # ultralytics device string: "cpu" (the default: every machine here), "0" or "0,1" for CUDA GPUs, "mps"
     device: str = "cpu"
+    cache: str = ""  # "" reads images from disk every epoch; "ram" / "disk": ultralytics' decoded-image cache (fast hosts)
     patience: int = 50
     lr0: float = 0.01
     optimizer: str = "auto"
@@ -235,6 +236,7 @@ class TrainRecipeFile(StrictModel):
     workers: NonNegativeInt = None
     threads: NonNegativeInt = None
     device: Annotated[str, Field(pattern=DEVICE_PATTERN)] = None
+    cache: Literal["", "ram", "disk"] = None
     patience: NonNegativeInt = None
     lr0: Annotated[Real, Field(ge=0.0, le=1.0)] = None  # 0: no update (tests that check weights carry over)
     optimizer: Annotated[str, Field(min_length=1)] = None

@@ -182,7 +182,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         thread_callbacks(model, cfg.threads)
         progress_callbacks(model)
         model.train(resume=True, augmentations=street_augmentations(cfg.augment, cfg.imgsz), workers=cfg.workers,
-                    device=cfg.device,
+                    device=cfg.device, cache=cfg.cache or False,
                     **({"time": cfg.time_hours} if cfg.time_hours > 0 else {}))
     else:
         w = src = None
@@ -207,7 +207,8 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
         progress_callbacks(model)
         args = dict(
             data=str(data_yaml), imgsz=cfg.imgsz, epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed,
-            deterministic=True, workers=cfg.workers, device=cfg.device, project=str(run_dir.parent.resolve()),
+            deterministic=True, workers=cfg.workers, device=cfg.device, cache=cfg.cache or False,
+            project=str(run_dir.parent.resolve()),
             name=run_dir.name, exist_ok=True, patience=cfg.patience, lr0=cfg.lr0, optimizer=cfg.optimizer,
             mosaic=cfg.mosaic, close_mosaic=cfg.close_mosaic, fliplr=cfg.fliplr, scale=cfg.scale,
             translate=cfg.translate, degrees=cfg.degrees, hsv_v=cfg.hsv_v, fraction=cfg.fraction, val=cfg.val,
