@@ -90,6 +90,34 @@ def test_discovery_reads_heading_gps_and_crop(tmp_path):
     assert read_photo_meta(tmp_path / "broken.jpg") == read_photo_meta(tmp_path / "missing.jpg")  # defaults
 
 
+def test_a_manifests_blank_cells_come_from_the_files(tmp_path):
+    """What the manifest says wins; blank cells are filled from the file; a cropped panorama is always placed on
+    its sphere (no manifest column holds that)."""
+    sphere = gpano(ProjectionType="equirectangular", PoseHeadingDegrees="30")
+    save(tmp_path / "a.jpg", 1024, 512, sphere, SYDNEY)
+    save(tmp_path / "b.jpg", 1024, 512, sphere, SYDNEY)
+    save(tmp_path / "c.jpg", 1000, 250, gpano(
+        ProjectionType="equirectangular", FullPanoWidthPixels=1000, FullPanoHeightPixels=500,
+        CroppedAreaLeftPixels=0, CroppedAreaTopPixels=100))
+    save(tmp_path / "v.jpg", 400, 300, gps=SYDNEY)
+    save(tmp_path / "w.jpg", 400, 300, gps=SYDNEY)
+    (tmp_path / "m.csv").write_text(
+        "pano_id,lat,lon,image_path,kind,pano_heading\n"
+        "a,,,a.jpg,panorama,\n"  # all blank: position and heading from the file
+        "b,40.7,-74.0,b.jpg,panorama,200\n"  # all given: the manifest wins
+        "c,40.7,-74.0,c.jpg,panorama,\n"  # no heading anywhere: 0; the crop from the file
+        "v,,,v.jpg,view,\n"
+        "w,,,missing.jpg,view,\n", encoding="utf-8")  # no file: nothing filled, decode reports it later
+    jobs = {j.pano_id: j for j in discover(tmp_path / "m.csv")}
+    a, b, c, v, w = (jobs[k] for k in "abcvw")
+    assert (a.lat, a.lon) == pytest.approx((-33.868, 151.21), abs=1e-3) and a.pano_heading == 30.0
+    assert a.notes == ("position-from-gps", "heading-from-xmp")
+    assert (b.lat, b.lon, b.pano_heading, b.notes) == (40.7, -74.0, 200.0, ())
+    assert c.pano_heading == 0.0 and c.crop == (1.0, 0.5, 0.0, 0.1) and c.notes == ("cropped-panorama",)
+    assert v.lat == pytest.approx(-33.868, abs=1e-3) and v.notes == ("position-from-gps",)
+    assert math.isnan(w.lat) and w.pano_heading == 0.0 and w.notes == ()
+
+
 def test_a_cropped_panorama_is_decoded_on_its_full_sphere(tmp_path):
     img = save(tmp_path / "band.jpg", 1000, 250, gpano(
         ProjectionType="equirectangular", FullPanoWidthPixels=1000, FullPanoHeightPixels=500,
