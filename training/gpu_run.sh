@@ -7,7 +7,9 @@
 # Data: 10,000 composites (seed 41) of the sprite library on the street photos only (the ablation's "street-only"
 # row: Open Images off), plus the truth tiles of cities c11 and c12 rebuilt from their seeds with this checkout's
 # split tables. Run from the repository root there; END (seconds after start, default 540) is when everything,
-# copies included, must be done. Dry run on a CPU box: DEVICE=cpu TILES=60 END=400 PY=.venv/bin/python NOPIP=1.
+# copies included, must be done; ARMS (default "gpu-n gpu-t") picks the runs: the loader workers are shared out
+# among them (the 2026-12-04 lease: two side by side, ~30 s per epoch each; one alone gets all the cores).
+# Dry run on a CPU box: DEVICE=cpu TILES=60 END=400 PY=.venv/bin/python NOPIP=1.
 set -euo pipefail
 T0=$(date +%s)
 END=${END:-540}
@@ -15,6 +17,9 @@ TILES=${TILES:-10000}
 DEVICE=${DEVICE:-0}
 PY=${PY:-python3}
 OUT=${OUT:-runs/gpu-out}
+read -r -a ARM_LIST <<< "${ARMS:-gpu-n gpu-t}"
+WORKERS=$(( ($(nproc) - 2) / ${#ARM_LIST[@]} ))
+WORKERS=$(( WORKERS > 1 ? WORKERS : 1 ))
 mkdir -p "$OUT" runs/logs
 LOG=$OUT/log.txt
 say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$LOG"; }
@@ -40,7 +45,7 @@ say "sprites unpacked: $(ls runs/sprites/v1/*.png | wc -l)"
 CITY=()
 rm -rf runs/ds/gpu runs/train/gpu-n runs/train/gpu-t
 for city in 11 12; do
-  [ -f runs/ds/c$city/data.yaml ] || ( $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 4 \
+  [ -f runs/ds/c$city/data.yaml ] || ( $C synth --out runs/city/c$city --intersections 160 --seed $city --workers $(( $(nproc) / 2 )) \
     && $C dataset build --panoramas runs/city/c$city/manifest.csv --cameras runs/city/c$city/truth/cameras.csv \
        --tile 320 --negatives-ratio 1 --out runs/ds/c$city --splits-from .devdata/splits/c$city \
     && cmp runs/ds/c$city/splits.csv .devdata/splits/c$city/splits.csv ) > runs/logs/c$city.log 2>&1 &
@@ -53,15 +58,20 @@ $C render composite --sprites runs/sprites/v1 --out runs/ds/gpu --tiles "$TILES"
     || { tail -n 5 runs/logs/composite.log; exit 1; }
 say "composites: $(tail -1 runs/logs/composite.log)"
 HOURS=$($PY -c "import time; print(round(max(0.01, ($T0 + $END - 75 - time.time()) / 3600), 4))")
-say "training both runs for $HOURS h each"
-$C train --config configs/train/real-gpu.yaml --data runs/ds/gpu --weights "" --model-scale n --epochs 200 \
-    --name gpu-n --time "$HOURS" --device "$DEVICE" > runs/logs/gpu-n.log 2>&1 &
-PIDS=($!)
-$C train --config configs/train/real-gpu.yaml --data runs/ds/gpu --epochs 20 --name gpu-t --time "$HOURS" \
-    --device "$DEVICE" > runs/logs/gpu-t.log 2>&1 &
-PIDS+=($!)
+say "training ${ARM_LIST[*]} for $HOURS h each, $WORKERS loader workers each"
+PIDS=()
+for r in "${ARM_LIST[@]}"; do
+  case $r in  # gpu-n: the wide network from scratch (SGD: 200 planned epochs); gpu-t: v2's, from the city model
+    gpu-n) ARGS=(--weights "" --model-scale n --epochs 200) ;;
+    gpu-t) ARGS=(--epochs 20) ;;
+    *) echo "ARMS: unknown run $r (gpu-n, gpu-t)"; exit 2 ;;
+  esac
+  $C train --config configs/train/real-gpu.yaml --data runs/ds/gpu "${ARGS[@]}" --name "$r" --time "$HOURS" \
+      --device "$DEVICE" --workers "$WORKERS" > "runs/logs/$r.log" 2>&1 &
+  PIDS+=($!)
+done
 copy() {
-  for r in gpu-n gpu-t; do
+  for r in "${ARM_LIST[@]}"; do
     mkdir -p "$OUT/$r"
     [ -f runs/train/$r/weights/best.pt ] && cp runs/train/$r/weights/best.pt "$OUT/$r/best.pt.tmp" \
       && mv "$OUT/$r/best.pt.tmp" "$OUT/$r/best.pt"
@@ -73,6 +83,6 @@ running() { for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done
 while running; do sleep 20; copy; done
 for p in "${PIDS[@]}"; do wait "$p" || say "a training run failed (exit $?): see its log below"; done
 copy
-say "done: $(for r in gpu-n gpu-t; do echo "$r $(tail -1 runs/logs/$r.log)"; done | tr '\n' ' ')"
-tail -n 5 runs/logs/gpu-n.log runs/logs/gpu-t.log >> "$LOG"
+say "done: $(for r in "${ARM_LIST[@]}"; do echo "$r $(tail -1 "runs/logs/$r.log")"; done | tr '\n' ' ')"
+for r in "${ARM_LIST[@]}"; do tail -n 5 "runs/logs/$r.log" >> "$LOG"; done
 cp runs/ds/gpu/card.md "$OUT/composites_card.md" 2>/dev/null || true

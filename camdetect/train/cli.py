@@ -13,7 +13,7 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
                  resume: bool = False, threads: int | None = None, name: str | None = None,
                  data: str | None = None, batch: int | None = None, overwrite: bool = False,
                  mount: bool | None = None, command: str = "", time_hours: float | None = None,
-                 model_scale: str | None = None, device: str | None = None) -> Path:
+                 model_scale: str | None = None, device: str | None = None, workers: int | None = None) -> Path:
     """Train the detector (and the mount classifier when enabled) and write the run files; returns RUN."""
     import dataclasses
     import shutil
@@ -25,7 +25,7 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
 
     cfg = TrainConfig.from_yaml(config, epochs=epochs, imgsz=imgsz, weights=weights, threads=threads, name=name,
                                 data=data, batch=batch, time_hours=time_hours, model_scale=model_scale,
-                                device=device)
+                                device=device, workers=workers)
     if mount is not None:
         cfg.mount = dataclasses.replace(cfg.mount, enabled=mount)
     run_dir = (Path(cfg.project) / cfg.name).resolve()  # relative projects are relative to the working directory
@@ -70,6 +70,8 @@ def register(app: typer.Typer) -> None:
                                                "...); default: the recipe's, else the yaml's first."),
         device: str | None = typer.Option(None, "--device", help="Where to train: cpu (default), a CUDA GPU index "
                                           "(0, or 0,1 for two), mps."),
+        workers: int | None = typer.Option(None, "--workers", min=0, help="Data-loader processes (0: load in the "
+                                           "training process)."),
     ) -> None:
         """Train a detector from a model yaml (plus the mount classifier when enabled) into runs/train/NAME.
 
@@ -78,5 +80,5 @@ def register(app: typer.Typer) -> None:
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         run_dir = run_training(config, epochs=epochs, imgsz=imgsz, weights=weights, resume=resume, threads=threads,
                                name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command,
-                               time_hours=time_hours, model_scale=model_scale, device=device)
+                               time_hours=time_hours, model_scale=model_scale, device=device, workers=workers)
         typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")
