@@ -2,7 +2,7 @@
 # One GPU lease (docs/training.md "A GPU lease"): on a machine with one CUDA GPU and many cores, rebuild the data
 # from .devdata/ (training/gpu_payload.py) and train two default-model candidates side by side for a wall-clock
 # budget, writing what comes back under $OUT:
-#   gpu-n: camdetect-p2 at scale n (1.94 M parameters) from scratch, SGD (as the CPU "wide" run);
+#   gpu-n: camdetect-p2 at scale n (1.94 M parameters) from scratch (as the CPU "wide" run);
 #   gpu-t: camdetect-p2 at scale t (v2's 262 k network and cost) fine-tuned from the city model (as v2).
 # Data: 10,000 composites (seed 41) of the sprite library on the street photos only (the ablation's "street-only"
 # row: Open Images off), plus the truth tiles of cities c11 and c12 rebuilt from their seeds with this checkout's
@@ -61,7 +61,7 @@ HOURS=$($PY -c "import time; print(round(max(0.01, ($T0 + $END - 75 - time.time(
 say "training ${ARM_LIST[*]} for $HOURS h each, $WORKERS loader workers each"
 PIDS=()
 for r in "${ARM_LIST[@]}"; do
-  case $r in  # gpu-n: the wide network from scratch (SGD: 200 planned epochs); gpu-t: v2's, from the city model
+  case $r in  # gpu-n: the wide network from scratch (200 planned epochs); gpu-t: v2's, from the city model
     gpu-n) ARGS=(--weights "" --model-scale n --epochs 200) ;;
     gpu-t) ARGS=(--epochs 20) ;;
     *) echo "ARMS: unknown run $r (gpu-n, gpu-t)"; exit 2 ;;
