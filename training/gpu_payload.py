@@ -10,6 +10,7 @@ c11's held-out panoramas out of training exactly as here). The real-camera evalu
     python training/gpu_payload.py --sprites runs/sprites/v1 --street ../shared/data/street-backgrounds \
         --exclude opensfm/ --exclude geovisio_pypi/ --splits runs/ds/c11 --splits runs/ds/c12 --max-sprites 500 \
         --out .devdata
+    python training/gpu_payload.py --unpack-sprites .devdata/sprites --to runs/sprites/gpu   # there (gpu_run.sh)
 """
 
 from __future__ import annotations
@@ -43,15 +44,35 @@ def pack_sprites(src: Path, out: Path, max_sprites: int) -> int:
     return len(keep)
 
 
+def unpack_sprites(src: Path, out: Path) -> int:
+    """The packed library back as the 16-bit PNGs (and their JSON) that ``render composite --sprites`` reads."""
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for f in sorted(src.iterdir()):
+        if f.name.endswith(".npy.xz"):
+            cv2.imwrite(str(out / f.name.replace(".npy.xz", ".png")), np.load(io.BytesIO(lzma.decompress(f.read_bytes()))))
+            n += 1
+        else:
+            shutil.copy2(f, out / f.name)
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sprites", type=Path, required=True)
-    ap.add_argument("--street", type=Path, required=True)
+    ap.add_argument("--unpack-sprites", type=Path, help="unpack a packed sprite folder into --to, and nothing else")
+    ap.add_argument("--to", type=Path, default=Path("runs/sprites/gpu"))
+    ap.add_argument("--sprites", type=Path)
+    ap.add_argument("--street", type=Path)
     ap.add_argument("--exclude", action="append", default=[])
     ap.add_argument("--splits", type=Path, action="append", default=[], help="dataset folders (splits.csv)")
     ap.add_argument("--max-sprites", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path(".devdata"))
     a = ap.parse_args()
+    if a.unpack_sprites:
+        print(f"{a.to}: {unpack_sprites(a.unpack_sprites, a.to)} sprites unpacked")
+        return
+    if not (a.sprites and a.street):
+        ap.error("--sprites and --street are required to pack")
     if a.out.exists():
         shutil.rmtree(a.out)
     n = pack_sprites(a.sprites, a.out / "sprites", a.max_sprites)

@@ -30,18 +30,8 @@ fi
 export YOLO_OFFLINE=1 YOLO_AUTOINSTALL=0 YOLO_CONFIG_DIR=$PWD/.camdetect/yolo PYTHONUNBUFFERED=1
 C="$PY -m camdetect.cli"
 say "start: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo no GPU), $(nproc) cores"
-$PY - <<'PY'
-import io, lzma
-from pathlib import Path
-import cv2, numpy as np
-out = Path("runs/sprites/v1"); out.mkdir(parents=True, exist_ok=True)
-for f in sorted(Path(".devdata/sprites").iterdir()):
-    if f.name.endswith(".npy.xz"):
-        cv2.imwrite(str(out / f.name.replace(".npy.xz", ".png")), np.load(io.BytesIO(lzma.decompress(f.read_bytes()))))
-    else:
-        (out / f.name).write_bytes(f.read_bytes())
-PY
-say "sprites unpacked: $(ls runs/sprites/v1/*.png | wc -l)"
+$PY training/gpu_payload.py --unpack-sprites .devdata/sprites --to runs/sprites/gpu
+say "sprites unpacked: $(ls runs/sprites/gpu/*.png | wc -l)"
 CITY=()
 rm -rf runs/ds/gpu runs/train/gpu-n runs/train/gpu-t
 for city in 11 12; do
@@ -53,7 +43,7 @@ for city in 11 12; do
 done
 for p in "${CITY[@]}"; do wait "$p" || { tail -n 5 runs/logs/c*.log; exit 1; }; done
 say "cities built; splits identical to this checkout's"
-$C render composite --sprites runs/sprites/v1 --out runs/ds/gpu --tiles "$TILES" --seed 41 --workers "$(nproc)" \
+$C render composite --sprites runs/sprites/gpu --out runs/ds/gpu --tiles "$TILES" --seed 41 --workers "$(nproc)" \
     --backgrounds .devdata/street=1 --include runs/ds/c11 --include runs/ds/c12 --no-progress > runs/logs/composite.log 2>&1 \
     || { tail -n 5 runs/logs/composite.log; exit 1; }
 say "composites: $(tail -1 runs/logs/composite.log)"
