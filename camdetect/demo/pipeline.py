@@ -61,6 +61,8 @@ class DemoSettings:
     seed: int = 1
     recipe: str = "configs/train/ci.yaml"  # base training recipe (model yaml, augmentation, mount classifier)
     weights: str = ""                # fine-tune from this checkpoint when it exists (repo-relative or absolute)
+    keep_start: bool = False         # each fine-tune keeps its start weights when it does not beat them on its
+                                     # val split (train recipe key keep_start, camdetect.train.start_guard)
     mount_fallback: str = ""         # export --mount-model: used only when the run's own mount classifier was
                                      # skipped or is degenerate, and the summary says so ("" or missing: none)
     labels: str = "consensus"        # what the detector trains on: "consensus" (the volunteers' majority) |
@@ -112,6 +114,7 @@ class DemoSection(StrictModel):
     seed: NonNegativeInt = None
     recipe: YamlFile = None
     weights: CheckpointFile = None
+    keep_start: bool = None
     mount_fallback: OnnxFile = None
     labels: Literal["consensus", "lean", "truth"] = None
     splits_from: str = None
@@ -178,7 +181,8 @@ def write_recipe(layout: Layout, s: DemoSettings) -> None:
     weights = weights_used(s)  # the shipped model: fine-tune it (the recipe must name its model yaml)
     derive_recipe(_repo_path(s.recipe), layout.recipe, name=layout.run_name, project=str(layout.train_project),
                   data=str(layout.ds), imgsz=s.imgsz, epochs=s.epochs, batch=s.batch, seed=s.seed, threads=0,
-                  mount={"enabled": s.mount}, **({"weights": str(weights)} if weights is not None else {}))
+                  mount={"enabled": s.mount},
+                  **({"weights": str(weights), "keep_start": s.keep_start} if weights is not None else {}))
 
 
 def weights_used(s: DemoSettings) -> Path | None:
@@ -386,7 +390,8 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
 def recipe_key(s: DemoSettings, **more) -> str:
     """What a written recipe depends on (its stamp): a change to other settings leaves training done."""
     return json.dumps({"recipe": s.recipe, "imgsz": s.imgsz, "epochs": s.epochs, "batch": s.batch, "seed": s.seed,
-                       "mount": s.mount, "weights": str(weights_used(s)), **more}, sort_keys=True)
+                       "mount": s.mount, "weights": str(weights_used(s)),
+                       **({"keep_start": True} if s.keep_start else {}), **more}, sort_keys=True)
 
 
 def write_recipe2(L: Layout, s: DemoSettings) -> None:
@@ -400,7 +405,7 @@ def write_recipe2(L: Layout, s: DemoSettings) -> None:
     data = L.ds_round2 if s.round2_data == "merged" else L.ds_reviewed
     derive_recipe(_repo_path(s.recipe), L.recipe2, name=L.run2_name, project=str(L.train_project),
                   data=str(data), imgsz=s.imgsz, epochs=s.round_epochs, batch=s.batch, seed=s.seed, threads=0,
-                  mount={"enabled": False}, weights=str(weights))
+                  mount={"enabled": False}, weights=str(weights), keep_start=s.keep_start)
 
 
 def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:

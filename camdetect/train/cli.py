@@ -46,7 +46,8 @@ def run_training(config: Path, *, epochs: int | None = None, imgsz: int | None =
 
         mount_summary = train_mount_classifier(cfg, run_dir)
     write_run_files(run_dir, cfg, class_names=result["names"], data_hash=data_hash, command=command,
-                    metrics=metrics, dataset_info=info, mount=mount_summary)
+                    metrics=metrics, dataset_info=info, mount=mount_summary,
+                    start_check=result.get("start_check"))
     return run_dir
 
 

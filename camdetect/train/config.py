@@ -70,6 +70,9 @@ class TrainConfig:
     # yolo file name (yolo11n.yaml) or else the first key, never from a `scale:` line, so this is the one way to pick.
     model_scale: str = ""
     weights: str = ""  # optional checkpoint to start from (never downloaded)
+    # with weights: validate them beside the fine-tuned best.pt on val and keep them when fine-tuning did not beat
+    # them on mAP@0.5 (camdetect.train.start_guard)
+    keep_start: bool = False
     imgsz: int = 320
     epochs: int = 30
     time_hours: float = 0.0  # wall-clock budget; > 0: ultralytics re-plans the epochs (and LR schedule) to fit it
@@ -228,6 +231,7 @@ class TrainRecipeFile(StrictModel):
     model: YamlFile = None
     model_scale: Annotated[str, Field(pattern=r"^[a-z]$")] = None
     weights: CheckpointFile = None
+    keep_start: bool = None
     imgsz: ImageSize = None
     epochs: PositiveInt = None
     time_hours: NonNegativeFloat = None

@@ -165,7 +165,8 @@ def fit_checkpoint(cfg: TrainConfig, YOLO, weights: str, checkpoint) -> WeightsF
 
 
 def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> dict:
-    """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names}."""
+    """Train (or resume) into ``run_dir`` (= ultralytics save_dir); returns {seconds, n_train_images, names,
+    start_check} (``keep_start``: camdetect.train.start_guard)."""
     from camdetect.train.augment import street_augmentations
 
     YOLO = import_ultralytics(cfg.threads)
@@ -229,7 +230,16 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
     names = [str(n) for n in (model.names.values() if isinstance(model.names, dict) else model.names)]
     if not (run_dir / "weights" / "best.pt").is_file():
         raise ValueError(f"{run_dir}: training finished without weights/best.pt (see ultralytics output above)")
-    return {"seconds": seconds, "n_train_images": count_images(data_yaml), "names": names}
+    check = None
+    if cfg.keep_start and cfg.weights:
+        from camdetect.train.start_guard import keep_better
+
+        check = keep_better(YOLO, cfg.resolve_path(cfg.weights), run_dir, data_yaml=data_yaml, names=names,
+                            imgsz=cfg.imgsz, batch=cfg.batch, device=cfg.device)
+        torch.set_num_threads(auto_threads(cfg.threads))
+        print(f"camdetect train: {check.line()}", flush=True)
+    return {"seconds": seconds, "n_train_images": count_images(data_yaml), "names": names,
+            "start_check": check.to_dict() if check else None}
 
 
 def dataset_info(cfg: TrainConfig) -> dict:

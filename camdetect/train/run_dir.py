@@ -64,7 +64,8 @@ def summarize_metrics(rows: list[dict[str, float]], seconds: float, n_train_imag
 
 
 def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], data_hash: str, command: str,
-                    metrics: dict, dataset_info: dict, mount: dict | None = None) -> None:
+                    metrics: dict, dataset_info: dict, mount: dict | None = None,
+                    start_check: dict | None = None) -> None:
     """camdetect_run.json, metrics.json, model_card.md (atomic)."""
     from camdetect.taxonomy import load_taxonomy
     from camdetect.train.detector import auto_threads
@@ -81,6 +82,7 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
         "crop": {"context": dataset_info.get("options", {}).get("crop_context"),
                  "size": dataset_info.get("options", {}).get("crop_size")},
         "mount_model": mount,
+        "start_check": start_check,  # keep_start: which weights best.pt holds (camdetect.train.start_guard)
     }
     atomic_write_text(run_dir / "camdetect_run.json", json.dumps(info, indent=2, default=str))
     atomic_write_text(run_dir / "metrics.json", json.dumps({**metrics, "mount": mount}, indent=2, default=str))
@@ -96,6 +98,9 @@ def write_run_files(run_dir: Path, cfg: TrainConfig, *, class_names: list[str], 
         f"- Model: `{cfg.model}`" + (f", initial weights `{cfg.weights}`" if cfg.weights else ", from scratch (no pretrained weights)"),
         f"- Data: `{cfg.data}`, content hash `{data_hash}`"
         + (f", built by `{dataset_info.get('command')}`" if dataset_info.get("command") else ""),
+    ] + ([f"- Start weights kept: fine-tuning did not beat them on val mAP@0.5 ({start_check['start_map50']:.3f} vs "
+          f"{start_check['tuned_map50']:.3f}); the fine-tuned weights are weights/best-finetuned.pt"]
+         if start_check and start_check.get("kept") == "start" else []) + [
         f"- imgsz {cfg.imgsz}, epochs {cfg.epochs} (ran {metrics.get('epochs_run', 0)}), batch {cfg.batch}, seed {cfg.seed}",
         f"- Street augmentation: {'on' if cfg.augment.enabled else 'off'} ({', '.join(f'{k}={v}' for k, v in cfg.augment.__dict__.items() if k != 'enabled')})",
         "", "## Metrics (ultralytics val split, conf 0.001)", "",

@@ -27,6 +27,7 @@ def test_shipped_recipes_load_and_name_an_existing_model_yaml(path):
     ("data: x\nepochs: [1\n", "not valid YAML"),
     ("data: x\ndevice: gpu\n", "device: "),
     ("data: x\ncache: memory\n", "cache: "),
+    ("data: x\nkeep_start: maybe\n", "keep_start: "),
 ])
 def test_bad_recipes_name_the_file(tmp_path, text, message):
     p = tmp_path / "r.yaml"

@@ -132,8 +132,14 @@ def test_two_class_checkpoint_fine_tunes_on_three_classes(trained, tmp_path, cap
     weights = ROOT / "models" / "camdetect-city.pt"
     if not weights.is_file():
         pytest.skip("no shipped checkpoint")
-    run = _fine_tune(tmp_path, ds, weights=str(weights), lr0=0.0, optimizer="SGD", extra={"warmup_epochs": 0})
-    assert "head rows copied by name: dome, bullet; new: alpr" in capfd.readouterr().out
+    run = _fine_tune(tmp_path, ds, weights=str(weights), lr0=0.0, optimizer="SGD", extra={"warmup_epochs": 0},
+                     keep_start=True)
+    out = capfd.readouterr().out
+    assert "head rows copied by name: dome, bullet; new: alpr" in out
+    # keep_start cannot put a 2-class start in a 3-class run's best.pt: it says so and leaves the fine-tune
+    assert "start weights not compared: the start's classes (dome, bullet) differ from the data's" in out
+    check = json.loads((run / "camdetect_run.json").read_text())["start_check"]
+    assert check["kept"] == "not compared" and not (run / "weights" / "best-finetuned.pt").exists()
     src = YOLO(str(weights)).model
     dst = YOLO(str(run / "weights" / "last.pt")).model
     assert list(dst.names.values()) == ["dome", "bullet", "alpr"]
@@ -152,6 +158,27 @@ def test_train_from_a_wider_checkpoint_trains_that_network(trained, wide_checkpo
     assert f"weights: {path} supply 100% of the tensors" in capfd.readouterr().out
     assert sum(p.numel() for p in YOLO(str(run / "weights" / "last.pt")).model.parameters()) > 1_500_000
     assert json.loads((run / "camdetect_run.json").read_text())["config"]["model_scale"] == "n"
+
+
+def test_keep_start_puts_the_better_of_start_and_fine_tune_in_best(trained, tmp_path, capfd):
+    """keep_start validates the start checkpoint and the fine-tuned best.pt on val; best.pt ends up holding the one
+    with the higher mAP@0.5 (the start on a tie), the other stays beside it, and the run files record both figures."""
+    import hashlib
+
+    smoke, ds = trained
+    start = smoke / "weights" / "best.pt"
+    run = _fine_tune(tmp_path, ds, weights=str(start), keep_start=True, lr0=0.05)
+    check = json.loads((run / "camdetect_run.json").read_text())["start_check"]
+    digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (start, run / "weights" / "best.pt")}
+    assert 0.0 <= check["start_map50"] <= 1.0 and 0.0 <= check["tuned_map50"] <= 1.0
+    if check["start_map50"] >= check["tuned_map50"]:
+        assert check["kept"] == "start" and len(set(digest.values())) == 1
+        assert (run / "weights" / "best-finetuned.pt").is_file()
+        assert "Start weights kept" in (run / "model_card.md").read_text()
+        assert "kept the start weights: fine-tuning did not beat them" in capfd.readouterr().out
+    else:
+        assert check["kept"] == "fine-tuned" and len(set(digest.values())) == 2
+        assert not (run / "weights" / "best-finetuned.pt").exists()
 
 
 def _fine_tune(tmp_path, ds, **recipe):
