@@ -117,7 +117,8 @@ def write_card(out: Path, items, opts, tax, *, mode: str, warnings: list[str], c
     lines = [f"# Dataset card: {out.name}", "",
              f"Built by `{command or 'camdetect dataset build'}` ({mode} mode). Content hash `{summary['hash']}`.", "",
              f"Detector classes ({opts.classes}): {', '.join(names)}. "
-             + (f"Views: {opts.plan.n_headings} headings x {opts.plan.fov:g} deg FOV, pitch {opts.plan.pitch:g}, "
+             + (f"Views: {opts.plan.n_headings} headings x {opts.plan.fov:g} deg FOV, pitch {opts.plan.pitch:g}"
+                f"{opts.plan.upper_text()}, "
                 f"{opts.plan.width}x{opts.plan.height} px" if mode == "panoramas" else "Photos used as they are")
              + (f"; tiles of {opts.tile} px ({opts.tile_overlap:.0%} overlap)" if opts.tile else "") + ".",
              f"Boxes with less than {opts.min_visible:.0%} of their area inside an image are greyed out, not labelled. "

@@ -81,6 +81,8 @@ class DemoSettings:
     round2_from: str = "shipped"     # second round starts from: "shipped" (weights, else round 1's) | "round1"
     round2_data: str = "reviewed"    # second round trains on: "reviewed" (verified views only) | "merged"
     layout: str = "tiles"            # camdetect score --layout of every scoring (docs/scoring.md, Tile layout)
+    views: str = ""                  # view plan YAML of the dataset build and every scoring ("": the default ring;
+                                     # configs/views/two-rings.yaml also sees cameras right overhead)
     baseline: bool = True            # also score the held-out panoramas with the shipped model as it is
     refine_boxes: str = ""           # detector ONNX that sizes the crowd's point boxes (`labels refine-boxes`)
                                      # before the dataset is built ("": the size prior's boxes as they are)
@@ -126,6 +128,7 @@ class DemoSection(StrictModel):
     round2_from: Literal["shipped", "round1"] = None
     round2_data: Literal["reviewed", "merged"] = None
     layout: str = None
+    views: YamlFile = None
     baseline: bool = None
     refine_boxes: OnnxFile = None  # "" for off (a missing file is an error at the stage)
 
@@ -201,6 +204,11 @@ def mount_fallback_args(s: DemoSettings) -> list[str]:
     return ["--mount-model", str(p)] if p.is_file() else []
 
 
+def plan_args(s: DemoSettings, flag: str) -> list[str]:
+    """``FLAG PATH`` for the configured view plan (dataset build: --views, score: --plan), or nothing."""
+    return [flag, str(_repo_path(s.views))] if s.views else []
+
+
 def _repo_path(path: str) -> Path:
     return Path(path) if Path(path).is_absolute() else REPO / path
 
@@ -239,7 +247,8 @@ def plan(layout: Layout, s: DemoSettings) -> list[Stage]:
               + (["--negatives-ratio", str(s.negatives)] if s.negatives is not None else [])
               + (["--tile", str(s.tile)] if s.tile else [])
               + (["--ignore", str(doubtful)] if ignore else [])
-              + (["--splits-from", str(Path(s.splits_from).resolve())] if s.splits_from else []), clean=[L.ds]),
+              + (["--splits-from", str(Path(s.splits_from).resolve())] if s.splits_from else [])
+              + plan_args(s, "--views"), clean=[L.ds]),
         Stage("train recipe", [L.recipe], func=lambda: write_recipe(L, s), key=recipe_key(s)),
         Stage("train", [L.run / "weights" / "best.pt"],
               ["train", "--config", str(L.recipe), "--overwrite"]),
@@ -294,7 +303,7 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
         return [
             Stage("score", [L.score / "suggestions.jsonl", L.db_file],
                   ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-                   "--out", str(L.score), "--conf", str(s.conf), "--layout", s.layout],
+                   "--out", str(L.score), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"),
                   clean=[L.score, L.media, L.db_file]),
             Stage("eval", [L.eval / "report.json"],
                   ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
@@ -306,11 +315,11 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               key="alternate intersections"),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_review), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.review_conf), "--layout", s.layout],
+               "--out", str(L.score), "--conf", str(s.review_conf), "--layout", s.layout] + plan_args(s, "--plan"),
               clean=[L.score, L.media, L.db_file]),
         Stage("eval score", [measured / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model), "--db", f"sqlite:///{L.eval / 'scores.db'}",
-               "--out", str(measured), "--conf", str(s.conf), "--layout", s.layout], clean=[L.eval]),
+               "--out", str(measured), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[L.eval]),
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(measured / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(L.eval)], clean=[L.eval / "report.json"]),
@@ -380,7 +389,7 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               clean=[L.model2, L.model2.with_name("model2-mount.onnx")]),
         Stage("round 2 score", [r2 / "score" / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model2), "--db", f"sqlite:///{r2 / 'review.db'}",
-               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf), "--layout", s.layout], clean=[r2]),
+               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[r2]),
         Stage("round 2 eval", [r2 / "eval" / "report.json"],
               ["eval", "--predictions", str(r2 / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(r2 / "eval")], clean=[r2 / "eval"]),
@@ -419,7 +428,7 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     return [
         Stage("baseline score", [b / "score" / "suggestions.jsonl"],
               ["score", str(held_out_manifest(L, s)), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
-               "--out", str(b / "score"), "--conf", str(s.conf), "--layout", s.layout], clean=[b]),
+               "--out", str(b / "score"), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[b]),
         Stage("baseline eval", [b / "eval" / "report.json"],
               ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(held_out_manifest(L, s)), "--out", str(b / "eval")], clean=[b / "eval"]),

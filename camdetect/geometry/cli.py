@@ -74,7 +74,7 @@ def plan(
 
     vp = ViewPlan.from_yaml(config)
     views = plan_views(pano_id, vp)
-    typer.echo(f"plan: {vp.n_headings} views/panorama, pitch {vp.pitch:g}, fov {vp.fov:g}, "
+    typer.echo(f"plan: {vp.views_per_pano} views/panorama, pitch {vp.pitch:g}{vp.upper_text()}, fov {vp.fov:g}, "
                f"{vp.width}x{vp.height} px, overlap {vp.overlap:g} deg")
     for v in views:
         typer.echo(f"  {v.view_id}")

@@ -101,7 +101,8 @@ def plan_figure(pano: np.ndarray, plan: ViewPlan, out: str | Path, pano_heading:
     ax.set_ylim(H, 0)
     ax.set_xlabel(f"u (px): centre column = pano_heading {pano_heading:g} deg; the left/right edge is the seam")
     ax.set_ylabel("v (px): row 0 = pitch +90")
-    ax.set_title(title or f"{plan.n_headings} views x {plan.fov:g} deg at pitch {plan.pitch:+g}, {plan.width}x{plan.height} px "
+    ax.set_title(title or f"{plan.n_headings} views x {plan.fov:g} deg at pitch {plan.pitch:+g}{plan.upper_text()}, "
+                 f"{plan.width}x{plan.height} px "
                  f"(dashed: the +0..+20 deg band where cameras hang)", fontsize=10)
     for i, v in enumerate(cuts):
         a = fig.add_subplot(grid[1, i])

@@ -134,10 +134,11 @@ def plan_report(plan: ViewPlan, boxes: StanfordBoxes | str | Path | None = None,
     w, h, seen, whole = camera_sizes(plan, boxes)
     side = np.sqrt(w * h)[seen]
     return {
-        "name": name or f"{plan.n_headings} x {plan.fov:g} deg, pitch {plan.pitch:g}, {plan.width}x{plan.height}",
+        "name": name or (f"{plan.n_headings} x {plan.fov:g} deg, pitch {plan.pitch:g}{plan.upper_text()}, "
+                         f"{plan.width}x{plan.height}"),
         "plan": plan.to_dict(),
-        "views_per_pano": plan.n_headings,
-        "megapixels_per_pano": plan.n_headings * plan.width * plan.height / 1e6,
+        "views_per_pano": plan.views_per_pano,
+        "megapixels_per_pano": plan.views_per_pano * plan.width * plan.height / 1e6,
         "overlap_deg": plan.overlap,
         "n_cameras": len(boxes),
         "seen": float(seen.mean()),
@@ -170,8 +171,9 @@ def size_figure(plans: dict[str, ViewPlan], boxes: StanfordBoxes, out: str | Pat
         side = np.sqrt(w * h)[seen]
         ax.hist(side, bins=bins, histtype="step", lw=2, color=c, label=f"{name}: median {np.median(side):.1f} px")
         half = vertical_fov(View("", 0, plan.pitch, plan.fov, plan.width, plan.height)) / 2
-        ax2.axhspan(plan.pitch - half, plan.pitch + half, color=c, alpha=0.15)
-        ax2.axhline(plan.pitch, color=c, lw=1)
+        for pitch in sorted({p for _, p in plan.angles}):
+            ax2.axhspan(pitch - half, pitch + half, color=c, alpha=0.15)
+            ax2.axhline(pitch, color=c, lw=1)
     ax.axvline(16, color="k", ls="--", lw=1)
     ax.set_xlabel("camera box size sqrt(w * h) in the view that sees it best (px)")
     ax.set_ylabel("Stanford cameras")

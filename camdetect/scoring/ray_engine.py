@@ -173,7 +173,7 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     try:
         if todo:
             plan = ViewPlan.from_yaml(cfg.plan)
-            per_job_units = plan.n_headings if any(j.kind == "panorama" for j in todo) else 1
+            per_job_units = plan.views_per_pano if any(j.kind == "panorama" for j in todo) else 1
             queue = _batches(todo, jobs_per_batch or max(1, cfg.batch // per_job_units))
             started_here = _connect(address, num_cpus)
             try:

@@ -85,6 +85,36 @@ def test_plan_order_and_paths(tmp_path: Path) -> None:
     assert str(Layout(tmp_path).manifest_test) in plain[-1].args
 
 
+def test_views_setting_reaches_the_dataset_and_every_scoring(tmp_path: Path) -> None:
+    """``views``: the dataset build cuts and every scoring scores the same view plan (two rings here); unset, no
+    stage names a plan (the commands, and so the stamps of existing runs, stay as they were)."""
+    two = DemoSettings.load(quick=True, views="configs/views/two-rings.yaml")
+    stages = {s.name: s.args for s in plan(Layout(tmp_path), two)}
+    scorings = [args for args in stages.values() if args and args[0] == "score"]
+    assert len(scorings) == 3  # quick: no baseline (no shipped weights), so the queue, the final half, round 2
+    for args in scorings:
+        assert args[args.index("--plan") + 1].endswith("configs/views/two-rings.yaml")
+    assert stages["dataset build"][stages["dataset build"].index("--views") + 1].endswith("two-rings.yaml")
+    plain = plan(Layout(tmp_path), DemoSettings.load(quick=True))
+    assert not any("--plan" in (s.args or []) or "--views" in (s.args or []) for s in plain)
+
+
+def test_keep_start_reaches_both_rounds_recipes(tmp_path: Path) -> None:
+    import yaml
+
+    from camdetect.demo.pipeline import write_recipe, write_recipe2
+
+    L = Layout(tmp_path / "demo")
+    shipped = tmp_path / "shipped.pt"
+    shipped.write_bytes(b"x")
+    s = DemoSettings(recipe="configs/train/default.yaml", weights=str(shipped), keep_start=True)
+    write_recipe(L, s)
+    write_recipe2(L, s)
+    for path in (L.recipe, L.recipe2):
+        recipe = yaml.safe_load(path.read_text())
+        assert recipe["keep_start"] is True and recipe["weights"] == str(shipped)
+
+
 def test_held_out_split_alternates_intersections(tmp_path: Path) -> None:
     from camdetect.demo.pipeline import split_held_out
 

@@ -38,6 +38,8 @@ def test_plan_views_headings(n, offset, expected):
         ("fov: wide\n", "fov: expected a number, got 'wide'"),
         ("- 1\n- 2\n", "expected a mapping"),
         ("fov: [1,\n", "not valid YAML"),
+        ("upper_headings: -1\n", "upper_headings: must be >= 0"),
+        ("upper_headings: 5\nupper_pitch: 95\n", "upper_pitch: must be <= 90"),
     ],
 )
 def test_bad_yaml_names_the_file(tmp_path, text, message):
@@ -61,3 +63,20 @@ def test_missing_yaml(tmp_path):
 def test_best_view(heading, pitch, expected):
     views = plan_views("p")
     assert best_view(views, heading, pitch) == expected
+
+
+def test_two_rings_plan_adds_an_upper_ring_that_sees_overhead_cameras():
+    """configs/views/two-rings.yaml: the default ring, then 6 views at pitch 57 offset by half a step; a camera at
+    +45 deg (right overhead, no view of the default ring shows it) is in one of them."""
+    from camdetect.geometry.planner import DEFAULT_PLAN_PATH
+
+    plan = ViewPlan.from_yaml(DEFAULT_PLAN_PATH.with_name("two-rings.yaml"))
+    views = plan_views("p", plan)
+    assert plan.views_per_pano == len(views) == 16 and len({v.view_id for v in views}) == 16
+    assert [(v.heading, v.pitch) for v in views[:10]] == [(v.heading, v.pitch) for v in plan_views("p")]
+    assert [v.heading for v in views[10:]] == pytest.approx([30.0 + 60 * i for i in range(6)])
+    assert {v.pitch for v in views[10:]} == {57.0}
+    assert "+ 6 at pitch 57" in plan.upper_text() and ViewPlan().upper_text() == ""
+    for heading in (0.0, 36.0, 100.0, 250.0):  # 36: between two upper views
+        assert best_view(plan_views("p"), heading, 45.0) is None
+        assert best_view(views, heading, 45.0) >= 10
