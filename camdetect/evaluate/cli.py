@@ -61,9 +61,10 @@ def eval_command(
                 raise FileNotFoundError(f"{manifest}: manifest not found")
             city = (city[0], manifest)
         if model is None:
-            return _finish(_panorama_set(city, predictions, classes, tax), data=data, split="panoramas",
-                           source=str(predictions), pred_path=predictions, effort_path=effort_path,
-                           effort_model=effort_model, conf=conf, tax=tax, out=out)
+            es, extra = _panorama_set(city, predictions, classes, tax)
+            return _finish(es, data=data, split="panoramas", source=str(predictions), pred_path=predictions,
+                           effort_path=effort_path, effort_model=effort_model, conf=conf, tax=tax, out=out,
+                           extra_meta=extra)
         raise ValueError(f"{data}: panorama truth needs --predictions from `camdetect score`; "
                          "--model evaluates on a dataset dir (views.csv + boxes.csv)")
     truth = load_dataset_truth(data, split)
@@ -88,8 +89,10 @@ def eval_command(
 
 def _panorama_set(city, predictions: Path, classes: str | None, tax):
     from camdetect.evaluate.panorama import (
+        cameras_outside_plan,
         load_panorama_truth,
         read_suggestion_rows,
+        scored_view_plan,
         suggestions_on_panoramas,
     )
     from camdetect.evaluate.samples import align, used_classes
@@ -100,7 +103,12 @@ def _panorama_set(city, predictions: Path, classes: str | None, tax):
     preds = suggestions_on_panoramas(read_suggestion_rows(predictions), truth, headings, types)
     if not classes:
         types = used_classes(types, preds, truth)
-    return align(truth, preds, types, source=str(predictions), truth_source=str(cameras_csv))
+    extra = {}
+    plan = scored_view_plan(predictions)
+    if plan is not None:  # the scorer said which views it cut: cameras outside all of them are out of reach
+        outside = cameras_outside_plan(truth, headings, plan)
+        extra = {"view_plan": plan.to_dict(), "cameras_outside_views": outside}
+    return align(truth, preds, types, source=str(predictions), truth_source=str(cameras_csv)), extra
 
 
 def warn_unmatched(es, pred_path, data) -> None:
@@ -114,7 +122,8 @@ def warn_unmatched(es, pred_path, data) -> None:
                    f"images are not in {data} and are left out (e.g. {es.unmatched_example!r})", err=True)
 
 
-def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, conf, tax, out) -> None:
+def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, conf, tax, out,
+            extra_meta: dict | None = None) -> None:
     from camdetect.evaluate.report import EvalOptions, evaluate, write_report
 
     warn_unmatched(es, pred_path, data)
@@ -122,7 +131,7 @@ def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, co
     meta = {"model": source, "data": str(data), "split": split, "predictions": str(pred_path),
             "effort_config": str(effort_path) if effort_path else "built-in defaults",
             "command": "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-            if Path(sys.argv[0]).name == "camdetect" else ""}
+            if Path(sys.argv[0]).name == "camdetect" else "", **(extra_meta or {})}
     result, objects = evaluate(es, tuple(tax.types), tuple(tax.mounts),
                                EvalOptions(conf=conf, effort=effort_model), meta)
     paths = write_report(result, objects, out)
@@ -133,6 +142,11 @@ def _finish(es, *, data, split, source, pred_path, effort_path, effort_model, co
 
     typer.echo(f"mAP50 {f(c['mAP50'])}  mAP50-95 {f(c['mAP50_95'])}  AP_small {f(c['coco_area']['small']['AP'])}  "
                f"max camera recall {e['max_recall']:.1%}")
+    outside = result["meta"].get("cameras_outside_views")
+    if outside:
+        typer.echo(f"{len(outside)} of {e['n_cameras']} cameras are in no view the scorer cut ({', '.join(outside[:5])}): "
+                   f"no detector scoring these views can find them (a view plan with an upper ring can, "
+                   "configs/views/two-rings.yaml)")
     for t in e["at_targets"]:
         typer.echo(f"recall {t['target_recall']:.0%}: " + (
             f"effort saved {t['saved']:.1%} at threshold {f(t['threshold'])} "

@@ -136,6 +136,38 @@ def suggestions_on_panoramas(rows_by_pano: dict[str, list[dict]], truths: list[I
     return preds
 
 
+def cameras_outside_plan(truths: list[ImageTruth], headings: dict[str, float], plan) -> list[str]:
+    """Ids of the truth cameras whose box centre no view of ``plan`` (a :class:`~camdetect.geometry.ViewPlan`)
+    shows: no detector that scored those views can find them, so they cap the highest recall reachable."""
+    from camdetect.geometry import best_view, plan_views
+    from camdetect.geometry.projection import pano_to_angles
+
+    views = plan_views("eval", plan)
+    out = []
+    for t in truths:
+        for box, cid in zip(t.boxes, t.camera_ids):
+            heading, pitch = pano_to_angles((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, t.width, t.height,
+                                            headings.get(t.image, 0.0))
+            if best_view(views, float(heading), float(pitch)) is None:
+                out.append(cid)
+    return out
+
+
+def scored_view_plan(predictions: Path):
+    """The view plan the scorer recorded in the ``summary.json`` beside its suggestions, or None (an older run,
+    suggestions from elsewhere, or a summary without one)."""
+    import json
+
+    from camdetect.geometry import ViewPlan
+
+    path = Path(predictions).parent / "summary.json"
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8")).get("view_plan")
+        return ViewPlan(**plan) if plan else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
 def read_suggestion_rows(path: Path) -> dict[str, list[dict]]:
     """Suggestion JSONL rows grouped by pano_id; rows must carry their view (heading, pitch, fov, size)."""
     if not path.exists():

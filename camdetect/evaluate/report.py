@@ -80,7 +80,13 @@ def markdown(r: dict, images: dict[str, str]) -> str:
               f"({m['n_images_without_cameras']} without cameras), {m['n_intersections']} intersections, "
               f"{m['n_truth_boxes']} truth boxes = {m['n_physical_cameras']} physical cameras, "
               f"{m['n_predictions']} predictions",
-              f"- command: `{m.get('command', '')}`" if m.get("command") else "", ""]
+              f"- command: `{m.get('command', '')}`" if m.get("command") else ""]
+    if m.get("cameras_outside_views"):
+        out = m["cameras_outside_views"]
+        lines.append(f"- **{len(out)} of {m['n_physical_cameras']} cameras are in no view the scorer cut** "
+                     f"({', '.join(out)}): no detector scoring these views can find them, so they cap the highest "
+                     "recall reachable")
+    lines.append("")
     lines += ["## Detection (COCO, faster-coco-eval)", "",
               "| metric | value |", "|---|---|",
               f"| mAP@0.5 | {_f(c['mAP50'])} |", f"| mAP@0.5:0.95 | {_f(c['mAP50_95'])} |",

@@ -123,6 +123,7 @@ class ScoreSummary:
     layout: dict = field(default_factory=dict)  # the tile layout's settings (--layout)
     runtime: dict = field(default_factory=dict)  # the ONNX runtime and its precision (--runtime)
     nms: str = DEFAULT_NMS  # suppression across classes or within each (--nms)
+    view_plan: dict = field(default_factory=dict)  # the panorama views cut (--plan): eval counts cameras none shows
 
     def add_tiles(self, meta: dict) -> None:
         """Count one image's tiles from its stored meta (both engines)."""
@@ -595,7 +596,7 @@ def score(cfg: ScoreConfig) -> ScoreSummary:
     summary = ScoreSummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo),
                            tile_policy=scorer.tile_policy.to_json(), layout=scorer.layout.to_json(),
                            runtime={**scorer.runtime.to_json(scorer.runtime_asked), "streams": scorer.streams},
-                           nms=scorer.nms)
+                           nms=scorer.nms, view_plan=scorer.plan.to_dict())
     out = Path(cfg.out) if cfg.out else None
     # created up front: a run that finds nothing still leaves suggestions.jsonl (empty), the file eval reads
     log = JsonlLedger(out / "suggestions.jsonl", key="key").touch() if out else None

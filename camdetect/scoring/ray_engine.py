@@ -165,14 +165,14 @@ def score_ray(cfg: ScoreConfig, address: str | None = None, actors: int = 2, num
     sink = open_sink(cfg.db)
     done = sink.done_images(store_name)
     todo = [j for j in jobs if j.key not in done]
+    plan = ViewPlan.from_yaml(cfg.plan)
     summary = RaySummary(jobs=len(jobs), skipped_done=len(jobs) - len(todo), tile_policy=policy.to_json(),
                          layout=layouts.to_json(), runtime=runtime.to_json(Runtime.parse(cfg.runtime)),
-                         actors=actors, nms=cfg.nms)
+                         actors=actors, nms=cfg.nms, view_plan=plan.to_dict())
     out_dir = Path(cfg.out) if cfg.out else None
     log = JsonlLedger(out_dir / "suggestions.jsonl", key="key").touch() if out_dir else None  # empty = found nothing
     try:
         if todo:
-            plan = ViewPlan.from_yaml(cfg.plan)
             per_job_units = plan.views_per_pano if any(j.kind == "panorama" for j in todo) else 1
             queue = _batches(todo, jobs_per_batch or max(1, cfg.batch // per_job_units))
             started_here = _connect(address, num_cpus)

@@ -109,3 +109,33 @@ def test_manifest_restricts_panoramas_to_those_scored(tmp_path):
     # only p1 was scored: p2's camera is not a miss
     assert rep["meta"]["n_images"] == 1 and rep["meta"]["n_physical_cameras"] == 2
     assert rep["effort"]["max_recall"] == pytest.approx(0.5)
+
+
+def test_eval_names_cameras_no_scored_view_shows(tmp_path):
+    """A camera at +45 deg lies above the default ring: when the scorer's summary.json says it cut that ring, eval
+    names the camera (report.json, report.md, the terminal); with the two-ring plan nothing is out of reach, and
+    without a summary nothing is claimed."""
+    from camdetect.geometry import ViewPlan, angles_to_pano
+    from camdetect.geometry.planner import DEFAULT_PLAN_PATH
+
+    city = _city(tmp_path)
+    u, v = angles_to_pano(90.0, 45.0, W, H)  # pano_heading 0
+    high = Camera("p2-c1", "p2", "I2", x1=u - 6, y1=v - 6, x2=u + 6, y2=v + 6, image_width=W, image_height=H,
+                  type="dome", mount="street_furniture")
+    write_table(city / "truth" / "cameras.csv", CAMS + [high], Camera)
+    pred = tmp_path / "score" / "suggestions.jsonl"
+    pred.parent.mkdir()
+    pred.write_text(json.dumps(_suggestion(CAMS[2], View("p2", 0.0, 0.0, 60.0, 640, 640), 0.6)) + "\n")
+    for plan, outside in ((None, None), (ViewPlan(), ["p2-c1"]),
+                          (ViewPlan.from_yaml(DEFAULT_PLAN_PATH.with_name("two-rings.yaml")), [])):
+        if plan is not None:
+            (pred.parent / "summary.json").write_text(json.dumps({"jobs": 3, "view_plan": plan.to_dict()}))
+        out = tmp_path / f"eval{plan is None}{bool(outside)}"
+        res = CliRunner().invoke(app, ["eval", "--predictions", str(pred), "--truth", str(city), "--out", str(out)],
+                                 catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        meta = json.loads((out / "report.json").read_text())["meta"]
+        assert meta.get("cameras_outside_views") == outside
+        said = "1 of 4 cameras are in no view the scorer cut (p2-c1)" in res.output
+        assert said == bool(outside)
+        assert ("**1 of 4 cameras are in no view the scorer cut**" in (out / "report.md").read_text()) == bool(outside)

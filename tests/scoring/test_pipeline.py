@@ -65,6 +65,7 @@ def test_views_folder_counts_bad_files_and_is_idempotent(tiny_onnx, views_dir, t
     assert len(read_jsonl(tmp_path / "out" / "suggestions.jsonl")) == len(lines)
     summary_json = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary_json["skipped_done"] == 9
+    assert summary_json["view_plan"]["n_headings"] == 10  # eval reads it: cameras in no view cap the recall
 
 
 @pytest.fixture(scope="module")
