@@ -204,6 +204,11 @@ def mount_fallback_args(s: DemoSettings) -> list[str]:
     return ["--mount-model", str(p)] if p.is_file() else []
 
 
+def score_opts(s: DemoSettings, conf: float) -> list[str]:
+    """What every scoring stage shares: its threshold, the tile layout and the view plan."""
+    return ["--conf", str(conf), "--layout", s.layout] + plan_args(s, "--plan")
+
+
 def plan_args(s: DemoSettings, flag: str) -> list[str]:
     """``FLAG PATH`` for the configured view plan (dataset build: --views, score: --plan), or nothing."""
     return [flag, str(_repo_path(s.views))] if s.views else []
@@ -303,7 +308,7 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
         return [
             Stage("score", [L.score / "suggestions.jsonl", L.db_file],
                   ["score", str(L.manifest_test), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-                   "--out", str(L.score), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"),
+                   "--out", str(L.score), *score_opts(s, s.conf)],
                   clean=[L.score, L.media, L.db_file]),
             Stage("eval", [L.eval / "report.json"],
                   ["eval", "--predictions", str(L.score / "suggestions.jsonl"), "--truth", str(L.city),
@@ -315,11 +320,11 @@ def scoring_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               key="alternate intersections"),
         Stage("score", [L.score / "suggestions.jsonl", L.db_file],
               ["score", str(L.manifest_review), "--model", str(L.model), "--db", L.db_url, "--media", str(L.media),
-               "--out", str(L.score), "--conf", str(s.review_conf), "--layout", s.layout] + plan_args(s, "--plan"),
+               "--out", str(L.score), *score_opts(s, s.review_conf)],
               clean=[L.score, L.media, L.db_file]),
         Stage("eval score", [measured / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model), "--db", f"sqlite:///{L.eval / 'scores.db'}",
-               "--out", str(measured), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[L.eval]),
+               "--out", str(measured), *score_opts(s, s.conf)], clean=[L.eval]),
         Stage("eval", [L.eval / "report.json"],
               ["eval", "--predictions", str(measured / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(L.eval)], clean=[L.eval / "report.json"]),
@@ -389,7 +394,7 @@ def round_stages(L: Layout, s: DemoSettings) -> list[Stage]:
               clean=[L.model2, L.model2.with_name("model2-mount.onnx")]),
         Stage("round 2 score", [r2 / "score" / "suggestions.jsonl"],
               ["score", str(L.manifest_final), "--model", str(L.model2), "--db", f"sqlite:///{r2 / 'review.db'}",
-               "--media", str(r2 / "media"), "--out", str(r2 / "score"), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[r2]),
+               "--media", str(r2 / "media"), "--out", str(r2 / "score"), *score_opts(s, s.conf)], clean=[r2]),
         Stage("round 2 eval", [r2 / "eval" / "report.json"],
               ["eval", "--predictions", str(r2 / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(L.manifest_final), "--out", str(r2 / "eval")], clean=[r2 / "eval"]),
@@ -428,7 +433,7 @@ def baseline_stages(L: Layout, s: DemoSettings) -> list[Stage]:
     return [
         Stage("baseline score", [b / "score" / "suggestions.jsonl"],
               ["score", str(held_out_manifest(L, s)), "--model", str(onnx), "--db", f"sqlite:///{b / 'review.db'}",
-               "--out", str(b / "score"), "--conf", str(s.conf), "--layout", s.layout] + plan_args(s, "--plan"), clean=[b]),
+               "--out", str(b / "score"), *score_opts(s, s.conf)], clean=[b]),
         Stage("baseline eval", [b / "eval" / "report.json"],
               ["eval", "--predictions", str(b / "score" / "suggestions.jsonl"), "--truth", str(L.city),
                "--manifest", str(held_out_manifest(L, s)), "--out", str(b / "eval")], clean=[b / "eval"]),
