@@ -83,3 +83,24 @@ def register(app: typer.Typer) -> None:
                                name=name, data=data, batch=batch, overwrite=overwrite, mount=mount, command=command,
                                time_hours=time_hours, model_scale=model_scale, device=device, workers=workers)
         typer.echo(f"{run_dir}: weights/best.pt, metrics.json, model_card.md")
+
+    @app.command("blend")
+    def blend_cmd(
+        start: Path = typer.Argument(..., help="The checkpoint fine-tuning started from (e.g. models/camdetect-city.pt)."),
+        tuned: Path = typer.Argument(..., help="The fine-tuned checkpoint (same network; its class list may extend "
+                                     "the start's at its end)."),
+        alpha: float = typer.Option(0.5, "--alpha", help="How far from START towards TUNED: 0 = START, 1 = TUNED."),
+        out: Path = typer.Option(..., "--out", help="Where to write the blended checkpoint (.pt)."),
+    ) -> None:
+        """Blend two checkpoints of one network in weight space (WiSE-FT): keep what the start knew and what the
+        fine-tune learnt. Export the result with `camdetect export OUT.pt --out M.onnx`.
+
+        Example: camdetect blend models/camdetect-city.pt models/camdetect-default.pt --alpha 0.5 --out b.pt
+        """
+        from camdetect.train.blend import BlendError, blend
+
+        try:
+            report = blend(start, tuned, alpha, out)
+        except BlendError as e:
+            raise ValueError(str(e)) from e
+        typer.echo(f"{out}: {report.line()}")
