@@ -34,7 +34,7 @@ demo)
   # the demo runs of docs/demo.md: v2 (camdetect demo --out runs/demo_default) and the wide start with the low-lr
   # schedule on the same split (camdetect demo --out runs/demo_wide_lowlr --weights models/camdetect-wide.pt
   # --splits-from runs/demo_default/ds --config runs/cfg/demo-wide-lowlr.yaml; docs/demo.md "Two gentler schedules")
-  for d in demo_default demo_wide_lowlr; do
+  for d in demo_default demo_wide_lowlr demo_s2; do  # demo_s2: camdetect demo --out runs/demo_s2 --seed 2
     D=runs/$d start=$(awk '/^weights:/ {print $2}' runs/$d/train_recipe.yaml)
     for r in detector detector2; do  # round 1 (consensus) and round 2 (+ review round): both start from $start
       for a in 0.25 0.5 0.75; do

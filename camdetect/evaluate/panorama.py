@@ -139,18 +139,20 @@ def suggestions_on_panoramas(rows_by_pano: dict[str, list[dict]], truths: list[I
 def cameras_outside_plan(truths: list[ImageTruth], headings: dict[str, float], plan) -> list[str]:
     """Ids of the truth cameras whose box centre no view of ``plan`` (a :class:`~camdetect.geometry.ViewPlan`)
     shows: no detector that scored those views can find them, so they cap the highest recall reachable."""
-    from camdetect.geometry import best_view, plan_views
+    from camdetect.geometry import best_views, plan_views
     from camdetect.geometry.projection import pano_to_angles
 
     views = plan_views("eval", plan)
-    out = []
+    ids, heading, pitch = [], [], []
     for t in truths:
         for box, cid in zip(t.boxes, t.camera_ids):
-            heading, pitch = pano_to_angles((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, t.width, t.height,
-                                            headings.get(t.image, 0.0))
-            if best_view(views, float(heading), float(pitch)) is None:
-                out.append(cid)
-    return out
+            h, p = pano_to_angles((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, t.width, t.height,
+                                  headings.get(t.image, 0.0))
+            ids.append(cid)
+            heading.append(float(h))
+            pitch.append(float(p))
+    unseen = best_views(views, heading, pitch) < 0
+    return [cid for cid, u in zip(ids, unseen) if u]
 
 
 def scored_view_plan(predictions: Path):

@@ -18,7 +18,7 @@ from camdetect.geometry.boxes import (
     view_box_to_sphere,
 )
 from camdetect.geometry.cut import clear_map_cache, cut_view, remap_maps, supersample_factor, view_maps
-from camdetect.geometry.planner import ViewPlan, best_view, plan_views
+from camdetect.geometry.planner import ViewPlan, best_view, best_views, plan_views
 from camdetect.geometry.projection import (
     angles_to_pano,
     angles_to_vector,
@@ -40,6 +40,7 @@ __all__ = [
     "angles_to_view",
     "angular_distance",
     "best_view",
+    "best_views",
     "clear_map_cache",
     "clip_box",
     "cut_view",

@@ -122,15 +122,23 @@ def plan_views(pano_id: str, plan: ViewPlan | None = None) -> list[View]:
     return [View(pano_id, h, p, float(plan.fov), int(plan.width), int(plan.height)) for h, p in plan.angles]
 
 
+def best_views(views: list[View], heading, pitch) -> np.ndarray:
+    """Per direction (arrays of degrees), the index of the view whose centre is angularly closest among the views
+    whose image contains it, or -1 when no view sees it (ties: the first view)."""
+    heading, pitch = np.asarray(heading, float), np.asarray(pitch, float)
+    best = np.full(heading.shape, -1)
+    best_d = np.full(heading.shape, np.inf)
+    for i, v in enumerate(views):
+        x, y, front = angles_to_view(v, heading, pitch)
+        inside = front & (x >= 0) & (x <= v.width) & (y >= 0) & (y <= v.height)
+        d = angular_distance(v.heading, v.pitch, heading, pitch)
+        better = inside & (d < best_d)
+        best[better], best_d[better] = i, d[better]
+    return best
+
+
 def best_view(views: list[View], heading: float, pitch: float) -> int | None:
     """Index of the view whose centre is angularly closest to (heading, pitch) among views whose image
     contains that direction; None when no view sees it. Use it to assign a camera to one view."""
-    best, best_d = None, np.inf
-    for i, v in enumerate(views):
-        x, y, front = angles_to_view(v, heading, pitch)
-        if not front or not (0 <= x <= v.width and 0 <= y <= v.height):
-            continue
-        d = angular_distance(v.heading, v.pitch, heading, pitch)
-        if d < best_d:
-            best, best_d = i, d
-    return best
+    i = int(best_views(views, [heading], [pitch])[0])
+    return None if i < 0 else i

@@ -20,8 +20,7 @@ import numpy as np
 
 from camdetect.durable import save_figure
 from camdetect.geometry.boxes import sphere_boxes_to_view, view_box_to_sphere
-from camdetect.geometry.planner import ViewPlan, plan_views
-from camdetect.geometry.projection import angles_to_view, angular_distance
+from camdetect.geometry.planner import ViewPlan, best_views, plan_views
 from camdetect.records import View
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,32 +87,18 @@ def load_stanford_boxes(path: str | Path | None = None) -> StanfordBoxes:
     return StanfordBoxes(cat["h"], cat["p"], cat["aw"], cat["ah"], cat["w"], cat["hh"], cat["c"])
 
 
-def _best_views(views: list[View], heading: np.ndarray, pitch: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`best_view`: per direction, the index of the containing view with the nearest
-    centre, or -1."""
-    best = np.full(heading.shape, -1)
-    best_d = np.full(heading.shape, np.inf)
-    for i, v in enumerate(views):
-        x, y, front = angles_to_view(v, heading, pitch)
-        inside = front & (x >= 0) & (x <= v.width) & (y >= 0) & (y <= v.height)
-        d = angular_distance(v.heading, v.pitch, heading, pitch)
-        better = inside & (d < best_d)
-        best[better], best_d[better] = i, d[better]
-    return best
-
-
 def band_coverage(plan: ViewPlan, pitch_lo: float = 0.0, pitch_hi: float = 20.0, n: int = 20000) -> float:
     """Share of the sphere band pitch_lo..pitch_hi (by area) inside at least one of the plan's views."""
     rng = np.random.default_rng(0)
     s = rng.uniform(np.sin(np.radians(pitch_lo)), np.sin(np.radians(pitch_hi)), n)  # uniform on the sphere
     heading, pitch = rng.uniform(0, 360, n), np.degrees(np.arcsin(s))
-    return float((_best_views(plan_views("band", plan), heading, pitch) >= 0).mean())
+    return float((best_views(plan_views("band", plan), heading, pitch) >= 0).mean())
 
 
 def camera_sizes(plan: ViewPlan, boxes: StanfordBoxes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per camera: (width px, height px, seen, seen whole) in the plan's best view; NaN when unseen."""
     views = plan_views("report", plan)
-    best = _best_views(views, boxes.heading, boxes.pitch)
+    best = best_views(views, boxes.heading, boxes.pitch)
     w = np.full(len(boxes), np.nan)
     h = np.full(len(boxes), np.nan)
     whole = np.zeros(len(boxes), bool)

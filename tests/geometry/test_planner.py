@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from camdetect.geometry import ViewPlan, best_view, plan_views
@@ -80,3 +81,19 @@ def test_two_rings_plan_adds_an_upper_ring_that_sees_overhead_cameras():
     for heading in (0.0, 36.0, 100.0, 250.0):  # 36: between two upper views
         assert best_view(plan_views("p"), heading, 45.0) is None
         assert best_view(views, heading, 45.0) >= 10
+
+
+def test_best_views_is_best_view_for_many_directions_at_once():
+    """The vectorised form (geometry report, eval's cameras outside the plan) picks the same view as the scalar one
+    for every direction, both rings, unseen ones included (-1)."""
+    from camdetect.geometry import best_views
+    from camdetect.geometry.planner import DEFAULT_PLAN_PATH
+
+    rng = np.random.default_rng(3)
+    heading, pitch = rng.uniform(0, 360, 400), rng.uniform(-90, 90, 400)
+    for plan in (ViewPlan(), ViewPlan.from_yaml(DEFAULT_PLAN_PATH.with_name("two-rings.yaml"))):
+        views = plan_views("p", plan)
+        got = best_views(views, heading, pitch)
+        want = [best_view(views, h, p) for h, p in zip(heading, pitch)]
+        assert [None if i < 0 else int(i) for i in got] == want
+        assert (got < 0).any() and (got >= 0).any()
