@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import time
@@ -31,31 +30,21 @@ KINDS = ("dome_flush", "dome_pendant", "bullet", "box_camera", "alpr_box", "alpr
 
 
 def scene_spec(kind: str, seed: int, hdri: str, size: int, spp: int) -> tuple[dict, object, dict]:
-    """(spec for Cycles, model, Mitsuba materials) of render_sprite's first viewpoint for (kind, seed), replaying
-    its random draws in the same order (no rounding, no weathering)."""
+    """(spec for Cycles, model, Mitsuba materials) of render_sprite's first viewpoint for (kind, seed): its draws in
+    its order (no rounding, no weathering)."""
     from camdetect.render.kinds import build
     from camdetect.render.materials import palette
-    from camdetect.render.sprites import _framing
+    from camdetect.render.sprites import _framing, draw_viewpoint
 
     rng = np.random.default_rng(seed)
     model = build(kind, rng)
     mats = palette(rng, kind)
     centre, radius = _framing(model)
-    elevation = float(rng.uniform(0, 60) if rng.random() < 0.85 else rng.uniform(-10, 0))
-    front = rng.random() < 0.8
-    azimuth = float(rng.uniform(-100, 100) if front else rng.uniform(-180, 180))
-    dist = float(rng.uniform(4, 15))
-    e, a = math.radians(elevation), math.radians(azimuth)
-    direction = np.array([math.sin(a) * math.cos(e), -math.sin(e), math.cos(a) * math.cos(e)])
-    target = centre + rng.uniform(-0.2, 0.2, size=3) * radius
-    origin = target + dist * direction
-    half = radius * float(rng.uniform(1.05, 1.35))
-    fov = math.degrees(2 * math.atan(half / dist))
-    env_rot = float(rng.uniform(0, 360))
+    vp = draw_viewpoint(rng, centre, radius)
     used = {p.material for p in model.parts}
-    spec = {"id": f"{kind}-{seed}", "kind": kind, "hdri": hdri, "env_rot": env_rot, "elevation": elevation,
-            "azimuth": azimuth, "origin": origin.tolist(),
-            "target": target.tolist(), "fov": fov, "size": size, "spp": spp,
+    spec = {"id": f"{kind}-{seed}", "kind": kind, "hdri": hdri, "env_rot": vp.env_rot, "elevation": vp.elevation,
+            "azimuth": vp.azimuth, "origin": vp.origin.tolist(), "target": vp.target.tolist(), "fov": vp.fov,
+            "size": size, "spp": spp,
             "materials": {k: v for k, v in mats.items() if k in used},
             "parts": [{"shape": p.shape, "matrix": np.asarray(p.matrix).tolist(), "material": p.material}
                       for p in model.parts]}

@@ -171,6 +171,35 @@ def _bitmaps(mi, bsdf: dict) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Viewpoint:
+    """Where a sprite is seen from: a street-level view (mostly from below), its framing and the light's rotation."""
+
+    elevation: float  # degrees the camera looks up at the model (negative: from above)
+    azimuth: float
+    origin: np.ndarray
+    target: np.ndarray
+    fov: float  # degrees
+    half: float  # half the frame's side at the target, metres
+    env_rot: float  # the HDR map's rotation about the vertical, degrees
+
+
+def draw_viewpoint(rng: np.random.Generator, centre: np.ndarray, radius: float) -> Viewpoint:
+    """One viewpoint for a model framed by (``centre``, ``radius``); the draws (and their order) fix the library's
+    sprites, so they must not change: 85 % from below at 0-60 degrees, 80 % from the front half."""
+    elevation = float(rng.uniform(0, 60) if rng.random() < 0.85 else rng.uniform(-10, 0))
+    front = rng.random() < 0.8
+    azimuth = float(rng.uniform(-100, 100) if front else rng.uniform(-180, 180))
+    dist = float(rng.uniform(4, 15))
+    e, a = math.radians(elevation), math.radians(azimuth)
+    direction = np.array([math.sin(a) * math.cos(e), -math.sin(e), math.cos(a) * math.cos(e)])
+    target = centre + rng.uniform(-0.2, 0.2, size=3) * radius
+    origin = target + dist * direction
+    half = radius * float(rng.uniform(1.05, 1.35))
+    fov = math.degrees(2 * math.atan(half / dist))
+    return Viewpoint(elevation, azimuth, origin, target, fov, half, float(rng.uniform(0, 360)))
+
+
 @dataclass
 class Sprite:
     rgba: np.ndarray  # float32 HxWx4, linear rgb / sky radiance, alpha = coverage
@@ -202,17 +231,9 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
     sky = sky_radiance(hdri)
     glow_rgb = glow(np.random.default_rng([seed, 7]), sky)  # own stream: older kinds' renders stay as they were
     for attempt in range(6):
-        elevation = float(rng.uniform(0, 60) if rng.random() < 0.85 else rng.uniform(-10, 0))
-        front = rng.random() < 0.8
-        azimuth = float(rng.uniform(-100, 100) if front else rng.uniform(-180, 180))
-        dist = float(rng.uniform(4, 15))
-        e, a = math.radians(elevation), math.radians(azimuth)
-        direction = np.array([math.sin(a) * math.cos(e), -math.sin(e), math.cos(a) * math.cos(e)])
-        target = centre + rng.uniform(-0.2, 0.2, size=3) * radius
-        origin = target + dist * direction
-        half = radius * float(rng.uniform(1.05, 1.35))
-        fov = math.degrees(2 * math.atan(half / dist))
-        env_rot = float(rng.uniform(0, 360))
+        vp = draw_viewpoint(rng, centre, radius)
+        elevation, azimuth, origin, target, fov, half, env_rot = (vp.elevation, vp.azimuth, vp.origin, vp.target,
+                                                                  vp.fov, vp.half, vp.env_rot)
         beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
                                                          spp, False)), seed=int(seed % 2**31)), np.float32)
         if any(p.material == "lit" for p in model.parts):  # emitters in the beauty pass would read as holes in alpha
