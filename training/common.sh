@@ -9,6 +9,13 @@ EPOCHS=${EPOCHS:-5}
 BG=(--backgrounds $D/street-backgrounds=3 --backgrounds $D/open-images-cameras-voc/train=1 --exclude opensfm/
     --exclude geovisio_pypi/)
 mkdir -p runs/logs
+city() {  # N: synthetic city cN (160 intersections, seed N), its truth-tile dataset and its test split's manifest
+  [ -f runs/city/c$1/manifest.csv ] || $C synth --out runs/city/c$1 --intersections 160 --seed $1 --workers 2
+  [ -f runs/ds/c$1/data.yaml ] || $C dataset build --panoramas runs/city/c$1/manifest.csv \
+      --cameras runs/city/c$1/truth/cameras.csv --tile 320 --negatives-ratio 1 --out runs/ds/c$1
+  [ -f runs/city/c$1/manifest_test.csv ] || $C dataset manifest --data runs/ds/c$1 --manifest runs/city/c$1/manifest.csv \
+      --out runs/city/c$1/manifest_test.csv --split test
+}
 v2_arm() {  # NAME DATASET
   [ -f runs/train/$1/weights/best.pt ] || $C train --config configs/train/real.yaml --data runs/ds/$2 \
       --weights models/camdetect-default.pt --epochs "$EPOCHS" --name $1 --threads 1 --overwrite

@@ -7,11 +7,7 @@ set -euo pipefail
 source training/common.sh
 case ${1:-real} in
 real)
-  [ -f runs/city/c11/manifest.csv ] || $C synth --out runs/city/c11 --intersections 160 --seed 11 --workers 2
-  [ -f runs/ds/c11/data.yaml ] || $C dataset build --panoramas runs/city/c11/manifest.csv \
-      --cameras runs/city/c11/truth/cameras.csv --tile 320 --negatives-ratio 1 --out runs/ds/c11
-  [ -f runs/city/c11/manifest_test.csv ] || $C dataset manifest --data runs/ds/c11 --manifest runs/city/c11/manifest.csv \
-      --out runs/city/c11/manifest_test.csv --split test
+  city 11
   for pair in "v1v2 models/camdetect-city.pt models/camdetect-default.pt" \
               "v2v3 models/camdetect-default.pt models/camdetect-v3-candidate.pt"; do
     read -r tag start tuned <<< "$pair"

@@ -6,7 +6,8 @@
 #   -> runs/export/NAME/camdetect-NAME.onnx, runs/eval/real-NAME, runs/score/c11-NAME, runs/eval/c11-NAME
 set -euo pipefail
 NAME=$1 RUN=$2
-C=.venv/bin/camdetect
+source training/common.sh
+city 11  # built from its seed when runs/ is new
 CITY=runs/city/c11
 ONNX=runs/export/$NAME/camdetect-$NAME.onnx
 $C export "$RUN" --out "$ONNX" --tile 320

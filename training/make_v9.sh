@@ -29,11 +29,7 @@ composite() {  # SPRITES OUT SEED (~1 min each)
 composite v1 vcomp 21; composite v1r vcomp-r 21
 for seed in 22 23; do composite v1 vcomp$seed $seed; composite v1r vcomp$seed-r $seed; done
 # the c11 city's held-out panoramas, for eval_candidate.sh (make_real_model.sh step 2)
-[ -f runs/city/c11/manifest.csv ] || $C synth --out runs/city/c11 --intersections 160 --seed 11 --workers 2
-[ -f runs/ds/c11/data.yaml ] || $C dataset build --panoramas runs/city/c11/manifest.csv \
-    --cameras runs/city/c11/truth/cameras.csv --tile 320 --negatives-ratio 1 --out runs/ds/c11
-[ -f runs/city/c11/manifest_test.csv ] || $C dataset manifest --data runs/ds/c11 --manifest runs/city/c11/manifest.csv \
-    --out runs/city/c11/manifest_test.csv --split test
+city 11
 # the recipe with the backbone frozen (ultralytics' freeze: the first 11 layers)
 sed 's/^name: real$/name: real-frozen/' configs/train/real.yaml > runs/cfg/real-frozen.yaml
 printf 'extra:\n  freeze: 11\n' >> runs/cfg/real-frozen.yaml

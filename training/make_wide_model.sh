@@ -17,13 +17,7 @@ source training/common.sh
 THREADS=${THREADS:-2}
 NAME=${NAME:-wide}
 read -r -a EXTRA <<< "${COMPOSITE_FLAGS:-}"
-for city in 11 12; do  # two synthetic cities' truth tiles (c11's test split stays held out for eval_candidate.sh)
-  [ -f runs/city/c$city/manifest.csv ] || $C synth --out runs/city/c$city --intersections 160 --seed $city --workers 2
-  [ -f runs/ds/c$city/data.yaml ] || $C dataset build --panoramas runs/city/c$city/manifest.csv \
-      --cameras runs/city/c$city/truth/cameras.csv --tile 320 --negatives-ratio 1 --out runs/ds/c$city
-done
-[ -f runs/city/c11/manifest_test.csv ] || $C dataset manifest --data runs/ds/c11 --manifest runs/city/c11/manifest.csv \
-    --out runs/city/c11/manifest_test.csv --split test
+city 11; city 12  # two synthetic cities' truth tiles (c11's test split stays held out for eval_candidate.sh)
 if [ ! -f runs/train/$NAME/weights/last.pt ] && [ -f models/camdetect-$NAME.pt ]; then  # finished earlier: needs c11, not sprites
   training/eval_candidate.sh $NAME models/camdetect-$NAME.pt
   exit 0
