@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -130,6 +131,7 @@ def main() -> int:
     cv2.imwrite(str(a.out / "bench_render.png"), cv2.cvtColor(np.concatenate(grid, axis=0), cv2.COLOR_RGB2BGR))
     med = {k: float(np.median([r[k] for r in rows])) for k in rows[0] if k.endswith("_s")}
     summary = {"size": a.size, "spp": a.spp, "cycles_threads": a.threads, "bpy": cycles.get("bpy"),
+               "load_avg": os.getloadavg(), "command": "python scripts/bench_render.py " + " ".join(sys.argv[1:]),
                "median": med, "rows": rows}
     (a.out / "bench_render.json").write_text(json.dumps(summary, indent=2))
     print(f"{len(rows)} scenes, {a.size} px, {a.spp} samples per pixel (beauty pass only)")
