@@ -4,7 +4,7 @@
 # own random stream, so each weathered sprite has the same model, view and box as its clean twin in runs/sprites/v1.
 # Never measured by the detector before. One arm against the v9 control on composite seed 21 (the v9 protocol: v2
 # fine-tuned EPOCHS epochs on 2,500 composites, one thread per arm, the two side by side), then the v9 tables.
-# Every step skips what exists. Run from the repository root after `make install` (~1.3 h on 2 cores).
+# Every step skips what exists. Run from the repository root after `make install` (~40 min on 2 cores).
 set -euo pipefail
 source training/common.sh
 SHARE=${SHARE:-0.5}
