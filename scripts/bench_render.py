@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 KINDS = ("dome_flush", "dome_pendant", "bullet", "box_camera", "alpr_box", "alpr_flock")
 
 
-def scene_spec(kind: str, seed: int, hdri: str, size: int, spp: int) -> tuple[dict, object, dict]:
-    """(spec for Cycles, model, Mitsuba materials) of render_sprite's first viewpoint for (kind, seed): its draws in
-    its order (no rounding, no weathering)."""
+def scene_spec(kind: str, seed: int, hdri: str, size: int, spp: int) -> tuple[dict, object, dict, object]:
+    """(spec for Cycles, model, Mitsuba materials, viewpoint) of render_sprite's first viewpoint for (kind, seed): its
+    draws in its order (no rounding, no weathering)."""
     from camdetect.render.kinds import build
     from camdetect.render.materials import palette
     from camdetect.render.sprites import _framing, draw_viewpoint
@@ -49,17 +49,16 @@ def scene_spec(kind: str, seed: int, hdri: str, size: int, spp: int) -> tuple[di
             "materials": {k: v for k, v in mats.items() if k in used},
             "parts": [{"shape": p.shape, "matrix": np.asarray(p.matrix).tolist(), "material": p.material}
                       for p in model.parts]}
-    return spec, model, mats
+    return spec, model, mats, vp
 
 
-def render_mitsuba(spec: dict, model, mats: dict) -> tuple[np.ndarray, float, float]:
+def render_mitsuba(spec: dict, model, mats: dict, vp) -> tuple[np.ndarray, float, float]:
     """Beauty pass as render_sprite does it: (rgba, seconds to load the scene, seconds to render)."""
     from camdetect.render.sprites import _mitsuba, _scene
 
     mi = _mitsuba()
     t0 = time.perf_counter()
-    scene = mi.load_dict(_scene(mi, model, mats, spec["hdri"], spec["env_rot"], spec["origin"], spec["target"],
-                                spec["fov"], spec["size"], spec["spp"], False))
+    scene = mi.load_dict(_scene(mi, model, mats, spec["hdri"], vp, spec["size"], spec["spp"], False))
     t1 = time.perf_counter()
     rgba = np.array(mi.render(scene, seed=1), np.float32)
     return rgba, t1 - t0, time.perf_counter() - t1
@@ -96,8 +95,8 @@ def main() -> int:
     specs, rows = [], []
     for i, (kind, seed) in enumerate((k, s) for k in a.kinds.split(",") for s in a.seeds):
         hdri = str(maps[(i * 7) % len(maps)].resolve())
-        spec, model, mats = scene_spec(kind, seed, hdri, a.size, a.spp)
-        rgba, load_s, render_s = render_mitsuba(spec, model, mats)
+        spec, model, mats, vp = scene_spec(kind, seed, hdri, a.size, a.spp)
+        rgba, load_s, render_s = render_mitsuba(spec, model, mats, vp)
         np.save(a.out / f"{spec['id']}-mitsuba.npy", rgba)
         specs.append(spec)
         rows.append({"id": spec["id"], "kind": kind, "hdri": Path(hdri).name, "sky": sky_radiance(hdri),

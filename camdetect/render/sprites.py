@@ -129,23 +129,23 @@ def _framing(model: Model) -> tuple[np.ndarray, float]:
     return centre, min(r_near, 2.5 * r_focus)
 
 
-def _scene(mi, model: Model, mats: dict, hdri: str, env_rot: float, origin, target, fov: float, size: int,
-           spp: int, mask: bool, glow_rgb: list[float] | None = None) -> dict:
+def _scene(mi, model: Model, mats: dict, hdri: str, vp: Viewpoint, size: int, spp: int, mask: bool,
+           glow_rgb: list[float] | None = None) -> dict:
     parts = list(model.parts)
     parts += [c for p in model.parts for c in _caps(p)]
     scene: dict = {
         "type": "scene",
         "integrator": {"type": "path", "max_depth": 1 if mask else 8, "hide_emitters": not mask},
-        "sensor": {"type": "perspective", "fov": float(fov),
-                   "to_world": mi.ScalarTransform4f().look_at(origin=list(map(float, origin)),
-                                                              target=list(map(float, target)), up=[0, 1, 0]),
+        "sensor": {"type": "perspective", "fov": float(vp.fov),
+                   "to_world": mi.ScalarTransform4f().look_at(origin=list(map(float, vp.origin)),
+                                                              target=list(map(float, vp.target)), up=[0, 1, 0]),
                    "film": {"type": "hdrfilm", "width": size, "height": size, "pixel_format": "rgba",
                             "rfilter": {"type": "gaussian"}},
                    "sampler": {"type": "independent", "sample_count": spp}},
     }
     if not mask:
         scene["env"] = {"type": "envmap", "filename": hdri, "scale": 1.0,
-                        "to_world": mi.ScalarTransform4f().rotate([0, 1, 0], float(env_rot))}
+                        "to_world": mi.ScalarTransform4f().rotate([0, 1, 0], float(vp.env_rot))}
     black = {"type": "diffuse", "reflectance": {"type": "rgb", "value": [0, 0, 0]}}
     for i, p in enumerate(parts):
         if mask:
@@ -232,18 +232,15 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
     glow_rgb = glow(np.random.default_rng([seed, 7]), sky)  # own stream: older kinds' renders stay as they were
     for attempt in range(6):
         vp = draw_viewpoint(rng, centre, radius)
-        elevation, azimuth, origin, target, fov, half, env_rot = (vp.elevation, vp.azimuth, vp.origin, vp.target,
-                                                                  vp.fov, vp.half, vp.env_rot)
-        beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
-                                                         spp, False)), seed=int(seed % 2**31)), np.float32)
+        beauty = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, vp, size, spp, False)),
+                                    seed=int(seed % 2**31)), np.float32)
         if any(p.material == "lit" for p in model.parts):  # emitters in the beauty pass would read as holes in alpha
-            beauty[..., :3] += np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target,
-                                                                      fov, size, 16, True, glow_rgb)), seed=2),
-                                        np.float32)[..., :3]
+            beauty[..., :3] += np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, vp, size, 16, True,
+                                                                      glow_rgb)), seed=2), np.float32)[..., :3]
         box = None
         if model.type is not None:
-            cover = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, env_rot, origin, target, fov, size,
-                                                           8, True)), seed=1), np.float32)[..., 0]
+            cover = np.array(mi.render(mi.load_dict(_scene(mi, model, mats, hdri, vp, size, 8, True)), seed=1),
+                             np.float32)[..., 0]
             ys, xs = np.nonzero(cover > 0.3)
             if len(xs) < MIN_CAMERA_PIXELS or xs.min() <= 0 or ys.min() <= 0 or xs.max() >= size - 1 \
                     or ys.max() >= size - 1:
@@ -251,8 +248,8 @@ def render_sprite(kind: str, hdri: str, seed: int, size: int = 160, spp: int = 3
             box = [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]
         rgba = beauty[..., :4].copy()
         rgba[..., :3] /= sky
-        meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, elevation, azimuth, size, box,
-                          round(time.perf_counter() - t0, 3), round(strength, 3), round(2 * half, 4), soft)
+        meta = SpriteMeta(sprite_id, kind, model.type, model.mount, Path(hdri).name, vp.elevation, vp.azimuth, size,
+                          box, round(time.perf_counter() - t0, 3), round(strength, 3), round(2 * vp.half, 4), soft)
         return Sprite(rgba, meta)
     raise RuntimeError(f"{kind}: no viewpoint showed the camera whole after 6 tries (seed {seed})")
 

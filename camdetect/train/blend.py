@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from camdetect.durable import atomic_path
+from camdetect.train.weights_fit import class_names
 
 
 class BlendError(ValueError):
@@ -43,11 +44,6 @@ class BlendReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _names(model) -> list[str]:
-    names = getattr(model, "names", None) or {}
-    return [str(n) for n in (names.values() if isinstance(names, dict) else names)]
 
 
 def _net(ckpt: dict, path: Path):
@@ -111,7 +107,7 @@ def blend(start: str | Path, tuned: str | Path, alpha: float, out: str | Path) -
         except Exception as e:  # any unreadable file gets the same one-line refusal
             raise BlendError(f"{p}: not a torch checkpoint ({type(e).__name__})") from e
     s_net, t_net = _net(cks[start], start), _net(cks[tuned], tuned)
-    s_names, t_names = _names(s_net), _names(t_net)
+    s_names, t_names = class_names(s_net), class_names(t_net)
     grown = None
     if s_names != t_names:
         if t_names[:len(s_names)] != s_names:

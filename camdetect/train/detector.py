@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from camdetect.train.config import TrainConfig
-from camdetect.train.weights_fit import WeightsFit, fit_weights
+from camdetect.train.weights_fit import WeightsFit, class_names, fit_weights
 
 
 def auto_threads(threads: int) -> int:
@@ -202,8 +202,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
             model = model.load(str(w))
             from camdetect.dataset.merge import read_names
 
-            src_names = src.names.values() if isinstance(src.names, dict) else src.names
-            print(f"camdetect train: {class_transfer([str(n) for n in src_names], read_names(data_yaml))}", flush=True)
+            print(f"camdetect train: {class_transfer(class_names(src), read_names(data_yaml))}", flush=True)
         thread_callbacks(model, cfg.threads)
         progress_callbacks(model)
         args = dict(
@@ -227,7 +226,7 @@ def train_detector(cfg: TrainConfig, run_dir: Path, *, resume: bool = False) -> 
     import torch
 
     torch.set_num_threads(auto_threads(cfg.threads))  # the final validation's select_device reset it
-    names = [str(n) for n in (model.names.values() if isinstance(model.names, dict) else model.names)]
+    names = class_names(model)
     if not (run_dir / "weights" / "best.pt").is_file():
         raise ValueError(f"{run_dir}: training finished without weights/best.pt (see ultralytics output above)")
     check = None

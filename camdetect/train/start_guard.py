@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from camdetect.durable import atomic_path
+from camdetect.train.weights_fit import class_names
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,7 @@ def checkpoint_names(path: Path) -> list[str]:
     import torch
 
     ckpt = torch.load(str(path), map_location="cpu", weights_only=False)
-    model = ckpt.get("ema") or ckpt.get("model")
-    names = getattr(model, "names", None) or {}
-    return [str(n) for n in (names.values() if isinstance(names, dict) else names)]
+    return class_names(ckpt.get("ema") or ckpt.get("model"))
 
 
 def val_map50(YOLO, weights: Path, *, data_yaml: Path, imgsz: int, batch: int, device: str) -> float:

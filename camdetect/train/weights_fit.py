@@ -36,6 +36,12 @@ class WeightsFit:
                 f"{self.n_params / 1e6:.2f} M parameters) of the network{at}{how}")
 
 
+def class_names(model) -> list[str]:
+    """A network's (or ultralytics model's) class names as a list: ``names`` is a dict {index: name} or a list."""
+    names = getattr(model, "names", None) or {}
+    return [str(n) for n in (names.values() if isinstance(names, dict) else names)]
+
+
 def loaded_share(model: Mapping, checkpoint: Mapping) -> tuple[float, float, int]:
     """Of ``model``'s state dict, what ``checkpoint`` has under the same name and shape: (share of the tensors,
     share of the parameters, parameters in all)."""

@@ -15,7 +15,7 @@ def test_scene_replays_render_sprites_first_viewpoint(hdri_dir, kind, seed):
     from camdetect.render.sprites import render_sprite
 
     hdri = str(next(hdri_dir.glob("*.hdr")))
-    spec, model, _ = load_script("scripts/bench_render.py").scene_spec(kind, seed, hdri, 48, 4)
+    spec, model, _, _ = load_script("scripts/bench_render.py").scene_spec(kind, seed, hdri, 48, 4)
     sprite = render_sprite(kind, hdri, seed, size=48, spp=4)
     # render_sprite redraws the viewpoint when the first one hides the camera; these seeds keep their first one
     assert (spec["elevation"], spec["azimuth"]) == (sprite.meta.elevation, sprite.meta.azimuth)
