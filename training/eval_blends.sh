@@ -2,7 +2,7 @@
 # v14 (docs/training.md): weight-space blends (camdetect blend, WiSE-FT) of a start checkpoint and its fine-tune, on
 # the real sets, the c11 held-out panoramas and the demo's final half. Every command; each step skips what exists.
 #   training/eval_blends.sh real   # v1 -> v2 and v2 -> v3 at alpha 0.25 / 0.5 / 0.75 (~1 h on 2 cores)
-#   training/eval_blends.sh demo   # the two demo runs' round-1 and round-2 fine-tunes and their starts (~15 min)
+#   training/eval_blends.sh demo   # three demo runs' round-1 and round-2 fine-tunes and their starts (~20 min)
 set -euo pipefail
 source training/common.sh
 case ${1:-real} in
