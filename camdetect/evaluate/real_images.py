@@ -355,6 +355,35 @@ def ensemble_merge(per_model: list[Detections], iou: float = 0.4) -> Detections:
     return Detections(np.asarray(boxes, np.float32)[order], scores[order], classes[order])
 
 
+def network_units(image: np.ndarray, imgsz: int, tile: int, mid_scale: bool = True
+                  ) -> list[tuple[np.ndarray, float, int, int]]:
+    """(pixels, scale, x0, y0) of every network input the real-image evaluation feeds for one image: the whole
+    image (letterboxed by the detector), native-resolution tiles of ``tile`` px and, when the whole image is shrunk
+    below half, tiles of a copy at the geometric mid scale. training/adapt_bn.py draws its inputs the same way."""
+    import cv2
+
+    from camdetect.geometry.tiles import tile_windows
+    from camdetect.scoring.tiling import tile_size_for
+
+    h, w = image.shape[:2]
+    out = [(image, 1.0, 0, 0)]  # whole image, letterboxed to the model input
+    scales = [1.0]
+    whole = imgsz / max(h, w)
+    if mid_scale and whole < 0.5:
+        scales.append(math.sqrt(whole))
+    for s in scales:
+        im = image if s == 1.0 else cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))),
+                                               interpolation=cv2.INTER_AREA)
+        ih, iw = im.shape[:2]
+        t = tile_size_for(iw, ih, imgsz, tile)
+        if not t:
+            if s != 1.0:
+                out.append((im, s, 0, 0))
+            continue
+        out += [(im[y1:y2, x1:x2], s, x1, y1) for x1, y1, x2, y2 in tile_windows(iw, ih, t)]
+    return out
+
+
 @dataclass
 class MultiScale:
     """Tiled + whole-image inference of one ONNX detector (camdetect.scoring pieces only); with ``ensemble``,
@@ -385,29 +414,8 @@ class MultiScale:
         self.class_names = list(self.detector.class_names)
 
     def units(self, image: np.ndarray) -> list[tuple[np.ndarray, float, int, int]]:
-        """(pixels, scale, x0, y0) of every network input for one image."""
-        import cv2
-
-        from camdetect.geometry.tiles import tile_windows
-        from camdetect.scoring.tiling import tile_size_for
-
-        h, w = image.shape[:2]
-        out = [(image, 1.0, 0, 0)]  # whole image, letterboxed to the model input
-        scales = [1.0]
-        whole = self.imgsz / max(h, w)
-        if self.mid_scale and whole < 0.5:
-            scales.append(math.sqrt(whole))
-        for s in scales:
-            im = image if s == 1.0 else cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))),
-                                                   interpolation=cv2.INTER_AREA)
-            ih, iw = im.shape[:2]
-            tile = tile_size_for(iw, ih, self.imgsz, self.tile)
-            if not tile:
-                if s != 1.0:
-                    out.append((im, s, 0, 0))
-                continue
-            out += [(im[y1:y2, x1:x2], s, x1, y1) for x1, y1, x2, y2 in tile_windows(iw, ih, tile)]
-        return out
+        """(pixels, scale, x0, y0) of every network input for one image (:func:`network_units`)."""
+        return network_units(image, self.imgsz, self.tile, self.mid_scale)
 
     def __call__(self, image: np.ndarray) -> Detections:
         det = self.single(image)
