@@ -50,23 +50,71 @@ def held_out_false_scores(street: dict, held: tuple[str, ...]) -> tuple[list[flo
     return [v for r in picked for v in r["false_scores"]], sum(r["views"] for r in picked)
 
 
-def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1) -> dict | None:
-    """The trade-off in one number: real-cameras-dev recall at the lowest threshold that keeps false suggestions
-    on the held-out street views <= ``rate`` per view (the issue's street target). Picked on held-out views, so
-    it compares models' rankings; it is not a threshold to ship."""
+def street_tradeoff(real: dict, held: tuple[str, ...]) -> dict | None:
+    """Real-cameras-dev recall against false suggestions per held-out street view, over every threshold that
+    lets one more held-out false suggestion through (down to the evaluator's score floor): the trade-off every
+    recipe is judged on, free of any stored threshold. Returns {"false_per_view", "recall", "threshold"} lists
+    (false rate ascending) and the view count; None for evaluations written before the scores were stored."""
     got = held_out_false_scores(real.get("street", {}), held)
     photos = real.get("real_cameras", {}).get("photos")
     if got is None or not photos:
         return None
     scores, views = got
-    budget = int(rate * views)
-    ordered = sorted(scores, reverse=True)
-    # the threshold sits just above the (budget+1)-th false score: at most `budget` false suggestions pass
-    t = ordered[budget] + 1e-6 if len(ordered) > budget else 0.0
-    hits = sum(1 for p in photos for s, h in zip(p["scores"], p["hit"]) if h and s >= t)
+    hits = sorted((s for p in photos for s, h in zip(p["scores"], p["hit"]) if h), reverse=True)
     n_truth = sum(p["n_truth"] for p in photos)
-    return {"threshold": round(t, 5), "recall": hits / n_truth if n_truth else None, "false_allowed": budget,
+    ordered = sorted(scores, reverse=True)
+    out: dict = {"false_per_view": [], "recall": [], "threshold": [], "views": views}
+    for k in range(len(ordered) + 1):
+        # just above the (k+1)-th false score: exactly k false suggestions pass (the floor once all have)
+        t = ordered[k] + 1e-6 if k < len(ordered) else 0.0
+        out["false_per_view"].append(k / views if views else 0.0)
+        out["recall"].append(sum(1 for s in hits if s >= t) / n_truth if n_truth else 0.0)
+        out["threshold"].append(round(t, 5))
+    return out
+
+
+def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1) -> dict | None:
+    """The trade-off in one number: real-cameras-dev recall at the lowest threshold that keeps false suggestions
+    on the held-out street views <= ``rate`` per view (the issue's street target). Picked on held-out views, so
+    it compares models' rankings; it is not a threshold to ship."""
+    curve = street_tradeoff(real, held)
+    if curve is None:
+        return None
+    views = curve["views"]
+    k = min(int(rate * views), len(curve["recall"]) - 1)
+    return {"threshold": curve["threshold"][k], "recall": curve["recall"][k], "false_allowed": int(rate * views),
             "views": views}
+
+
+def plot_tradeoff(curves: dict[str, dict], path: Path, rate: float = 0.1, target: float = 0.8) -> Path:
+    """One step line per model: real-cameras-dev recall (y) against false suggestions per held-out street view
+    (x), with the issue's two targets drawn; a model above and left of another is better at every threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    for i, (name, c) in enumerate(curves.items()):
+        ax.step(c["false_per_view"], c["recall"], where="post", label=name, lw=1.6,
+                ls="-" if i < 10 else "--", color=plt.cm.tab10(i % 10))
+    ax.axvline(rate, color="0.4", ls=":", lw=1)
+    ax.axhline(target, color="0.4", ls=":", lw=1)
+    ax.text(rate, 0.02, f" street target <= {rate:g}/view", color="0.3", fontsize=8)
+    ax.text(0.0, target + 0.015, f"real recall target {target:g}", color="0.3", fontsize=8)
+    ax.set_xscale("symlog", linthresh=0.1)
+    ax.set_xlim(0, max(max(c["false_per_view"]) for c in curves.values()) * 1.05 or 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("false suggestions per held-out real street view (symlog)")
+    ax.set_ylabel("recall, real-cameras-dev (24 cameras)")
+    ax.set_title("Real recall against street false alarms, every threshold")
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 def summarize(real: dict, panos: dict | None, held: tuple[str, ...]) -> dict:
@@ -151,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paired", action="append", default=[], metavar="A:B",
                     help="paired bootstrap over the photos: how often A beats B (names of two runs); repeatable")
     ap.add_argument("--out", type=Path, help="write the rows as JSON")
+    ap.add_argument("--plot", type=Path, help="write the recall / street false-alarm trade-off of every run as a PNG")
     ap.add_argument("--by-model", action="store_true", help="one row per model with the ablation's columns "
                     "(docs/training.md) instead of one row per measure")
     args = ap.parse_args(argv)
@@ -165,8 +214,15 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|" + "---|" * len(rows))
         for k in keys:
             print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
+    real = {n: _load(p, "real_cameras.json") for n, p in args.runs}
+    if args.plot:
+        curves = {n: street_tradeoff(r, held) for n, r in real.items()}
+        missing = [n for n, c in curves.items() if c is None]
+        if missing:
+            raise SystemExit(f"error: --plot: {', '.join(missing)}: evaluation written before street scores were "
+                             "stored (re-run scripts/eval_real_cameras.py)")
+        print(f"wrote {plot_tradeoff(curves, args.plot)}")
     if args.paired:
-        real = {n: _load(p, "real_cameras.json") for n, p in args.runs}
         print("\n| paired over resampled photos | recall at <= 1 false/image: A better / tie / B better "
               "| AP50: A better / tie / B better |\n|---|---|---|")
         for pair in args.paired:

@@ -83,3 +83,46 @@ def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path)
     assert got["recall"] == pytest.approx(3 / 4)  # 0.95, 0.55 and 0.45 pass
     row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
     assert row["recall_at_street_0.1"] == pytest.approx(0.75)
+
+
+def _scored(tmp_path, name="m") -> Path:
+    """A run whose held-out street scores and photo curves are stored (what --plot needs)."""
+    d = _real(tmp_path, name)
+    doc = json.loads((d / "real_cameras.json").read_text())
+    rows = doc["street"]["street-backgrounds"]["by_folder"]
+    rows["opensfm"]["false_scores"] = [0.9, 0.5, 0.4, 0.2]
+    rows["geovisio_pypi"]["false_scores"] = [0.6, 0.1]
+    rows["pandaset"]["false_scores"] = [0.99] * 9
+    doc["real_cameras"]["photos"] = [{"n_truth": 2, "scores": [0.95, 0.55, 0.3], "hit": [1, 1, 0]},
+                                     {"n_truth": 2, "scores": [0.45], "hit": [1]}]
+    (d / "real_cameras.json").write_text(json.dumps(doc))
+    return d
+
+
+def test_tradeoff_steps_one_false_suggestion_at_a_time(tmp_path):
+    real_summary = _script()
+    doc = json.loads((_scored(tmp_path) / "real_cameras.json").read_text())
+    c = real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"))
+    assert c["views"] == 30
+    assert c["false_per_view"] == pytest.approx([k / 30 for k in range(7)])  # 0..6 held-out false suggestions
+    # thresholds just above 0.9, 0.6, 0.5, 0.4, 0.2, 0.1, then the floor: hits 0.95, 0.55, 0.45 pass in turn
+    assert c["recall"] == pytest.approx([0.25, 0.25, 0.5, 0.75, 0.75, 0.75, 0.75])
+    assert c["threshold"][-1] == 0.0 and c["threshold"][0] == pytest.approx(0.9, abs=1e-5)
+    assert all(a <= b for a, b in zip(c["recall"], c["recall"][1:]))  # recall never falls as the threshold drops
+    at = real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi"), rate=0.1)
+    assert at["recall"] == c["recall"][3]  # the one-number summary is a point of the curve
+
+
+def test_plot_writes_a_png_and_refuses_runs_without_scores(tmp_path):
+    a, b = _scored(tmp_path, "a"), _real(tmp_path, "b")
+    png = tmp_path / "t.png"
+    script = str(ROOT / "scripts" / "real_summary.py")
+    r = subprocess.run([sys.executable, script, f"a={a}", "--by-model", "--plot", str(png)],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png}" in r.stdout
+    r = subprocess.run([sys.executable, script, f"a={a}", f"old={b}", "--plot", str(tmp_path / "u.png")],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode != 0 and r.stderr.strip().splitlines() == [
+        "error: --plot: old: evaluation written before street scores were stored (re-run "
+        "scripts/eval_real_cameras.py)"]
