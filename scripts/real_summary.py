@@ -40,22 +40,30 @@ def street_rate(street: dict, key: str, folders: tuple[str, ...] | None, held_ou
     return false, views
 
 
-def held_out_false_scores(street: dict, held: tuple[str, ...]) -> tuple[list[float], int] | None:
+UNSEEN_SETS = ("street-scenes", "panoramas")  # street sets no composite recipe ever drew a background from
+
+
+def held_out_false_scores(street: dict, held: tuple[str, ...], unseen: bool = False) -> tuple[list[float], int] | None:
     """Every false suggestion's score (>= the evaluator's floor) on the held-out street-backgrounds folders, and
-    their views; None for evaluations written before the scores were stored."""
+    their views; with ``unseen``, also on the street sets no composite was built on (:data:`UNSEEN_SETS`: street
+    scenes and the Street View panoramas' views, 77 views in all instead of 37). None for evaluations written before
+    the scores were stored."""
     rows = street.get("street-backgrounds", {}).get("by_folder", {})
     picked = [r for name, r in rows.items() if name in held]
+    if unseen:
+        picked += [street[n] for n in UNSEEN_SETS if n in street]
     if not picked or any("false_scores" not in r for r in picked):
         return None
     return [v for r in picked for v in r["false_scores"]], sum(r["views"] for r in picked)
 
 
-def street_tradeoff(real: dict, held: tuple[str, ...]) -> dict | None:
+def street_tradeoff(real: dict, held: tuple[str, ...], unseen: bool = False) -> dict | None:
     """Real-cameras-dev recall against false suggestions per held-out street view, over every threshold that
     lets one more held-out false suggestion through (down to the evaluator's score floor): the trade-off every
     recipe is judged on, free of any stored threshold. Returns {"false_per_view", "recall", "threshold"} lists
-    (false rate ascending) and the view count; None for evaluations written before the scores were stored."""
-    got = held_out_false_scores(real.get("street", {}), held)
+    (false rate ascending) and the view count; None for evaluations written before the scores were stored.
+    ``unseen``: every street view never used as a background, not only the held-out street-backgrounds."""
+    got = held_out_false_scores(real.get("street", {}), held, unseen)
     photos = real.get("real_cameras", {}).get("photos")
     if got is None or not photos:
         return None
@@ -73,11 +81,11 @@ def street_tradeoff(real: dict, held: tuple[str, ...]) -> dict | None:
     return out
 
 
-def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1) -> dict | None:
+def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1, unseen: bool = False) -> dict | None:
     """The trade-off in one number: real-cameras-dev recall at the lowest threshold that keeps false suggestions
     on the held-out street views <= ``rate`` per view (the issue's street target). Picked on held-out views, so
     it compares models' rankings; it is not a threshold to ship."""
-    curve = street_tradeoff(real, held)
+    curve = street_tradeoff(real, held, unseen)
     if curve is None:
         return None
     views = curve["views"]
@@ -87,8 +95,9 @@ def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1) 
 
 
 def plot_tradeoff(curves: dict[str, dict], path: Path, rate: float = 0.1, target: float = 0.8) -> Path:
-    """One step line per model: real-cameras-dev recall (y) against false suggestions per held-out street view
-    (x), with the issue's two targets drawn; a model above and left of another is better at every threshold."""
+    """One step line per model: real-cameras-dev recall (y) against false suggestions per street view (x, the
+    curves' own views), with the issue's two targets drawn; a model above and left of another is better at every
+    threshold."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,7 +114,8 @@ def plot_tradeoff(curves: dict[str, dict], path: Path, rate: float = 0.1, target
     ax.set_xscale("symlog", linthresh=0.1)
     ax.set_xlim(0, max(max(c["false_per_view"]) for c in curves.values()) * 1.05 or 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("false suggestions per held-out real street view (symlog)")
+    views = next(iter(curves.values()))["views"]
+    ax.set_xlabel(f"false suggestions per real street view never trained on ({views} views; symlog)")
     ax.set_ylabel("recall, real-cameras-dev (24 cameras)")
     ax.set_title("Real recall against street false alarms, every threshold")
     ax.grid(alpha=0.25)
@@ -132,6 +142,9 @@ def summarize(real: dict, panos: dict | None, held: tuple[str, ...]) -> dict:
     matched = recall_at_street_rate(real, held)
     out["recall_at_street_0.1"] = matched["recall"] if matched else None
     out["threshold_at_street_0.1"] = matched["threshold"] if matched else None
+    pooled = recall_at_street_rate(real, held, unseen=True)
+    out["recall_at_unseen_street_0.1"] = pooled["recall"] if pooled else None
+    out["unseen_street_views"] = pooled["views"] if pooled else None
     for name in ("street-scenes", "panoramas"):
         row = st.get(name)
         out[f"{name}_false_per_view"] = row["stored"]["false_per_view"] if row else None
@@ -156,7 +169,8 @@ BY_MODEL = [("real-cameras-dev recall at <= 1 false/image", "recall_at_1fp"), ("
             ("IoU-only AP50", "iou_only_ap50"),
             ("false/view, held-out street-backgrounds", "street_backgrounds_held_out_false_per_view"),
             ("false/view, street-scenes", "street-scenes_false_per_view"),
-            ("real recall where held-out streets get <= 0.1 false/view", "recall_at_street_0.1")]
+            ("real recall where held-out streets get <= 0.1 false/view", "recall_at_street_0.1"),
+            ("same, all unseen street views (held-out + street-scenes + panorama views)", "recall_at_unseen_street_0.1")]
 
 
 def by_model_table(rows: dict[str, dict]) -> str:
@@ -199,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paired", action="append", default=[], metavar="A:B",
                     help="paired bootstrap over the photos: how often A beats B (names of two runs); repeatable")
     ap.add_argument("--out", type=Path, help="write the rows as JSON")
-    ap.add_argument("--plot", type=Path, help="write the recall / street false-alarm trade-off of every run as a PNG")
+    ap.add_argument("--plot", type=Path, help="write the recall / street false-alarm trade-off of every run (on all "
+                    "unseen street views) as a PNG")
     ap.add_argument("--by-model", action="store_true", help="one row per model with the ablation's columns "
                     "(docs/training.md) instead of one row per measure")
     args = ap.parse_args(argv)
@@ -216,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
     real = {n: _load(p, "real_cameras.json") for n, p in args.runs}
     if args.plot:
-        curves = {n: street_tradeoff(r, held) for n, r in real.items()}
+        curves = {n: street_tradeoff(r, held, unseen=True) for n, r in real.items()}
         missing = [n for n, c in curves.items() if c is None]
         if missing:
             raise SystemExit(f"error: --plot: {', '.join(missing)}: evaluation written before street scores were "

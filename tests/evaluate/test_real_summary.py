@@ -64,7 +64,7 @@ def test_by_model_prints_one_row_per_model(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| model | real-cameras-dev recall") and len(lines) == 4
-    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | n/a | not run |")  # no scores stored
+    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | n/a | n/a | not run |")  # no scores stored
 
 
 def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path):
@@ -85,7 +85,7 @@ def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path)
     assert row["recall_at_street_0.1"] == pytest.approx(0.75)
 
 
-def _scored(tmp_path, name="m") -> Path:
+def _scored(tmp_path, name="m", plot_ready: bool = False) -> Path:
     """A run whose held-out street scores and photo curves are stored (what --plot needs)."""
     d = _real(tmp_path, name)
     doc = json.loads((d / "real_cameras.json").read_text())
@@ -95,6 +95,9 @@ def _scored(tmp_path, name="m") -> Path:
     rows["pandaset"]["false_scores"] = [0.99] * 9
     doc["real_cameras"]["photos"] = [{"n_truth": 2, "scores": [0.95, 0.55, 0.3], "hit": [1, 1, 0]},
                                      {"n_truth": 2, "scores": [0.45], "hit": [1]}]
+    if plot_ready:
+        doc["street"]["street-scenes"]["false_scores"] = [0.7]
+        doc["street"]["panoramas"]["false_scores"] = []
     (d / "real_cameras.json").write_text(json.dumps(doc))
     return d
 
@@ -113,8 +116,23 @@ def test_tradeoff_steps_one_false_suggestion_at_a_time(tmp_path):
     assert at["recall"] == c["recall"][3]  # the one-number summary is a point of the curve
 
 
+def test_unseen_pool_adds_street_scenes_and_panorama_views(tmp_path):
+    real_summary = _script()
+    doc = json.loads((_scored(tmp_path) / "real_cameras.json").read_text())
+    assert real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), unseen=True) is None  # sets lack scores
+    doc["street"]["street-scenes"]["false_scores"] = [0.7]
+    doc["street"]["panoramas"]["false_scores"] = [0.3, 0.05]
+    c = real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), unseen=True)
+    assert c["views"] == 30 + 10 + 30 and len(c["recall"]) == 6 + 3 + 1
+    # 70 views: 7 false allowed -> just above the 8th of 0.9, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05
+    at = real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi"), unseen=True)
+    assert at["false_allowed"] == 7 and at["threshold"] == pytest.approx(0.1, abs=1e-5)
+    row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
+    assert row["recall_at_unseen_street_0.1"] == pytest.approx(0.75) and row["unseen_street_views"] == 70
+
+
 def test_plot_writes_a_png_and_refuses_runs_without_scores(tmp_path):
-    a, b = _scored(tmp_path, "a"), _real(tmp_path, "b")
+    a, b = _scored(tmp_path, "a", plot_ready=True), _real(tmp_path, "b")
     png = tmp_path / "t.png"
     script = str(ROOT / "scripts" / "real_summary.py")
     r = subprocess.run([sys.executable, script, f"a={a}", "--by-model", "--plot", str(png)],
