@@ -185,9 +185,15 @@ def by_model_table(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def paired(a: dict, b: dict, draws: int = 1000, seed: int = 0) -> dict:
-    """Share of photo resamples in which model ``a`` beats ``b`` (ties apart) on recall at <= 1 false per photo
-    and on AP50: both models see the same resampled photos (their real_cameras.json "photos" curves)."""
+PAIRED = (("recall_at_1fp", "recall at <= 1 false/image"), ("ap50", "AP50"),
+          ("recall_at_unseen_street_0.1", "recall where all unseen street views get <= 0.1 false/view"))
+
+
+def paired(a: dict, b: dict, held: tuple[str, ...] = HELD_OUT, draws: int = 1000, seed: int = 0) -> dict:
+    """Share of photo resamples in which model ``a`` beats ``b`` (ties apart) on recall at <= 1 false per photo,
+    on AP50 and, where both evaluations stored street scores, on recall at each model's own threshold for <= 0.1
+    false per unseen street view (the street views are not resampled): both models see the same resampled photos
+    (their real_cameras.json "photos" curves)."""
     from camdetect.evaluate.real_images import resampled
 
     pa, pb = a["real_cameras"].get("photos"), b["real_cameras"].get("photos")
@@ -196,9 +202,12 @@ def paired(a: dict, b: dict, draws: int = 1000, seed: int = 0) -> dict:
                          "(re-run scripts/eval_real_cameras.py)")
     if [p["file"] for p in pa] != [p["file"] for p in pb]:
         raise SystemExit("error: --paired: the two evaluations scored different photos")
-    ra, rb = resampled(pa, draws, seed), resampled(pb, draws, seed)
+    ta, tb = (recall_at_street_rate(x, held, unseen=True) for x in (a, b))
+    street = ta is not None and tb is not None
+    ra = resampled(pa, draws, seed, (ta["threshold"],) if street else ())
+    rb = resampled(pb, draws, seed, (tb["threshold"],) if street else ())
     out = {}
-    for k, name in ((0, "recall_at_1fp"), (1, "ap50")):
+    for k, (name, _) in enumerate(PAIRED[:3 if street else 2]):
         d = [(x[k] or 0.0) - (y[k] or 0.0) for x, y in zip(ra, rb)]
         out[name] = {"a_better": sum(v > 0 for v in d) / len(d), "tie": sum(v == 0 for v in d) / len(d),
                      "b_better": sum(v < 0 for v in d) / len(d)}
@@ -238,15 +247,15 @@ def main(argv: list[str] | None = None) -> int:
                              "stored (re-run scripts/eval_real_cameras.py)")
         print(f"wrote {plot_tradeoff(curves, args.plot)}")
     if args.paired:
-        print("\n| paired over resampled photos | recall at <= 1 false/image: A better / tie / B better "
-              "| AP50: A better / tie / B better |\n|---|---|---|")
+        print("\n| paired over resampled photos | "
+              + " | ".join(f"{label}: A better / tie / B better" for _, label in PAIRED) + " |\n|---|---|---|---|")
         for pair in args.paired:
             a, _, b = pair.partition(":")
             if a not in real or b not in real:
                 raise SystemExit(f"error: --paired {pair}: name both runs (known: {', '.join(real)})")
-            res = paired(real[a], real[b])
-            cells = [" / ".join(f"{res[k][x]:.0%}" for x in ("a_better", "tie", "b_better"))
-                     for k in ("recall_at_1fp", "ap50")]
+            res = paired(real[a], real[b], held)
+            cells = [" / ".join(f"{res[k][x]:.0%}" for x in ("a_better", "tie", "b_better")) if k in res else "n/a"
+                     for k, _ in PAIRED]
             print(f"| {a} vs {b} | " + " | ".join(cells) + " |")
             rows[a].setdefault("paired", {})[b] = res
     if args.out:

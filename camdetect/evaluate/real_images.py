@@ -566,16 +566,18 @@ def photo_curves(per_image: list[tuple], truth: list[TruthImage]) -> list[dict]:
              "hit": [int(v) for v in p[1]], "on_camera": [int(v) for v in p[2]]} for p, t in zip(per_image, truth)]
 
 
-def resampled(curves: list[dict], draws: int = 1000, seed: int = 0) -> list[tuple[float | None, float | None]]:
-    """(recall at <= 1 false suggestion per photo, AP50) for ``draws`` resamples of the photos with replacement
-    (the same draws for every model given the same photos and seed: a paired comparison)."""
+def resampled(curves: list[dict], draws: int = 1000, seed: int = 0,
+              thresholds: tuple[float, ...] = ()) -> list[tuple[float | None, ...]]:
+    """(recall at <= 1 false suggestion per photo, AP50, recall at each of ``thresholds``) for ``draws`` resamples
+    of the photos with replacement (the same draws for every model given the same photos and seed: a paired
+    comparison). A fixed threshold is one chosen elsewhere, e.g. where street views get <= 0.1 false per view."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(draws):
         pick = rng.integers(0, len(curves), len(curves))
         sample = [(curves[i]["scores"], curves[i]["hit"], curves[i]["on_camera"]) for i in pick]
         c = Curve.pool(sample, sum(curves[i]["n_truth"] for i in pick), len(pick))
-        out.append((c.at(c.threshold_at_false(len(pick)))["recall"], c.ap()))
+        out.append((c.at(c.threshold_at_false(len(pick)))["recall"], c.ap(), *(c.at(t)["recall"] for t in thresholds)))
     return out
 
 

@@ -93,11 +93,12 @@ def _scored(tmp_path, name="m", plot_ready: bool = False) -> Path:
     rows["opensfm"]["false_scores"] = [0.9, 0.5, 0.4, 0.2]
     rows["geovisio_pypi"]["false_scores"] = [0.6, 0.1]
     rows["pandaset"]["false_scores"] = [0.99] * 9
-    doc["real_cameras"]["photos"] = [{"n_truth": 2, "scores": [0.95, 0.55, 0.3], "hit": [1, 1, 0]},
-                                     {"n_truth": 2, "scores": [0.45], "hit": [1]}]
+    doc["real_cameras"]["photos"] = [
+        {"file": "p0.jpg", "n_truth": 2, "scores": [0.95, 0.55, 0.3], "hit": [1, 1, 0], "on_camera": [1, 1, 0]},
+        {"file": "p1.jpg", "n_truth": 2, "scores": [0.45], "hit": [1], "on_camera": [1]}]
     if plot_ready:
         doc["street"]["street-scenes"]["false_scores"] = [0.7]
-        doc["street"]["panoramas"]["false_scores"] = []
+        doc["street"]["panoramas"]["false_scores"] = [0.3, 0.3, 0.3]  # 10 unseen false in all: 7 allowed
     (d / "real_cameras.json").write_text(json.dumps(doc))
     return d
 
@@ -144,3 +145,19 @@ def test_plot_writes_a_png_and_refuses_runs_without_scores(tmp_path):
     assert r.returncode != 0 and r.stderr.strip().splitlines() == [
         "error: --plot: old: evaluation written before street scores were stored (re-run "
         "scripts/eval_real_cameras.py)"]
+
+
+def test_paired_compares_the_street_tradeoff_at_each_models_threshold(tmp_path):
+    real_summary = _script()
+    a = json.loads((_scored(tmp_path, "a", plot_ready=True) / "real_cameras.json").read_text())
+    b = json.loads((_scored(tmp_path, "b", plot_ready=True) / "real_cameras.json").read_text())
+    b["real_cameras"]["photos"] = [dict(p) for p in a["real_cameras"]["photos"]]
+    b["real_cameras"]["photos"][1]["scores"] = [0.15]  # b ranks its second photo's camera below the street threshold
+    res = real_summary.paired(a, b, ("opensfm", "geovisio_pypi"), draws=200)
+    trade = res["recall_at_unseen_street_0.1"]
+    assert trade["b_better"] == 0.0 and trade["a_better"] > 0.5  # a is never worse: it finds a superset
+    assert sum(trade.values()) == pytest.approx(1.0)
+    same = real_summary.paired(a, a, ("opensfm", "geovisio_pypi"), draws=50)
+    assert all(v["tie"] == 1.0 for v in same.values())
+    del b["street"]["panoramas"]["false_scores"]  # an older evaluation: the street column is left out
+    assert set(real_summary.paired(a, b, ("opensfm", "geovisio_pypi"), draws=20)) == {"recall_at_1fp", "ap50"}
