@@ -43,27 +43,33 @@ def street_rate(street: dict, key: str, folders: tuple[str, ...] | None, held_ou
 UNSEEN_SETS = ("street-scenes", "panoramas")  # street sets no composite recipe ever drew a background from
 
 
-def held_out_false_scores(street: dict, held: tuple[str, ...], unseen: bool = False) -> tuple[list[float], int] | None:
-    """Every false suggestion's score (>= the evaluator's floor) on the held-out street-backgrounds folders, and
-    their views; with ``unseen``, also on the street sets no composite was built on (:data:`UNSEEN_SETS`: street
-    scenes and the Street View panoramas' views, 77 views in all instead of 37). None for evaluations written before
-    the scores were stored."""
+POOLS = ("held", "unseen", "trained")
+
+
+def street_false_scores(street: dict, held: tuple[str, ...], pool: str = "held") -> tuple[list[float], int] | None:
+    """Every false suggestion's score (>= the evaluator's floor) on a pool of street views, and its view count:
+    ``held`` the held-out street-backgrounds folders (37 views); ``unseen`` those plus the street sets no composite
+    was built on (:data:`UNSEEN_SETS`: street scenes and the Street View panoramas' views, 77 in all); ``trained``
+    the street-backgrounds folders composites were built on (74), where a threshold may be set without looking at
+    unseen views. None for evaluations written before the scores were stored."""
+    if pool not in POOLS:
+        raise ValueError(f"pool {pool!r}: one of {', '.join(POOLS)}")
     rows = street.get("street-backgrounds", {}).get("by_folder", {})
-    picked = [r for name, r in rows.items() if name in held]
-    if unseen:
+    picked = [r for name, r in rows.items() if (name in held) == (pool != "trained")]
+    if pool == "unseen":
         picked += [street[n] for n in UNSEEN_SETS if n in street]
     if not picked or any("false_scores" not in r for r in picked):
         return None
     return [v for r in picked for v in r["false_scores"]], sum(r["views"] for r in picked)
 
 
-def street_tradeoff(real: dict, held: tuple[str, ...], unseen: bool = False) -> dict | None:
+def street_tradeoff(real: dict, held: tuple[str, ...], pool: str = "held") -> dict | None:
     """Real-cameras-dev recall against false suggestions per held-out street view, over every threshold that
     lets one more held-out false suggestion through (down to the evaluator's score floor): the trade-off every
     recipe is judged on, free of any stored threshold. Returns {"false_per_view", "recall", "threshold"} lists
     (false rate ascending) and the view count; None for evaluations written before the scores were stored.
-    ``unseen``: every street view never used as a background, not only the held-out street-backgrounds."""
-    got = held_out_false_scores(real.get("street", {}), held, unseen)
+    ``pool``: which street views (:func:`street_false_scores`)."""
+    got = street_false_scores(real.get("street", {}), held, pool)
     photos = real.get("real_cameras", {}).get("photos")
     if got is None or not photos:
         return None
@@ -77,15 +83,15 @@ def street_tradeoff(real: dict, held: tuple[str, ...], unseen: bool = False) -> 
         t = ordered[k] + 1e-6 if k < len(ordered) else 0.0
         out["false_per_view"].append(k / views if views else 0.0)
         out["recall"].append(sum(1 for s in hits if s >= t) / n_truth if n_truth else 0.0)
-        out["threshold"].append(round(t, 5))
+        out["threshold"].append(t)
     return out
 
 
-def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1, unseen: bool = False) -> dict | None:
+def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1, pool: str = "held") -> dict | None:
     """The trade-off in one number: real-cameras-dev recall at the lowest threshold that keeps false suggestions
     on the held-out street views <= ``rate`` per view (the issue's street target). Picked on held-out views, so
     it compares models' rankings; it is not a threshold to ship."""
-    curve = street_tradeoff(real, held, unseen)
+    curve = street_tradeoff(real, held, pool)
     if curve is None:
         return None
     views = curve["views"]
@@ -141,10 +147,17 @@ def summarize(real: dict, panos: dict | None, held: tuple[str, ...]) -> dict:
         out[f"street_backgrounds_{label}_views"] = v
     matched = recall_at_street_rate(real, held)
     out["recall_at_street_0.1"] = matched["recall"] if matched else None
-    out["threshold_at_street_0.1"] = matched["threshold"] if matched else None
-    pooled = recall_at_street_rate(real, held, unseen=True)
+    out["threshold_at_street_0.1"] = round(matched["threshold"], 5) if matched else None
+    pooled = recall_at_street_rate(real, held, pool="unseen")
     out["recall_at_unseen_street_0.1"] = pooled["recall"] if pooled else None
     out["unseen_street_views"] = pooled["views"] if pooled else None
+    # a threshold set without unseen views: <= 0.1 false per trained-on street photo; what it does on unseen ones
+    own = recall_at_street_rate(real, held, pool="trained")
+    unseen = street_false_scores(st, held, "unseen")
+    out["threshold_at_trained_street_0.1"] = round(own["threshold"], 5) if own else None
+    out["recall_at_trained_street_0.1"] = own["recall"] if own else None
+    out["unseen_false_per_view_at_trained_street_0.1"] = (
+        sum(v >= own["threshold"] for v in unseen[0]) / unseen[1] if own and unseen and unseen[1] else None)
     for name in ("street-scenes", "panoramas"):
         row = st.get(name)
         out[f"{name}_false_per_view"] = row["stored"]["false_per_view"] if row else None
@@ -202,7 +215,7 @@ def paired(a: dict, b: dict, held: tuple[str, ...] = HELD_OUT, draws: int = 1000
                          "(re-run scripts/eval_real_cameras.py)")
     if [p["file"] for p in pa] != [p["file"] for p in pb]:
         raise SystemExit("error: --paired: the two evaluations scored different photos")
-    ta, tb = (recall_at_street_rate(x, held, unseen=True) for x in (a, b))
+    ta, tb = (recall_at_street_rate(x, held, pool="unseen") for x in (a, b))
     street = ta is not None and tb is not None
     ra = resampled(pa, draws, seed, (ta["threshold"],) if street else ())
     rb = resampled(pb, draws, seed, (tb["threshold"],) if street else ())
@@ -240,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {k} | " + " | ".join(_f(r.get(k)) for r in rows.values()) + " |")
     real = {n: _load(p, "real_cameras.json") for n, p in args.runs}
     if args.plot:
-        curves = {n: street_tradeoff(r, held, unseen=True) for n, r in real.items()}
+        curves = {n: street_tradeoff(r, held, pool="unseen") for n, r in real.items()}
         missing = [n for n, c in curves.items() if c is None]
         if missing:
             raise SystemExit(f"error: --plot: {', '.join(missing)}: evaluation written before street scores were "

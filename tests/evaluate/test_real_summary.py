@@ -120,13 +120,13 @@ def test_tradeoff_steps_one_false_suggestion_at_a_time(tmp_path):
 def test_unseen_pool_adds_street_scenes_and_panorama_views(tmp_path):
     real_summary = _script()
     doc = json.loads((_scored(tmp_path) / "real_cameras.json").read_text())
-    assert real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), unseen=True) is None  # sets lack scores
+    assert real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), pool="unseen") is None  # sets lack scores
     doc["street"]["street-scenes"]["false_scores"] = [0.7]
     doc["street"]["panoramas"]["false_scores"] = [0.3, 0.05]
-    c = real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), unseen=True)
+    c = real_summary.street_tradeoff(doc, ("opensfm", "geovisio_pypi"), pool="unseen")
     assert c["views"] == 30 + 10 + 30 and len(c["recall"]) == 6 + 3 + 1
     # 70 views: 7 false allowed -> just above the 8th of 0.9, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05
-    at = real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi"), unseen=True)
+    at = real_summary.recall_at_street_rate(doc, ("opensfm", "geovisio_pypi"), pool="unseen")
     assert at["false_allowed"] == 7 and at["threshold"] == pytest.approx(0.1, abs=1e-5)
     row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
     assert row["recall_at_unseen_street_0.1"] == pytest.approx(0.75) and row["unseen_street_views"] == 70
@@ -161,3 +161,17 @@ def test_paired_compares_the_street_tradeoff_at_each_models_threshold(tmp_path):
     assert all(v["tie"] == 1.0 for v in same.values())
     del b["street"]["panoramas"]["false_scores"]  # an older evaluation: the street column is left out
     assert set(real_summary.paired(a, b, ("opensfm", "geovisio_pypi"), draws=20)) == {"recall_at_1fp", "ap50"}
+
+
+def test_a_threshold_set_on_trained_on_photos_is_measured_on_unseen_ones(tmp_path):
+    real_summary = _script()
+    doc = json.loads((_scored(tmp_path, plot_ready=True) / "real_cameras.json").read_text())
+    doc["street"]["street-backgrounds"]["by_folder"]["pandaset"]["false_scores"] = [0.99, 0.5, 0.5, 0.3, 0.2]
+    # pandaset: 30 trained-on views, 3 false allowed -> just above the 4th score (0.3)
+    row = real_summary.summarize(doc, None, ("opensfm", "geovisio_pypi"))
+    assert row["threshold_at_trained_street_0.1"] == pytest.approx(0.3, abs=1e-5)
+    assert row["recall_at_trained_street_0.1"] == pytest.approx(3 / 4)  # 0.95, 0.55, 0.45
+    # unseen false scores >= 0.3: 0.9, 0.5, 0.4, 0.6, 0.7 of 70 views (the three 0.3 sit just below the threshold)
+    assert row["unseen_false_per_view_at_trained_street_0.1"] == pytest.approx(5 / 70)
+    with pytest.raises(ValueError, match="pool 'x'"):
+        real_summary.street_false_scores(doc["street"], ("opensfm",), "x")
