@@ -64,7 +64,8 @@ def test_dataset_building_and_scoring_call_the_one_tiler():
     from camdetect.scoring import tiling
 
     assert build.tile_windows is tile_windows and tiling.tile_windows is tile_windows  # the scorer's TileLayout
-    assert "from camdetect.geometry.tiles import tile_windows" in inspect.getsource(real_images.MultiScale.units)
+    assert "from camdetect.geometry.tiles import tile_windows" in inspect.getsource(real_images.network_units)
+    assert "network_units(" in inspect.getsource(real_images.MultiScale.units)  # evaluation and adapt_bn share it
 
 
 def reference_starts(length: int, tile: int, overlap: float) -> list[int]:
