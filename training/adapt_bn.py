@@ -34,22 +34,6 @@ from camdetect.env import configure_offline_ultralytics
 configure_offline_ultralytics()  # the checkpoint unpickles ultralytics classes
 
 
-def load_network(path: Path):
-    """(checkpoint dict, its float network): the EMA weights when the checkpoint has them, as ultralytics exports."""
-    import torch
-
-    if not path.is_file():
-        raise ValueError(f"{path}: no such checkpoint")
-    try:
-        ckpt = torch.load(str(path), map_location="cpu", weights_only=False)
-    except Exception as e:  # any unreadable file gets the same one-line refusal
-        raise ValueError(f"{path}: not a torch checkpoint ({type(e).__name__})") from e
-    net = (ckpt.get("ema") or ckpt.get("model")) if isinstance(ckpt, dict) else None
-    if net is None:
-        raise ValueError(f"{path}: no network in the checkpoint (neither 'ema' nor 'model')")
-    return ckpt, net.float()
-
-
 def street_inputs(files: list[Path], imgsz: int, tile: int, seed: int, max_inputs: int | None):
     """Every network input of every photo (shuffled with ``seed``, at most ``max_inputs``), as uint8 BGR arrays."""
     import cv2
@@ -120,14 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> dict:
     import torch
 
-    from camdetect.durable import atomic_path
     from camdetect.render.composite import list_backgrounds
+    from camdetect.train.checkpoint import load_checkpoint, save_derived
 
     if not 0.0 <= args.mix <= 1.0:
         raise ValueError(f"--mix {args.mix}: must be within 0..1")
     if args.threads:
         torch.set_num_threads(args.threads)
-    ckpt, net = load_network(args.weights)
+    ckpt, net = load_checkpoint(args.weights)
     sets = list_backgrounds([str(b) for b in args.backgrounds], exclude=args.exclude)
     files = [f for s in sets for f in s.files]
     imgsz = args.imgsz or int((ckpt.get("train_args") or {}).get("imgsz") or 320)
@@ -135,11 +119,7 @@ def run(args: argparse.Namespace) -> dict:
     report = adapt(net, inputs, imgsz, args.batch, args.mix)
     report.update(weights=str(args.weights), photos=len(files), inputs=len(inputs), imgsz=imgsz, mix=args.mix,
                   backgrounds=[str(s.root) for s in sets], exclude=list(args.exclude))
-    out = dict(ckpt)
-    out.update(model=None, ema=net.half(), optimizer=None, updates=0, epoch=-1, best_fitness=None, adapt_bn=report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out) as tmp:
-        torch.save(out, str(tmp))
+    save_derived(ckpt, net, args.out, adapt_bn=report)
     print(f"adapted {report['layers']} BatchNorm layers on {len(inputs)} inputs of {len(files)} photos (mix "
           f"{args.mix:g}; running means moved {report['mean_shift_median']:.3f} median, "
           f"{report['mean_shift_max']:.3f} at most): {args.out}")

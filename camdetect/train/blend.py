@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from camdetect.durable import atomic_path
+from camdetect.train.checkpoint import CheckpointError, load_checkpoint, save_derived
 from camdetect.train.weights_fit import class_names
 
 
@@ -44,13 +44,6 @@ class BlendReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _net(ckpt: dict, path: Path):
-    model = ckpt.get("ema") or ckpt.get("model")
-    if model is None:
-        raise BlendError(f"{path}: no network in the checkpoint (neither 'ema' nor 'model')")
-    return model
 
 
 def blend_state(start: dict, tuned: dict, alpha: float, grown_rows: int | None = None):
@@ -93,20 +86,13 @@ def blend(start: str | Path, tuned: str | Path, alpha: float, out: str | Path) -
     dropped (a blend is a new starting point, not a run to resume)."""
     import copy
 
-    import torch
-
     if not 0.0 <= alpha <= 1.0:
         raise BlendError(f"alpha {alpha}: must be within 0..1 (0 = the start, 1 = the fine-tune)")
     start, tuned, out = Path(start), Path(tuned), Path(out)
-    cks = {}
-    for p in (start, tuned):
-        if not p.is_file():
-            raise BlendError(f"{p}: no such checkpoint")
-        try:
-            cks[p] = torch.load(str(p), map_location="cpu", weights_only=False)
-        except Exception as e:  # any unreadable file gets the same one-line refusal
-            raise BlendError(f"{p}: not a torch checkpoint ({type(e).__name__})") from e
-    s_net, t_net = _net(cks[start], start), _net(cks[tuned], tuned)
+    try:
+        (_, s_net), (t_ckpt, t_net) = load_checkpoint(start), load_checkpoint(tuned)
+    except CheckpointError as e:
+        raise BlendError(str(e)) from e
     s_names, t_names = class_names(s_net), class_names(t_net)
     grown = None
     if s_names != t_names:
@@ -114,17 +100,12 @@ def blend(start: str | Path, tuned: str | Path, alpha: float, out: str | Path) -
             raise BlendError(f"{start} and {tuned}: class lists {s_names} and {t_names} do not share a prefix")
         grown = len(s_names)
     try:
-        state, blended, partial, copied = blend_state(s_net.float().state_dict(), t_net.float().state_dict(),
+        state, blended, partial, copied = blend_state(s_net.state_dict(), t_net.state_dict(),
                                                       alpha, grown_rows=grown)
     except BlendError as e:
         raise BlendError(f"{start} and {tuned}: {e}") from e
-    net = copy.deepcopy(t_net).float()
+    net = copy.deepcopy(t_net)
     net.load_state_dict(state)
-    ckpt = dict(cks[tuned])
-    ckpt.update(model=None, ema=net.half(), optimizer=None, updates=0, epoch=-1, best_fitness=None)
     report = BlendReport(str(start), str(tuned), float(alpha), t_names, blended, partial, copied)
-    ckpt["camdetect_blend"] = report.to_dict()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        torch.save(ckpt, str(tmp))
+    save_derived(t_ckpt, net, out, camdetect_blend=report.to_dict())
     return report
