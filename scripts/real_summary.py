@@ -64,8 +64,8 @@ def street_false_scores(street: dict, held: tuple[str, ...], pool: str = "held")
 
 
 def street_tradeoff(real: dict, held: tuple[str, ...], pool: str = "held") -> dict | None:
-    """Real-cameras-dev recall against false suggestions per held-out street view, over every threshold that
-    lets one more held-out false suggestion through (down to the evaluator's score floor): the trade-off every
+    """Real-cameras-dev recall against false suggestions per street view of ``pool``, over every threshold that
+    lets one more false suggestion there through (down to the evaluator's score floor): the trade-off every
     recipe is judged on, free of any stored threshold. Returns {"false_per_view", "recall", "threshold"} lists
     (false rate ascending) and the view count; None for evaluations written before the scores were stored.
     ``pool``: which street views (:func:`street_false_scores`)."""
@@ -89,8 +89,8 @@ def street_tradeoff(real: dict, held: tuple[str, ...], pool: str = "held") -> di
 
 def recall_at_street_rate(real: dict, held: tuple[str, ...], rate: float = 0.1, pool: str = "held") -> dict | None:
     """The trade-off in one number: real-cameras-dev recall at the lowest threshold that keeps false suggestions
-    on the held-out street views <= ``rate`` per view (the issue's street target). Picked on held-out views, so
-    it compares models' rankings; it is not a threshold to ship."""
+    on ``pool``'s street views <= ``rate`` per view (the issue's street target). Picked on held-out or unseen views,
+    it compares models' rankings and is not a threshold to ship; picked on the trained-on views, it is one."""
     curve = street_tradeoff(real, held, pool)
     if curve is None:
         return None
