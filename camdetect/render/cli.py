@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
                                               "composite (FOLDER or FOLDER=WEIGHT); repeatable."),
         exclude: list[str] = typer.Option([], "--exclude", help="Skip backgrounds whose path contains this, as for "
                                           "render composite (the held-out folders); repeatable."),
-        out: Path = typer.Option(..., "--out", help="CSV of hard negatives to write; a contact sheet beside it (.png)."),
+        out: Path = typer.Option(..., "--out", help="CSV of hard negatives to write; contact sheets of every box beside it (STEM-p01.png, ...)."),
         conf: float = typer.Option(0.1, "--conf", help="Lowest score mined."),
         street_truth: Path = typer.Option(Path("configs/eval/street_cameras.json"), "--street-truth",
                                           help="Known real cameras on the street photos: never mined."),
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
         """
         from camdetect.evaluate.real_images import load_street_truth
         from camdetect.render.composite import list_backgrounds
-        from camdetect.render.hard_negatives import mine, negatives_sheet, write_negatives
+        from camdetect.render.hard_negatives import mine, negatives_sheets, write_negatives
 
         if not 0 < conf <= 1:
             raise ValueError(f"--conf must be in (0, 1], got {conf}")
@@ -177,8 +177,9 @@ def register(app: typer.Typer) -> None:
         if bar:
             bar.close()
         n = write_negatives(out, negs)
-        sheet = negatives_sheet(negs, out.with_suffix(".png"))
+        pages = negatives_sheets(negs, out)
         typer.echo(f"{out}: {n} hard negatives on {len({x.path for x in negs})} of {len(files)} backgrounds "
-                   f"(score >= {conf:g}); look at {sheet} before training on them")
+                   f"(score >= {conf:g}); look at every one before training on them: "
+                   + (f"{pages[0]} .. {pages[-1].name} ({len(pages)} sheets, captioned with CSV lines)" if pages else "no sheet"))
 
     app.add_typer(rd, name="render")

@@ -123,17 +123,27 @@ def crop_around_negative(bg: np.ndarray, neg: HardNegative, size: int, rng: np.r
     return flip_and_fit(bg[y:y + side, x:x + side], size, rng)
 
 
-def negatives_sheet(negatives: list[HardNegative], path: Path, top: int = 60) -> Path | None:
-    """The ``top`` highest-scoring negatives as crops (red box), to look at before training on them."""
+def negatives_sheets(negatives: list[HardNegative], path: Path, per_page: int = 60) -> list[Path]:
+    """Every negative as a crop (red box), ``per_page`` to a PNG (``STEM-p01.png``, ...), in the order they are
+    written, captioned with their CSV line: "look at every one first" has to be possible for hundreds of
+    boxes, and a box that could be a real camera is struck by deleting that line."""
     import cv2
 
     from camdetect.evaluate.real_images import RED, Cell, contact_sheet
 
-    cells = []
-    for n in sorted(negatives, key=lambda n: -n.score)[:top]:
-        img = cv2.imread(n.path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise ValueError(f"{n.path}: not a readable image")
-        short = "/".join(Path(n.path).parts[-2:])[:24]
-        cells.append(Cell(img, n.box, [(n.box, RED)], f"{short}\n{n.score:.2f} {n.model[:14]}"))
-    return contact_sheet([("mined false alarms on training backgrounds (red)", cells)], path)
+    pages: list[Path] = []
+    n_pages = math.ceil(len(negatives) / per_page)
+    img, img_path = None, None
+    for p in range(n_pages):
+        cells = []
+        for i, n in enumerate(negatives[p * per_page:(p + 1) * per_page], start=p * per_page):
+            if n.path != img_path:
+                img, img_path = cv2.imread(n.path, cv2.IMREAD_COLOR), n.path
+                if img is None:
+                    raise ValueError(f"{n.path}: not a readable image")
+            cells.append(Cell(img, n.box, [(n.box, RED)], f"line {i + 2} {Path(n.path).name}\n{n.score:.2f} {n.model}"))
+        title = f"mined false alarms (red), page {p + 1} of {n_pages}, CSV lines {p * per_page + 2}-{p * per_page + len(cells) + 1}"
+        page = contact_sheet([(title, cells)], path.with_name(f"{path.stem}-p{p + 1:02d}.png"), cols=10, size=128)
+        if page is not None:
+            pages.append(page)
+    return pages

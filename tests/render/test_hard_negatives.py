@@ -13,6 +13,7 @@ import pytest
 from camdetect.render.hard_negatives import (
     HardNegative,
     crop_around_negative,
+    negatives_sheets,
     read_negatives,
     write_negatives,
 )
@@ -49,7 +50,7 @@ def test_mining_skips_held_out_photos_and_known_cameras(street_root, tiny_onnx, 
     assert r.returncode == 0, r.stderr
     negs = read_negatives(tmp_path / "neg.csv")
     assert negs and all("/train_a/" in n.path and n.score >= 0.001 for n in negs)
-    assert (tmp_path / "neg.png").is_file() and "look at" in r.stdout
+    assert (tmp_path / "neg-p01.png").is_file() and "look at every one" in r.stdout
     top = max(negs, key=lambda n: n.score)  # call the top box a real camera: it is never mined again
     rel = Path(top.path).relative_to(street_root).as_posix()
     truth = tmp_path / "street_cameras.json"
@@ -106,3 +107,18 @@ def test_composites_crop_around_negatives_only_among_their_backgrounds(tmp_path,
         build_composites(tmp_path / "o", bgs, sprite_dir, far, ["dome", "bullet", "alpr"], progress=False)
     with pytest.raises(ValueError, match="hard_share must be in"):
         CompositeOptions(hard_share=0.3)  # a share without a file
+
+
+def test_every_negative_is_on_a_sheet_page(tmp_path):
+    """Pages of ``per_page`` crops, all of them shown: 7 boxes at 3 a page are 3 pages, named after the CSV."""
+    img = tmp_path / "bg.jpg"
+    cv2.imwrite(str(img), _street(320, 240, 1))
+    negs = [HardNegative(str(img), 10 + 20 * i, 20, 30 + 20 * i, 40, 0.9 - 0.1 * i, "m") for i in range(7)]
+    pages = negatives_sheets(negs, tmp_path / "mined.csv", per_page=3)
+    assert [p.name for p in pages] == ["mined-p01.png", "mined-p02.png", "mined-p03.png"]
+    full, last = cv2.imread(str(pages[0])), cv2.imread(str(pages[2]))
+    assert full.shape[1] == last.shape[1] == 10 * 128  # ten crops a row
+    assert negatives_sheets([], tmp_path / "none.csv") == []
+    (tmp_path / "gone.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(ValueError, match="gone.jpg: not a readable image"):
+        negatives_sheets([HardNegative(str(tmp_path / "gone.jpg"), 1, 1, 9, 9, 0.5, "m")], tmp_path / "x.csv")
