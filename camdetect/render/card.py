@@ -69,6 +69,7 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
     hard = sum(r.get("hard_negative") is not None for r in records)
     pastes = sum(len(r["kinds"]) + len(r["decoys"]) for r in records)
     photo_lit = sum(r.get("photo_lit", 0) for r in records)
+    camera_tiles = sum(bool(r.get("camera_pipeline")) for r in records)
     frames = np.array([f for r in records for f in r.get("decoy_frames", [])])
     decoy_q = np.percentile(frames, [10, 50, 90]).round(1).tolist() if len(frames) else []
     sheet = contact_sheet(out, records)
@@ -76,7 +77,7 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
     summary = {"tiles": dict(by_split), "boxes": {f"{s}/{c}": n for (s, c), n in sorted(boxes.items())},
                "kinds": dict(kinds), "decoys": dict(decoys), "background_sources": dict(sources),
                "size_p10_p50_p90": q, "upscale": upscale, "decoy_frame_p10_p50_p90": decoy_q, "hard_negative_tiles": hard,
-               "photo_lit_pastes": photo_lit, "included": included, "options": asdict(opts), "command": command,
+               "photo_lit_pastes": photo_lit, "camera_pipeline_tiles": camera_tiles, "included": included, "options": asdict(opts), "command": command,
                "backgrounds": {str(b.root): len(b.files) for b in backgrounds}, "sprites": ", ".join(sprite_dirs)}
     (out / "composites.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     _dataset_json(out, records, opts, names, included, command, summary)
@@ -109,6 +110,8 @@ def write_card(out: Path, records: list[dict], opts, names: list[str], included:
               f"at the scorer's scale: share {opts.native_share:g} (the rest shrunk from tile .. short side).", "",
               f"Sprites lit by their own background photo: {photo_lit} of {pastes} kept pastes "
               f"(match_light {opts.match_light:g}; sprites from `render sprites --light-photos`).", "",
+              f"Tiles through a simulated street camera (Bayer noise, demosaicing, unsharp mask): {camera_tiles} of "
+              f"{len(records)} (camera_pipeline {opts.camera_pipeline:g}).", "",
               f"![contact sheet]({sheet.name})", ""]
     (out / "card.md").write_text("\n".join(lines), encoding="utf-8")
     return summary

@@ -111,6 +111,9 @@ def register(app: typer.Typer) -> None:
         match_light: float = typer.Option(0.0, "--match-light", help="Share of pastes that take a sprite lit by the "
                                           "tile's own background photo (sprites from `render sprites "
                                           "--light-photos`), where the library has one."),
+        camera_pipeline: float = typer.Option(0.0, "--camera-pipeline", help="Share of tiles passed through a "
+                                              "simulated street camera after pasting (Bayer noise, demosaicing, "
+                                              "unsharp mask)."),
         workers: int = typer.Option(1, "--workers", help="Processes."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
@@ -128,7 +131,8 @@ def register(app: typer.Typer) -> None:
                                 max_upscale=max_upscale, lookalike_size=lookalike_size,
                                 hard_negatives=str(hard_negatives) if hard_negatives else "",
                                 hard_share=hard_share if hard_negatives else 0.0, continue_mounts=continue_mounts,
-                                native_share=native_share, match_light=match_light, workers=workers)
+                                native_share=native_share, match_light=match_light,
+                                camera_pipeline=camera_pipeline, workers=workers)
         bgs = list_backgrounds(backgrounds, exclude)
         names = list(load_taxonomy().detector_classes)
         command = "camdetect " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -29,6 +29,7 @@ from camdetect.durable import atomic_write_json
 from camdetect.labels.exporters.yolo import write_yolo_labels, yolo_line
 from camdetect.render.hard_negatives import HardNegative, crop_around_negative, read_negatives
 from camdetect.render.harmonise import (
+    CameraPipeline,
     Look,
     continue_cut,
     cuts_cleanly,
@@ -90,6 +91,10 @@ class CompositeOptions:
     # the rest (and backgrounds without such sprites) draw from the whole library as before. Its own random stream:
     # 0 keeps older datasets byte for byte, and > 0 keeps every draw of the main stream.
     match_light: float = 0.0
+    # Share of tiles passed through a simulated street camera after pasting (harmonise.CameraPipeline: Bayer sensor
+    # noise, demosaicing, unsharp mask), so rendered edges get the fringes and halos real objects in the photos have.
+    # Its own random stream: 0 keeps older datasets byte for byte, and > 0 keeps every draw of the main stream.
+    camera_pipeline: float = 0.0
     workers: int = 1
 
     def __post_init__(self) -> None:
@@ -101,6 +106,8 @@ class CompositeOptions:
             raise ValueError(f"native_share must be in [0, 1], not {self.native_share}")
         if not 0 <= self.match_light <= 1:
             raise ValueError(f"match_light must be in [0, 1], not {self.match_light}")
+        if not 0 <= self.camera_pipeline <= 1:
+            raise ValueError(f"camera_pipeline must be in [0, 1], not {self.camera_pipeline}")
 
 
 @dataclass(frozen=True)
@@ -337,6 +344,7 @@ class TileRecord:
     decoy_frames: list[float] = field(default_factory=list)  # per look-alike: its frame's side in tile px
     hard_negative: float | None = None  # the mined false alarm's score when the crop was built around one
     photo_lit: int = 0  # pastes whose sprite was lit by this tile's background photo (match_light)
+    camera_pipeline: bool = False  # passed through a simulated street camera (CompositeOptions.camera_pipeline)
 
 
 def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path | list[Path], opts: CompositeOptions) -> tuple[np.ndarray, TileRecord]:
@@ -412,7 +420,10 @@ def compose_tile(index: int, backgrounds: list[BackgroundSet], sprite_dir: Path 
         rec.kinds.append(sp.meta.kind)
         rec.upscales.append(round(scale, 3))
         rec.photo_lit += own_light
-    return finish(lin, rng, opts.jpeg), rec
+    crng = np.random.default_rng([opts.seed, index, 3]) if opts.camera_pipeline > 0 else None
+    camera = CameraPipeline.draw(crng) if crng is not None and crng.random() < opts.camera_pipeline else None
+    rec.camera_pipeline = camera is not None
+    return finish(lin, rng, opts.jpeg, camera), rec
 
 
 def _write_tile(args) -> dict:

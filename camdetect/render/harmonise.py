@@ -178,13 +178,68 @@ def occlude(bg_lin: np.ndarray, rng: np.random.Generator, box: tuple[float, floa
     bg_lin[y0:y1_, x0:x1_] = p * m + bg_lin[y0:y1_, x0:x1_] * (1 - m)
 
 
-def finish(lin: np.ndarray, rng: np.random.Generator, jpeg: tuple[int, int] = (40, 95)) -> np.ndarray:
-    """Sensor noise and JPEG over the whole tile (sprite and background alike); RGB in, BGR uint8 out."""
+# Bayer layouts as the RGB channel recorded at (0,0) (0,1) (1,0) (1,1), each with OpenCV's codes that interpolate it
+# back (bilinear, edge-aware, VNG); OpenCV names a layout by its second row, hence BG for R G / G B (checked by
+# tests/render/test_harmonise.py: a flat colour survives the round trip).
+BAYER = (
+    ((0, 1, 1, 2), (cv2.COLOR_BayerBG2RGB, cv2.COLOR_BayerBG2RGB_EA, cv2.COLOR_BayerBG2RGB_VNG)),
+    ((1, 0, 2, 1), (cv2.COLOR_BayerGB2RGB, cv2.COLOR_BayerGB2RGB_EA, cv2.COLOR_BayerGB2RGB_VNG)),
+    ((2, 1, 1, 0), (cv2.COLOR_BayerRG2RGB, cv2.COLOR_BayerRG2RGB_EA, cv2.COLOR_BayerRG2RGB_VNG)),
+    ((1, 2, 0, 1), (cv2.COLOR_BayerGR2RGB, cv2.COLOR_BayerGR2RGB_EA, cv2.COLOR_BayerGR2RGB_VNG)),
+)
+
+
+def mosaic(img: np.ndarray, pattern: int) -> np.ndarray:
+    """The one colour a Bayer sensor records at each pixel (RGB in, one channel out), for ``BAYER[pattern]``."""
+    ch = BAYER[pattern][0]
+    out = np.empty(img.shape[:2], img.dtype)
+    for k, (dy, dx) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        out[dy::2, dx::2] = img[dy::2, dx::2, ch[k]]
+    return out
+
+
+@dataclass(frozen=True)
+class CameraPipeline:
+    """What a street camera does to light before the JPEG (``CompositeOptions.camera_pipeline``): one colour per
+    pixel with its noise (Bayer), interpolated back (bilinear, edge-aware or VNG: colour fringes on small,
+    high-contrast things), then an unsharp mask (the halos most street cameras add). Applied to the whole tile, so
+    the pasted sprite and its background carry it alike; rendered sprites otherwise have clean, halo-free edges
+    that no real object in the photo has."""
+
+    pattern: int
+    demosaic: int  # 0 bilinear, 1 edge-aware, 2 VNG
+    sharpen: float  # unsharp-mask amount (0: none)
+    radius: float  # its Gaussian sigma, px
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> CameraPipeline:
+        return cls(int(rng.integers(4)), int(rng.integers(3)), float(rng.uniform(0.0, 1.5)), float(rng.uniform(0.5, 1.5)))
+
+    def apply(self, img: np.ndarray, noise: np.ndarray | None) -> np.ndarray:
+        """sRGB float32 (0..255) RGB in, uint8 RGB out; ``noise`` (per pixel, one channel) is added on the mosaic."""
+        raw = mosaic(img, self.pattern)
+        if noise is not None:
+            raw = raw + noise
+        raw8 = np.clip(raw, 0, 255).astype(np.uint8)
+        rgb = cv2.cvtColor(raw8, BAYER[self.pattern][1][self.demosaic]).astype(np.float32)
+        if self.sharpen > 0.05:
+            rgb += self.sharpen * (rgb - cv2.GaussianBlur(rgb, (0, 0), self.radius))
+        return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def finish(lin: np.ndarray, rng: np.random.Generator, jpeg: tuple[int, int] = (40, 95),
+           camera: CameraPipeline | None = None) -> np.ndarray:
+    """Sensor noise and JPEG over the whole tile (sprite and background alike), through ``camera``'s Bayer
+    sensor and sharpening when given; RGB in, BGR uint8 out. The main stream ``rng`` draws the same either way."""
     img = to_srgb(lin).astype(np.float32)
     sigma = float(rng.uniform(0, 4.0))
-    if sigma > 0.3:
-        img += rng.normal(0, sigma, img.shape).astype(np.float32)
-    img = np.clip(img, 0, 255).astype(np.uint8)
+    if camera is not None:
+        noise = rng.normal(0, sigma, img.shape).astype(np.float32)[..., 0] if sigma > 0.3 else None  # same draws
+        img = camera.apply(img, noise)
+    else:
+        if sigma > 0.3:
+            img += rng.normal(0, sigma, img.shape).astype(np.float32)
+        img = np.clip(img, 0, 255).astype(np.uint8)
     q = int(rng.integers(jpeg[0], jpeg[1] + 1))
     ok, buf = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)

@@ -79,6 +79,7 @@ def test_include_remaps_classes_by_name(backgrounds, sprite_dir, tmp_path):
     (["--max-upscale", "0.5"], "--max-upscale 0 or >= 1"),
     (["--lookalike-size", "huge"], "lookalike_size must be one of frame, true, not 'huge'"),
     (["--match-light", "1.5"], "match_light must be in [0, 1], not 1.5"),
+    (["--camera-pipeline", "-0.1"], "camera_pipeline must be in [0, 1], not -0.1"),
 ])
 def test_cli_bad_input_is_one_line(args, message, tmp_path, sprite_dir, backgrounds):
     base = ["--out", str(tmp_path / "o"), "--sprites", str(sprite_dir)]
@@ -264,3 +265,21 @@ def test_native_share_changes_the_crop_not_the_draw(backgrounds, sprite_dir, tmp
     build_composites(tmp_path / "ds", bgs, sprite_dir, CompositeOptions(**base, native_share=0.5), NAMES,
                      progress=False)
     assert "scorer's scale: share 0.5" in (tmp_path / "ds" / "card.md").read_text()
+
+
+def test_the_camera_pipeline_changes_pixels_not_the_draw(backgrounds, sprite_dir, tmp_path):
+    """Share 0 is the old dataset byte for byte; share 1 runs every tile through the simulated camera, with the
+    same backgrounds, pastes and boxes; the card counts those tiles."""
+    bgs = list_backgrounds([backgrounds])
+    base = dict(tiles=4, tile=96, seed=5)
+    plain = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base)) for i in range(4)]
+    off = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base, camera_pipeline=0.0)) for i in range(4)]
+    on = [compose_tile(i, bgs, sprite_dir, CompositeOptions(**base, camera_pipeline=1.0)) for i in range(4)]
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(plain, off))
+    assert [(r.background, r.boxes, r.decoys) for _, r in plain] == [(r.background, r.boxes, r.decoys) for _, r in on]
+    assert all(r.camera_pipeline for _, r in on) and not any(r.camera_pipeline for _, r in plain)
+    assert any(not np.array_equal(a, b) for (a, _), (b, _) in zip(plain, on))
+    build_composites(tmp_path / "ds", bgs, sprite_dir, CompositeOptions(**base, camera_pipeline=1.0), NAMES,
+                     progress=False)
+    assert "simulated street camera (Bayer noise, demosaicing, unsharp mask): 4 of 4" in \
+        (tmp_path / "ds" / "card.md").read_text()

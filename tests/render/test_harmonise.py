@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 
 from camdetect.render.harmonise import (
+    CameraPipeline,
     Look,
     border_ramp,
     continue_cut,
     cuts_cleanly,
+    finish,
     paste,
     prepare_sprite,
     to_linear,
@@ -109,3 +111,33 @@ def test_no_fade_keeps_the_cut_edge_opaque():
     faded = prepare_sprite(sp, 1.0, look, np.random.default_rng(0), 0.0)
     kept = prepare_sprite(sp, 1.0, look, np.random.default_rng(0), 0.0, fade=False)
     assert faded[0, 9, 3] == 0 and kept[0, 9, 3] == 1
+
+
+@pytest.mark.parametrize("pattern", range(4))
+@pytest.mark.parametrize("demosaic", range(3))
+def test_a_flat_colour_survives_the_bayer_round_trip(pattern, demosaic):
+    """Each layout is interpolated back by its own OpenCV code: no colour swap, whatever the method."""
+    img = np.zeros((24, 24, 3), np.float32)
+    img[...] = (200, 100, 30)
+    out = CameraPipeline(pattern, demosaic, 0.0, 1.0).apply(img, None)
+    assert np.abs(out[4:-4, 4:-4].astype(int) - (200, 100, 30)).max() <= 1
+
+
+def test_the_camera_fringes_and_halos_a_small_dark_object():
+    """A dark 3 px square on a bright wall: sharpening rings it with brighter-than-wall pixels (a halo) and the
+    mosaic gives its edges colour that the grey original had none of."""
+    img = np.full((32, 32, 3), 180, np.float32)
+    img[14:17, 14:17] = 20
+    soft = CameraPipeline(0, 0, 0.0, 1.0).apply(img, None).astype(int)
+    sharp = CameraPipeline(0, 0, 1.5, 1.0).apply(img, None).astype(int)
+    assert sharp[10:21, 10:21].max() > 185 >= soft[10:21, 10:21].max()
+    spread = soft[12:19, 12:19].max(axis=2) - soft[12:19, 12:19].min(axis=2)  # channel spread: 0 for grey
+    assert spread.max() > 10
+
+
+def test_finish_draws_the_same_with_or_without_a_camera():
+    lin = np.full((16, 16, 3), 0.3, np.float32)
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    finish(lin, a)
+    finish(lin, b, camera=CameraPipeline.draw(np.random.default_rng(1)))
+    assert a.random() == b.random()
