@@ -4,7 +4,9 @@ Human-rights projects answer for what their coordinators do with volunteers' acc
 action writes one ``audit_log`` row in the same database transaction as the action itself (an action without its
 entry cannot commit). Actions from the command line have no actor id and read "command line". A row never holds
 a password. Deleting an account blanks its name in every row (ids stay, so the sequence of events stays readable)
-because the privacy page promises that a deleted account's name is gone.
+because the privacy page promises that a deleted account's name is gone. The log is kept until a coordinator
+prunes it (``prune``: a retention period is the project's decision, not the software's); the pruning itself is
+one more entry, so a gap in the log always says who made it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from camdetect.store import Store
 from camdetect.store.models import AuditEntry, User
@@ -29,6 +31,7 @@ ACTIONS = {
     "own_password": N_("changed their own password"),
     "delete": N_("deleted the account"),
     "export": N_("downloaded an export"),
+    "prune": N_("deleted old audit entries"),
 }
 COMMAND_LINE = N_("command line")
 DELETED = N_("deleted account")
@@ -74,3 +77,13 @@ def entries(store: Store, user_id: int | None = None, limit: int = 100, before: 
         rows = s.scalars(q).all()
         return [{"id": r.id, "at": r.at, "actor_id": r.actor_id, "actor": r.actor_name, "action": r.action,
                  "target_id": r.target_id, "target": r.target_name, "detail": r.detail} for r in rows]
+
+
+def prune(store: Store, before: float, by: Actor | None = None, label: str = "") -> int:
+    """Delete every entry older than ``before`` (a Unix time) and record that as one entry ("N entries before
+    LABEL"), in one transaction; returns how many went."""
+    with store.write() as s:
+        n = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < before)) or 0
+        s.execute(delete(AuditEntry).where(AuditEntry.at < before))
+        record(s, by, "prune", None, f"{n} entries before {label or before}")
+    return int(n)

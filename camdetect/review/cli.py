@@ -171,9 +171,12 @@ def register(app: typer.Typer) -> None:
         user: str = typer.Option(None, "--user", help="Only actions by or on this account."),
         limit: int = typer.Option(50, "--limit", min=1, max=1000, help="Newest N entries."),
         as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+        prune_before: str = typer.Option(None, "--prune-before", help="Delete the entries older than this date "
+                                         "(YYYY-MM-DD, UTC) instead of listing; the pruning is itself an entry."),
     ) -> None:
         """Account actions, newest first: disabled/enabled accounts, role changes, password resets, deletions and
-        exports, by whom ("command line" for these commands) and when.
+        exports, by whom ("command line" for these commands) and when. With --prune-before, the project's
+        retention period applied: older entries deleted, one entry recording it.
 
         Example: camdetect review audit --db runs/score/review.db --user alice
         """
@@ -182,9 +185,19 @@ def register(app: typer.Typer) -> None:
 
         from camdetect.store import Store
 
-        from .audit import entries
+        from .audit import entries, prune
 
         store = Store.open(db)
+        if prune_before is not None:
+            try:
+                day = datetime.strptime(prune_before, "%Y-%m-%d").replace(tzinfo=UTC)
+            except ValueError:
+                raise ValueError(f"--prune-before {prune_before!r}: not a date (YYYY-MM-DD)") from None
+            if day.timestamp() > datetime.now(UTC).timestamp():
+                raise ValueError(f"--prune-before {prune_before}: in the future (that would delete the whole log)")
+            n = prune(store, day.timestamp(), None, prune_before)
+            typer.echo(f"{db}: deleted {n} audit entries before {prune_before} (UTC); one entry records it")
+            return
         rows = entries(store, None if user is None else _user_id(store, user, db), limit)
         if as_json:
             for r in rows:

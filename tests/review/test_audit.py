@@ -135,3 +135,27 @@ def test_cli_actions_are_audited_and_listed(tmp_path):
     assert [x["action"] for x in lines] == ["export", "role", "create", "create"] and lines[0]["detail"] == "tags"
     bad = run("review", "audit", "--db", db, "--user", "nobody")
     assert bad.returncode == 2 and "no user 'nobody'" in bad.stderr
+
+
+def test_pruning_deletes_old_entries_and_records_itself(tmp_path):
+    """A retention period applied from the command line: entries before the day go, the rest and one entry saying
+    who pruned how many stay; a bad or future date is one line and deletes nothing."""
+    from camdetect.store import Store
+
+    db = str(tmp_path / "r.db")
+    env = {"CAMDETECT_REVIEW_PASSWORD": "password123"}
+    assert run("review", "init", "--db", db).returncode == 0
+    for name in ("ana", "ben", "cyd"):
+        assert run("review", "add-user", name, "--db", db, env=env).returncode == 0
+    store = Store.open(db)
+    with store.write() as s:  # two of the three entries are from 2020
+        for e in s.scalars(select(AuditEntry).where(AuditEntry.target_name.in_(["ana", "ben"]))):
+            e.at = 1_590_000_000.0
+    for bad, message in (("2020-13-01", "not a date (YYYY-MM-DD)"), ("2999-01-01", "in the future")):
+        r = run("review", "audit", "--db", db, "--prune-before", bad)
+        assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run("review", "audit", "--db", db, "--prune-before", "2021-01-01")
+    assert r.returncode == 0 and "deleted 2 audit entries before 2021-01-01" in r.stdout
+    rows = audit.entries(store)
+    assert [(x["action"], x["target"], x["actor_id"]) for x in rows] == [("prune", "", None), ("create", "cyd", None)]
+    assert rows[0]["detail"] == "2 entries before 2021-01-01"
