@@ -39,3 +39,12 @@ seed_arms() {  # PREFIX DSPREFIX COMPOSITE-FLAG...: composites of seeds 21-23 wi
       --panos v2=runs/eval/c11-v2 $(for a in "${arms[@]}"; do echo "--panos $a=runs/eval/c11-$a"; done) --by-model \
       --paired v9-control:$prefix-s21 --paired v9-control-s22:$prefix-s22 --paired v9-control-s23:$prefix-s23
 }
+against_control() {  # NAME DATASET: the arm beside the v9 control (composites vcomp, seed 21) on this box, then the table
+  v2_arm v9-control vcomp > runs/logs/v9-control.log 2>&1 &
+  v2_arm "$1" "$2" > "runs/logs/$1.log" 2>&1 &
+  wait
+  [ -f runs/eval/c11-v2/report.json ] || training/eval_candidate.sh v2 models/camdetect-default.pt
+  $PY scripts/real_summary.py v2=runs/eval/real-v2 v9-control=runs/eval/real-v9-control "$1=runs/eval/real-$1" \
+      --panos v2=runs/eval/c11-v2 --panos v9-control=runs/eval/c11-v9-control --panos "$1=runs/eval/c11-$1" \
+      --by-model --paired "$1:v9-control" --out "runs/eval/${1%%-*}_summary.json"
+}

@@ -19,12 +19,4 @@ for pair in "v1 vcomp" "v1w vweath21"; do  # the control's composites are make_v
   [ -f runs/ds/$ds/data.yaml ] || $C render composite --sprites runs/sprites/$lib --out runs/ds/$ds --tiles 2500 \
       --seed 21 --workers 2 "${BG[@]}" --no-progress
 done
-v2_arm v9-control vcomp > runs/logs/v9-control.log 2>&1 &
-v2_arm v15-weathered-s21 vweath21 > runs/logs/v15-weathered-s21.log 2>&1 &
-wait
-[ -f runs/eval/real-v2/real_cameras.json ] || $PY scripts/eval_real_cameras.py --model models/camdetect-default.onnx \
-    --out runs/eval/real-v2 --no-progress
-$PY scripts/real_summary.py v2=runs/eval/real-v2 v9-control=runs/eval/real-v9-control \
-    v15-weathered-s21=runs/eval/real-v15-weathered-s21 --panos v2=runs/eval/c11-v2 \
-    --panos v9-control=runs/eval/c11-v9-control --panos v15-weathered-s21=runs/eval/c11-v15-weathered-s21 --by-model \
-    --paired v15-weathered-s21:v9-control --out runs/eval/v15_summary.json
+against_control v15-weathered-s21 vweath21

@@ -18,13 +18,4 @@ for pair in "vcomp " "vcam21 --camera-pipeline $SHARE"; do  # the control's comp
   [ -f runs/ds/$ds/data.yaml ] || $C render composite --sprites runs/sprites/v1 --out runs/ds/$ds --tiles 2500 \
       --seed 21 --workers 2 "${BG[@]}" $flags --no-progress
 done
-v2_arm v9-control vcomp > runs/logs/v9-control.log 2>&1 &
-v2_arm v17-camera-s21 vcam21 > runs/logs/v17-camera-s21.log 2>&1 &
-wait
-[ -f runs/eval/real-v2/real_cameras.json ] || $PY scripts/eval_real_cameras.py --model models/camdetect-default.onnx \
-    --out runs/eval/real-v2 --no-progress
-[ -f runs/eval/c11-v2/report.json ] || training/eval_candidate.sh v2 models/camdetect-default.pt
-$PY scripts/real_summary.py v2=runs/eval/real-v2 v9-control=runs/eval/real-v9-control \
-    v17-camera-s21=runs/eval/real-v17-camera-s21 --panos v2=runs/eval/c11-v2 \
-    --panos v9-control=runs/eval/c11-v9-control --panos v17-camera-s21=runs/eval/c11-v17-camera-s21 --by-model \
-    --paired v17-camera-s21:v9-control --out runs/eval/v17_summary.json
+against_control v17-camera-s21 vcam21
