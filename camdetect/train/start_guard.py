@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from camdetect.durable import atomic_path
+from camdetect.train.checkpoint import load_checkpoint
 from camdetect.train.weights_fit import class_names
 
 
@@ -43,10 +44,7 @@ class StartCheck:
 
 def checkpoint_names(path: Path) -> list[str]:
     """The class names a checkpoint was trained on."""
-    import torch
-
-    ckpt = torch.load(str(path), map_location="cpu", weights_only=False)
-    return class_names(ckpt.get("ema") or ckpt.get("model"))
+    return class_names(load_checkpoint(path)[1])
 
 
 def val_map50(YOLO, weights: Path, *, data_yaml: Path, imgsz: int, batch: int, device: str) -> float:
