@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from camdetect.store import Store
 from camdetect.store.models import AuditEntry, User
@@ -83,7 +83,6 @@ def prune(store: Store, before: float, by: Actor | None = None, label: str = "")
     """Delete every entry older than ``before`` (a Unix time) and record that as one entry ("N entries before
     LABEL"), in one transaction; returns how many went."""
     with store.write() as s:
-        n = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < before)) or 0
-        s.execute(delete(AuditEntry).where(AuditEntry.at < before))
+        n = s.execute(delete(AuditEntry).where(AuditEntry.at < before)).rowcount
         record(s, by, "prune", None, f"{n} entries before {label or before}")
-    return int(n)
+    return n

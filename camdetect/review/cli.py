@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
                 day = datetime.strptime(prune_before, "%Y-%m-%d").replace(tzinfo=UTC)
             except ValueError:
                 raise ValueError(f"--prune-before {prune_before!r}: not a date (YYYY-MM-DD)") from None
-            if day.timestamp() > datetime.now(UTC).timestamp():
+            if day > datetime.now(UTC):
                 raise ValueError(f"--prune-before {prune_before}: in the future (that would delete the whole log)")
             n = prune(store, day.timestamp(), None, prune_before)
             typer.echo(f"{db}: deleted {n} audit entries before {prune_before} (UTC); one entry records it")
