@@ -355,6 +355,9 @@ def ensemble_merge(per_model: list[Detections], iou: float = 0.4) -> Detections:
     return Detections(np.asarray(boxes, np.float32)[order], scores[order], classes[order])
 
 
+PASSES = ("whole", "mid", "native")  # whole image letterboxed, the middle scale's tiles, native-resolution tiles
+
+
 def network_units(image: np.ndarray, imgsz: int, tile: int, mid_scale: bool = True
                   ) -> list[tuple[np.ndarray, float, int, int]]:
     """(pixels, scale, x0, y0) of every network input the real-image evaluation feeds for one image: the whole
@@ -417,35 +420,52 @@ class MultiScale:
         """(pixels, scale, x0, y0) of every network input for one image (:func:`network_units`)."""
         return network_units(image, self.imgsz, self.tile, self.mid_scale)
 
-    def __call__(self, image: np.ndarray) -> Detections:
-        det = self.single(image)
+    def __call__(self, image: np.ndarray, passes: dict[str, Detections] | None = None) -> Detections:
+        """Merged boxes on ``image``; ``passes`` (from :meth:`passes` on the same image) saves the network calls."""
+        det = self.single(image, passes)
         if self.others:
             det = ensemble_merge([det] + [o.single(image) for o in self.others])
         if self.second_look is not None:
             det = self.second_look.rescore(image, det)
         return det
 
-    def single(self, image: np.ndarray) -> Detections:
-        """This detector's own boxes on ``image`` (tiles + whole image, class-agnostic merge, clipped)."""
+    def passes(self, image: np.ndarray) -> dict[str, Detections]:
+        """This detector's raw boxes per pass (:data:`PASSES`: whole image, middle scale, native tiles), in image
+        pixels, not yet merged: which scale sees a camera is the first question about a miss."""
         if self.gray:
             from camdetect.scoring.inputs import gray_bgr
 
             image = gray_bgr(image)
         units = self.units(image)
         dets = self.detector.predict([u[0] for u in units], conf=self.conf)
-        parts = []
-        for (_, s, x0, y0), d in zip(units, dets):
+        parts: dict[str, list[Detections]] = {name: [] for name in PASSES}
+        for i, ((_, s, x0, y0), d) in enumerate(zip(units, dets)):
             if len(d):
                 xyxy = d.xyxy.copy()
                 xyxy[:, [0, 2]] = (xyxy[:, [0, 2]] + x0) / s
                 xyxy[:, [1, 3]] = (xyxy[:, [1, 3]] + y0) / s
-                parts.append(Detections(xyxy, d.scores, d.class_ids))
-        h, w = image.shape[:2]
-        det = agnostic_merge(Detections.concat(parts))
-        if len(det):
-            det.xyxy[:, [0, 2]] = det.xyxy[:, [0, 2]].clip(0, w)
-            det.xyxy[:, [1, 3]] = det.xyxy[:, [1, 3]].clip(0, h)
-        return det
+                parts[pass_name(i, s)].append(Detections(xyxy, d.scores, d.class_ids))
+        return {name: Detections.concat(v) for name, v in parts.items()}
+
+    def single(self, image: np.ndarray, passes: dict[str, Detections] | None = None) -> Detections:
+        """This detector's own boxes on ``image`` (tiles + whole image, class-agnostic merge, clipped)."""
+        passes = self.passes(image) if passes is None else passes
+        return merged_in_image(Detections.concat(passes.values()), image.shape)
+
+
+def pass_name(index: int, scale: float) -> str:
+    """The pass a network unit of :func:`network_units` belongs to (unit 0 is the whole image)."""
+    return PASSES[0] if index == 0 else PASSES[2] if scale == 1.0 else PASSES[1]
+
+
+def merged_in_image(det: Detections, shape) -> Detections:
+    """Class-agnostic merge of boxes from several network units, clipped to the image."""
+    h, w = shape[:2]
+    det = agnostic_merge(det)
+    if len(det):
+        det.xyxy[:, [0, 2]] = det.xyxy[:, [0, 2]].clip(0, w)
+        det.xyxy[:, [1, 3]] = det.xyxy[:, [1, 3]].clip(0, h)
+    return det
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,15 +553,21 @@ def evaluate_real(infer: MultiScale, truth: list[TruthImage], progress=None) -> 
     from camdetect.scoring.inputs import decode_image
 
     rows, per_image, strict = [], [], []
+    by_pass: dict[str, list[tuple]] = {name: [] for name in PASSES}
     for t in truth:
         dec = decode_image(t.path)
         if dec.image is None:
             raise EvalInputError(f"{t.path}: cannot decode ({dec.reason})")
-        det = infer(dec.image)
+        raw = infer.passes(dec.image)
+        det = infer(dec.image, raw)
         m = greedy_match(det.xyxy, det.scores, t.boxes)
         rows.append((t, dec.image, det, m))
         per_image.append((det.scores, m >= 0, hit_matrix(det.xyxy, t.boxes).any(axis=1)))
         strict.append((det.scores, greedy_match(det.xyxy, det.scores, t.boxes, grow=None) >= 0))
+        for name, d in raw.items():
+            d = merged_in_image(d, dec.image.shape)
+            by_pass[name].append((d.scores, greedy_match(d.xyxy, d.scores, t.boxes) >= 0,
+                                  hit_matrix(d.xyxy, t.boxes).any(axis=1)))
         if progress:
             progress()
     n_truth = sum(len(t.boxes) for t in truth)
@@ -549,6 +575,9 @@ def evaluate_real(infer: MultiScale, truth: list[TruthImage], progress=None) -> 
     # the same without the centre rule: a small box on a part of a big camera (a lens, an IR LED) is no hit
     s = Curve.pool(strict, n_truth, len(truth)).summary(infer.stored_conf)
     metrics["iou_only"] = {k: s[k] for k in ("at_1fp", "at_stored", "ap50", "max_recall")}
+    # each pass alone (this detector's boxes, before any ensemble or second look): where the hits come from
+    metrics["passes"] = {name: {k: v for k, v in Curve.pool(items, n_truth, len(truth)).summary(infer.stored_conf).items()
+                                if k in ("at_1fp", "ap50", "max_recall")} for name, items in by_pass.items()}
     metrics["photos"] = photo_curves(per_image, truth)
     draws = resampled(metrics["photos"])
     metrics["ci90"] = {"at_1fp_recall": interval90([d[0] for d in draws]), "ap50": interval90([d[1] for d in draws]),
@@ -758,6 +787,11 @@ def print_table(result: dict, console=None) -> None:
         tb.add_row("chance: share of image area where a centre hits (mean)", _f(r["grown_truth_area_share"]), "", "")
         tb.add_row("highest recall (score floor)", _f(r["max_recall"]), _f(result["settings"]["conf_floor"], "{:.4f}"),
                    "")
+        for name, pm in (r.get("passes") or {}).items():
+            a = pm["at_1fp"]
+            tb.add_row(f"{name} pass alone: recall at <= 1 false / image; AP50",
+                       f"{_f(a['recall'])} ({a['hits']}/{r['truth']}); {_f(pm['ap50'])}", _f(a["threshold"], "{:.4f}"),
+                       _f(a["false_per_image"], "{:.2f}"))
         console.print(tb)
     s = result.get("street")
     if s:

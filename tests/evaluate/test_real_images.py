@@ -222,7 +222,12 @@ def test_command_on_tiny_model(tmp_path, tiny_onnx, capsys):
         if name in res["files"]:
             assert cv2.imread(res["files"][name]) is not None
     assert (out / "real_cameras_sheet.png").is_file()
-    assert "recall at <= 1 false" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "recall at <= 1 false" in printed and "whole pass alone" in printed
+    # each pass alone finds no more than all passes together can at the score floor
+    assert set(r["passes"]) == {"whole", "mid", "native"}
+    for pm in r["passes"].values():
+        assert 0 <= pm["max_recall"] <= r["max_recall"] and pm["at_1fp"]["false_per_image"] <= 1
 
 
 def test_command_errors_and_skip(tmp_path, tiny_onnx, capsys):
@@ -330,3 +335,45 @@ def test_gray_feeds_the_detector_grey_pixels(tiny_onnx, tmp_path):
     assert (out[..., 0] == out[..., 1]).mean() > 0.99
     assert (tmp_path / "out" / "labels" / "train" / "a.txt").read_text() == "0 0.5 0.5 0.1 0.1\n"
     assert mod.main([str(tmp_path / "absent"), str(tmp_path / "o2")]) == 2
+
+
+def test_passes_split_the_units_and_merge_to_the_single_call(tiny_onnx):
+    """passes(): every network unit's boxes under the pass it belongs to; merged, exactly what single() returns."""
+    from camdetect.evaluate.real_images import MultiScale, network_units, pass_name
+
+    img = _drawn(1400, 900, 4)  # shrunk below half for the whole pass: all three passes run
+    ms = MultiScale(tiny_onnx, conf=0.05, threads=1)
+    units = network_units(img, ms.imgsz, ms.tile)
+    names = [pass_name(i, s) for i, (_, s, _, _) in enumerate(units)]
+    assert names[0] == "whole" and names.count("whole") == 1 and "mid" in names and "native" in names
+    raw = ms.passes(img)
+    dets = ms.detector.predict([u[0] for u in units], conf=0.05)
+    for name in ("whole", "mid", "native"):
+        assert len(raw[name]) == sum(len(d) for d, n in zip(dets, names) if n == name)
+    whole = dets[0]
+    assert np.allclose(raw["whole"].xyxy, whole.xyxy)  # the whole image's unit is in image pixels already
+    a, b = ms(img), ms(img, raw)
+    assert len(a) > 0 and np.array_equal(a.xyxy, b.xyxy) and np.array_equal(a.scores, b.scores)
+    assert a.xyxy[:, 2].max() <= img.shape[1] and a.xyxy[:, 3].max() <= img.shape[0]
+
+
+def test_one_class_copy_relabels_every_box(tmp_path):
+    """training/one_class_dataset.py (v18): class ids -> 0, coordinates and images as they are, data.yaml kept."""
+    mod = load_script("training/one_class_dataset.py")
+    src = tmp_path / "ds"
+    for part in ("images/train", "labels/train", "images/val", "labels/val"):
+        (src / part).mkdir(parents=True)
+    cv2.imwrite(str(src / "images/train/a.png"), _drawn(64, 64, 1))
+    cv2.imwrite(str(src / "images/val/b.png"), _drawn(64, 64, 2))
+    (src / "labels/train/a.txt").write_text("2 0.5 0.5 0.1 0.2\n1 0.25 0.25 0.05 0.05\n\n")
+    (src / "labels/val/b.txt").write_text("")
+    (src / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [dome, bullet, alpr]\n")
+    assert mod.main([str(src), str(tmp_path / "out")]) == 0
+    out = tmp_path / "out"
+    assert (out / "labels/train/a.txt").read_text() == "0 0.5 0.5 0.1 0.2\n0 0.25 0.25 0.05 0.05\n"
+    assert (out / "labels/val/b.txt").read_text() == ""
+    assert (out / "images/train/a.png").samefile(src / "images/train/a.png")
+    assert (out / "data.yaml").read_text() == (src / "data.yaml").read_text()
+    assert mod.main([str(src), str(out)]) == 0  # re-run: nothing breaks, nothing doubles
+    assert (out / "labels/train/a.txt").read_text().count("\n") == 2
+    assert mod.main([str(tmp_path / "nothing"), str(tmp_path / "o2")]) == 2

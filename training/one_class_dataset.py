@@ -1,0 +1,57 @@
+#!/usr/bin/env python
+"""A one-class copy of an ultralytics dataset folder (the v18 experiment, docs/training.md): every box relabelled
+as class 0, images hard-linked, data.yaml as it is, so a checkpoint fine-tuned on it keeps its head (no re-initialised
+output layer to confound the comparison) and spends none of its capacity telling dome from bullet from reader.
+Design C of "Type and mount: measured comparison" (one class + a type classifier), tested on real photos.
+
+    python training/one_class_dataset.py runs/ds/vcomp runs/ds/vcomp-1c
+
+Re-running finishes an interrupted copy (existing files are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from camdetect.durable import atomic_write_text
+
+
+def one_class_labels(text: str) -> str:
+    """Every YOLO label line with its class id replaced by 0; blank lines dropped."""
+    return "".join("0 " + line.split(maxsplit=1)[1] + "\n" for line in text.splitlines() if line.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", type=Path)
+    ap.add_argument("dst", type=Path)
+    args = ap.parse_args(argv)
+    if not (args.src / "data.yaml").is_file():
+        print(f"error: {args.src / 'data.yaml'}: not found (not an ultralytics dataset folder)", file=sys.stderr)
+        return 2
+    args.dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy(args.src / "data.yaml", args.dst / "data.yaml")
+    n_img = n_box = 0
+    for src in sorted((args.src / "images").rglob("*")):
+        if src.is_file():
+            dst = args.dst / "images" / src.relative_to(args.src / "images")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if not dst.exists():
+                os.link(src, dst)
+            n_img += 1
+    for src in sorted((args.src / "labels").rglob("*.txt")):
+        dst = args.dst / "labels" / src.relative_to(args.src / "labels")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        text = one_class_labels(src.read_text())
+        n_box += text.count("\n")
+        atomic_write_text(dst, text)
+    print(f"{args.dst}: {n_img} images linked, {n_box} boxes relabelled as class 0")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
