@@ -64,7 +64,16 @@ def test_by_model_prints_one_row_per_model(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("| model | real-cameras-dev recall") and len(lines) == 4
-    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | n/a | n/a | not run |")  # no scores stored
+    assert lines[2].startswith("| v1 | 0.500 | 0.300 | 0.200 | 0.067 | 0.100 | n/a | n/a | not run | not run |")
+    # with a panorama report: mAP@0.5 / highest recall, then the class-agnostic AP50 (a one-class model's fair figure)
+    pano = tmp_path / "pano"
+    pano.mkdir()
+    (pano / "report.json").write_text(json.dumps({"coco": {"mAP50": 0.25, "class_agnostic": {"AP50": 0.4, "AP": 0.2}},
+                                                  "effort": {"max_recall": 0.5}}))
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "real_summary.py"), f"v1={a}", "--panos", f"v1={pano}",
+                        "--by-model"], check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[2].endswith("| 0.250 / 50.0 % | 0.400 |")
 
 
 def test_recall_where_held_out_streets_get_a_tenth_of_a_false_per_view(tmp_path):
