@@ -9,14 +9,13 @@ Skips images already written (re-run to finish an interrupted copy).
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
 
+from camdetect.dataset.merge import copy_command
 from camdetect.scoring.inputs import gray_bgr
 
 
@@ -32,15 +31,9 @@ def gray_copy(src: Path, dst: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("src", type=Path)
-    ap.add_argument("dst", type=Path)
-    args = ap.parse_args(argv)
-    if not (args.src / "data.yaml").is_file():
-        print(f"error: {args.src / 'data.yaml'}: not found (not an ultralytics dataset folder)", file=sys.stderr)
+    args = copy_command(__doc__, argv)
+    if args is None:
         return 2
-    args.dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy(args.src / "data.yaml", args.dst / "data.yaml")
     if not (args.dst / "labels").exists():
         shutil.copytree(args.src / "labels", args.dst / "labels")
     jobs = []

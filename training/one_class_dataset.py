@@ -11,13 +11,8 @@ Re-running finishes an interrupted copy (existing files are kept).
 
 from __future__ import annotations
 
-import argparse
-import os
-import shutil
-import sys
-from pathlib import Path
-
-from camdetect.durable import atomic_write_text
+from camdetect.dataset.merge import copy_command
+from camdetect.durable import atomic_write_text, link_or_copy
 
 
 def one_class_labels(text: str) -> str:
@@ -26,22 +21,13 @@ def one_class_labels(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("src", type=Path)
-    ap.add_argument("dst", type=Path)
-    args = ap.parse_args(argv)
-    if not (args.src / "data.yaml").is_file():
-        print(f"error: {args.src / 'data.yaml'}: not found (not an ultralytics dataset folder)", file=sys.stderr)
+    args = copy_command(__doc__, argv)
+    if args is None:
         return 2
-    args.dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy(args.src / "data.yaml", args.dst / "data.yaml")
     n_img = n_box = 0
     for src in sorted((args.src / "images").rglob("*")):
         if src.is_file():
-            dst = args.dst / "images" / src.relative_to(args.src / "images")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if not dst.exists():
-                os.link(src, dst)
+            link_or_copy(src, args.dst / "images" / src.relative_to(args.src / "images"))
             n_img += 1
     for src in sorted((args.src / "labels").rglob("*.txt")):
         dst = args.dst / "labels" / src.relative_to(args.src / "labels")

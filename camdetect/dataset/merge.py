@@ -33,6 +33,26 @@ def _names(data: dict) -> list[str]:
     return [str(n) for n in names]
 
 
+def copy_command(doc: str, argv: list[str] | None = None):
+    """``SRC DST`` of a transformed-copy script (training/gray_dataset.py, training/one_class_dataset.py), with DST
+    created holding SRC's data.yaml; None after a one-line error when SRC holds no data.yaml."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", type=Path)
+    ap.add_argument("dst", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        _load(args.src / "data.yaml")
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    args.dst.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.dst / "data.yaml", (args.src / "data.yaml").read_text(encoding="utf-8"))
+    return args
+
+
 def read_names(data_yaml: Path) -> list[str]:
     """Class names of a data.yaml (``names:`` as a list or an index -> name mapping)."""
     return _names(_load(data_yaml))
