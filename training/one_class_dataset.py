@@ -30,11 +30,9 @@ def main(argv: list[str] | None = None) -> int:
             link_or_copy(src, args.dst / "images" / src.relative_to(args.src / "images"))
             n_img += 1
     for src in sorted((args.src / "labels").rglob("*.txt")):
-        dst = args.dst / "labels" / src.relative_to(args.src / "labels")
-        dst.parent.mkdir(parents=True, exist_ok=True)
         text = one_class_labels(src.read_text())
         n_box += text.count("\n")
-        atomic_write_text(dst, text)
+        atomic_write_text(args.dst / "labels" / src.relative_to(args.src / "labels"), text)  # makes the folders
     print(f"{args.dst}: {n_img} images linked, {n_box} boxes relabelled as class 0")
     return 0
 

@@ -48,8 +48,7 @@ def copy_command(doc: str, argv: list[str] | None = None):
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
-    args.dst.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.dst / "data.yaml", (args.src / "data.yaml").read_text(encoding="utf-8"))
+    atomic_write_text(args.dst / "data.yaml", (args.src / "data.yaml").read_text(encoding="utf-8"))  # makes DST
     return args
 
 
